@@ -1,0 +1,242 @@
+"""Bundled fixture calls and the sidecar transcript format they use."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import voicectl
+from voicectl.audio import g711
+from voicectl.audio.io import load_audio, write_wav
+from voicectl.audio.script import (
+    Call,
+    CallScript,
+    Utterance,
+    bundled_call_paths,
+    bundled_calls,
+    bundled_fixtures_dir,
+    load_call,
+    load_script,
+    parse_script,
+    script_for,
+    sidecar_path,
+)
+from voicectl.errors import InputError
+
+CALLS = bundled_calls()
+FRAME = 160  # 20 ms at 8 kHz
+
+
+def _db(samples: np.ndarray) -> float:
+    return float(10 * np.log10(np.mean(samples.astype(np.float64) ** 2) + 1e-12))
+
+
+def _speech_mask(call: Call) -> np.ndarray:
+    """True inside the sidecar's utterances, pauses excluded."""
+    assert call.script is not None
+    rate = call.audio.sample_rate
+    mask = np.zeros(len(call.audio.samples), dtype=bool)
+    for utterance in call.script.utterances:
+        mask[round(utterance.start * rate) : round(utterance.end * rate)] = True
+        for start, end in utterance.pauses:
+            mask[round(start * rate) : round(end * rate)] = False
+    return mask
+
+
+# --- the bundled calls --------------------------------------------------------------------
+
+
+def test_fixtures_ship_inside_the_package() -> None:
+    package = Path(voicectl.__file__).parent
+    assert bundled_fixtures_dir() == package / "data" / "fixtures"
+    assert [path.stem for path in bundled_call_paths()] == [call.name for call in CALLS]
+    assert len(CALLS) >= 3
+
+
+@pytest.mark.parametrize("call", CALLS, ids=lambda call: call.name)
+def test_bundled_call_is_telephony_audio_with_a_valid_script(call: Call) -> None:
+    assert (call.audio.sample_rate, call.audio.encoding) == (8000, "mulaw")
+    assert 20 <= call.audio.duration_s <= 60
+    assert call.script is not None and len(call.script.utterances) >= 3
+    assert call.script.description
+    assert load_script(sidecar_path(call.audio.source)) == call.script
+
+
+@pytest.mark.parametrize("call", CALLS, ids=lambda call: call.name)
+def test_gaps_leave_room_for_the_bots_reply(call: Call) -> None:
+    assert call.script is not None
+    utterances = call.script.utterances
+    gaps = [after.start - before.end for before, after in itertools.pairwise(utterances)]
+    assert min(gaps) >= 2.4
+    assert call.audio.duration_s - utterances[-1].end >= 2.0
+
+
+def test_one_call_has_a_mid_sentence_pause() -> None:
+    paused = [u for call in CALLS if call.script for u in call.script.utterances if u.pauses]
+    assert len(paused) == 1
+    [(start, end)] = paused[0].pauses
+    assert 0.6 <= end - start <= 0.9
+    assert paused[0].start + 0.5 < start and end + 0.5 < paused[0].end
+
+
+def test_fixture_directory_is_small() -> None:
+    total = sum(path.stat().st_size for path in bundled_fixtures_dir().iterdir())
+    assert total < 3 * 1024 * 1024
+
+
+@pytest.mark.parametrize("call", CALLS, ids=lambda call: call.name)
+def test_speech_is_inside_the_sidecar_windows(call: Call) -> None:
+    mask = _speech_mask(call)
+    inside, outside = call.audio.samples[mask], call.audio.samples[~mask]
+    noise_db = _db(outside)
+    assert _db(inside) >= noise_db + 20
+    # and the windows are tight: speech in their first/last 20 ms, only noise just outside
+    assert call.script is not None
+    rate = call.audio.sample_rate
+    for utterance in call.script.utterances:
+        start, end = round(utterance.start * rate), round(utterance.end * rate)
+        samples = call.audio.samples
+        assert _db(samples[start : start + FRAME]) >= noise_db + 5
+        assert _db(samples[end - FRAME : end]) >= noise_db + 5
+        assert _db(samples[start - FRAME : start]) <= noise_db + 3
+        assert _db(samples[end : end + FRAME]) <= noise_db + 3
+        for pause_start, pause_end in utterance.pauses:
+            pause = samples[round(pause_start * rate) : round(pause_end * rate)]
+            assert _db(pause) <= noise_db + 3
+
+
+def test_capture_decodes_to_the_same_samples_as_its_wav() -> None:
+    directory = bundled_fixtures_dir()
+    capture = load_call(directory / "order_status.capture.jsonl")
+    source = load_call(directory / "order_status.wav")
+    assert capture.audio.encoding == "twilio-capture"
+    assert np.array_equal(capture.audio.samples, source.audio.samples)
+    assert capture.script is not None and source.script is not None
+    assert capture.script.utterances == source.script.utterances
+
+
+def test_capture_numbers_messages_as_twilio_does() -> None:
+    path = bundled_fixtures_dir() / "order_status.capture.jsonl"
+    messages = [json.loads(line) for line in path.read_text().splitlines()]
+    connected, start, *media, stop = messages
+    assert connected == {"event": "connected", "protocol": "Call", "version": "1.0.0"}
+    assert start["event"] == "start" and start["sequenceNumber"] == "1"
+    assert start["start"]["mediaFormat"] == {
+        "encoding": "audio/x-mulaw",
+        "sampleRate": 8000,
+        "channels": 1,
+    }
+    assert start["start"]["tracks"] == ["inbound"]
+    assert start["start"]["callSid"].startswith("CA")
+    stream = start["streamSid"]
+    for number, message in enumerate(media, start=1):
+        assert message["event"] == "media" and message["streamSid"] == stream
+        assert message["sequenceNumber"] == str(number + 1)
+        assert message["media"]["chunk"] == str(number)
+        assert message["media"]["timestamp"] == str((number - 1) * 20)
+        assert len(base64.b64decode(message["media"]["payload"])) == FRAME
+    assert stop["event"] == "stop" and stop["sequenceNumber"] == str(len(media) + 2)
+
+
+# --- the sidecar format -------------------------------------------------------------------
+
+GOOD_UTTERANCES: list[dict[str, object]] = [
+    {"start": 0.5, "end": 1.5, "text": "Hello."},
+    {"start": 2.0, "end": 4.0, "text": "My number is... four.", "pauses": [[2.5, 3.2]]},
+]
+GOOD = {"description": "test call", "sample_rate": 8000, "utterances": GOOD_UTTERANCES}
+
+
+def _with_utterance(number: int, **fields: object) -> dict[str, object]:
+    utterances = [dict(u) for u in GOOD_UTTERANCES]
+    utterances[number - 1].update(fields)
+    return {**GOOD, "utterances": utterances}
+
+
+def test_parse_script_reads_utterances_and_pauses() -> None:
+    script = parse_script(GOOD, source="call.json")
+    assert script == CallScript(
+        (
+            Utterance(0.5, 1.5, "Hello."),
+            Utterance(2.0, 4.0, "My number is... four.", ((2.5, 3.2),)),
+        ),
+        "test call",
+    )
+    assert script.utterances[1].duration_s == 2.0
+
+
+@pytest.mark.parametrize(
+    ("document", "problem"),
+    [
+        ([], "call1.json: not a JSON object"),
+        ({"description": "x"}, 'call1.json: no "utterances" list'),
+        ({**GOOD, "description": 3}, '"description" is not a string'),
+        ({"utterances": ["hi"]}, "call1.json: utterance 1 is not a JSON object"),
+        (_with_utterance(2, end=1.9), "call1.json: utterance 2 ends before it starts"),
+        (_with_utterance(1, end=0.5), "utterance 1 has zero length"),
+        (_with_utterance(1, start=-0.1), "utterance 1 starts before 0 s"),
+        (_with_utterance(2, start=1.0), "utterance 2 starts at 1.00 s, before utterance 1 ends"),
+        (_with_utterance(1, text=""), "utterance 1 has no text"),
+        (_with_utterance(1, text=None), "utterance 1 has no text"),
+        (_with_utterance(1, start="0.5"), 'utterance 1 "start" is not a number of seconds'),
+        (_with_utterance(1, end=True), 'utterance 1 "end" is not a number of seconds'),
+        (_with_utterance(2, pauses=[[1.0, 2.5]]), "utterance 2 pause 1 (1.0 s -> 2.5 s) is not"),
+        (_with_utterance(2, pauses=[[2.5]]), "utterance 2 pause 1 is not a [start, end] pair"),
+        (_with_utterance(2, pauses={"a": 1}), '"pauses" is not a list'),
+        (_with_utterance(2, pauses=[[2.5, 2.8], [2.7, 3.0]]), "pause 2 overlaps or precedes"),
+    ],
+)
+def test_malformed_sidecars_name_the_problem(document: object, problem: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_script(document, source="call1.json")
+    assert problem in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_load_script_rejects_files_that_are_not_json(tmp_path: Path) -> None:
+    (tmp_path / "bad.json").write_text('{"utterances": [}')
+    with pytest.raises(InputError, match=r"bad\.json: not valid JSON \(line 1, column 17"):
+        load_script(tmp_path / "bad.json")
+    with pytest.raises(InputError, match="no such file"):
+        load_script(tmp_path / "missing.json")
+    (tmp_path / "binary.json").write_bytes(b"\xff\xfe")
+    with pytest.raises(InputError, match="not UTF-8"):
+        load_script(tmp_path / "binary.json")
+
+
+def test_sidecar_paths() -> None:
+    assert sidecar_path("calls/a.wav") == Path("calls/a.json")
+    assert sidecar_path("calls/a.capture.jsonl") == Path("calls/a.capture.script.json")
+    assert sidecar_path("calls/a.json") == Path("calls/a.script.json")
+
+
+def test_call_without_sidecar_has_no_script(tmp_path: Path) -> None:
+    write_wav(tmp_path / "lonely.wav", np.zeros(800, dtype=np.int16), 8000)
+    assert script_for(tmp_path / "lonely.wav") is None
+    call = load_call(tmp_path / "lonely.wav")
+    assert (call.name, call.script) == ("lonely", None)
+
+
+def test_sidecar_that_outlasts_the_audio_is_rejected(tmp_path: Path) -> None:
+    write_wav(tmp_path / "short.wav", np.zeros(8000, dtype=np.int16), 8000)  # 1.0 s
+    (tmp_path / "short.json").write_text(
+        json.dumps({"utterances": [{"start": 0.2, "end": 1.04, "text": "ok"}]})
+    )
+    assert load_call(tmp_path / "short.wav").script is not None  # within the 50 ms slack
+    (tmp_path / "short.json").write_text(
+        json.dumps({"utterances": [{"start": 0.2, "end": 1.2, "text": "too long"}]})
+    )
+    with pytest.raises(InputError, match=r"short\.json: utterance 1 ends at 1\.20 s, after"):
+        load_call(tmp_path / "short.wav")
+
+
+def test_load_call_passes_the_rate_through(tmp_path: Path) -> None:
+    (tmp_path / "call.ulaw").write_bytes(g711.ulaw_encode(np.zeros(1600, dtype=np.int16)))
+    call = load_call(tmp_path / "call.ulaw", rate=16000)
+    assert call.audio.sample_rate == 16000 and call.audio.duration_s == 0.1
+    assert load_audio(tmp_path / "call.ulaw", rate=8000).duration_s == 0.2

@@ -1,0 +1,391 @@
+"""Read call audio (WAV, raw G.711/PCM, Twilio Media Streams captures) as mono int16; write WAV.
+
+Every way a file can be wrong ends in :class:`~voicectl.errors.InputError` with one line that
+names the file; soundfile, JSON and base64 exceptions never escape.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import secrets
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import soundfile as sf
+import soxr
+
+from voicectl.audio import g711
+from voicectl.errors import InputError
+
+__all__ = [
+    "MAX_SAMPLE_RATE",
+    "MIN_SAMPLE_RATE",
+    "TWILIO_CHUNK_BYTES",
+    "TWILIO_SAMPLE_RATE",
+    "Audio",
+    "load_audio",
+    "resample",
+    "write_wav",
+]
+
+MIN_SAMPLE_RATE = 4000
+MAX_SAMPLE_RATE = 192_000
+TWILIO_SAMPLE_RATE = 8000
+TWILIO_CHUNK_BYTES = 160  # 20 ms of 8 kHz mu-law
+
+Int16Array = npt.NDArray[np.int16]
+
+_RAW_SUFFIXES = {
+    ".ulaw": "mulaw",
+    ".mulaw": "mulaw",
+    ".alaw": "alaw",
+    ".pcm": "pcm16",
+    ".raw": "pcm16",
+}
+_CAPTURE_SUFFIXES = {".jsonl", ".json"}
+_SUBTYPE_ENCODINGS = {
+    "PCM_16": "pcm16",
+    "PCM_24": "pcm24",
+    "PCM_32": "pcm32",
+    "PCM_S8": "pcm8",
+    "PCM_U8": "pcm8",
+    "FLOAT": "float",
+    "DOUBLE": "float",
+    "ULAW": "mulaw",
+    "ALAW": "alaw",
+}
+# Subtypes whose decoded values are exactly representable as int16 (read without rounding).
+_INT16_SUBTYPES = {"PCM_16", "PCM_S8", "PCM_U8", "ULAW", "ALAW"}
+_WRITE_SUBTYPES = {"pcm16": "PCM_16", "mulaw": "ULAW"}
+_INBOUND_TRACKS = {"inbound", "inbound_track"}
+# A capture whose chunk numbers span more than this is corrupt, not a real call.
+_MAX_CAPTURE_CHUNKS = 4 * 3600 * 50
+_READ_BLOCK_SAMPLES = 1 << 20
+
+
+@dataclass(frozen=True, eq=False)
+class Audio:
+    """Mono int16 audio and where it came from."""
+
+    samples: Int16Array
+    sample_rate: int
+    source: str
+    encoding: str
+    channels_in_file: int = 1
+
+    def __post_init__(self) -> None:
+        if self.samples.dtype != np.int16 or self.samples.ndim != 1:
+            raise ValueError(f"Audio needs 1-D int16 samples, got {self.samples.dtype}")
+        if not self.samples.flags.c_contiguous:
+            raise ValueError("Audio samples must be C-contiguous")
+        if self.sample_rate <= 0:
+            raise ValueError(f"sample rate must be positive, got {self.sample_rate}")
+
+    @property
+    def duration_s(self) -> float:
+        """Length in seconds."""
+        return len(self.samples) / self.sample_rate
+
+
+def load_audio(path: str | os.PathLike[str], *, rate: int | None = None) -> Audio:
+    """Load a WAV (or other soundfile format), raw G.711/PCM file or Twilio capture as mono int16.
+
+    ``rate`` is the sample rate the caller declares: required for raw files, checked against the
+    header of a WAV and against Twilio's fixed 8000 Hz for captures.
+    """
+    name = os.fspath(path)
+    if rate is not None and not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:
+        raise InputError(
+            f"{name}: --rate {rate} is outside {MIN_SAMPLE_RATE}..{MAX_SAMPLE_RATE} Hz"
+        )
+    _check_readable_file(name)
+    suffix = Path(name).suffix.lower()
+    if suffix in _CAPTURE_SUFFIXES:
+        return _load_twilio_capture(name, rate)
+    if suffix in _RAW_SUFFIXES:
+        return _load_raw(name, _RAW_SUFFIXES[suffix], rate)
+    return _load_soundfile(name, rate)
+
+
+def write_wav(
+    path: str | os.PathLike[str],
+    samples: npt.ArrayLike,
+    sample_rate: int,
+    *,
+    encoding: str = "pcm16",
+) -> None:
+    """Write mono int16 samples as a 16-bit PCM or mu-law WAV, atomically.
+
+    mu-law is quantised with :mod:`voicectl.audio.g711` first, so the file holds exactly the
+    bytes ``audioop.lin2ulaw`` would produce (libsndfile's own encoder rounds a few values
+    differently).
+    """
+    if encoding not in _WRITE_SUBTYPES:
+        raise ValueError(f"write_wav encoding must be one of {sorted(_WRITE_SUBTYPES)}")
+    pcm = np.asarray(samples)
+    if pcm.dtype != np.int16 or pcm.ndim != 1:
+        raise ValueError(f"write_wav needs 1-D int16 samples, got {pcm.dtype} {pcm.shape}")
+    if sample_rate <= 0:
+        raise ValueError(f"sample rate must be positive, got {sample_rate}")
+    if encoding == "mulaw":
+        pcm = g711.ulaw_decode(g711.ulaw_encode(pcm))
+    target = Path(os.fspath(path))
+    temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        # os.open with 0o666 lets the umask decide the final permissions, like a plain open().
+        descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with os.fdopen(descriptor, "wb") as handle:
+            sf.write(handle, pcm, sample_rate, format="WAV", subtype=_WRITE_SUBTYPES[encoding])
+        os.replace(temp, target)
+    except OSError as error:
+        temp.unlink(missing_ok=True)
+        raise InputError(f"{target}: cannot write ({_reason(error)})") from None
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def resample(samples: npt.ArrayLike, from_rate: int, to_rate: int) -> Int16Array:
+    """Resample int16 audio with soxr (one-shot, VHQ); the input itself when the rates match.
+
+    soxr is run on floats and the result rounded here, because soxr's own int16 output is
+    TPDF-dithered and so not reproducible from run to run.
+    """
+    pcm = np.asarray(samples)
+    if pcm.dtype != np.int16 or pcm.ndim != 1:
+        raise ValueError(f"resample needs 1-D int16 samples, got {pcm.dtype} {pcm.shape}")
+    if from_rate <= 0 or to_rate <= 0:
+        raise ValueError(f"sample rates must be positive, got {from_rate} -> {to_rate}")
+    if from_rate == to_rate:
+        return pcm
+    if len(pcm) == 0:
+        return np.zeros(0, dtype=np.int16)
+    converted = soxr.resample(pcm.astype(np.float64), from_rate, to_rate, quality="VHQ")
+    return _round_to_int16(np.asarray(converted))
+
+
+def _check_readable_file(name: str) -> None:
+    try:
+        info = os.stat(name)
+    except FileNotFoundError:
+        raise InputError(f"{name}: no such file") from None
+    except OSError as error:
+        raise InputError(f"{name}: cannot read ({_reason(error)})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(f"{name}: is a directory, not an audio file")
+    if info.st_size == 0:
+        raise InputError(f"{name}: file is empty")
+
+
+def _read_bytes(name: str) -> bytes:
+    try:
+        return Path(name).read_bytes()
+    except OSError as error:
+        raise InputError(f"{name}: cannot read ({_reason(error)})") from None
+
+
+def _load_raw(name: str, encoding: str, rate: int | None) -> Audio:
+    if rate is None:
+        raise InputError(f"{name}: raw audio needs --rate")
+    data = _read_bytes(name)
+    if encoding == "mulaw":
+        samples = g711.ulaw_decode(data)
+    elif encoding == "alaw":
+        samples = g711.alaw_decode(data)
+    else:
+        if len(data) % 2:
+            raise InputError(f"{name}: odd number of bytes ({len(data)}) for 16-bit PCM")
+        samples = np.frombuffer(data, dtype="<i2").astype(np.int16)
+    return _audio(name, samples, rate, encoding)
+
+
+def _load_soundfile(name: str, rate: int | None) -> Audio:
+    try:
+        with sf.SoundFile(name) as audio_file:
+            header_rate, channels = audio_file.samplerate, audio_file.channels
+            subtype = audio_file.subtype
+            if not MIN_SAMPLE_RATE <= header_rate <= MAX_SAMPLE_RATE:
+                raise InputError(
+                    f"{name}: header sample rate {header_rate} Hz is outside "
+                    f"{MIN_SAMPLE_RATE}..{MAX_SAMPLE_RATE} Hz"
+                )
+            if rate is not None and rate != header_rate:
+                raise InputError(
+                    f"{name}: header says {header_rate} Hz but --rate {rate} was given"
+                )
+            samples = _read_mono(audio_file, channels, exact=subtype in _INT16_SUBTYPES)
+    except InputError:
+        raise
+    except sf.LibsndfileError as error:
+        reason = " ".join(str(error.error_string).split())
+        raise InputError(f"{name}: not a readable audio file ({reason})") from None
+    except (RuntimeError, ValueError, TypeError, OSError, MemoryError) as error:
+        raise InputError(f"{name}: not a readable audio file ({_reason(error)})") from None
+    encoding = _SUBTYPE_ENCODINGS.get(subtype, subtype.lower())
+    return _audio(name, samples, header_rate, encoding, channels)
+
+
+def _read_mono(audio_file: sf.SoundFile, channels: int, *, exact: bool) -> Int16Array:
+    """Read in blocks (never trusting the header's frame count), downmixing by mean."""
+    block = max(1, _READ_BLOCK_SAMPLES // max(channels, 1))
+    parts: list[Int16Array] = []
+    while True:
+        frames = audio_file.read(block, dtype="int16" if exact else "float64", always_2d=True)
+        if len(frames) == 0:
+            break
+        if exact and channels == 1:
+            parts.append(frames[:, 0].copy())
+        elif exact:
+            parts.append(_round_to_int16(frames.mean(axis=1)))
+        else:
+            parts.append(_round_to_int16(frames.mean(axis=1) * 32768.0))
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int16)
+
+
+def _round_to_int16(values: npt.NDArray[np.floating]) -> Int16Array:
+    """Round to int16, clipping out-of-range values and mapping NaN to 0."""
+    finite = np.nan_to_num(values, nan=0.0, posinf=32767.0, neginf=-32768.0)
+    return np.clip(np.rint(finite), -32768, 32767).astype(np.int16)
+
+
+def _load_twilio_capture(name: str, rate: int | None) -> Audio:
+    if rate is not None and rate != TWILIO_SAMPLE_RATE:
+        raise InputError(
+            f"{name}: Twilio captures are {TWILIO_SAMPLE_RATE} Hz but --rate {rate} was given"
+        )
+    data = _read_bytes(name)
+    if _is_transcript_sidecar(data):
+        raise InputError(f"{name}: is a transcript sidecar, not audio or a Twilio capture")
+    chunks: dict[int, bytes] = {}
+    outbound = 0
+    for where, message in _capture_messages(name, data):
+        event = message.get("event")
+        if not isinstance(event, str):
+            raise InputError(f'{name}: {where}: not a Twilio Media Streams message (no "event")')
+        if event == "start":
+            _check_start(name, where, message)
+        if event != "media":
+            continue
+        media = message.get("media")
+        if not isinstance(media, dict):
+            raise InputError(f'{name}: {where}: media message has no "media" object')
+        if media.get("track", "inbound") not in _INBOUND_TRACKS:
+            outbound += 1
+            continue
+        chunk = _chunk_number(name, where, media.get("chunk"))
+        if chunk in chunks:
+            raise InputError(f"{name}: {where}: duplicate inbound chunk {chunk}")
+        chunks[chunk] = _payload_bytes(name, where, media.get("payload"))
+    if not chunks:
+        only = f" ({outbound} outbound only)" if outbound else ""
+        raise InputError(f"{name}: capture has no inbound media messages{only}")
+    first, last = min(min(chunks), 1), max(chunks)
+    if last - first + 1 > _MAX_CAPTURE_CHUNKS:
+        raise InputError(
+            f"{name}: chunk numbers {first}..{last} span more than 4 hours; the capture is corrupt"
+        )
+    gap = bytes([g711.ULAW_SILENCE]) * TWILIO_CHUNK_BYTES
+    stream = b"".join(chunks.get(number, gap) for number in range(first, last + 1))
+    return _audio(name, g711.ulaw_decode(stream), TWILIO_SAMPLE_RATE, "twilio-capture")
+
+
+def _is_transcript_sidecar(data: bytes) -> bool:
+    if not data.lstrip().startswith(b"{"):
+        return False
+    try:
+        document = json.loads(data)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(document, dict) and "utterances" in document
+
+
+def _capture_messages(name: str, data: bytes) -> Iterator[tuple[str, dict[str, object]]]:
+    """Yield (where, message) from JSON lines, or from a single JSON array of messages."""
+    if data.lstrip().startswith(b"["):
+        parsed = _parse_json(name, "", data)
+        if not isinstance(parsed, list):
+            raise InputError(f"{name}: not a JSON array of Twilio messages")
+        items: Iterator[tuple[str, object]] = (
+            (f"message {index}", item) for index, item in enumerate(parsed, start=1)
+        )
+    else:
+        items = (
+            (f"line {number}", _parse_json(name, f"line {number}", line))
+            for number, line in enumerate(data.split(b"\n"), start=1)
+            if line.strip()
+        )
+    for where, item in items:
+        if not isinstance(item, dict):
+            raise InputError(f"{name}: {where}: not a JSON object")
+        yield where, item
+
+
+def _parse_json(name: str, where: str, text: bytes) -> object:
+    prefix = f"{name}: {where}: " if where else f"{name}: "
+    try:
+        return json.loads(text.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(f"{prefix}not UTF-8 text") from None
+    except json.JSONDecodeError as error:
+        raise InputError(f"{prefix}not valid JSON ({error.msg})") from None
+    except (ValueError, RecursionError):
+        raise InputError(f"{prefix}not valid JSON") from None
+
+
+def _check_start(name: str, where: str, message: dict[str, object]) -> None:
+    start = message.get("start")
+    media_format = start.get("mediaFormat") if isinstance(start, dict) else None
+    if not isinstance(media_format, dict):
+        return
+    encoding = media_format.get("encoding", "audio/x-mulaw")
+    sample_rate = media_format.get("sampleRate", TWILIO_SAMPLE_RATE)
+    if str(encoding).lower() != "audio/x-mulaw" or str(sample_rate) != str(TWILIO_SAMPLE_RATE):
+        raise InputError(
+            f"{name}: {where}: stream format is {_brief(encoding)} at {_brief(sample_rate)} Hz; "
+            f"only audio/x-mulaw at {TWILIO_SAMPLE_RATE} Hz is supported"
+        )
+
+
+def _chunk_number(name: str, where: str, chunk: object) -> int:
+    if isinstance(chunk, bool) or not isinstance(chunk, str | int):
+        raise InputError(f'{name}: {where}: media has no "chunk" number')
+    text = str(chunk).strip()
+    if not text.isdecimal() or not text.isascii():
+        raise InputError(f"{name}: {where}: media chunk {_brief(chunk)} is not a whole number")
+    return int(text)
+
+
+def _payload_bytes(name: str, where: str, payload: object) -> bytes:
+    if not isinstance(payload, str) or not payload:
+        raise InputError(f"{name}: {where}: media message has no payload")
+    try:
+        return base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise InputError(f"{name}: {where}: media payload is not valid base64") from None
+
+
+def _audio(name: str, samples: Int16Array, rate: int, encoding: str, channels: int = 1) -> Audio:
+    if len(samples) == 0:
+        raise InputError(f"{name}: contains no audio samples")
+    samples = np.ascontiguousarray(samples, dtype=np.int16)
+    samples.setflags(write=False)
+    return Audio(samples, rate, name, encoding, channels)
+
+
+def _reason(error: BaseException) -> str:
+    """The one-line reason inside an exception (strerror for OS errors)."""
+    text = getattr(error, "strerror", None) or str(error) or type(error).__name__
+    return " ".join(str(text).split())
+
+
+def _brief(value: object) -> str:
+    """A short one-line rendering of a value taken from a file, for error messages."""
+    text = repr(value) if isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -1,0 +1,1 @@
+"""voicectl.bot."""

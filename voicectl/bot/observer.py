@@ -1,0 +1,113 @@
+"""Watch a bot's pipeline from outside and stamp what it perceived on the call's audio clock."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from pipecat.frames.frames import (
+    BotStartedSpeakingFrame,
+    BotStoppedSpeakingFrame,
+    ErrorFrame,
+    Frame,
+    InputAudioRawFrame,
+    InterruptionFrame,
+    UserStartedSpeakingFrame,
+    UserStoppedSpeakingFrame,
+    VADUserStartedSpeakingFrame,
+    VADUserStoppedSpeakingFrame,
+)
+from pipecat.observers.base_observer import BaseObserver, FramePushed
+from pipecat.processors.frame_processor import FrameDirection
+
+__all__ = ["BotPerception", "PerceivedEvent", "PerceptionObserver"]
+
+_KINDS: dict[type[Frame], str] = {
+    VADUserStartedSpeakingFrame: "vad_start",
+    VADUserStoppedSpeakingFrame: "vad_stop",
+    UserStartedSpeakingFrame: "turn_start",
+    UserStoppedSpeakingFrame: "turn_end",
+    BotStartedSpeakingFrame: "bot_start",
+    BotStoppedSpeakingFrame: "bot_stop",
+    InterruptionFrame: "interruption",
+}
+
+
+@dataclass(frozen=True)
+class PerceivedEvent:
+    """Something the bot perceived or did; ``audio_t`` is seconds of caller audio received so far."""
+
+    kind: str
+    audio_t: float
+    wall_t: float
+    detail: str = ""
+
+
+@dataclass
+class BotPerception:
+    """Everything one call's bot perceived, in order."""
+
+    events: list[PerceivedEvent] = field(default_factory=list)
+    audio_in_s: float = 0.0
+    input_rate: int = 0
+
+    def of_kind(self, kind: str) -> list[PerceivedEvent]:
+        return [e for e in self.events if e.kind == kind]
+
+    def speech_segments(self) -> list[tuple[float, float]]:
+        """VAD speech segments as (start, end) on the audio clock."""
+        segments: list[tuple[float, float]] = []
+        start: float | None = None
+        for event in self.events:
+            if event.kind == "vad_start" and start is None:
+                start = event.audio_t
+            elif event.kind == "vad_stop" and start is not None:
+                segments.append((start, event.audio_t))
+                start = None
+        if start is not None:
+            segments.append((start, self.audio_in_s))
+        return segments
+
+
+class PerceptionObserver(BaseObserver):
+    """Record VAD, turn, bot-speech, interruption and error frames once, at their origin.
+
+    Each event is stamped with the caller audio its processor had handled when it happened
+    (``audio_t``): every processor's pushes of ``InputAudioRawFrame`` are counted separately,
+    so a VAD decision made while the pipeline is still catching up with audio that arrived in a
+    burst (``--fast``) is stamped where the VAD was, not where the transport was. That makes
+    real-time and fast runs, and runs at different pipeline rates, directly comparable.
+    """
+
+    def __init__(self, perception: BotPerception | None = None) -> None:
+        super().__init__(observe_every_push=True)
+        self.perception = perception or BotPerception()
+        self._t0 = time.monotonic()
+        self._audio_by_source: dict[int, float] = {}
+
+    async def on_push_frame(self, data: FramePushed) -> None:
+        frame = data.frame
+        perception = self.perception
+        source = id(data.source)
+        if isinstance(frame, InputAudioRawFrame):
+            seconds = len(frame.audio) / (2 * frame.num_channels * frame.sample_rate)
+            self._audio_by_source[source] = self._audio_by_source.get(source, 0.0) + seconds
+            if data.first_push:
+                perception.input_rate = frame.sample_rate
+                perception.audio_in_s += seconds
+            return
+        if not data.first_push:
+            return
+        kind = _KINDS.get(type(frame))
+        detail = ""
+        if kind is None and isinstance(frame, ErrorFrame):
+            kind, detail = "error", frame.error
+        if kind is None:
+            return
+        # Broadcast frames travel both ways; count each once.
+        if kind != "error" and data.direction is not FrameDirection.DOWNSTREAM:
+            return
+        audio_t = self._audio_by_source.get(source)
+        if audio_t is None:  # e.g. the output transport: as far as the whole pipeline has got
+            audio_t = min(self._audio_by_source.values(), default=perception.audio_in_s)
+        perception.events.append(PerceivedEvent(kind, audio_t, time.monotonic() - self._t0, detail))

@@ -1,0 +1,89 @@
+"""The reference bot's pipeline: real Pipecat serializer, Silero VAD, Smart Turn v3, a responder."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from pipecat.audio.turn.smart_turn.base_smart_turn import SmartTurnParams
+from pipecat.audio.turn.smart_turn.local_smart_turn_v3 import LocalSmartTurnAnalyzerV3
+from pipecat.audio.vad.vad_analyzer import VADParams
+from pipecat.observers.base_observer import BaseObserver
+from pipecat.pipeline.pipeline import Pipeline
+from pipecat.pipeline.worker import PipelineParams, PipelineWorker
+from pipecat.processors.audio.vad_processor import VADProcessor
+from pipecat.processors.frame_processor import FrameProcessor
+from pipecat.transports.base_transport import BaseTransport
+from pipecat.turns.user_start import VADUserTurnStartStrategy
+from pipecat.turns.user_stop import TurnAnalyzerUserTurnStopStrategy
+from pipecat.turns.user_turn_processor import UserTurnProcessor
+from pipecat.turns.user_turn_strategies import UserTurnStrategies
+
+from voicectl.bot.responder import SpeechResponder
+from voicectl.bot.vad import RateAdaptingSileroVAD
+
+__all__ = ["SUPPORTED_RATES", "ReferenceBotConfig", "build_bot_worker"]
+
+SUPPORTED_RATES = (8000, 16000, 24000, 48000)
+
+
+@dataclass(frozen=True)
+class ReferenceBotConfig:
+    """How the reference bot is built; every field maps to a real Pipecat knob."""
+
+    sample_rate: int = 16000
+    reply_secs: float = 1.5
+    vad_stop_secs: float = 0.2
+    smart_turn: bool = True
+    smart_turn_stop_secs: float = 3.0
+    user_turn_stop_timeout: float = 5.0
+    smart_turn_rate: int | None = None
+    extra_processors: Sequence[FrameProcessor] = field(default_factory=tuple)
+
+    def describe(self) -> str:
+        turn = "Smart Turn v3" if self.smart_turn else "0.6 s speech timeout"
+        if self.smart_turn and self.smart_turn_rate:
+            turn += f" told the audio is {self.smart_turn_rate} Hz"
+        return f"{self.sample_rate} Hz pipeline, Silero VAD, {turn}, {self.reply_secs} s replies"
+
+
+def build_bot_worker(
+    transport: BaseTransport,
+    config: ReferenceBotConfig,
+    *,
+    observers: Sequence[BaseObserver] = (),
+) -> tuple[PipelineWorker, SpeechResponder]:
+    """Build one call's pipeline worker around ``transport``."""
+    vad = VADProcessor(vad_analyzer=RateAdaptingSileroVAD(params=VADParams(stop_secs=config.vad_stop_secs)))
+    if config.smart_turn:
+        analyzer = LocalSmartTurnAnalyzerV3(
+            sample_rate=config.smart_turn_rate,
+            params=SmartTurnParams(stop_secs=config.smart_turn_stop_secs),
+        )
+        # With no STT in the pipeline, waiting for a transcript would end every turn by timeout.
+        stop = [TurnAnalyzerUserTurnStopStrategy(turn_analyzer=analyzer, wait_for_transcript=False)]
+    else:
+        from pipecat.turns.user_stop import SpeechTimeoutUserTurnStopStrategy
+
+        stop = [SpeechTimeoutUserTurnStopStrategy(user_speech_timeout=0.6, wait_for_transcript=False)]
+    turns = UserTurnProcessor(
+        user_turn_strategies=UserTurnStrategies(start=[VADUserTurnStartStrategy()], stop=stop),
+        user_turn_stop_timeout=config.user_turn_stop_timeout,
+    )
+    responder = SpeechResponder(reply_secs=config.reply_secs)
+    pipeline = Pipeline(
+        [transport.input(), vad, turns, *config.extra_processors, responder, transport.output()]
+    )
+    worker = PipelineWorker(
+        pipeline,
+        params=PipelineParams(
+            audio_in_sample_rate=config.sample_rate,
+            audio_out_sample_rate=config.sample_rate,
+        ),
+        observers=list(observers),
+        idle_timeout_secs=None,
+        enable_rtvi=False,
+        enable_turn_tracking=False,
+        check_dangling_tasks=False,
+    )
+    return worker, responder

@@ -1,0 +1,218 @@
+"""Serve the reference bot on loopback: one fresh Pipecat pipeline per call, as production does.
+
+Each WebSocket connection is a call. The carrier is detected from its first messages with
+Pipecat's own ``parse_telephony_websocket`` (what ``pipecat.runner`` does), the matching
+Pipecat serializer is built, and the call runs in its own ``PipelineWorker`` behind Pipecat's
+``FastAPIWebsocketTransport``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, WebSocket
+from pipecat.observers.base_observer import BaseObserver
+from pipecat.runner.utils import parse_telephony_websocket
+from pipecat.serializers.base_serializer import FrameSerializer
+from pipecat.transports.websocket.fastapi import FastAPIWebsocketParams, FastAPIWebsocketTransport
+from pipecat.workers.runner import WorkerRunner
+
+from voicectl.bot.pipeline import ReferenceBotConfig, build_bot_worker
+from voicectl.errors import HarnessError
+
+__all__ = ["BotCall", "ReferenceBotServer", "make_serializer"]
+
+
+def make_serializer(carrier: str, call_data: Any) -> FrameSerializer:
+    """The Pipecat serializer a production bot builds for ``carrier`` (no REST hang-up)."""
+    if carrier == "twilio":
+        from pipecat.serializers.twilio import TwilioFrameSerializer
+
+        return TwilioFrameSerializer(
+            stream_sid=call_data["stream_id"],
+            call_sid=call_data["call_id"],
+            params=TwilioFrameSerializer.InputParams(auto_hang_up=False),
+        )
+    if carrier == "telnyx":
+        from pipecat.serializers.telnyx import TelnyxFrameSerializer
+
+        return TelnyxFrameSerializer(
+            stream_id=call_data["stream_id"],
+            call_control_id=call_data["call_id"],
+            outbound_encoding=call_data.get("outbound_encoding") or "PCMU",
+            inbound_encoding="PCMU",
+            params=TelnyxFrameSerializer.InputParams(auto_hang_up=False),
+        )
+    if carrier == "plivo":
+        from pipecat.serializers.plivo import PlivoFrameSerializer
+
+        return PlivoFrameSerializer(
+            stream_id=call_data["stream_id"],
+            call_id=call_data["call_id"],
+            params=PlivoFrameSerializer.InputParams(auto_hang_up=False),
+        )
+    if carrier == "exotel":
+        from pipecat.serializers.exotel import ExotelFrameSerializer
+
+        return ExotelFrameSerializer(stream_sid=call_data["stream_id"], call_sid=call_data["call_id"])
+    raise ValueError(f"carrier {carrier!r} not detected (twilio, telnyx, plivo, exotel)")
+
+
+@dataclass
+class BotCall:
+    """One call served by the bot, for whoever started the server to inspect."""
+
+    index: int
+    carrier: str = ""
+    observers: list[BaseObserver] = field(default_factory=list)
+    replies: int = 0
+    error: str | None = None
+    finished: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+ObserverFactory = Callable[[int], Sequence[BaseObserver]]
+
+
+class _Server(uvicorn.Server):
+    """uvicorn server that leaves signal handling to voicectl."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class ReferenceBotServer:
+    """The reference bot on ``host:port`` (port 0 picks a free one); ``async with`` runs it."""
+
+    def __init__(
+        self,
+        config: ReferenceBotConfig | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        path: str = "/ws",
+        max_calls: int = 1,
+        observer_factory: ObserverFactory | None = None,
+    ) -> None:
+        self.config = config or ReferenceBotConfig()
+        self.host = host
+        self.path = path
+        self.max_calls = max_calls
+        self.calls: list[BotCall] = []
+        self._requested_port = port
+        self._observer_factory = observer_factory
+        self._socket: socket.socket | None = None
+        self._server: _Server | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._active = 0
+        self.app = FastAPI()
+        self.app.add_api_websocket_route(path, self._serve_call)
+
+    @property
+    def port(self) -> int:
+        if self._socket is None:
+            raise RuntimeError("server not started")
+        return int(self._socket.getsockname()[1])
+
+    @property
+    def url(self) -> str:
+        return f"ws://{self.host}:{self.port}{self.path}"
+
+    @property
+    def active_calls(self) -> int:
+        return self._active
+
+    async def start(self) -> None:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host, self._requested_port))
+        except OSError as exc:
+            sock.close()
+            raise HarnessError(f"cannot serve the reference bot on {self.host}:{self._requested_port}: {exc.strerror}") from exc
+        sock.listen(128)
+        sock.setblocking(False)
+        self._socket = sock
+        config = uvicorn.Config(self.app, log_level="critical", lifespan="off", ws="websockets-sansio")
+        self._server = _Server(config)
+        self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
+        for _ in range(500):
+            if self._server.started or self._task.done():
+                break
+            await asyncio.sleep(0.01)
+        if not self._server.started:
+            await self.stop()
+            raise HarnessError("the reference bot did not start within 5 s")
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(self._task, timeout=5)
+            except (TimeoutError, asyncio.CancelledError):
+                self._task.cancel()
+            self._task = None
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+
+    async def __aenter__(self) -> ReferenceBotServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def _serve_call(self, websocket: WebSocket) -> None:
+        if self._active >= self.max_calls:
+            await websocket.close(code=1013, reason=f"reference bot at capacity ({self.max_calls} calls)")
+            return
+        self._active += 1
+        call = BotCall(index=len(self.calls))
+        self.calls.append(call)
+        try:
+            await websocket.accept()
+            await self._run_call(websocket, call)
+        except Exception as exc:
+            call.error = f"{type(exc).__name__}: {exc}"
+            with contextlib.suppress(Exception):
+                await websocket.close(code=1011, reason=call.error[:120])
+        finally:
+            self._active -= 1
+            call.finished.set()
+
+    async def _run_call(self, websocket: WebSocket, call: BotCall) -> None:
+        carrier, call_data = await parse_telephony_websocket(websocket)
+        call.carrier = carrier
+        serializer = make_serializer(carrier, call_data)
+        transport = FastAPIWebsocketTransport(
+            websocket,
+            FastAPIWebsocketParams(
+                audio_in_enabled=True,
+                audio_out_enabled=True,
+                add_wav_header=False,
+                serializer=serializer,
+                allowed_origins=[],
+            ),
+        )
+        observers = list(self._observer_factory(call.index)) if self._observer_factory else []
+        call.observers = observers
+        worker, responder = build_bot_worker(transport, self.config, observers=observers)
+
+        @transport.event_handler("on_client_disconnected")
+        async def _on_disconnected(_transport: object, _ws: object) -> None:
+            await worker.cancel()
+
+        runner = WorkerRunner(handle_sigint=False)
+        await runner.add_workers(worker)
+        try:
+            await runner.run()
+        finally:
+            call.replies = responder.replies

@@ -1,0 +1,165 @@
+"""What every command shares: report outputs, verbosity, deadline, signals, exit codes."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from voicectl.errors import InputError, VoicectlError
+from voicectl.report import Report, render_console, render_verdict_line, write_json, write_junit, write_markdown
+from voicectl.report.model import ExitCode
+
+__all__ = [
+    "JsonOpt",
+    "JunitOpt",
+    "MarkdownOpt",
+    "Outputs",
+    "QuietOpt",
+    "StrictOpt",
+    "TimeoutOpt",
+    "VerboseOpt",
+    "configure_logging",
+    "execute",
+    "fail_usage",
+    "parse_rates",
+]
+
+JsonOpt = Annotated[Path | None, typer.Option("--json", help="Write the JSON report here.", dir_okay=False)]
+JunitOpt = Annotated[Path | None, typer.Option("--junit", help="Write a JUnit XML report here.", dir_okay=False)]
+MarkdownOpt = Annotated[
+    Path | None, typer.Option("--markdown", help="Append a Markdown summary here (e.g. $GITHUB_STEP_SUMMARY).", dir_okay=False)
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Show the event journal and Pipecat's log.")]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Warnings fail the run.")]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", help="Hard deadline for the whole run, seconds.", min=1)]
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """Where a command writes its report and how much it prints."""
+
+    json: Path | None = None
+    junit: Path | None = None
+    markdown: Path | None = None
+    quiet: bool = False
+    verbose: bool = False
+    strict: bool = False
+    timeout_s: float = 600.0
+
+
+def stderr_console() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def fail_usage(message: str) -> typer.Exit:
+    """Print a one-line usage error and return the exit to raise (exit code 2)."""
+    stderr_console().print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+    return typer.Exit(int(ExitCode.USAGE))
+
+
+def parse_rates(text: str) -> list[int]:
+    """Parse ``8000,16000`` into a sorted list of distinct sample rates."""
+    try:
+        rates = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        raise InputError(f"--rates must be comma-separated integers in Hz, got {text!r}") from None
+    if not rates:
+        raise InputError("--rates needs at least one sample rate")
+    return rates
+
+
+def configure_logging(verbose: bool) -> None:
+    """Pipecat logs through loguru at DEBUG by default; keep it quiet unless asked."""
+    from loguru import logger
+
+    logger.remove()
+    if verbose:
+        logger.add(sys.stderr, level="INFO")
+
+
+def execute(
+    report: Report,
+    outputs: Outputs,
+    work: Callable[[Report], Awaitable[Any]],
+) -> None:
+    """Run ``work`` under the deadline and signals, then write and render the report and exit.
+
+    The report is written whatever happens: on success, check failure, harness error, timeout
+    and SIGINT/SIGTERM (exit 130 with what was measured so far).
+    """
+    configure_logging(outputs.verbose)
+    report.strict = outputs.strict
+    try:
+        asyncio.run(_guarded(report, outputs, work))
+    except KeyboardInterrupt:
+        report.interrupted = True
+    except InputError as exc:
+        stderr_console().print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+        raise typer.Exit(int(ExitCode.USAGE)) from None
+    report.finish()
+    _write_outputs(report, outputs)
+    console = Console(highlight=False)
+    if outputs.quiet:
+        console.print(Text(render_verdict_line(report)), soft_wrap=True)
+    else:
+        render_console(report, console, verbose=outputs.verbose)
+    raise typer.Exit(int(report.exit_code))
+
+
+async def _guarded(report: Report, outputs: Outputs, work: Callable[[Report], Awaitable[Any]]) -> None:
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
+    interrupted = False
+
+    def on_signal() -> None:
+        nonlocal interrupted
+        interrupted = True
+        task.cancel()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal)
+    try:
+        async with asyncio.timeout(outputs.timeout_s):
+            await work(report)
+    except TimeoutError:
+        report.harness_error = f"run did not finish within --timeout {outputs.timeout_s:.0f} s"
+    except asyncio.CancelledError:
+        if not interrupted:
+            raise
+        report.interrupted = True
+    except InputError:
+        raise
+    except VoicectlError as exc:
+        report.harness_error = str(exc)
+    except Exception as exc:  # a voicectl bug or an SUT that broke the harness: exit 3, keep the report
+        report.harness_error = f"{type(exc).__name__}: {exc}"
+        if os.environ.get("VOICECTL_DEBUG"):
+            raise
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+def _write_outputs(report: Report, outputs: Outputs) -> None:
+    try:
+        if outputs.json:
+            write_json(report, outputs.json)
+        if outputs.junit:
+            write_junit(report, outputs.junit)
+        if outputs.markdown:
+            write_markdown(report, outputs.markdown)
+    except InputError as exc:
+        stderr_console().print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+        raise typer.Exit(int(ExitCode.USAGE)) from None

@@ -1,0 +1,422 @@
+"""The carrier side of a call: play a recording into a bot over the carrier's WebSocket protocol.
+
+The client sends what Twilio (or Telnyx, Plivo, Exotel, raw) sends a bot — the opening
+messages, paced 20 ms media frames, silence between utterances, a tail, ``stop`` — receives
+the bot's media, marks and clears, echoes marks back when their audio has "played", records
+the bot's audio on the call timeline, and measures every turn.
+
+Two pacings:
+
+* real time: frame *i* leaves at ``start + i * 20 ms``; times are call seconds;
+* ``fast``: caller audio is sent without pacing; after each utterance the client sends
+  silence at ``fast_silence_speed`` x real time until the bot answers and waits for the reply to
+  end instead of talking over it. No audio is skipped, so call seconds are caller-audio seconds
+  on both ends, and reply latency is counted in caller audio (how much silence the bot needed
+  before it answered).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
+
+from voicectl.audio.script import Utterance
+from voicectl.carriers import BotClear, BotMalformed, BotMark, BotMedia, CallIdentity, CarrierSession, open_session
+from voicectl.replay.pacing import PacingSchedule, SendTimeStats, sleep_until
+
+__all__ = [
+    "BotAudioRun",
+    "CallOptions",
+    "CallOutcome",
+    "CarrierCall",
+    "ClearEvent",
+    "TurnResult",
+    "place_call",
+]
+
+_FRAME_S = 0.020
+# Media arriving within this much of the end of the audio already received belongs to the same
+# run of bot speech (Pipecat sends bursts paced at half the playback interval).
+_RUN_GAP_S = 0.25
+
+
+@dataclass(frozen=True)
+class CallOptions:
+    """How to place one call."""
+
+    url: str
+    carrier: str = "twilio"
+    fast: bool = False
+    tail_s: float = 3.0
+    connect_timeout_s: float = 5.0
+    fast_silence_speed: float = 4.0
+    fast_max_wait_s: float = 8.0
+    fast_reply_quiet_s: float = 0.15
+    record: bool = False
+    seed: str = "voicectl"
+
+
+@dataclass
+class TurnResult:
+    """One scripted caller utterance and the bot's answer to it."""
+
+    index: int
+    utterance: Utterance
+    answered_at: float | None = None  # call seconds of the first bot audio after the utterance
+    latency_s: float | None = None
+
+    @property
+    def answered(self) -> bool:
+        return self.latency_s is not None
+
+
+@dataclass
+class BotAudioRun:
+    """A stretch of continuous bot audio, in call seconds."""
+
+    start: float
+    end: float
+    messages: int = 0
+    cleared: bool = False
+
+
+@dataclass(frozen=True)
+class ClearEvent:
+    """A ``clear`` from the bot; only clears that arrive while bot audio flows are barge-ins."""
+
+    t: float
+    during_bot_audio: bool
+
+
+@dataclass
+class CallOutcome:
+    """Everything measured on one call."""
+
+    carrier: str
+    url: str
+    fast: bool
+    duration_s: float = 0.0
+    wall_s: float = 0.0
+    turns: list[TurnResult] = field(default_factory=list)
+    runs: list[BotAudioRun] = field(default_factory=list)
+    clears: list[ClearEvent] = field(default_factory=list)
+    marks_echoed: int = 0
+    media_received: int = 0
+    malformed: list[str] = field(default_factory=list)
+    underruns: list[tuple[float, float]] = field(default_factory=list)  # (at, gap seconds)
+    pacing: SendTimeStats = field(default_factory=SendTimeStats)
+    close_code: int | None = None
+    close_reason: str = ""
+    closed_by_bot: bool = False
+    error: str | None = None
+    caller_audio: npt.NDArray[np.int16] | None = None
+    bot_audio: npt.NDArray[np.int16] | None = None
+    wire_rate: int = 8000
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def barge_in_clears(self) -> list[ClearEvent]:
+        return [c for c in self.clears if c.during_bot_audio]
+
+
+class CarrierCall:
+    """One call in progress. Use :func:`place_call` unless you need to drive it step by step."""
+
+    def __init__(
+        self,
+        audio: npt.NDArray[np.int16],
+        utterances: Sequence[Utterance],
+        options: CallOptions,
+        *,
+        sample_rate: int = 8000,
+    ) -> None:
+        self.options = options
+        self.session: CarrierSession = open_session(
+            options.carrier, CallIdentity.generate(options.carrier, options.seed)
+        )
+        rate = self.session.wire_rate
+        if sample_rate != rate:
+            from voicectl.audio.io import resample
+
+            audio = resample(audio, sample_rate, rate)
+        self.frame_samples = int(rate * _FRAME_S)
+        tail = np.zeros(int(options.tail_s * rate), dtype=np.int16)
+        self.audio = np.concatenate([audio.astype(np.int16), tail])
+        self.utterances = list(utterances)
+        self.outcome = CallOutcome(carrier=options.carrier, url=options.url, fast=options.fast, wire_rate=rate)
+        self.outcome.turns = [TurnResult(i, u) for i, u in enumerate(self.utterances)]
+        self._sent_s = 0.0  # call seconds of caller audio sent so far
+        self._t0 = 0.0
+        self._playback_end = 0.0  # call seconds at which the bot audio received so far ends
+        self._bot_chunks: list[tuple[float, npt.NDArray[np.int16]]] = []
+        self._first_media = asyncio.Event()
+        self._last_media_wall = 0.0
+        self._ws: ClientConnection | None = None
+        self._mark_tasks: set[asyncio.Task[None]] = set()
+
+    # -- clock -------------------------------------------------------------------------------
+
+    def now(self) -> float:
+        """Call seconds now: wall time in real-time mode, caller audio sent in fast mode."""
+        if self.options.fast:
+            return self._sent_s
+        return time.monotonic() - self._t0
+
+    # -- receiving ---------------------------------------------------------------------------
+
+    def _on_media(self, payload: bytes) -> None:
+        outcome = self.outcome
+        now = self.now()
+        self._last_media_wall = time.monotonic()
+        outcome.media_received += 1
+        samples = self.session.decode_audio(payload)
+        duration = samples.size / self.session.wire_rate
+        run = outcome.runs[-1] if outcome.runs else None
+        if run is None or run.cleared or now > self._playback_end + _RUN_GAP_S:
+            outcome.runs.append(BotAudioRun(start=now, end=now + duration, messages=1))
+            start = now
+        else:
+            if now > self._playback_end + 0.02 and run.messages > 1:
+                outcome.underruns.append((now, now - self._playback_end))
+            start = max(now, self._playback_end)
+            run.end = start + duration
+            run.messages += 1
+        self._playback_end = start + duration
+        if self.options.record:
+            self._bot_chunks.append((start, samples))
+        self._attribute_answer(now)
+        self._first_media.set()
+
+    def _attribute_answer(self, now: float) -> None:
+        for i, turn in enumerate(self.outcome.turns):
+            if turn.answered or now < turn.utterance.end:
+                continue
+            following = self.outcome.turns[i + 1] if i + 1 < len(self.outcome.turns) else None
+            if following is not None and now >= following.utterance.end:
+                continue  # that answer belongs to a later turn; this one went unanswered
+            turn.answered_at = now
+            turn.latency_s = now - turn.utterance.end
+
+    def _on_clear(self) -> None:
+        now = self.now()
+        flowing = bool(self.outcome.runs) and now <= self._playback_end + 0.05 and not self.outcome.runs[-1].cleared
+        self.outcome.clears.append(ClearEvent(now, flowing))
+        if flowing:
+            run = self.outcome.runs[-1]
+            run.cleared = True
+            run.end = min(run.end, now)
+        self._playback_end = min(self._playback_end, now)
+
+    def _on_mark(self, name: str) -> None:
+        """Echo a mark once the audio sent before it has played, as the carrier does."""
+        delay = max(0.0, self._playback_end - self.now()) if not self.options.fast else 0.0
+
+        async def echo() -> None:
+            await asyncio.sleep(delay)
+            if self._ws is not None:
+                with contextlib.suppress(ConnectionClosed):
+                    await self._ws.send(self.session.mark_message(name))
+                    self.outcome.marks_echoed += 1
+
+        task = asyncio.create_task(echo())
+        self._mark_tasks.add(task)
+        task.add_done_callback(self._mark_tasks.discard)
+
+    async def _receive(self, ws: ClientConnection) -> None:
+        async for message in ws:
+            event = self.session.parse(message)
+            if isinstance(event, BotMedia):
+                self._on_media(event.payload)
+            elif isinstance(event, BotClear):
+                self._on_clear()
+                for ack in self.session.clear_ack_messages():
+                    await ws.send(ack)
+            elif isinstance(event, BotMark):
+                self._on_mark(event.name)
+            elif isinstance(event, BotMalformed) and len(self.outcome.malformed) < 20:
+                self.outcome.malformed.append(event.reason)
+
+    # -- sending -----------------------------------------------------------------------------
+
+    def _frame(self, index: int) -> bytes:
+        chunk = self.audio[index * self.frame_samples : (index + 1) * self.frame_samples]
+        if chunk.size < self.frame_samples:
+            chunk = np.pad(chunk, (0, self.frame_samples - chunk.size))
+        return self.session.encode_audio(chunk)
+
+    async def _send_frame(self, ws: ClientConnection, index: int) -> None:
+        await ws.send(self.session.media_message(self._frame(index)))
+        self._sent_s = (index + 1) * _FRAME_S
+
+    async def _send_realtime(self, ws: ClientConnection, frames: int) -> None:
+        schedule = PacingSchedule(self._t0, _FRAME_S)
+        stats = self.outcome.pacing
+        for index in range(frames):
+            due = schedule.due(index)
+            await sleep_until(due)
+            stats.add(time.monotonic() - due)
+            await self._send_frame(ws, index)
+
+    async def _send_fast(self, ws: ClientConnection, frames: int) -> None:
+        index = 0
+        for k, utterance in enumerate(self.utterances):
+            end_index = min(frames, int(np.ceil(utterance.end / _FRAME_S)))
+            while index < end_index:
+                await self._send_frame(ws, index)
+                index += 1
+                if index % 25 == 0:
+                    await asyncio.sleep(0)
+            index = await self._fast_wait_for_reply(ws, k, index, frames)
+        while index < frames:  # the rest of the call, tail included
+            await self._send_frame(ws, index)
+            index += 1
+            if index % 25 == 0:
+                await asyncio.sleep(0)
+
+    async def _fast_wait_for_reply(self, ws: ClientConnection, k: int, index: int, frames: int) -> int:
+        """Send silence at ``fast_silence_speed`` until turn ``k`` is answered, then let it finish."""
+        options = self.options
+        turn = self.outcome.turns[k]
+        interval = _FRAME_S / options.fast_silence_speed
+        limit = index + int(options.fast_max_wait_s / _FRAME_S)
+        next_utterance_end = self.utterances[k + 1].end if k + 1 < len(self.utterances) else None
+        while not turn.answered and index < min(limit, frames):
+            if next_utterance_end is not None and (index + 1) * _FRAME_S >= next_utterance_end:
+                break
+            await self._send_frame(ws, index)
+            index += 1
+            await asyncio.sleep(interval)
+        if turn.answered:
+            while time.monotonic() - self._last_media_wall < options.fast_reply_quiet_s:
+                await asyncio.sleep(options.fast_reply_quiet_s / 3)
+        return index
+
+    # -- the call ----------------------------------------------------------------------------
+
+    async def run(self, deadline_s: float) -> CallOutcome:
+        """Place the call; ``deadline_s`` bounds the whole call (connect included)."""
+        outcome = self.outcome
+        frames = int(np.ceil(self.audio.size / self.frame_samples))
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(deadline_s):
+                await self._run(frames)
+        except TimeoutError:
+            outcome.error = (
+                f"call did not finish within its {deadline_s:.0f} s deadline "
+                f"(caller audio sent: {self._sent_s:.1f} of {frames * _FRAME_S:.1f} s)"
+            )
+        finally:
+            for task in list(self._mark_tasks):
+                task.cancel()
+            outcome.wall_s = time.monotonic() - started
+            outcome.duration_s = self._sent_s
+            if self.options.record:
+                outcome.caller_audio = self.audio[: int(self._sent_s * self.session.wire_rate)]
+                outcome.bot_audio = self._render_bot_audio()
+        return outcome
+
+    async def _run(self, frames: int) -> None:
+        outcome = self.outcome
+        try:
+            ws = await asyncio.wait_for(
+                connect(self.options.url, open_timeout=None, max_size=2**22, compression=None),
+                self.options.connect_timeout_s,
+            )
+        except TimeoutError:
+            outcome.error = f"no WebSocket handshake from {self.options.url} within {self.options.connect_timeout_s:.0f} s"
+            return
+        except InvalidStatus as exc:
+            outcome.error = f"{self.options.url} rejected the WebSocket handshake: HTTP {exc.response.status_code}"
+            return
+        except (OSError, InvalidHandshake, InvalidURI) as exc:
+            outcome.error = f"cannot connect to {self.options.url}: {exc}"
+            return
+        self._ws = ws
+        receiver = asyncio.create_task(self._receive(ws))
+        try:
+            for message in self.session.open_messages():
+                await ws.send(message)
+            self._t0 = time.monotonic()
+            sender = asyncio.create_task(
+                self._send_fast(ws, frames) if self.options.fast else self._send_realtime(ws, frames)
+            )
+            done, _ = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
+            if receiver in done:
+                sender.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sender
+                self._record_bot_close(ws, receiver)
+                return
+            sender.result()
+            for message in self.session.stop_messages():
+                await ws.send(message)
+            await ws.close(1000, "call ended")
+            outcome.close_code = 1000
+            outcome.close_reason = "call ended"
+        except ConnectionClosed:
+            self._record_bot_close(ws, receiver)
+        finally:
+            receiver.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ConnectionClosed, Exception):
+                await receiver
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(ws.close(), 2.0)
+            self._ws = None
+
+    def _record_bot_close(self, ws: ClientConnection, receiver: asyncio.Task[None]) -> None:
+        """The bot hung up (or the receive loop died) before the call ended: say exactly how."""
+        outcome = self.outcome
+        at = self.now()
+        exc = receiver.exception() if receiver.done() and not receiver.cancelled() else None
+        if exc is not None and not isinstance(exc, ConnectionClosed):
+            outcome.error = f"receive loop died at {at:.2f} s: {type(exc).__name__}: {exc}"
+            return
+        rcvd = ws.close_rcvd
+        outcome.closed_by_bot = True
+        if rcvd is not None:
+            outcome.close_code, outcome.close_reason = rcvd.code, rcvd.reason
+            reason = f" ({rcvd.reason})" if rcvd.reason else ""
+            outcome.error = f"bot closed the call at {at:.2f} s with code {rcvd.code}{reason}"
+        else:
+            outcome.close_code = 1006
+            outcome.error = f"bot dropped the connection at {at:.2f} s without a close frame (1006)"
+
+    def _render_bot_audio(self) -> npt.NDArray[np.int16]:
+        rate = self.session.wire_rate
+        length = max([int(self._sent_s * rate)] + [int(s * rate) + c.size for s, c in self._bot_chunks])
+        track = np.zeros(length, dtype=np.int16)
+        for start, chunk in self._bot_chunks:
+            i = int(round(start * rate))
+            track[i : i + chunk.size] = chunk[: max(0, length - i)]
+        return track
+
+
+async def place_call(
+    audio: npt.NDArray[np.int16],
+    utterances: Sequence[Utterance],
+    options: CallOptions,
+    *,
+    sample_rate: int = 8000,
+    deadline_s: float | None = None,
+) -> CallOutcome:
+    """Place one call against ``options.url`` and return what was measured."""
+    call = CarrierCall(audio, utterances, options, sample_rate=sample_rate)
+    if deadline_s is None:
+        length = call.audio.size / call.session.wire_rate
+        deadline_s = options.connect_timeout_s + (length * 0.6 + 30 if options.fast else length + 15)
+    return await call.run(deadline_s)
+
+
+

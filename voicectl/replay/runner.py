@@ -1,0 +1,235 @@
+"""``voicectl replay``: play calls into a bot at one or more pipeline rates and judge the answers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from voicectl.audio.io import write_wav
+from voicectl.audio.script import Call
+from voicectl.bot.observer import BotPerception, PerceptionObserver
+from voicectl.bot.pipeline import ReferenceBotConfig
+from voicectl.bot.server import ReferenceBotServer
+from voicectl.checks.replay import RateObservation, judge_bot_answered, judge_rate_consistency
+from voicectl.replay.client import CallOptions, CallOutcome, place_call
+from voicectl.report.model import Report
+
+__all__ = ["ReplayPlan", "ReplayResult", "run_replay"]
+
+
+@dataclass(frozen=True)
+class ReplayPlan:
+    """What to replay, against what, how."""
+
+    calls: Sequence[Call]
+    rates: Sequence[int] = (8000, 16000)
+    url: str | None = None
+    carrier: str = "twilio"
+    fast: bool = True
+    answer_bound_s: float = 4.0
+    record_dir: Path | None = None
+    bot_config: ReferenceBotConfig = field(default_factory=ReferenceBotConfig)
+    tail_s: float = 3.0
+
+
+@dataclass
+class CallRun:
+    """One call at one rate: what the client measured and (reference bot only) what the bot perceived."""
+
+    call: Call
+    rate: int | None
+    outcome: CallOutcome
+    perception: BotPerception | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.call.name} @ {self.rate} Hz" if self.rate else self.call.name
+
+
+@dataclass
+class ReplayResult:
+    runs: list[CallRun] = field(default_factory=list)
+
+
+Progress = Callable[[str], None]
+
+
+async def run_replay(plan: ReplayPlan, report: Report, progress: Progress | None = None) -> ReplayResult:
+    """Run every call of the plan (at every rate for the reference bot) and fill in ``report``."""
+    result = ReplayResult()
+    targets: list[int | None] = list(plan.rates) if plan.url is None else [None]
+    for rate in targets:
+        for call in plan.calls:
+            if progress:
+                progress(f"{call.name} @ {rate} Hz" if rate else call.name)
+            run = await _replay_one(plan, call, rate, report)
+            result.runs.append(run)
+            _journal(report, run)
+    _judge(plan, result, report)
+    _tabulate(plan, result, report)
+    return result
+
+
+async def _replay_one(plan: ReplayPlan, call: Call, rate: int | None, report: Report) -> CallRun:
+    utterances = call.script.utterances if call.script else ()
+    options = CallOptions(url=plan.url or "", carrier=plan.carrier, fast=plan.fast, tail_s=plan.tail_s,
+                          record=plan.record_dir is not None, seed=call.name)
+    if rate is None:
+        outcome = await place_call(call.audio.samples, utterances, options, sample_rate=call.audio.sample_rate)
+        run = CallRun(call, None, outcome)
+    else:
+        perception = BotPerception()
+        config = plan.bot_config
+        from dataclasses import replace
+
+        config = replace(config, sample_rate=rate)
+        server = ReferenceBotServer(config, observer_factory=lambda _i: [PerceptionObserver(perception)])
+        async with server:
+            options = replace(options, url=server.url)
+            report.log("harness", "bot_started", url=server.url, rate=rate, config=config.describe())
+            outcome = await place_call(call.audio.samples, utterances, options, sample_rate=call.audio.sample_rate)
+            for served in server.calls:
+                await _wait(served.finished, 5.0)
+                if served.error and outcome.error is None:
+                    outcome.error = f"reference bot failed: {served.error}"
+        run = CallRun(call, rate, outcome, perception)
+    if plan.record_dir is not None:
+        _record(plan.record_dir, run)
+    return run
+
+
+async def _wait(event: object, timeout: float) -> None:
+    import asyncio
+    import contextlib
+
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(event.wait(), timeout)  # type: ignore[attr-defined]
+
+
+def _record(directory: Path, run: CallRun) -> None:
+    outcome = run.outcome
+    if outcome.caller_audio is None or outcome.bot_audio is None:
+        return
+    length = max(outcome.caller_audio.size, outcome.bot_audio.size)
+    stereo = np.zeros((length, 2), dtype=np.int16)
+    stereo[: outcome.caller_audio.size, 0] = outcome.caller_audio
+    stereo[: outcome.bot_audio.size, 1] = outcome.bot_audio
+    suffix = f"@{run.rate}" if run.rate else ""
+    directory.mkdir(parents=True, exist_ok=True)
+    write_wav(directory / f"{run.call.name}{suffix}.wav", stereo, outcome.wire_rate)
+
+
+def _journal(report: Report, run: CallRun) -> None:
+    source = f"call:{run.label}"
+    outcome = run.outcome
+    for turn in outcome.turns:
+        report.log(source, "utterance", t=turn.utterance.start, end=turn.utterance.end, text=turn.utterance.text)
+        if turn.answered_at is not None:
+            report.log(source, "bot_answered", t=turn.answered_at, utterance=turn.index + 1, latency_s=turn.latency_s)
+    for bot_run in outcome.runs:
+        report.log(source, "bot_audio", t=bot_run.start, end=bot_run.end, cleared=bot_run.cleared)
+    for clear in outcome.clears:
+        report.log(source, "clear", t=clear.t, during_bot_audio=clear.during_bot_audio)
+    if outcome.close_code is not None:
+        report.log(source, "closed", t=outcome.duration_s, code=outcome.close_code, reason=outcome.close_reason,
+                   by="bot" if outcome.closed_by_bot else "caller")
+    if outcome.error:
+        report.log(source, "error", t=outcome.duration_s, message=outcome.error)
+    if run.perception is not None:
+        for event in run.perception.events:
+            report.log(f"bot:{run.label}", event.kind, t=event.audio_t, detail=event.detail)
+
+
+def _judge(plan: ReplayPlan, result: ReplayResult, report: Report) -> None:
+    for run in result.runs:
+        turns = run.outcome.turns
+        report.add_check(
+            judge_bot_answered(
+                run.label,
+                [t.latency_s for t in turns],
+                [t.utterance.text for t in turns],
+                bound_s=plan.answer_bound_s,
+                call_error=run.outcome.error,
+                audio_time=plan.fast,
+            )
+        )
+    if plan.url is None and len(plan.rates) > 1:
+        for call in plan.calls:
+            observations = {
+                run.rate: RateObservation(
+                    run.rate,
+                    [e.audio_t for e in run.perception.of_kind("turn_end")],
+                    run.perception.speech_segments(),
+                )
+                for run in result.runs
+                if run.call is call and run.rate is not None and run.perception is not None
+            }
+            report.add_check(judge_rate_consistency(call.name, observations))
+
+
+def _tabulate(plan: ReplayPlan, result: ReplayResult, report: Report) -> None:
+    clock = "caller-audio s" if plan.fast else "s"
+    rows = []
+    for run in result.runs:
+        for turn in run.outcome.turns:
+            rows.append([
+                run.call.name,
+                run.rate or "-",
+                turn.index + 1,
+                round(turn.utterance.end, 2),
+                None if turn.latency_s is None else round(turn.latency_s, 3),
+                turn.utterance.text if len(turn.utterance.text) <= 42 else turn.utterance.text[:41] + "…",
+            ])
+    report.add_table("Turns", ["call", "rate", "turn", "utterance end s", f"first bot audio after ({clock})", "caller said"], rows)
+
+    summary = []
+    by_rate: dict[object, list[CallRun]] = {}
+    for run in result.runs:
+        by_rate.setdefault(run.rate or "-", []).append(run)
+    for rate, runs in by_rate.items():
+        latencies = [t.latency_s for r in runs for t in r.outcome.turns if t.latency_s is not None]
+        utterances = sum(len(r.outcome.turns) for r in runs)
+        p50 = float(np.percentile(latencies, 50)) if latencies else None
+        p95 = float(np.percentile(latencies, 95)) if latencies else None
+        summary.append([
+            rate,
+            len(runs),
+            f"{len(latencies)}/{utterances}",
+            None if p50 is None else round(p50, 3),
+            None if p95 is None else round(p95, 3),
+            sum(len(r.outcome.barge_in_clears) for r in runs),
+            sum(len(r.outcome.underruns) for r in runs),
+            round(sum(r.outcome.wall_s for r in runs), 2),
+        ])
+        key = f"rate_{rate}" if rate != "-" else "bot"
+        report.metrics[f"{key}.latency_p50_s"] = p50
+        report.metrics[f"{key}.latency_p95_s"] = p95
+        report.metrics[f"{key}.answered"] = len(latencies)
+        report.metrics[f"{key}.utterances"] = utterances
+    report.add_table(
+        "Per rate" if plan.url is None else "Summary",
+        ["rate", "calls", "answered", f"latency p50 ({clock})", "p95", "barge-in clears", "underruns", "wall s"],
+        summary,
+    )
+    if plan.url is None:
+        perceived = []
+        for run in result.runs:
+            if run.perception is None:
+                continue
+            ends = [round(e.audio_t, 2) for e in run.perception.of_kind("turn_end")]
+            perceived.append([run.call.name, run.rate, len(run.perception.speech_segments()), len(ends),
+                              ", ".join(f"{x:.2f}" for x in ends)])
+        report.add_table("What the bot perceived", ["call", "rate", "VAD segments", "turns", "turn ends (s)"], perceived)
+    audio_s = sum(r.outcome.duration_s for r in result.runs)
+    wall_s = sum(r.outcome.wall_s for r in result.runs)
+    report.metrics["caller_audio_s"] = round(audio_s, 2)
+    report.metrics["call_wall_s"] = round(wall_s, 2)
+    report.metrics["speed_x_realtime"] = round(audio_s / wall_s, 2) if wall_s else None
+    pacing = [e for r in result.runs for e in r.outcome.pacing.errors]
+    if pacing:
+        values = np.asarray(pacing) * 1000
+        report.metrics["send_time_error_p50_ms"] = round(float(np.percentile(values, 50)), 3)
+        report.metrics["send_time_error_p99_ms"] = round(float(np.percentile(values, 99)), 3)
