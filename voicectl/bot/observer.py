@@ -12,11 +12,13 @@ from pipecat.frames.frames import (
     Frame,
     InputAudioRawFrame,
     InterruptionFrame,
+    MetricsFrame,
     UserStartedSpeakingFrame,
     UserStoppedSpeakingFrame,
     VADUserStartedSpeakingFrame,
     VADUserStoppedSpeakingFrame,
 )
+from pipecat.metrics.metrics import TurnMetricsData
 from pipecat.observers.base_observer import BaseObserver, FramePushed
 from pipecat.processors.frame_processor import FrameDirection
 
@@ -53,6 +55,10 @@ class BotPerception:
 
     def of_kind(self, kind: str) -> list[PerceivedEvent]:
         return [e for e in self.events if e.kind == kind]
+
+    def predictions(self) -> list[tuple[float, float]]:
+        """End-of-turn model predictions as (audio_t, probability of "complete")."""
+        return [(e.audio_t, float(e.detail.rsplit("=", 1)[1])) for e in self.of_kind("turn_prediction")]
 
     def speech_segments(self) -> list[tuple[float, float]]:
         """VAD speech segments as (start, end) on the audio clock."""
@@ -102,10 +108,16 @@ class PerceptionObserver(BaseObserver):
         detail = ""
         if kind is None and isinstance(frame, ErrorFrame):
             kind, detail = "error", frame.error
+        if kind is None and isinstance(frame, MetricsFrame):
+            turn = next((d for d in frame.data if isinstance(d, TurnMetricsData)), None)
+            if turn is None:
+                return
+            kind = "turn_prediction"
+            detail = f"{'complete' if turn.is_complete else 'incomplete'} p={turn.probability:.3f}"
         if kind is None:
             return
         # Broadcast frames travel both ways; count each once.
-        if kind != "error" and data.direction is not FrameDirection.DOWNSTREAM:
+        if kind not in ("error", "turn_prediction") and data.direction is not FrameDirection.DOWNSTREAM:
             return
         audio_t = self._audio_by_source.get(source)
         if audio_t is None:  # e.g. the output transport: as far as the whole pipeline has got

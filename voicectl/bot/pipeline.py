@@ -35,7 +35,9 @@ class ReferenceBotConfig:
     reply_secs: float = 1.5
     vad_stop_secs: float = 0.2
     smart_turn: bool = True
-    smart_turn_stop_secs: float = 3.0
+    # Pipecat's default is 3 s; the bundled callers pause 2.5-4 s between utterances and would
+    # talk again before an "incomplete" turn ended, so the reference bot gives up after 1.5 s.
+    smart_turn_stop_secs: float = 1.5
     user_turn_stop_timeout: float = 5.0
     smart_turn_rate: int | None = None
     extra_processors: Sequence[FrameProcessor] = field(default_factory=tuple)

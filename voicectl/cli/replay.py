@@ -43,7 +43,7 @@ def replay(
     ] = None,
     rate: Annotated[int | None, typer.Option("--rate", help="Sample rate of raw input files (.ulaw/.alaw/.pcm).")] = None,
     record: Annotated[Path | None, typer.Option("--record", help="Write each call's audio here (stereo WAV: caller left, bot right).", file_okay=False)] = None,
-    answer_within: Annotated[float, typer.Option("--answer-within", help="Bound for replay.bot_answered, seconds.", min=0.1)] = 4.0,
+    answer_within: Annotated[float, typer.Option("--answer-within", help="Bound for replay.bot_answered, seconds.", min=0.1)] = 3.0,
     reply_secs: Annotated[float | None, typer.Option("--reply-secs", help="Length of the reference bot's replies (default 1.5 s, 0.3 s with --fast).", min=0.05)] = None,
     smart_turn_rate: Annotated[
         int | None,

@@ -29,7 +29,7 @@ class ReplayPlan:
     url: str | None = None
     carrier: str = "twilio"
     fast: bool = True
-    answer_bound_s: float = 4.0
+    answer_bound_s: float = 3.0
     record_dir: Path | None = None
     bot_config: ReferenceBotConfig = field(default_factory=ReferenceBotConfig)
     tail_s: float = 3.0
@@ -163,11 +163,13 @@ def _judge(plan: ReplayPlan, result: ReplayResult, report: Report) -> None:
                     run.rate,
                     [e.audio_t for e in run.perception.of_kind("turn_end")],
                     run.perception.speech_segments(),
+                    run.perception.predictions(),
                 )
                 for run in result.runs
                 if run.call is call and run.rate is not None and run.perception is not None
             }
-            report.add_check(judge_rate_consistency(call.name, observations))
+            spans = [(u.start, u.end) for u in call.script.utterances] if call.script else []
+            report.add_check(judge_rate_consistency(call.name, observations, spans))
 
 
 def _tabulate(plan: ReplayPlan, result: ReplayResult, report: Report) -> None:
@@ -220,9 +222,12 @@ def _tabulate(plan: ReplayPlan, result: ReplayResult, report: Report) -> None:
             if run.perception is None:
                 continue
             ends = [round(e.audio_t, 2) for e in run.perception.of_kind("turn_end")]
+            mean_p = np.mean([p for _, p in run.perception.predictions()]) if run.perception.predictions() else None
             perceived.append([run.call.name, run.rate, len(run.perception.speech_segments()), len(ends),
+                              None if mean_p is None else round(float(mean_p), 2),
                               ", ".join(f"{x:.2f}" for x in ends)])
-        report.add_table("What the bot perceived", ["call", "rate", "VAD segments", "turns", "turn ends (s)"], perceived)
+        report.add_table("What the bot perceived",
+                         ["call", "rate", "VAD segments", "turns", "mean end-of-turn p", "turn ends (s)"], perceived)
     audio_s = sum(r.outcome.duration_s for r in result.runs)
     wall_s = sum(r.outcome.wall_s for r in result.runs)
     report.metrics["caller_audio_s"] = round(audio_s, 2)

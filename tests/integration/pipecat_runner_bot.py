@@ -1,0 +1,74 @@
+"""A Twilio bot written the way Pipecat's own examples write one, served by Pipecat's runner.
+
+voicectl did not shape this bot: it is Pipecat's runner (``pipecat.runner.run.main``, the
+FastAPI server behind ``python bot.py -t twilio``), Pipecat's telephony parsing, Twilio
+serializer, Silero VAD inside the transport-independent ``VADProcessor``, and a responder that
+beeps for one second after each VAD stop. Tests run it in a subprocess and replay into it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pipecat.audio.vad.silero import SileroVADAnalyzer
+from pipecat.frames.frames import (
+    Frame,
+    TTSAudioRawFrame,
+    TTSStartedFrame,
+    TTSStoppedFrame,
+    VADUserStoppedSpeakingFrame,
+)
+from pipecat.pipeline.pipeline import Pipeline
+from pipecat.pipeline.worker import PipelineParams, PipelineWorker
+from pipecat.processors.audio.vad_processor import VADProcessor
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+from pipecat.runner.types import RunnerArguments
+from pipecat.runner.utils import parse_telephony_websocket
+from pipecat.serializers.twilio import TwilioFrameSerializer
+from pipecat.transports.websocket.fastapi import FastAPIWebsocketParams, FastAPIWebsocketTransport
+from pipecat.workers.runner import WorkerRunner
+
+
+class Beeper(FrameProcessor):
+    """Answer every VAD stop with one second of 440 Hz."""
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        await super().process_frame(frame, direction)
+        await self.push_frame(frame, direction)
+        if isinstance(frame, VADUserStoppedSpeakingFrame):
+            t = np.arange(16000) / 16000
+            tone = (0.3 * 32767 * np.sin(2 * np.pi * 440 * t)).astype(np.int16).tobytes()
+            await self.push_frame(TTSStartedFrame())
+            await self.push_frame(TTSAudioRawFrame(audio=tone, sample_rate=16000, num_channels=1))
+            await self.push_frame(TTSStoppedFrame())
+
+
+async def bot(runner_args: RunnerArguments) -> None:
+    """Pipecat runner entry point."""
+    _, call_data = await parse_telephony_websocket(runner_args.websocket)
+    serializer = TwilioFrameSerializer(
+        stream_sid=call_data["stream_id"],
+        call_sid=call_data["call_id"],
+        params=TwilioFrameSerializer.InputParams(auto_hang_up=False),
+    )
+    transport = FastAPIWebsocketTransport(
+        runner_args.websocket,
+        FastAPIWebsocketParams(audio_in_enabled=True, audio_out_enabled=True, serializer=serializer),
+    )
+    pipeline = Pipeline([transport.input(), VADProcessor(vad_analyzer=SileroVADAnalyzer()), Beeper(), transport.output()])
+    worker = PipelineWorker(
+        pipeline, params=PipelineParams(audio_in_sample_rate=8000, audio_out_sample_rate=8000), idle_timeout_secs=None
+    )
+
+    @transport.event_handler("on_client_disconnected")
+    async def on_client_disconnected(_transport: object, _client: object) -> None:
+        await worker.cancel()
+
+    runner = WorkerRunner(handle_sigint=False)
+    await runner.add_workers(worker)
+    await runner.run()
+
+
+if __name__ == "__main__":
+    from pipecat.runner.run import main
+
+    main()
