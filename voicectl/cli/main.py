@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-import typer
+import warnings
 
-from voicectl import __version__
-from voicectl.cli.bot import bot
-from voicectl.cli.replay import replay
+from loguru import logger
+
+# Pipecat logs a banner (and DEBUG lines) through loguru as soon as it is imported; voicectl's
+# console belongs to the verdict. ``--verbose`` turns Pipecat's log back on.
+logger.remove()
+warnings.filterwarnings("ignore", category=DeprecationWarning)
+
+import typer  # noqa: E402
+
+from voicectl import __version__  # noqa: E402
+from voicectl.cli.bot import bot  # noqa: E402
+from voicectl.cli.replay import replay  # noqa: E402
 
 __all__ = ["app", "run"]
 

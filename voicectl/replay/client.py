@@ -383,7 +383,7 @@ class CarrierCall:
         if exc is not None and not isinstance(exc, ConnectionClosed):
             outcome.error = f"receive loop died at {at:.2f} s: {type(exc).__name__}: {exc}"
             return
-        rcvd = ws.close_rcvd
+        rcvd = ws.protocol.close_rcvd
         outcome.closed_by_bot = True
         if rcvd is not None:
             outcome.close_code, outcome.close_reason = rcvd.code, rcvd.reason

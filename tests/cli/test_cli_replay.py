@@ -1,0 +1,82 @@
+"""``voicectl replay`` and ``voicectl bot`` from the command line, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+VOICECTL = [sys.executable, "-m", "voicectl"]
+
+
+def _run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*VOICECTL, *args], capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["replay", "missing.wav"], "missing.wav"),
+        (["replay", "--rates", "8000,abc"], "--rates must be comma-separated integers"),
+        (["replay", "--rates", "11025"], "the reference bot runs at 8000, 16000, 24000, 48000 Hz, not 11025"),
+        (["replay", "--url", "http://localhost:1/ws"], "--url must be a ws:// or wss:// URL"),
+        (["replay", "--url", "ws://127.0.0.1:1/ws", "--rates", "8000,16000,24000"], "--rates applies to the reference bot"),
+        (["bot", "--rate", "11025"], "--rate must be one of 8000, 16000, 24000, 48000"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None:
+    result = _run(*args)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert len([line for line in result.stderr.splitlines() if line.strip()]) == 1
+
+
+def test_text_file_named_wav_is_rejected(tmp_path: Path) -> None:
+    bogus = tmp_path / "notes.wav"
+    bogus.write_text("this is not audio\n")
+    result = _run("replay", str(bogus))
+    assert result.returncode == 2
+    assert "notes.wav" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_audio_without_a_transcript_sidecar_is_rejected(tmp_path: Path) -> None:
+    import shutil
+
+    from voicectl.audio.script import bundled_fixtures_dir
+
+    lone = tmp_path / "lone.wav"
+    shutil.copy(bundled_fixtures_dir() / "order_status.wav", lone)
+    result = _run("replay", str(lone))
+    assert result.returncode == 2
+    assert "no transcript sidecar (lone.json)" in result.stderr
+
+
+def test_unreachable_bot_fails_the_check_with_the_reason_in_every_report(tmp_path: Path) -> None:
+    out_json, out_xml = tmp_path / "r.json", tmp_path / "r.xml"
+    result = _run("replay", "--url", "ws://127.0.0.1:9/ws", "--json", str(out_json), "--junit", str(out_xml))
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[0].startswith("FAIL")
+    report = json.loads(out_json.read_text())
+    assert report["verdict"] == "fail" and report["schema_version"] == 1
+    assert all("cannot connect to ws://127.0.0.1:9/ws" in c["detail"] for c in report["checks"])
+    suite = ET.parse(out_xml).getroot().find("testsuite")
+    assert suite is not None and int(suite.get("failures", "0")) == len(report["checks"]) == 3
+
+
+@pytest.mark.slow
+def test_replay_with_no_arguments_passes_and_writes_valid_reports(tmp_path: Path) -> None:
+    out_json, out_xml = tmp_path / "r.json", tmp_path / "r.xml"
+    result = _run("replay", "--json", str(out_json), "--junit", str(out_xml), timeout=170)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert result.stdout.splitlines()[0].startswith("PASS  voicectl replay  9/9 checks passed")
+    report = json.loads(out_json.read_text())
+    assert report["verdict"] == "pass" and report["args"]["rates"] == [8000, 16000]
+    assert {c["id"] for c in report["checks"]} == {"replay.bot_answered", "replay.rate_consistency"}
+    assert [t["title"] for t in report["tables"]] == ["Turns", "Per rate", "What the bot perceived"]
+    suite = ET.parse(out_xml).getroot().find("testsuite")
+    assert suite is not None and suite.get("tests") == "9" and suite.get("failures") == "0"

@@ -1,0 +1,5 @@
+"""``python -m voicectl``."""
+
+from voicectl.cli.main import run
+
+run()
