@@ -121,7 +121,7 @@ def write_wav(
     *,
     encoding: str = "pcm16",
 ) -> None:
-    """Write mono int16 samples as a 16-bit PCM or mu-law WAV, atomically.
+    """Write int16 samples (mono, or frames x channels) as a 16-bit PCM or mu-law WAV, atomically.
 
     mu-law is quantised with :mod:`voicectl.audio.g711` first, so the file holds exactly the
     bytes ``audioop.lin2ulaw`` would produce (libsndfile's own encoder rounds a few values
@@ -130,8 +130,8 @@ def write_wav(
     if encoding not in _WRITE_SUBTYPES:
         raise ValueError(f"write_wav encoding must be one of {sorted(_WRITE_SUBTYPES)}")
     pcm = np.asarray(samples)
-    if pcm.dtype != np.int16 or pcm.ndim != 1:
-        raise ValueError(f"write_wav needs 1-D int16 samples, got {pcm.dtype} {pcm.shape}")
+    if pcm.dtype != np.int16 or pcm.ndim not in (1, 2):
+        raise ValueError(f"write_wav needs int16 samples (mono or frames x channels), got {pcm.dtype} {pcm.shape}")
     if sample_rate <= 0:
         raise ValueError(f"sample rate must be positive, got {sample_rate}")
     if encoding == "mulaw":
