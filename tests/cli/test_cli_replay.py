@@ -22,9 +22,15 @@ def _run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     [
         (["replay", "missing.wav"], "missing.wav"),
         (["replay", "--rates", "8000,abc"], "--rates must be comma-separated integers"),
-        (["replay", "--rates", "11025"], "the reference bot runs at 8000, 16000, 24000, 48000 Hz, not 11025"),
+        (
+            ["replay", "--rates", "11025"],
+            "the reference bot runs at 8000, 16000, 24000, 48000 Hz, not 11025",
+        ),
         (["replay", "--url", "http://localhost:1/ws"], "--url must be a ws:// or wss:// URL"),
-        (["replay", "--url", "ws://127.0.0.1:1/ws", "--rates", "8000,16000,24000"], "--rates applies to the reference bot"),
+        (
+            ["replay", "--url", "ws://127.0.0.1:1/ws", "--rates", "8000,16000,24000"],
+            "--rates applies to the reference bot",
+        ),
         (["bot", "--rate", "11025"], "--rate must be one of 8000, 16000, 24000, 48000"),
     ],
 )
@@ -58,7 +64,9 @@ def test_audio_without_a_transcript_sidecar_is_rejected(tmp_path: Path) -> None:
 
 def test_unreachable_bot_fails_the_check_with_the_reason_in_every_report(tmp_path: Path) -> None:
     out_json, out_xml = tmp_path / "r.json", tmp_path / "r.xml"
-    result = _run("replay", "--url", "ws://127.0.0.1:9/ws", "--json", str(out_json), "--junit", str(out_xml))
+    result = _run(
+        "replay", "--url", "ws://127.0.0.1:9/ws", "--json", str(out_json), "--junit", str(out_xml)
+    )
     assert result.returncode == 1
     assert result.stdout.splitlines()[0].startswith("FAIL")
     report = json.loads(out_json.read_text())

@@ -52,11 +52,22 @@ async def bot(runner_args: RunnerArguments) -> None:
     )
     transport = FastAPIWebsocketTransport(
         runner_args.websocket,
-        FastAPIWebsocketParams(audio_in_enabled=True, audio_out_enabled=True, serializer=serializer),
+        FastAPIWebsocketParams(
+            audio_in_enabled=True, audio_out_enabled=True, serializer=serializer
+        ),
     )
-    pipeline = Pipeline([transport.input(), VADProcessor(vad_analyzer=SileroVADAnalyzer()), Beeper(), transport.output()])
+    pipeline = Pipeline(
+        [
+            transport.input(),
+            VADProcessor(vad_analyzer=SileroVADAnalyzer()),
+            Beeper(),
+            transport.output(),
+        ]
+    )
     worker = PipelineWorker(
-        pipeline, params=PipelineParams(audio_in_sample_rate=8000, audio_out_sample_rate=8000), idle_timeout_secs=None
+        pipeline,
+        params=PipelineParams(audio_in_sample_rate=8000, audio_out_sample_rate=8000),
+        idle_timeout_secs=None,
     )
 
     @transport.event_handler("on_client_disconnected")

@@ -36,12 +36,16 @@ async def _media(ws: ServerConnection, sid: str, seconds: float, *, pace: bool =
     frame = ulaw_encode((4000 * np.sin(2 * np.pi * 440 * np.arange(160) / RATE)).astype(np.int16))
     for _ in range(int(seconds / 0.02)):
         payload = base64.b64encode(frame).decode()
-        await ws.send(json.dumps({"event": "media", "streamSid": sid, "media": {"payload": payload}}))
+        await ws.send(
+            json.dumps({"event": "media", "streamSid": sid, "media": {"payload": payload}})
+        )
         if pace:
             await asyncio.sleep(0.02)
 
 
-async def energy_bot(ws: ServerConnection, *, answer: bool = True, clear_at_second: bool = False) -> None:
+async def energy_bot(
+    ws: ServerConnection, *, answer: bool = True, clear_at_second: bool = False
+) -> None:
     """Reply 0.3 s of tone after 200 ms of silence that follows speech; mark each reply."""
     sid = ""
     speaking = False
@@ -66,7 +70,15 @@ async def energy_bot(ws: ServerConnection, *, answer: bool = True, clear_at_seco
                 if answer:
                     replies += 1
                     await _media(ws, sid, 0.3)
-                    await ws.send(json.dumps({"event": "mark", "streamSid": sid, "mark": {"name": f"reply-{replies}"}}))
+                    await ws.send(
+                        json.dumps(
+                            {
+                                "event": "mark",
+                                "streamSid": sid,
+                                "mark": {"name": f"reply-{replies}"},
+                            }
+                        )
+                    )
 
 
 async def closing_bot(ws: ServerConnection) -> None:
@@ -125,12 +137,16 @@ async def bot_url() -> AsyncIterator[Callable[[Behaviour], Awaitable[str]]]:
 
 async def test_fast_call_measures_each_answer_and_echoes_marks(bot_url) -> None:
     url = await bot_url(energy_bot)
-    outcome = await place_call(_call_audio(), UTTERANCES, CallOptions(url=url, fast=True, tail_s=0.5, record=True))
+    outcome = await place_call(
+        _call_audio(), UTTERANCES, CallOptions(url=url, fast=True, tail_s=0.5, record=True)
+    )
     assert outcome.error is None
     assert [t.answered for t in outcome.turns] == [True, True]
-    # 10 quiet frames (200 ms) after the tone ends, counted in caller audio.
     for turn in outcome.turns:
-        assert turn.latency_s is not None and 0.15 <= turn.latency_s <= 0.5
+        # The bot answers after 10 quiet frames: 200 ms of caller audio after the tone ends,
+        # which fast pacing delivers in a fraction of that wall time.
+        assert turn.answered_at is not None and 0.15 <= turn.answered_at - turn.utterance.end <= 0.5
+        assert turn.latency_s is not None and turn.latency_s < 0.2
     assert outcome.marks_echoed == 2
     assert outcome.bot_audio is not None and np.abs(outcome.bot_audio).max() > 1000
     assert outcome.close_code == 1000 and not outcome.closed_by_bot
@@ -138,7 +154,9 @@ async def test_fast_call_measures_each_answer_and_echoes_marks(bot_url) -> None:
 
 async def test_realtime_call_is_paced_and_measures_wall_latency(bot_url) -> None:
     url = await bot_url(energy_bot)
-    outcome = await place_call(_call_audio(), UTTERANCES, CallOptions(url=url, fast=False, tail_s=0.2))
+    outcome = await place_call(
+        _call_audio(), UTTERANCES, CallOptions(url=url, fast=False, tail_s=0.2)
+    )
     assert outcome.error is None
     assert 4.0 <= outcome.wall_s < 5.5
     summary = outcome.pacing.summary_ms()
@@ -152,7 +170,9 @@ async def test_a_bot_that_never_answers_leaves_every_turn_unanswered(bot_url) ->
         await energy_bot(ws, answer=False)
 
     url = await bot_url(mute)
-    outcome = await place_call(_call_audio(), UTTERANCES, CallOptions(url=url, fast=True, tail_s=0.5, fast_max_wait_s=1.0))
+    outcome = await place_call(
+        _call_audio(), UTTERANCES, CallOptions(url=url, fast=True, tail_s=0.5, fast_max_wait_s=1.0)
+    )
     assert outcome.error is None
     assert [t.answered for t in outcome.turns] == [False, False]
 
@@ -176,22 +196,30 @@ async def test_a_dropped_connection_is_reported_as_1006(bot_url) -> None:
 
 async def test_only_clears_while_bot_audio_flows_count_as_barge_in(bot_url) -> None:
     url = await bot_url(clearing_bot)
-    outcome = await place_call(_call_audio(), UTTERANCES, CallOptions(url=url, fast=False, tail_s=0.2))
+    outcome = await place_call(
+        _call_audio(), UTTERANCES, CallOptions(url=url, fast=False, tail_s=0.2)
+    )
     assert len(outcome.clears) == 2
     assert [c.during_bot_audio for c in outcome.clears] == [False, True]
     assert outcome.runs[0].cleared
 
 
 async def test_nothing_listening_is_an_attributable_error() -> None:
-    outcome = await place_call(_call_audio(), UTTERANCES, CallOptions(url="ws://127.0.0.1:9/ws", connect_timeout_s=2))
-    assert outcome.error is not None and outcome.error.startswith("cannot connect to ws://127.0.0.1:9/ws")
+    outcome = await place_call(
+        _call_audio(), UTTERANCES, CallOptions(url="ws://127.0.0.1:9/ws", connect_timeout_s=2)
+    )
+    assert outcome.error is not None and outcome.error.startswith(
+        "cannot connect to ws://127.0.0.1:9/ws"
+    )
 
 
 async def test_a_rejected_handshake_names_the_http_status() -> None:
-    def reject(connection, request):  # noqa: ANN001, ANN202
+    def reject(connection, request):
         return connection.respond(403, "Forbidden\n")
 
     async with serve(energy_bot, "127.0.0.1", 0, process_request=reject) as server:
         port = next(iter(server.sockets)).getsockname()[1]
-        outcome = await place_call(_call_audio(), UTTERANCES, CallOptions(url=f"ws://127.0.0.1:{port}/ws"))
+        outcome = await place_call(
+            _call_audio(), UTTERANCES, CallOptions(url=f"ws://127.0.0.1:{port}/ws")
+        )
     assert outcome.error is not None and "HTTP 403" in outcome.error

@@ -29,8 +29,12 @@ def _checks(report: Report, check_id: str) -> list:
 
 async def test_reference_bot_answers_every_utterance_at_16khz(tmp_path: Path) -> None:
     report = Report("replay")
-    plan = ReplayPlan(calls=[_call("order_status")], rates=(16000,), record_dir=tmp_path,
-                      bot_config=ReferenceBotConfig(reply_secs=0.3))
+    plan = ReplayPlan(
+        calls=[_call("order_status")],
+        rates=(16000,),
+        record_dir=tmp_path,
+        bot_config=ReferenceBotConfig(reply_secs=0.3),
+    )
     result = await run_replay(plan, report)
     (answered,) = _checks(report, "replay.bot_answered")
     assert answered.verdict is Verdict.PASS, answered.detail
@@ -42,8 +46,12 @@ async def test_reference_bot_answers_every_utterance_at_16khz(tmp_path: Path) ->
 @pytest.mark.parametrize("carrier", ["telnyx", "plivo", "exotel"])
 async def test_reference_bot_detects_and_answers_every_carrier(carrier: str) -> None:
     report = Report("replay")
-    plan = ReplayPlan(calls=[_call("order_status")], rates=(8000,), carrier=carrier,
-                      bot_config=ReferenceBotConfig(reply_secs=0.3))
+    plan = ReplayPlan(
+        calls=[_call("order_status")],
+        rates=(8000,),
+        carrier=carrier,
+        bot_config=ReferenceBotConfig(reply_secs=0.3),
+    )
     result = await run_replay(plan, report)
     (answered,) = _checks(report, "replay.bot_answered")
     assert answered.verdict is Verdict.PASS, answered.detail
@@ -53,8 +61,11 @@ async def test_reference_bot_detects_and_answers_every_carrier(carrier: str) -> 
 async def test_rate_consistency_catches_smart_turn_told_8khz_audio_is_16khz() -> None:
     """The Pipecat #3844 class of bug: a component that assumes 16 kHz is fed telephony audio."""
     report = Report("replay")
-    plan = ReplayPlan(calls=[_call("appointment_pause")], rates=(8000, 16000),
-                      bot_config=ReferenceBotConfig(reply_secs=0.3, smart_turn_rate=16000))
+    plan = ReplayPlan(
+        calls=[_call("appointment_pause")],
+        rates=(8000, 16000),
+        bot_config=ReferenceBotConfig(reply_secs=0.3, smart_turn_rate=16000),
+    )
     await run_replay(plan, report)
     (consistency,) = _checks(report, "replay.rate_consistency")
     assert consistency.verdict is Verdict.FAIL
@@ -63,8 +74,11 @@ async def test_rate_consistency_catches_smart_turn_told_8khz_audio_is_16khz() ->
 
 async def test_rate_consistency_passes_for_the_correct_bot() -> None:
     report = Report("replay")
-    plan = ReplayPlan(calls=[_call("appointment_pause")], rates=(8000, 16000),
-                      bot_config=ReferenceBotConfig(reply_secs=0.3))
+    plan = ReplayPlan(
+        calls=[_call("appointment_pause")],
+        rates=(8000, 16000),
+        bot_config=ReferenceBotConfig(reply_secs=0.3),
+    )
     await run_replay(plan, report)
     (consistency,) = _checks(report, "replay.rate_consistency")
     assert consistency.verdict is Verdict.PASS, consistency.detail
@@ -81,7 +95,9 @@ async def test_replay_into_a_bot_served_by_pipecats_own_runner() -> None:
     bot = Path(__file__).with_name("pipecat_runner_bot.py")
     proc = subprocess.Popen(
         [sys.executable, str(bot), "-t", "twilio", "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
         deadline = time.monotonic() + 60
@@ -92,12 +108,17 @@ async def test_replay_into_a_bot_served_by_pipecats_own_runner() -> None:
             assert proc.poll() is None, "Pipecat runner exited"
             time.sleep(0.2)
         report = Report("replay")
-        plan = ReplayPlan(calls=[_call("order_status")], url=f"ws://127.0.0.1:{port}/ws", rates=(), fast=True)
+        plan = ReplayPlan(
+            calls=[_call("order_status")], url=f"ws://127.0.0.1:{port}/ws", rates=(), fast=True
+        )
         result = await run_replay(plan, report)
         (answered,) = _checks(report, "replay.bot_answered")
         assert answered.verdict is Verdict.PASS, answered.detail
         # The runner's bot beeps 1 s per VAD stop: the recorded turns show it.
-        assert all(turn.latency_s is not None and turn.latency_s < 1.5 for turn in result.runs[0].outcome.turns)
+        assert all(
+            turn.latency_s is not None and turn.latency_s < 1.5
+            for turn in result.runs[0].outcome.turns
+        )
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -16,7 +16,9 @@ def test_deadlines_are_exact_multiples_of_the_frame_after_ten_minutes() -> None:
     summed = 1000.0
     for _ in range(frames_in_ten_minutes):
         summed += 0.020
-    assert abs(schedule.due(frames_in_ten_minutes) - 1600.0) < abs(summed - 1600.0) or summed == 1600.0
+    assert (
+        abs(schedule.due(frames_in_ten_minutes) - 1600.0) < abs(summed - 1600.0) or summed == 1600.0
+    )
     assert schedule.due(frames_in_ten_minutes) == 1600.0
 
 

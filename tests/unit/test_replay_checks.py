@@ -29,7 +29,11 @@ def test_bot_answered_fails_on_a_late_answer() -> None:
 
 def test_bot_answered_fails_with_the_call_error_first() -> None:
     result = judge_bot_answered(
-        "call", [0.5, None, None], TEXTS, bound_s=3.0, call_error="bot closed the call at 4.10 s with code 1011"
+        "call",
+        [0.5, None, None],
+        TEXTS,
+        bound_s=3.0,
+        call_error="bot closed the call at 4.10 s with code 1011",
     )
     assert result.verdict is Verdict.FAIL
     assert result.detail.startswith("bot closed the call at 4.10 s with code 1011")
@@ -42,20 +46,26 @@ def test_bot_answered_never_passes_a_call_without_utterances() -> None:
 SPANS = [(1.0, 3.0), (6.0, 9.0)]
 
 
-def _obs(rate: int, probs: list[float], segments: list[tuple[float, float]] | None = None) -> RateObservation:
+def _obs(
+    rate: int, probs: list[float], segments: list[tuple[float, float]] | None = None
+) -> RateObservation:
     segments = segments or [(1.1, 3.1), (6.1, 9.1)]
     predictions = [(seg[1], p) for seg, p in zip(segments, probs, strict=False)]
     return RateObservation(rate, [s[1] for s in segments], segments, predictions)
 
 
 def test_rate_consistency_passes_when_rates_perceive_alike() -> None:
-    result = judge_rate_consistency("call", {8000: _obs(8000, [0.2, 0.9]), 16000: _obs(16000, [0.3, 0.85])}, SPANS)
+    result = judge_rate_consistency(
+        "call", {8000: _obs(8000, [0.2, 0.9]), 16000: _obs(16000, [0.3, 0.85])}, SPANS
+    )
     assert result.verdict is Verdict.PASS
     assert result.metrics["baseline_rate"] == 16000
 
 
 def test_rate_consistency_fails_when_the_turn_model_hears_everything_as_finished() -> None:
-    result = judge_rate_consistency("call", {8000: _obs(8000, [0.98, 0.99]), 16000: _obs(16000, [0.05, 0.4])}, SPANS)
+    result = judge_rate_consistency(
+        "call", {8000: _obs(8000, [0.98, 0.99]), 16000: _obs(16000, [0.05, 0.4])}, SPANS
+    )
     assert result.verdict is Verdict.FAIL
     assert result.observed.startswith("8000 Hz: end-of-turn model leans to 'caller finished'")
 
@@ -73,7 +83,10 @@ def test_rate_consistency_weights_predictions_by_the_speech_they_judged() -> Non
     steady = RateObservation(16000, [], long_then_fragment, [(4.0, 0.2), (4.8, 0.2)])
     fragment_flip = RateObservation(8000, [], long_then_fragment, [(4.0, 0.2), (4.8, 0.95)])
     # An unweighted mean would shift by 0.375; weighted by 3 s vs 0.3 s of speech it is 0.07.
-    assert judge_rate_consistency("call", {8000: fragment_flip, 16000: steady}, [(1.0, 4.8)]).verdict is Verdict.PASS
+    assert (
+        judge_rate_consistency("call", {8000: fragment_flip, 16000: steady}, [(1.0, 4.8)]).verdict
+        is Verdict.PASS
+    )
 
 
 def test_rate_consistency_skips_with_a_single_rate() -> None:

@@ -131,7 +131,9 @@ def write_wav(
         raise ValueError(f"write_wav encoding must be one of {sorted(_WRITE_SUBTYPES)}")
     pcm = np.asarray(samples)
     if pcm.dtype != np.int16 or pcm.ndim not in (1, 2):
-        raise ValueError(f"write_wav needs int16 samples (mono or frames x channels), got {pcm.dtype} {pcm.shape}")
+        raise ValueError(
+            f"write_wav needs int16 samples (mono or frames x channels), got {pcm.dtype} {pcm.shape}"
+        )
     if sample_rate <= 0:
         raise ValueError(f"sample rate must be positive, got {sample_rate}")
     if encoding == "mulaw":

@@ -58,7 +58,9 @@ class BotPerception:
 
     def predictions(self) -> list[tuple[float, float]]:
         """End-of-turn model predictions as (audio_t, probability of "complete")."""
-        return [(e.audio_t, float(e.detail.rsplit("=", 1)[1])) for e in self.of_kind("turn_prediction")]
+        return [
+            (e.audio_t, float(e.detail.rsplit("=", 1)[1])) for e in self.of_kind("turn_prediction")
+        ]
 
     def speech_segments(self) -> list[tuple[float, float]]:
         """VAD speech segments as (start, end) on the audio clock."""
@@ -117,9 +119,17 @@ class PerceptionObserver(BaseObserver):
         if kind is None:
             return
         # Broadcast frames travel both ways; count each once.
-        if kind not in ("error", "turn_prediction") and data.direction is not FrameDirection.DOWNSTREAM:
+        if (
+            kind not in ("error", "turn_prediction")
+            and data.direction is not FrameDirection.DOWNSTREAM
+        ):
             return
         audio_t = self._audio_by_source.get(source)
+        if kind == "turn_prediction":
+            # The model judged the speech that ended at the last VAD stop; stamp it there, not
+            # where the audio had got to by the time inference finished.
+            stops = perception.of_kind("vad_stop")
+            audio_t = stops[-1].audio_t if stops else audio_t
         if audio_t is None:  # e.g. the output transport: as far as the whole pipeline has got
             audio_t = min(self._audio_by_source.values(), default=perception.audio_in_s)
         perception.events.append(PerceivedEvent(kind, audio_t, time.monotonic() - self._t0, detail))

@@ -15,7 +15,11 @@ from pipecat.processors.audio.vad_processor import VADProcessor
 from pipecat.processors.frame_processor import FrameProcessor
 from pipecat.transports.base_transport import BaseTransport
 from pipecat.turns.user_start import VADUserTurnStartStrategy
-from pipecat.turns.user_stop import TurnAnalyzerUserTurnStopStrategy
+from pipecat.turns.user_stop import (
+    BaseUserTurnStopStrategy,
+    SpeechTimeoutUserTurnStopStrategy,
+    TurnAnalyzerUserTurnStopStrategy,
+)
 from pipecat.turns.user_turn_processor import UserTurnProcessor
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
@@ -56,7 +60,10 @@ def build_bot_worker(
     observers: Sequence[BaseObserver] = (),
 ) -> tuple[PipelineWorker, SpeechResponder]:
     """Build one call's pipeline worker around ``transport``."""
-    vad = VADProcessor(vad_analyzer=RateAdaptingSileroVAD(params=VADParams(stop_secs=config.vad_stop_secs)))
+    vad = VADProcessor(
+        vad_analyzer=RateAdaptingSileroVAD(params=VADParams(stop_secs=config.vad_stop_secs))
+    )
+    stop: list[BaseUserTurnStopStrategy]
     if config.smart_turn:
         analyzer = LocalSmartTurnAnalyzerV3(
             sample_rate=config.smart_turn_rate,
@@ -65,9 +72,9 @@ def build_bot_worker(
         # With no STT in the pipeline, waiting for a transcript would end every turn by timeout.
         stop = [TurnAnalyzerUserTurnStopStrategy(turn_analyzer=analyzer, wait_for_transcript=False)]
     else:
-        from pipecat.turns.user_stop import SpeechTimeoutUserTurnStopStrategy
-
-        stop = [SpeechTimeoutUserTurnStopStrategy(user_speech_timeout=0.6, wait_for_transcript=False)]
+        stop = [
+            SpeechTimeoutUserTurnStopStrategy(user_speech_timeout=0.6, wait_for_transcript=False)
+        ]
     turns = UserTurnProcessor(
         user_turn_strategies=UserTurnStrategies(start=[VADUserTurnStartStrategy()], stop=stop),
         user_turn_stop_timeout=config.user_turn_stop_timeout,

@@ -41,7 +41,7 @@ class SpeechResponder(FrameProcessor):
         self._sample_rate = 16000
         self.replies = 0
 
-    async def setup(self, setup: FrameProcessorSetup) -> None:
+    async def setup(self, setup: FrameProcessorSetup) -> None:  # type: ignore[override]
         await super().setup(setup)
         self._sample_rate = setup.audio_out_sample_rate
 
@@ -62,7 +62,10 @@ class SpeechResponder(FrameProcessor):
             chunk = audio[offset : offset + step]
             await self.push_frame(
                 TTSAudioRawFrame(
-                    audio=chunk, sample_rate=self._sample_rate, num_channels=1, context_id=context_id
+                    audio=chunk,
+                    sample_rate=self._sample_rate,
+                    num_channels=1,
+                    context_id=context_id,
                 )
             )
         await self.push_frame(TTSStoppedFrame(context_id=context_id))

@@ -60,7 +60,9 @@ def make_serializer(carrier: str, call_data: Any) -> FrameSerializer:
     if carrier == "exotel":
         from pipecat.serializers.exotel import ExotelFrameSerializer
 
-        return ExotelFrameSerializer(stream_sid=call_data["stream_id"], call_sid=call_data["call_id"])
+        return ExotelFrameSerializer(
+            stream_sid=call_data["stream_id"], call_sid=call_data["call_id"]
+        )
     raise ValueError(f"carrier {carrier!r} not detected (twilio, telnyx, plivo, exotel)")
 
 
@@ -135,11 +137,15 @@ class ReferenceBotServer:
             sock.bind((self.host, self._requested_port))
         except OSError as exc:
             sock.close()
-            raise HarnessError(f"cannot serve the reference bot on {self.host}:{self._requested_port}: {exc.strerror}") from exc
+            raise HarnessError(
+                f"cannot serve the reference bot on {self.host}:{self._requested_port}: {exc.strerror}"
+            ) from exc
         sock.listen(128)
         sock.setblocking(False)
         self._socket = sock
-        config = uvicorn.Config(self.app, log_level="critical", lifespan="off", ws="websockets-sansio")
+        config = uvicorn.Config(
+            self.app, log_level="critical", lifespan="off", ws="websockets-sansio"
+        )
         self._server = _Server(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
         for _ in range(500):
@@ -172,7 +178,9 @@ class ReferenceBotServer:
 
     async def _serve_call(self, websocket: WebSocket) -> None:
         if self._active >= self.max_calls:
-            await websocket.close(code=1013, reason=f"reference bot at capacity ({self.max_calls} calls)")
+            await websocket.close(
+                code=1013, reason=f"reference bot at capacity ({self.max_calls} calls)"
+            )
             return
         self._active += 1
         call = BotCall(index=len(self.calls))

@@ -13,10 +13,18 @@ import numpy.typing as npt
 __all__ = ["synthesize_reply"]
 
 # (F1, F2, F3) in Hz for a few vowels.
-_VOWELS = ((730, 1090, 2440), (270, 2290, 3010), (530, 1840, 2480), (570, 840, 2410), (440, 1020, 2240))
+_VOWELS = (
+    (730, 1090, 2440),
+    (270, 2290, 3010),
+    (530, 1840, 2480),
+    (570, 840, 2410),
+    (440, 1020, 2240),
+)
 
 
-def _resonate(signal: npt.NDArray[np.float64], freq: float, bandwidth: float, rate: int) -> npt.NDArray[np.float64]:
+def _resonate(
+    signal: npt.NDArray[np.float64], freq: float, bandwidth: float, rate: int
+) -> npt.NDArray[np.float64]:
     """Two-pole resonator (a formant filter), run over the whole signal."""
     r = np.exp(-np.pi * bandwidth / rate)
     a1 = -2.0 * r * np.cos(2.0 * np.pi * freq / rate)
@@ -31,7 +39,9 @@ def _resonate(signal: npt.NDArray[np.float64], freq: float, bandwidth: float, ra
     return out
 
 
-def synthesize_reply(duration_s: float, sample_rate: int, *, seed: int = 0, level_dbfs: float = -12.0) -> npt.NDArray[np.int16]:
+def synthesize_reply(
+    duration_s: float, sample_rate: int, *, seed: int = 0, level_dbfs: float = -12.0
+) -> npt.NDArray[np.int16]:
     """Return ``duration_s`` of speech-shaped int16 audio at ``sample_rate`` (deterministic per seed)."""
     rng = np.random.default_rng(seed)
     total = max(1, round(duration_s * sample_rate))
@@ -39,7 +49,11 @@ def synthesize_reply(duration_s: float, sample_rate: int, *, seed: int = 0, leve
     base_rate = 8000
     n = max(1, round(duration_s * base_rate))
     t = np.arange(n) / base_rate
-    f0 = 150.0 + 25.0 * np.sin(2 * np.pi * 0.7 * t + rng.uniform(0, 6.28)) - 20.0 * t / max(duration_s, 1e-3)
+    f0 = (
+        150.0
+        + 25.0 * np.sin(2 * np.pi * 0.7 * t + rng.uniform(0, 6.28))
+        - 20.0 * t / max(duration_s, 1e-3)
+    )
     phase = np.cumsum(f0 / base_rate)
     pulses = (np.diff(np.floor(phase), prepend=0.0) > 0).astype(np.float64)
     syllable_len = int(0.24 * base_rate)
@@ -54,7 +68,8 @@ def synthesize_reply(duration_s: float, sample_rate: int, *, seed: int = 0, leve
         vowel = _VOWELS[int(rng.integers(len(_VOWELS)))]
         excitation = pulses[seg] + 0.02 * rng.standard_normal(length)
         voiced[seg] = sum(
-            _resonate(excitation, f, 80.0 + 40.0 * j, base_rate) * (0.9**j) for j, f in enumerate(vowel)
+            _resonate(excitation, f, 80.0 + 40.0 * j, base_rate) * (0.9**j)
+            for j, f in enumerate(vowel)
         )
     audio = voiced * envelope
     peak = float(np.max(np.abs(audio))) or 1.0

@@ -24,17 +24,17 @@ def judge_bot_answered(
     *,
     bound_s: float,
     call_error: str | None = None,
-    audio_time: bool = False,
+    fast: bool = False,
 ) -> Check:
     """``replay.bot_answered``: every scripted utterance got a reply within ``bound_s``.
 
     ``latencies[i]`` is the time from the end of utterance *i* to the first bot audio after it
     (``None`` when the bot never answered that utterance before the next one ended).
     """
-    clock = "caller-audio" if audio_time else "wall"
+    what = "utterance sent" if fast else "utterance end"
     expected = (
         f"each of {len(latencies)} utterances answered within {bound_s:.1f} s "
-        f"({clock} time from utterance end to first bot audio)"
+        f"(first bot audio after {what}{', fast pacing' if fast else ''})"
     )
     answered = [x for x in latencies if x is not None]
     late = [(i, x) for i, x in enumerate(latencies) if x is not None and x > bound_s]
@@ -137,10 +137,17 @@ def judge_rate_consistency(
     rates = sorted(observations)
     if len(rates) < 2:
         return Check(
-            "replay.rate_consistency", title, Verdict.SKIP,
-            "two or more pipeline rates to compare", f"only {rates} replayed",
+            "replay.rate_consistency",
+            title,
+            Verdict.SKIP,
+            "two or more pipeline rates to compare",
+            f"only {rates} replayed",
         )
-    base = baseline_rate if baseline_rate in observations else (16000 if 16000 in observations else rates[0])
+    base = (
+        baseline_rate
+        if baseline_rate is not None and baseline_rate in observations
+        else (16000 if 16000 in observations else rates[0])
+    )
     ref = observations[base]
     expected = (
         f"vs {base} Hz: mean end-of-turn probability within {tol.probability_shift:.2f}, VAD "

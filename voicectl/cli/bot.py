@@ -19,17 +19,35 @@ __all__ = ["bot"]
 
 
 def bot(
-    port: Annotated[int, typer.Option("--port", help="TCP port (0 picks a free one).", min=0, max=65535)] = 8765,
+    port: Annotated[
+        int, typer.Option("--port", help="TCP port (0 picks a free one).", min=0, max=65535)
+    ] = 8765,
     host: Annotated[str, typer.Option("--host", help="Address to bind.")] = "127.0.0.1",
-    rate: Annotated[int, typer.Option("--rate", help="Pipeline sample rate: 8000, 16000, 24000 or 48000.")] = 16000,
-    max_calls: Annotated[int, typer.Option("--max-calls", help="Concurrent calls served; more are refused with 1013.", min=1)] = 1,
-    reply_secs: Annotated[float, typer.Option("--reply-secs", help="Length of each reply, seconds.", min=0.05)] = 1.5,
-    duration: Annotated[float | None, typer.Option("--duration", help="Stop after this many seconds (default: until Ctrl-C).", min=0.1)] = None,
+    rate: Annotated[
+        int, typer.Option("--rate", help="Pipeline sample rate: 8000, 16000, 24000 or 48000.")
+    ] = 16000,
+    max_calls: Annotated[
+        int,
+        typer.Option(
+            "--max-calls", help="Concurrent calls served; more are refused with 1013.", min=1
+        ),
+    ] = 1,
+    reply_secs: Annotated[
+        float, typer.Option("--reply-secs", help="Length of each reply, seconds.", min=0.05)
+    ] = 1.5,
+    duration: Annotated[
+        float | None,
+        typer.Option(
+            "--duration", help="Stop after this many seconds (default: until Ctrl-C).", min=0.1
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Pipecat's log.")] = False,
 ) -> None:
     """Serve the reference bot (real Pipecat serializer, Silero VAD, Smart Turn v3) at ws://HOST:PORT/ws."""
     if rate not in SUPPORTED_RATES:
-        raise fail_usage(f"--rate must be one of {', '.join(map(str, SUPPORTED_RATES))}, got {rate}")
+        raise fail_usage(
+            f"--rate must be one of {', '.join(map(str, SUPPORTED_RATES))}, got {rate}"
+        )
     configure_logging(verbose)
     config = ReferenceBotConfig(sample_rate=rate, reply_secs=reply_secs)
     console = Console(highlight=False)
@@ -40,7 +58,9 @@ def bot(
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         async with ReferenceBotServer(config, host=host, port=port, max_calls=max_calls) as server:
-            console.print(f"reference bot listening on {server.url} ({config.describe()}); carriers: twilio, telnyx, plivo, exotel")
+            console.print(
+                f"reference bot listening on {server.url} ({config.describe()}); carriers: twilio, telnyx, plivo, exotel"
+            )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), duration)
             console.print(f"stopping; served {len(server.calls)} call(s)")

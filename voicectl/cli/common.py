@@ -16,7 +16,14 @@ from rich.console import Console
 from rich.text import Text
 
 from voicectl.errors import InputError, VoicectlError
-from voicectl.report import Report, render_console, render_verdict_line, write_json, write_junit, write_markdown
+from voicectl.report import (
+    Report,
+    render_console,
+    render_verdict_line,
+    write_json,
+    write_junit,
+    write_markdown,
+)
 from voicectl.report.model import ExitCode
 
 __all__ = [
@@ -34,15 +41,28 @@ __all__ = [
     "parse_rates",
 ]
 
-JsonOpt = Annotated[Path | None, typer.Option("--json", help="Write the JSON report here.", dir_okay=False)]
-JunitOpt = Annotated[Path | None, typer.Option("--junit", help="Write a JUnit XML report here.", dir_okay=False)]
+JsonOpt = Annotated[
+    Path | None, typer.Option("--json", help="Write the JSON report here.", dir_okay=False)
+]
+JunitOpt = Annotated[
+    Path | None, typer.Option("--junit", help="Write a JUnit XML report here.", dir_okay=False)
+]
 MarkdownOpt = Annotated[
-    Path | None, typer.Option("--markdown", help="Append a Markdown summary here (e.g. $GITHUB_STEP_SUMMARY).", dir_okay=False)
+    Path | None,
+    typer.Option(
+        "--markdown",
+        help="Append a Markdown summary here (e.g. $GITHUB_STEP_SUMMARY).",
+        dir_okay=False,
+    ),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")]
-VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Show the event journal and Pipecat's log.")]
+VerboseOpt = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Show the event journal and Pipecat's log.")
+]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Warnings fail the run.")]
-TimeoutOpt = Annotated[float, typer.Option("--timeout", help="Hard deadline for the whole run, seconds.", min=1)]
+TimeoutOpt = Annotated[
+    float, typer.Option("--timeout", help="Hard deadline for the whole run, seconds.", min=1)
+]
 
 
 @dataclass(frozen=True)
@@ -117,7 +137,9 @@ def execute(
     raise typer.Exit(int(report.exit_code))
 
 
-async def _guarded(report: Report, outputs: Outputs, work: Callable[[Report], Awaitable[Any]]) -> None:
+async def _guarded(
+    report: Report, outputs: Outputs, work: Callable[[Report], Awaitable[Any]]
+) -> None:
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     assert task is not None
@@ -143,7 +165,9 @@ async def _guarded(report: Report, outputs: Outputs, work: Callable[[Report], Aw
         raise
     except VoicectlError as exc:
         report.harness_error = str(exc)
-    except Exception as exc:  # a voicectl bug or an SUT that broke the harness: exit 3, keep the report
+    except (
+        Exception
+    ) as exc:  # a voicectl bug or an SUT that broke the harness: exit 3, keep the report
         report.harness_error = f"{type(exc).__name__}: {exc}"
         if os.environ.get("VOICECTL_DEBUG"):
             raise

@@ -32,22 +32,59 @@ __all__ = ["replay"]
 def replay(
     audio: Annotated[
         list[Path] | None,
-        typer.Argument(help="Calls to replay: WAV (PCM/float/mu-law/A-law), raw .ulaw/.alaw/.pcm, or a Twilio capture .jsonl. Default: the bundled calls."),
+        typer.Argument(
+            help="Calls to replay: WAV (PCM/float/mu-law/A-law), raw .ulaw/.alaw/.pcm, or a Twilio capture .jsonl. Default: the bundled calls."
+        ),
     ] = None,
-    rates: Annotated[str, typer.Option("--rates", help="Reference bot pipeline rates, comma-separated.")] = "8000,16000",
-    url: Annotated[str | None, typer.Option("--url", help="Replay into your bot at this ws:// URL instead of the reference bot.")] = None,
-    carrier: Annotated[CarrierName, typer.Option("--carrier", help="Carrier protocol to speak.")] = CarrierName.TWILIO,
+    rates: Annotated[
+        str, typer.Option("--rates", help="Reference bot pipeline rates, comma-separated.")
+    ] = "8000,16000",
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url", help="Replay into your bot at this ws:// URL instead of the reference bot."
+        ),
+    ] = None,
+    carrier: Annotated[
+        CarrierName, typer.Option("--carrier", help="Carrier protocol to speak.")
+    ] = CarrierName.TWILIO,
     fast: Annotated[
         bool | None,
-        typer.Option("--fast/--realtime", help="Pacing. Default: --fast against the reference bot, --realtime against --url."),
+        typer.Option(
+            "--fast/--realtime",
+            help="Pacing. Default: --fast against the reference bot, --realtime against --url.",
+        ),
     ] = None,
-    rate: Annotated[int | None, typer.Option("--rate", help="Sample rate of raw input files (.ulaw/.alaw/.pcm).")] = None,
-    record: Annotated[Path | None, typer.Option("--record", help="Write each call's audio here (stereo WAV: caller left, bot right).", file_okay=False)] = None,
-    answer_within: Annotated[float, typer.Option("--answer-within", help="Bound for replay.bot_answered, seconds.", min=0.1)] = 3.0,
-    reply_secs: Annotated[float | None, typer.Option("--reply-secs", help="Length of the reference bot's replies (default 1.5 s, 0.3 s with --fast).", min=0.05)] = None,
+    rate: Annotated[
+        int | None,
+        typer.Option("--rate", help="Sample rate of raw input files (.ulaw/.alaw/.pcm)."),
+    ] = None,
+    record: Annotated[
+        Path | None,
+        typer.Option(
+            "--record",
+            help="Write each call's audio here (stereo WAV: caller left, bot right).",
+            file_okay=False,
+        ),
+    ] = None,
+    answer_within: Annotated[
+        float,
+        typer.Option("--answer-within", help="Bound for replay.bot_answered, seconds.", min=0.1),
+    ] = 3.0,
+    reply_secs: Annotated[
+        float | None,
+        typer.Option(
+            "--reply-secs",
+            help="Length of the reference bot's replies (default 1.5 s, 0.3 s with --fast).",
+            min=0.05,
+        ),
+    ] = None,
     smart_turn_rate: Annotated[
         int | None,
-        typer.Option("--bot-smart-turn-rate", help="Reproduce a rate bug: tell the reference bot's Smart Turn the audio is at this rate whatever the pipeline rate."),
+        typer.Option(
+            "--bot-smart-turn-rate",
+            help="Reproduce a rate bug: tell the reference bot's Smart Turn the audio is at this rate whatever the pipeline rate.",
+        ),
     ] = None,
     json: JsonOpt = None,
     junit: JunitOpt = None,
@@ -63,15 +100,21 @@ def replay(
         if url is None:
             bad = [r for r in rate_list if r not in SUPPORTED_RATES]
             if bad:
-                raise InputError(f"--rates: the reference bot runs at {', '.join(map(str, SUPPORTED_RATES))} Hz, not {bad[0]}")
+                raise InputError(
+                    f"--rates: the reference bot runs at {', '.join(map(str, SUPPORTED_RATES))} Hz, not {bad[0]}"
+                )
         elif rates != "8000,16000" and len(rate_list) > 1:
-            raise InputError("--rates applies to the reference bot; a bot at --url runs at its own pipeline rate")
+            raise InputError(
+                "--rates applies to the reference bot; a bot at --url runs at its own pipeline rate"
+            )
         if url is not None and not url.startswith(("ws://", "wss://")):
             raise InputError(f"--url must be a ws:// or wss:// URL, got {url!r}")
         calls: list[Call] = [load_call(p, rate=rate) for p in audio] if audio else bundled_calls()
         for call in calls:
             if call.script is None:
-                raise InputError(f"{call.audio.source}: no transcript sidecar ({call.name}.json) to know when the caller speaks")
+                raise InputError(
+                    f"{call.audio.source}: no transcript sidecar ({call.name}.json) to know when the caller speaks"
+                )
     except InputError as exc:
         from voicectl.cli.common import fail_usage
 
@@ -104,7 +147,15 @@ def replay(
             "bot": None if url else config.describe(),
         },
     )
-    outputs = Outputs(json=json, junit=junit, markdown=markdown, quiet=quiet, verbose=verbose, strict=strict, timeout_s=timeout)
+    outputs = Outputs(
+        json=json,
+        junit=junit,
+        markdown=markdown,
+        quiet=quiet,
+        verbose=verbose,
+        strict=strict,
+        timeout_s=timeout,
+    )
 
     async def work(report: Report) -> None:
         await run_replay(plan, report)

@@ -11,8 +11,12 @@ Two pacings:
 * ``fast``: caller audio is sent without pacing; after each utterance the client sends
   silence at ``fast_silence_speed`` x real time until the bot answers and waits for the reply to
   end instead of talking over it. No audio is skipped, so call seconds are caller-audio seconds
-  on both ends, and reply latency is counted in caller audio (how much silence the bot needed
-  before it answered).
+  on both ends (the timeline lines up with what the bot perceived).
+
+Reply latency is always wall time from the moment the utterance's last frame was sent to the
+first bot audio. In real time that is the latency a caller hears; in ``fast`` mode it is the
+bot's response time with the silence after the utterance arriving faster than real time (so a
+VAD's or turn model's silence timeout costs less wall time than it would on a call).
 """
 
 from __future__ import annotations
@@ -29,7 +33,15 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
 from voicectl.audio.script import Utterance
-from voicectl.carriers import BotClear, BotMalformed, BotMark, BotMedia, CallIdentity, CarrierSession, open_session
+from voicectl.carriers import (
+    BotClear,
+    BotMalformed,
+    BotMark,
+    BotMedia,
+    CallIdentity,
+    CarrierSession,
+    open_session,
+)
 from voicectl.replay.pacing import PacingSchedule, SendTimeStats, sleep_until
 
 __all__ = [
@@ -57,9 +69,9 @@ class CallOptions:
     fast: bool = False
     tail_s: float = 3.0
     connect_timeout_s: float = 5.0
-    fast_silence_speed: float = 4.0
+    fast_silence_speed: float = 20.0
     fast_max_wait_s: float = 8.0
-    fast_reply_quiet_s: float = 0.15
+    fast_reply_quiet_s: float = 0.05
     record: bool = False
     seed: str = "voicectl"
 
@@ -71,7 +83,9 @@ class TurnResult:
     index: int
     utterance: Utterance
     answered_at: float | None = None  # call seconds of the first bot audio after the utterance
-    latency_s: float | None = None
+    latency_s: float | None = (
+        None  # wall seconds from the utterance's last frame sent to that audio
+    )
 
     @property
     def answered(self) -> bool:
@@ -154,9 +168,15 @@ class CarrierCall:
         tail = np.zeros(int(options.tail_s * rate), dtype=np.int16)
         self.audio = np.concatenate([audio.astype(np.int16), tail])
         self.utterances = list(utterances)
-        self.outcome = CallOutcome(carrier=options.carrier, url=options.url, fast=options.fast, wire_rate=rate)
+        self.outcome = CallOutcome(
+            carrier=options.carrier, url=options.url, fast=options.fast, wire_rate=rate
+        )
         self.outcome.turns = [TurnResult(i, u) for i, u in enumerate(self.utterances)]
         self._sent_s = 0.0  # call seconds of caller audio sent so far
+        self._end_frames = {
+            int(np.ceil(u.end / _FRAME_S)) - 1: k for k, u in enumerate(self.utterances)
+        }
+        self._end_sent_wall: dict[int, float] = {}
         self._t0 = 0.0
         self._playback_end = 0.0  # call seconds at which the bot audio received so far ends
         self._bot_chunks: list[tuple[float, npt.NDArray[np.int16]]] = []
@@ -206,11 +226,18 @@ class CarrierCall:
             if following is not None and now >= following.utterance.end:
                 continue  # that answer belongs to a later turn; this one went unanswered
             turn.answered_at = now
-            turn.latency_s = now - turn.utterance.end
+            sent = self._end_sent_wall.get(i)
+            turn.latency_s = (
+                time.monotonic() - sent if sent is not None else now - turn.utterance.end
+            )
 
     def _on_clear(self) -> None:
         now = self.now()
-        flowing = bool(self.outcome.runs) and now <= self._playback_end + 0.05 and not self.outcome.runs[-1].cleared
+        flowing = (
+            bool(self.outcome.runs)
+            and now <= self._playback_end + 0.05
+            and not self.outcome.runs[-1].cleared
+        )
         self.outcome.clears.append(ClearEvent(now, flowing))
         if flowing:
             run = self.outcome.runs[-1]
@@ -258,6 +285,9 @@ class CarrierCall:
     async def _send_frame(self, ws: ClientConnection, index: int) -> None:
         await ws.send(self.session.media_message(self._frame(index)))
         self._sent_s = (index + 1) * _FRAME_S
+        utterance = self._end_frames.get(index)
+        if utterance is not None:
+            self._end_sent_wall[utterance] = time.monotonic()
 
     async def _send_realtime(self, ws: ClientConnection, frames: int) -> None:
         schedule = PacingSchedule(self._t0, _FRAME_S)
@@ -284,7 +314,9 @@ class CarrierCall:
             if index % 25 == 0:
                 await asyncio.sleep(0)
 
-    async def _fast_wait_for_reply(self, ws: ClientConnection, k: int, index: int, frames: int) -> int:
+    async def _fast_wait_for_reply(
+        self, ws: ClientConnection, k: int, index: int, frames: int
+    ) -> int:
         """Send silence at ``fast_silence_speed`` until turn ``k`` is answered, then let it finish."""
         options = self.options
         turn = self.outcome.turns[k]
@@ -350,7 +382,9 @@ class CarrierCall:
                 await ws.send(message)
             self._t0 = time.monotonic()
             sender = asyncio.create_task(
-                self._send_fast(ws, frames) if self.options.fast else self._send_realtime(ws, frames)
+                self._send_fast(ws, frames)
+                if self.options.fast
+                else self._send_realtime(ws, frames)
             )
             done, _ = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
             if receiver in done:
@@ -395,10 +429,12 @@ class CarrierCall:
 
     def _render_bot_audio(self) -> npt.NDArray[np.int16]:
         rate = self.session.wire_rate
-        length = max([int(self._sent_s * rate)] + [int(s * rate) + c.size for s, c in self._bot_chunks])
+        length = max(
+            [int(self._sent_s * rate)] + [int(s * rate) + c.size for s, c in self._bot_chunks]
+        )
         track = np.zeros(length, dtype=np.int16)
         for start, chunk in self._bot_chunks:
-            i = int(round(start * rate))
+            i = round(start * rate)
             track[i : i + chunk.size] = chunk[: max(0, length - i)]
         return track
 
@@ -415,8 +451,7 @@ async def place_call(
     call = CarrierCall(audio, utterances, options, sample_rate=sample_rate)
     if deadline_s is None:
         length = call.audio.size / call.session.wire_rate
-        deadline_s = options.connect_timeout_s + (length * 0.6 + 30 if options.fast else length + 15)
+        deadline_s = options.connect_timeout_s + (
+            length * 0.6 + 30 if options.fast else length + 15
+        )
     return await call.run(deadline_s)
-
-
-

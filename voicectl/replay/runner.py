@@ -57,7 +57,9 @@ class ReplayResult:
 Progress = Callable[[str], None]
 
 
-async def run_replay(plan: ReplayPlan, report: Report, progress: Progress | None = None) -> ReplayResult:
+async def run_replay(
+    plan: ReplayPlan, report: Report, progress: Progress | None = None
+) -> ReplayResult:
     """Run every call of the plan (at every rate for the reference bot) and fill in ``report``."""
     result = ReplayResult()
     targets: list[int | None] = list(plan.rates) if plan.url is None else [None]
@@ -75,10 +77,18 @@ async def run_replay(plan: ReplayPlan, report: Report, progress: Progress | None
 
 async def _replay_one(plan: ReplayPlan, call: Call, rate: int | None, report: Report) -> CallRun:
     utterances = call.script.utterances if call.script else ()
-    options = CallOptions(url=plan.url or "", carrier=plan.carrier, fast=plan.fast, tail_s=plan.tail_s,
-                          record=plan.record_dir is not None, seed=call.name)
+    options = CallOptions(
+        url=plan.url or "",
+        carrier=plan.carrier,
+        fast=plan.fast,
+        tail_s=plan.tail_s,
+        record=plan.record_dir is not None,
+        seed=call.name,
+    )
     if rate is None:
-        outcome = await place_call(call.audio.samples, utterances, options, sample_rate=call.audio.sample_rate)
+        outcome = await place_call(
+            call.audio.samples, utterances, options, sample_rate=call.audio.sample_rate
+        )
         run = CallRun(call, None, outcome)
     else:
         perception = BotPerception()
@@ -86,11 +96,17 @@ async def _replay_one(plan: ReplayPlan, call: Call, rate: int | None, report: Re
         from dataclasses import replace
 
         config = replace(config, sample_rate=rate)
-        server = ReferenceBotServer(config, observer_factory=lambda _i: [PerceptionObserver(perception)])
+        server = ReferenceBotServer(
+            config, observer_factory=lambda _i: [PerceptionObserver(perception)]
+        )
         async with server:
             options = replace(options, url=server.url)
-            report.log("harness", "bot_started", url=server.url, rate=rate, config=config.describe())
-            outcome = await place_call(call.audio.samples, utterances, options, sample_rate=call.audio.sample_rate)
+            report.log(
+                "harness", "bot_started", url=server.url, rate=rate, config=config.describe()
+            )
+            outcome = await place_call(
+                call.audio.samples, utterances, options, sample_rate=call.audio.sample_rate
+            )
             for served in server.calls:
                 await _wait(served.finished, 5.0)
                 if served.error and outcome.error is None:
@@ -126,16 +142,34 @@ def _journal(report: Report, run: CallRun) -> None:
     source = f"call:{run.label}"
     outcome = run.outcome
     for turn in outcome.turns:
-        report.log(source, "utterance", t=turn.utterance.start, end=turn.utterance.end, text=turn.utterance.text)
+        report.log(
+            source,
+            "utterance",
+            t=turn.utterance.start,
+            end=turn.utterance.end,
+            text=turn.utterance.text,
+        )
         if turn.answered_at is not None:
-            report.log(source, "bot_answered", t=turn.answered_at, utterance=turn.index + 1, latency_s=turn.latency_s)
+            report.log(
+                source,
+                "bot_answered",
+                t=turn.answered_at,
+                utterance=turn.index + 1,
+                latency_s=turn.latency_s,
+            )
     for bot_run in outcome.runs:
         report.log(source, "bot_audio", t=bot_run.start, end=bot_run.end, cleared=bot_run.cleared)
     for clear in outcome.clears:
         report.log(source, "clear", t=clear.t, during_bot_audio=clear.during_bot_audio)
     if outcome.close_code is not None:
-        report.log(source, "closed", t=outcome.duration_s, code=outcome.close_code, reason=outcome.close_reason,
-                   by="bot" if outcome.closed_by_bot else "caller")
+        report.log(
+            source,
+            "closed",
+            t=outcome.duration_s,
+            code=outcome.close_code,
+            reason=outcome.close_reason,
+            by="bot" if outcome.closed_by_bot else "caller",
+        )
     if outcome.error:
         report.log(source, "error", t=outcome.duration_s, message=outcome.error)
     if run.perception is not None:
@@ -153,18 +187,13 @@ def _judge(plan: ReplayPlan, result: ReplayResult, report: Report) -> None:
                 [t.utterance.text for t in turns],
                 bound_s=plan.answer_bound_s,
                 call_error=run.outcome.error,
-                audio_time=plan.fast,
+                fast=plan.fast,
             )
         )
     if plan.url is None and len(plan.rates) > 1:
         for call in plan.calls:
             observations = {
-                run.rate: RateObservation(
-                    run.rate,
-                    [e.audio_t for e in run.perception.of_kind("turn_end")],
-                    run.perception.speech_segments(),
-                    run.perception.predictions(),
-                )
+                run.rate: _observation(run.rate, run.perception)
                 for run in result.runs
                 if run.call is call and run.rate is not None and run.perception is not None
             }
@@ -172,20 +201,37 @@ def _judge(plan: ReplayPlan, result: ReplayResult, report: Report) -> None:
             report.add_check(judge_rate_consistency(call.name, observations, spans))
 
 
+def _observation(rate: int, perception: BotPerception) -> RateObservation:
+    return RateObservation(
+        rate,
+        [e.audio_t for e in perception.of_kind("turn_end")],
+        perception.speech_segments(),
+        perception.predictions(),
+    )
+
+
 def _tabulate(plan: ReplayPlan, result: ReplayResult, report: Report) -> None:
-    clock = "caller-audio s" if plan.fast else "s"
+    clock = "s, fast" if plan.fast else "s"
     rows = []
     for run in result.runs:
         for turn in run.outcome.turns:
-            rows.append([
-                run.call.name,
-                run.rate or "-",
-                turn.index + 1,
-                round(turn.utterance.end, 2),
-                None if turn.latency_s is None else round(turn.latency_s, 3),
-                turn.utterance.text if len(turn.utterance.text) <= 42 else turn.utterance.text[:41] + "…",
-            ])
-    report.add_table("Turns", ["call", "rate", "turn", "utterance end s", f"first bot audio after ({clock})", "caller said"], rows)
+            rows.append(
+                [
+                    run.call.name,
+                    run.rate or "-",
+                    turn.index + 1,
+                    round(turn.utterance.end, 2),
+                    None if turn.latency_s is None else round(turn.latency_s, 3),
+                    turn.utterance.text
+                    if len(turn.utterance.text) <= 42
+                    else turn.utterance.text[:41] + "…",
+                ]
+            )
+    report.add_table(
+        "Turns",
+        ["call", "rate", "turn", "utterance end s", f"answered after ({clock})", "caller said"],
+        rows,
+    )
 
     summary = []
     by_rate: dict[object, list[CallRun]] = {}
@@ -196,16 +242,18 @@ def _tabulate(plan: ReplayPlan, result: ReplayResult, report: Report) -> None:
         utterances = sum(len(r.outcome.turns) for r in runs)
         p50 = float(np.percentile(latencies, 50)) if latencies else None
         p95 = float(np.percentile(latencies, 95)) if latencies else None
-        summary.append([
-            rate,
-            len(runs),
-            f"{len(latencies)}/{utterances}",
-            None if p50 is None else round(p50, 3),
-            None if p95 is None else round(p95, 3),
-            sum(len(r.outcome.barge_in_clears) for r in runs),
-            sum(len(r.outcome.underruns) for r in runs),
-            round(sum(r.outcome.wall_s for r in runs), 2),
-        ])
+        summary.append(
+            [
+                rate,
+                len(runs),
+                f"{len(latencies)}/{utterances}",
+                None if p50 is None else round(p50, 3),
+                None if p95 is None else round(p95, 3),
+                sum(len(r.outcome.barge_in_clears) for r in runs),
+                sum(len(r.outcome.underruns) for r in runs),
+                round(sum(r.outcome.wall_s for r in runs), 2),
+            ]
+        )
         key = f"rate_{rate}" if rate != "-" else "bot"
         report.metrics[f"{key}.latency_p50_s"] = p50
         report.metrics[f"{key}.latency_p95_s"] = p95
@@ -213,21 +261,37 @@ def _tabulate(plan: ReplayPlan, result: ReplayResult, report: Report) -> None:
         report.metrics[f"{key}.utterances"] = utterances
     report.add_table(
         "Per rate" if plan.url is None else "Summary",
-        ["rate", "calls", "answered", f"latency p50 ({clock})", "p95", "barge-in clears", "underruns", "wall s"],
+        [
+            "rate",
+            "calls",
+            "answered",
+            f"latency p50 ({clock})",
+            "p95",
+            "barge-in clears",
+            "underruns",
+            "wall s",
+        ],
         summary,
     )
     if plan.url is None:
         perceived = []
         for run in result.runs:
-            if run.perception is None:
+            if run.perception is None or run.rate is None:
                 continue
-            ends = [round(e.audio_t, 2) for e in run.perception.of_kind("turn_end")]
-            mean_p = np.mean([p for _, p in run.perception.predictions()]) if run.perception.predictions() else None
-            perceived.append([run.call.name, run.rate, len(run.perception.speech_segments()), len(ends),
-                              None if mean_p is None else round(float(mean_p), 2),
-                              ", ".join(f"{x:.2f}" for x in ends)])
-        report.add_table("What the bot perceived",
-                         ["call", "rate", "VAD segments", "turns", "mean end-of-turn p", "turn ends (s)"], perceived)
+            observation = _observation(run.rate, run.perception)
+            mean_p = observation.mean_probability()
+            perceived.append(
+                [
+                    run.call.name,
+                    run.rate,
+                    len(observation.speech_segments),
+                    len(observation.turn_ends),
+                    None if mean_p is None else round(mean_p, 2),
+                    ", ".join(f"{x:.2f}" for x in observation.turn_ends),
+                ]
+            )
+        columns = ["call", "rate", "VAD segments", "turns", "end-of-turn p", "turn ends (s)"]
+        report.add_table("What the bot perceived", columns, perceived)
     audio_s = sum(r.outcome.duration_s for r in result.runs)
     wall_s = sum(r.outcome.wall_s for r in result.runs)
     report.metrics["caller_audio_s"] = round(audio_s, 2)
