@@ -71,7 +71,7 @@ def test_unreachable_bot_fails_the_check_with_the_reason_in_every_report(tmp_pat
     assert result.stdout.splitlines()[0].startswith("FAIL")
     report = json.loads(out_json.read_text())
     assert report["verdict"] == "fail" and report["schema_version"] == 1
-    assert all("cannot connect to ws://127.0.0.1:9/ws" in c["detail"] for c in report["checks"])
+    assert all("cannot connect to ws://127.0.0.1:9/ws" in c["observed"] for c in report["checks"])
     suite = ET.parse(out_xml).getroot().find("testsuite")
     assert suite is not None and int(suite.get("failures", "0")) == len(report["checks"]) == 3
 

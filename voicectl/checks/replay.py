@@ -62,7 +62,7 @@ def judge_bot_answered(
         passed,
         expected,
         "; ".join(parts + problems[:1]),
-        detail="; ".join(problems),
+        detail="; ".join(problems[1:]),
         **metrics,  # type: ignore[arg-type]
     )
 

@@ -223,8 +223,8 @@ def _tabulate(plan: ReplayPlan, result: ReplayResult, report: Report) -> None:
                     round(turn.utterance.end, 2),
                     None if turn.latency_s is None else round(turn.latency_s, 3),
                     turn.utterance.text
-                    if len(turn.utterance.text) <= 42
-                    else turn.utterance.text[:41] + "…",
+                    if len(turn.utterance.text) <= 30
+                    else turn.utterance.text[:29] + "…",
                 ]
             )
     report.add_table(

@@ -115,7 +115,7 @@ def _verdict_style(item: Check, strict: bool) -> str:
 
 def _check_name(item: Check, styles: _Styles, *, verbose: bool) -> Text:
     name = Text(item.id)
-    if verbose and item.title and item.title != item.id:
+    if item.title and item.title != item.id:
         name.append("\n" + redact(item.title), style=styles("dim"))
     return name
 
