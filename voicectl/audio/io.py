@@ -278,7 +278,8 @@ def _load_twilio_capture(name: str, rate: int | None) -> Audio:
         media = message.get("media")
         if not isinstance(media, dict):
             raise InputError(f'{name}: {where}: media message has no "media" object')
-        if media.get("track", "inbound") not in _INBOUND_TRACKS:
+        track = media.get("track", "inbound")
+        if not isinstance(track, str) or track not in _INBOUND_TRACKS:
             outbound += 1
             continue
         chunk = _chunk_number(name, where, media.get("chunk"))
