@@ -618,7 +618,7 @@ def test_console_shows_checks_details_tables_and_metrics() -> None:
         "Observed",
         "replay.rate_consistency",
         "8 kHz transcript differs",
-        "got 'hallo'",
+        "'hallo'",
         "Latency per rate",
         "512.25",
         "Key metrics",
