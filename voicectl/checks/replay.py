@@ -193,7 +193,7 @@ def judge_rate_consistency(
         not problems,
         expected,
         problems[0] if problems else observed,
-        detail="; ".join(problems) if problems else observed,
+        detail="; ".join(problems[1:]),
         baseline_rate=base,
         max_probability_shift=round(worst_shift, 3),
         max_coverage_difference=round(worst_cover, 3),
