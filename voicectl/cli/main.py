@@ -14,7 +14,9 @@ warnings.filterwarnings("ignore", category=DeprecationWarning)
 import typer  # noqa: E402
 
 from voicectl import __version__  # noqa: E402
+from voicectl.cli import chaos_families  # noqa: E402, F401  (registers the chaos subcommands)
 from voicectl.cli.bot import bot  # noqa: E402
+from voicectl.cli.chaos import chaos_app  # noqa: E402
 from voicectl.cli.replay import replay  # noqa: E402
 
 __all__ = ["app", "run"]
@@ -28,6 +30,7 @@ app = typer.Typer(
 )
 app.command()(replay)
 app.command()(bot)
+app.add_typer(chaos_app, name="chaos")
 
 
 def _version(value: bool) -> None:
