@@ -1,0 +1,1 @@
+"""resample-check: resampler quality, stream continuity and sample-rate diagnosis."""
