@@ -1,0 +1,471 @@
+"""``voicectl chaos ws-close|ws-drop|handshake|stall|malformed|latency|flap``: provider faults.
+
+Each command only parses and validates (bad input: one line, exit 2, before anything runs),
+then hands a :class:`~voicectl.harness.runner.ChaosPlan` to the harness and renders the report.
+"""
+
+from __future__ import annotations
+
+import random
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+from typer.models import DefaultPlaceholder
+
+from voicectl.audio.script import bundled_calls
+from voicectl.checks.policy import DEFAULT_MAX_ATTEMPTS, Reaction, expectation_for
+from voicectl.cli.chaos import chaos_app
+from voicectl.cli.common import (
+    JsonOpt,
+    JunitOpt,
+    MarkdownOpt,
+    Outputs,
+    QuietOpt,
+    StrictOpt,
+    VerboseOpt,
+    execute,
+    fail_usage,
+)
+from voicectl.errors import InputError
+from voicectl.faults import (
+    Fault,
+    Flap,
+    Handshake,
+    Latency,
+    Malformed,
+    MalformedKind,
+    Selector,
+    StallFault,
+    WsClose,
+    WsDrop,
+    parse_lifetimes,
+)
+from voicectl.harness.runner import DEFAULT_BUDGET_S, ChaosPlan, run_chaos
+from voicectl.harness.targets import DEFAULT_TARGET, resolve_target, target_names
+from voicectl.providers import get_protocol, protocol_names
+from voicectl.report import Report
+
+__all__ = ["run_provider_fault"]
+
+
+class Expect(StrEnum):
+    RECOVERABLE = "recoverable"
+    NON_RECOVERABLE = "non-recoverable"
+
+
+_COMMON = "Common options"
+TargetOpt = Annotated[
+    str,
+    typer.Option(
+        "--target",
+        "-t",
+        help=f"Service under test: {', '.join(target_names())}, or path/file.py:factory / "
+        "package.module:factory called as factory(url).",
+        rich_help_panel=_COMMON,
+    ),
+]
+ProtocolOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--protocol",
+        help=f"Fake provider protocol for a custom target ({', '.join(protocol_names())}; "
+        "default generic).",
+        rich_help_panel=_COMMON,
+    ),
+]
+OnOpt = Annotated[
+    str,
+    typer.Option(
+        "--on",
+        help="Which connections get the fault: every, first, N or N..M (numbered from 1).",
+        rich_help_panel=_COMMON,
+    ),
+]
+SeedOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--seed",
+        help="Seed for jitter (default: random, recorded in the report).",
+        rich_help_panel=_COMMON,
+    ),
+]
+BudgetOpt = Annotated[
+    float,
+    typer.Option(
+        "--budget",
+        help="Observe at most this long (s); the run stops earlier once every verdict is settled.",
+        min=0.5,
+        rich_help_panel=_COMMON,
+    ),
+]
+MaxAttemptsOpt = Annotated[
+    int,
+    typer.Option(
+        "--max-attempts", help="Retries allowed per incident.", min=0, rich_help_panel=_COMMON
+    ),
+]
+SurfaceOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--surface-within",
+        help="Seconds after the deciding failure by which an error must surface "
+        "(default 2; 10 for stall).",
+        min=0.01,
+        rich_help_panel=_COMMON,
+    ),
+]
+ExpectOpt = Annotated[
+    Expect | None,
+    typer.Option(
+        "--expect",
+        help="Override the policy's class for this failure.",
+        case_sensitive=False,
+        rich_help_panel=_COMMON,
+    ),
+]
+FullBudgetOpt = Annotated[
+    bool,
+    typer.Option(
+        "--full-budget",
+        help="Keep observing until the budget even once the verdict is settled (to see how far "
+        "a reconnect loop goes).",
+        rich_help_panel=_COMMON,
+    ),
+]
+ChaosTimeoutOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout",
+        help="Hard deadline for the whole run, seconds (default: budget + 60).",
+        min=1,
+        rich_help_panel=_COMMON,
+    ),
+]
+AfterOpt = Annotated[
+    float | None,
+    typer.Option("--after", help="Act this many seconds after the handshake (0: at once)."),
+]
+AfterMessagesOpt = Annotated[
+    int | None,
+    typer.Option("--after-messages", help="Act after the client's Nth message."),
+]
+
+
+def run_provider_fault(build_fault: Any, common: dict[str, Any]) -> None:
+    """Validate everything, then run the experiment under :func:`execute`."""
+    try:
+        fault: Fault = build_fault()
+        selector = Selector.parse(common["on"])
+        target = resolve_target(common["target"], common["protocol"])
+        budget = float(common["budget"])
+        timeout = common["timeout"] if common["timeout"] is not None else budget + 60.0
+        if timeout <= budget:
+            raise InputError(
+                f"--timeout ({timeout:g} s) must be longer than --budget ({budget:g} s)"
+            )
+        private = get_protocol(target.protocol).private_close_codes
+        expect = common["expect"]
+        expectation = expectation_for(
+            fault,
+            private_codes=private,
+            expect=Reaction(expect.value) if expect is not None else None,
+            max_attempts=common["max_attempts"],
+            surface_within_s=common["surface_within"],
+        )
+    except InputError as exc:
+        raise fail_usage(str(exc)) from None
+    seed = common["seed"] if common["seed"] is not None else random.SystemRandom().randrange(2**31)
+    call = bundled_calls()[0]
+    plan = ChaosPlan(
+        target=target,
+        fault=fault,
+        expectation=expectation,
+        call=call,
+        selector=selector,
+        budget_s=budget,
+        seed=seed,
+        early_stop=not common["full_budget"],
+    )
+    report = Report(
+        command=f"chaos {fault.name}",
+        args={
+            "fault": fault.to_json(),
+            "on": selector.describe(),
+            "target": target.name,
+            "target_class": target.description,
+            "protocol": target.protocol,
+            "expectation": expectation.to_json(),
+            "budget_s": budget,
+            "seed": seed,
+            "call": call.name,
+            "full_budget": common["full_budget"],
+        },
+    )
+    outputs = Outputs(
+        json=common["json"],
+        junit=common["junit"],
+        markdown=common["markdown"],
+        quiet=common["quiet"],
+        verbose=common["verbose"],
+        strict=common["strict"],
+        timeout_s=timeout,
+    )
+
+    async def work(report: Report) -> None:
+        from voicectl.harness.report import record_outcome
+
+        offset = report.elapsed()
+        outcome = await run_chaos(plan)
+        record_outcome(report, plan, outcome, offset=offset)
+
+    execute(report, outputs, work)
+
+
+def _common(**values: Any) -> dict[str, Any]:
+    return values
+
+
+@chaos_app.command("ws-close")
+def ws_close(
+    code: Annotated[int, typer.Option("--code", help="Close code to send (1000-4999).")] = 1008,
+    reason: Annotated[str, typer.Option("--reason", help="Close reason (<= 123 bytes).")] = "",
+    after: AfterOpt = None,
+    after_messages: AfterMessagesOpt = None,
+    target: TargetOpt = DEFAULT_TARGET,
+    protocol: ProtocolOpt = None,
+    on: OnOpt = "every",
+    seed: SeedOpt = None,
+    budget: BudgetOpt = DEFAULT_BUDGET_S,
+    max_attempts: MaxAttemptsOpt = DEFAULT_MAX_ATTEMPTS,
+    surface_within: SurfaceOpt = None,
+    expect: ExpectOpt = None,
+    full_budget: FullBudgetOpt = False,
+    json: JsonOpt = None,
+    junit: JunitOpt = None,
+    markdown: MarkdownOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    strict: StrictOpt = False,
+    timeout: ChaosTimeoutOpt = None,
+) -> None:
+    """The provider closes the WebSocket with a code (default 1008, right after the first message)."""
+    common = _common(
+        **{
+            k: v
+            for k, v in locals().items()
+            if k not in ("code", "reason", "after", "after_messages")
+        }
+    )
+    run_provider_fault(
+        lambda: WsClose(code=code, reason=reason, after=after, after_messages=after_messages),
+        common,
+    )
+
+
+@chaos_app.command("ws-drop")
+def ws_drop(
+    after: AfterOpt = None,
+    after_messages: AfterMessagesOpt = None,
+    target: TargetOpt = DEFAULT_TARGET,
+    protocol: ProtocolOpt = None,
+    on: OnOpt = "every",
+    seed: SeedOpt = None,
+    budget: BudgetOpt = DEFAULT_BUDGET_S,
+    max_attempts: MaxAttemptsOpt = DEFAULT_MAX_ATTEMPTS,
+    surface_within: SurfaceOpt = None,
+    expect: ExpectOpt = None,
+    full_budget: FullBudgetOpt = False,
+    json: JsonOpt = None,
+    junit: JunitOpt = None,
+    markdown: MarkdownOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    strict: StrictOpt = False,
+    timeout: ChaosTimeoutOpt = None,
+) -> None:
+    """The provider aborts TCP with no close frame (the client sees 1006)."""
+    common = _common(**{k: v for k, v in locals().items() if k not in ("after", "after_messages")})
+    run_provider_fault(lambda: WsDrop(after=after, after_messages=after_messages), common)
+
+
+@chaos_app.command("handshake")
+def handshake(
+    status: Annotated[
+        int, typer.Option("--status", help="HTTP status for the upgrade (401, 403, 429, 503, ...).")
+    ] = 401,
+    target: TargetOpt = DEFAULT_TARGET,
+    protocol: ProtocolOpt = None,
+    on: OnOpt = "every",
+    seed: SeedOpt = None,
+    budget: BudgetOpt = DEFAULT_BUDGET_S,
+    max_attempts: MaxAttemptsOpt = DEFAULT_MAX_ATTEMPTS,
+    surface_within: SurfaceOpt = None,
+    expect: ExpectOpt = None,
+    full_budget: FullBudgetOpt = False,
+    json: JsonOpt = None,
+    junit: JunitOpt = None,
+    markdown: MarkdownOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    strict: StrictOpt = False,
+    timeout: ChaosTimeoutOpt = None,
+) -> None:
+    """The provider rejects the WebSocket handshake with an HTTP status."""
+    common = _common(**{k: v for k, v in locals().items() if k != "status"})
+    run_provider_fault(lambda: Handshake(status=status), common)
+
+
+@chaos_app.command("stall")
+def stall(
+    after: AfterOpt = None,
+    after_messages: AfterMessagesOpt = None,
+    target: TargetOpt = DEFAULT_TARGET,
+    protocol: ProtocolOpt = None,
+    on: OnOpt = "every",
+    seed: SeedOpt = None,
+    budget: BudgetOpt = DEFAULT_BUDGET_S,
+    max_attempts: MaxAttemptsOpt = DEFAULT_MAX_ATTEMPTS,
+    surface_within: SurfaceOpt = None,
+    expect: ExpectOpt = None,
+    full_budget: FullBudgetOpt = False,
+    json: JsonOpt = None,
+    junit: JunitOpt = None,
+    markdown: MarkdownOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    strict: StrictOpt = False,
+    timeout: ChaosTimeoutOpt = None,
+) -> None:
+    """The provider stops reading and answering (no pongs) but keeps the socket open."""
+    common = _common(**{k: v for k, v in locals().items() if k not in ("after", "after_messages")})
+    run_provider_fault(lambda: StallFault(after=after, after_messages=after_messages), common)
+
+
+@chaos_app.command("malformed")
+def malformed(
+    kind: Annotated[
+        MalformedKind,
+        typer.Option(
+            "--kind",
+            help="json: not JSON; keys: JSON missing required keys; error: the provider's in-band error.",
+            case_sensitive=False,
+        ),
+    ] = MalformedKind.ERROR,
+    error_code: Annotated[
+        int, typer.Option("--error-code", help="Code of the in-band error.")
+    ] = 503,
+    error_message: Annotated[
+        str, typer.Option("--error-message", help="Text of the in-band error.")
+    ] = Malformed.error_message,
+    after: AfterOpt = None,
+    after_messages: AfterMessagesOpt = None,
+    target: TargetOpt = DEFAULT_TARGET,
+    protocol: ProtocolOpt = None,
+    on: OnOpt = "every",
+    seed: SeedOpt = None,
+    budget: BudgetOpt = DEFAULT_BUDGET_S,
+    max_attempts: MaxAttemptsOpt = DEFAULT_MAX_ATTEMPTS,
+    surface_within: SurfaceOpt = None,
+    expect: ExpectOpt = None,
+    full_budget: FullBudgetOpt = False,
+    json: JsonOpt = None,
+    junit: JunitOpt = None,
+    markdown: MarkdownOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    strict: StrictOpt = False,
+    timeout: ChaosTimeoutOpt = None,
+) -> None:
+    """The provider sends a malformed message or its in-band error (the connection stays open)."""
+    own = ("kind", "error_code", "error_message", "after", "after_messages")
+    common = _common(**{k: v for k, v in locals().items() if k not in own})
+    run_provider_fault(
+        lambda: Malformed(
+            kind=kind,
+            error_code=error_code,
+            error_message=error_message,
+            after=after,
+            after_messages=after_messages,
+        ),
+        common,
+    )
+
+
+@chaos_app.command("latency")
+def latency(
+    ms: Annotated[
+        float, typer.Option("--ms", help="Added delay per provider message, ms.")
+    ] = 300.0,
+    jitter: Annotated[
+        float, typer.Option("--jitter", help="+/- uniform jitter, ms (seeded).")
+    ] = 0.0,
+    target: TargetOpt = DEFAULT_TARGET,
+    protocol: ProtocolOpt = None,
+    on: OnOpt = "every",
+    seed: SeedOpt = None,
+    budget: BudgetOpt = DEFAULT_BUDGET_S,
+    max_attempts: MaxAttemptsOpt = DEFAULT_MAX_ATTEMPTS,
+    surface_within: SurfaceOpt = None,
+    expect: ExpectOpt = None,
+    full_budget: FullBudgetOpt = False,
+    json: JsonOpt = None,
+    junit: JunitOpt = None,
+    markdown: MarkdownOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    strict: StrictOpt = False,
+    timeout: ChaosTimeoutOpt = None,
+) -> None:
+    """Every provider message arrives late (latency +/- jitter)."""
+    common = _common(**{k: v for k, v in locals().items() if k not in ("ms", "jitter")})
+    run_provider_fault(lambda: Latency(ms=ms, jitter_ms=jitter), common)
+
+
+@chaos_app.command("flap")
+def flap(
+    lifetimes: Annotated[
+        str, typer.Option("--lifetimes", help="Connection lifetimes in seconds, cycled (6,1,1).")
+    ] = "6,1,1",
+    code: Annotated[int, typer.Option("--code", help="Close code ending each connection.")] = 1011,
+    reason: Annotated[str, typer.Option("--reason", help="Close reason.")] = "",
+    target: TargetOpt = DEFAULT_TARGET,
+    protocol: ProtocolOpt = None,
+    on: OnOpt = "every",
+    seed: SeedOpt = None,
+    budget: BudgetOpt = DEFAULT_BUDGET_S,
+    max_attempts: MaxAttemptsOpt = DEFAULT_MAX_ATTEMPTS,
+    surface_within: SurfaceOpt = None,
+    expect: ExpectOpt = None,
+    full_budget: FullBudgetOpt = False,
+    json: JsonOpt = None,
+    junit: JunitOpt = None,
+    markdown: MarkdownOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    strict: StrictOpt = False,
+    timeout: ChaosTimeoutOpt = None,
+) -> None:
+    """Connections close after a repeating cycle of lifetimes (a long one resets naive counters)."""
+    common = _common(
+        **{k: v for k, v in locals().items() if k not in ("lifetimes", "code", "reason")}
+    )
+    run_provider_fault(
+        lambda: Flap(lifetimes=parse_lifetimes(lifetimes), code=code, reason=reason), common
+    )
+
+
+class _ChaosGroup(TyperGroup):
+    """``voicectl chaos`` whose unknown fault names are a one-line usage error (exit 2)."""
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and not ctx.resilient_parsing and not cmd_name.startswith("-"):
+            known = ", ".join(sorted(self.commands))
+            raise fail_usage(f"unknown fault {cmd_name!r} (known: {known})")
+        return command
+
+
+if chaos_app.info.cls is None or isinstance(chaos_app.info.cls, DefaultPlaceholder):
+    chaos_app.info.cls = _ChaosGroup

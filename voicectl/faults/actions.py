@@ -1,0 +1,90 @@
+"""What a fault does to one connection, as plain data the fake provider server carries out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = [
+    "Action",
+    "Close",
+    "Delay",
+    "Drop",
+    "MalformedKind",
+    "Reject",
+    "SendMalformed",
+    "Stall",
+]
+
+
+@dataclass(frozen=True)
+class Close:
+    """Send a close frame with this code and reason (then complete the closing handshake)."""
+
+    code: int
+    reason: str = ""
+
+    def describe(self) -> str:
+        return f"close {self.code}" + (f" {self.reason!r}" if self.reason else "")
+
+
+@dataclass(frozen=True)
+class Drop:
+    """Abort the TCP connection: no close frame either way (the client sees 1006)."""
+
+    def describe(self) -> str:
+        return "TCP drop"
+
+
+@dataclass(frozen=True)
+class Reject:
+    """Answer the opening handshake with this HTTP status instead of 101."""
+
+    status: int
+
+    def describe(self) -> str:
+        return f"HTTP {self.status}"
+
+
+@dataclass(frozen=True)
+class Stall:
+    """Stop reading (TCP backpressure, no pongs) and stop answering; keep the socket open."""
+
+    def describe(self) -> str:
+        return "stall"
+
+
+class MalformedKind(StrEnum):
+    """What kind of bad message the provider sends."""
+
+    JSON = "json"  # not JSON at all
+    KEYS = "keys"  # JSON without the keys the protocol requires
+    ERROR = "error"  # the provider's own in-band error message
+
+
+@dataclass(frozen=True)
+class SendMalformed:
+    """Send one bad message of this kind (the protocol module shapes it)."""
+
+    kind: MalformedKind
+    error_code: int = 503
+    error_message: str = "Service temporarily unavailable"
+
+    def describe(self) -> str:
+        if self.kind is MalformedKind.ERROR:
+            return f"in-band error {self.error_code}"
+        return "non-JSON message" if self.kind is MalformedKind.JSON else "JSON missing keys"
+
+
+@dataclass(frozen=True)
+class Delay:
+    """Delay every provider->client message by ``ms`` +/- uniform ``jitter_ms`` (order kept)."""
+
+    ms: float
+    jitter_ms: float = 0.0
+
+    def describe(self) -> str:
+        return f"+{self.ms:g} ms" + (f" +/- {self.jitter_ms:g} ms" if self.jitter_ms else "")
+
+
+Action = Close | Drop | Reject | Stall | SendMalformed | Delay

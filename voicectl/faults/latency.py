@@ -1,0 +1,45 @@
+"""``latency``: every provider message arrives late (Toxiproxy's latency toxic, downstream)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from voicectl.errors import InputError
+from voicectl.faults.actions import Action, Delay
+from voicectl.faults.base import Fault, FaultFamily, Trigger, TriggerKind, register
+
+__all__ = ["Latency"]
+
+
+@register
+@dataclass(frozen=True)
+class Latency(Fault):
+    """Delay each provider->target message by ``ms`` +/- uniform ``jitter_ms`` (seeded)."""
+
+    name: ClassVar[str] = "latency"
+    family: ClassVar[FaultFamily] = FaultFamily.LATENCY
+    terminates_connection: ClassVar[bool] = False
+
+    ms: float = 300.0
+    jitter_ms: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.ms < 0 or self.jitter_ms < 0:
+            raise InputError("--ms and --jitter must be >= 0")
+        if self.jitter_ms > self.ms:
+            raise InputError(f"--jitter ({self.jitter_ms:g}) cannot exceed --ms ({self.ms:g})")
+
+    @property
+    def trigger(self) -> Trigger:
+        return Trigger(TriggerKind.ALWAYS)
+
+    @property
+    def action(self) -> Action:
+        return Delay(self.ms, self.jitter_ms)
+
+    def describe(self) -> str:
+        return f"delay provider messages {self.action.describe()}"
+
+    def attribution_terms(self) -> tuple[str, ...]:
+        return ("latency", "timeout", "timed out", "slow")

@@ -1,0 +1,49 @@
+"""``malformed``: the provider sends a message the target cannot use and must report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from voicectl.faults.actions import Action, MalformedKind, SendMalformed
+from voicectl.faults.base import Fault, FaultFamily, Trigger, register
+
+__all__ = ["Malformed"]
+
+
+@register
+@dataclass(frozen=True)
+class Malformed(Fault):
+    """Send one bad message on each selected connection: non-JSON, JSON missing the keys the
+    protocol requires, or the provider's own in-band error message. The connection stays open."""
+
+    name: ClassVar[str] = "malformed"
+    family: ClassVar[FaultFamily] = FaultFamily.MALFORMED
+    terminates_connection: ClassVar[bool] = False
+
+    kind: MalformedKind = MalformedKind.ERROR
+    error_code: int = 503
+    error_message: str = "Cannot continue request (voicectl fault). Please restart the request."
+    after: float | None = None
+    after_messages: int | None = None
+
+    def __post_init__(self) -> None:
+        Trigger.from_options(self.after, self.after_messages)
+
+    @property
+    def trigger(self) -> Trigger:
+        return Trigger.from_options(self.after, self.after_messages)
+
+    @property
+    def action(self) -> Action:
+        return SendMalformed(self.kind, self.error_code, self.error_message)
+
+    def describe(self) -> str:
+        return f"send a {self.action.describe()} {self.trigger.describe()}"
+
+    def attribution_terms(self) -> tuple[str, ...]:
+        if self.kind is MalformedKind.ERROR:
+            return (str(self.error_code), self.error_message)
+        if self.kind is MalformedKind.JSON:
+            return ("json", "decode", "parse", "malformed", "invalid message")
+        return ("missing", "required", "keyerror", "validation", "malformed", "unknown message")

@@ -1,0 +1,60 @@
+"""``ws-close``: the provider sends a close frame with a chosen code and reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from voicectl.errors import InputError
+from voicectl.faults.actions import Action, Close
+from voicectl.faults.base import (
+    Fault,
+    FaultFamily,
+    Trigger,
+    check_close_code,
+    close_code_name,
+    register,
+)
+
+__all__ = ["WsClose"]
+
+
+@register
+@dataclass(frozen=True)
+class WsClose(Fault):
+    """Close with ``code`` and ``reason``, ``after`` seconds or ``after_messages`` client messages
+    (default: right after the client's first message)."""
+
+    name: ClassVar[str] = "ws-close"
+    family: ClassVar[FaultFamily] = FaultFamily.CONNECTION_LOSS
+
+    code: int = 1008
+    reason: str = ""
+    after: float | None = None
+    after_messages: int | None = None
+
+    def __post_init__(self) -> None:
+        check_close_code(self.code)
+        if len(self.reason.encode("utf-8")) > 123:
+            raise InputError("--reason is limited to 123 bytes of UTF-8 by RFC 6455")
+        Trigger.from_options(self.after, self.after_messages)  # validates
+
+    @property
+    def trigger(self) -> Trigger:
+        return Trigger.from_options(self.after, self.after_messages)
+
+    @property
+    def action(self) -> Action:
+        return Close(self.code, self.reason)
+
+    def basis(self) -> str:
+        return f"close {self.code} ({close_code_name(self.code)})"
+
+    def describe(self) -> str:
+        return f"{self.action.describe()} {self.trigger.describe()}"
+
+    def attribution_terms(self) -> tuple[str, ...]:
+        terms = [str(self.code), close_code_name(self.code)]
+        if self.reason:
+            terms.append(self.reason)
+        return tuple(t for t in terms if t not in ("unknown", "registered", "private use"))

@@ -1,0 +1,43 @@
+"""``ws-drop``: the provider aborts the TCP connection without a close frame (1006 at the client)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from voicectl.faults.actions import Action, Drop
+from voicectl.faults.base import Fault, FaultFamily, Trigger, register
+
+__all__ = ["WsDrop"]
+
+
+@register
+@dataclass(frozen=True)
+class WsDrop(Fault):
+    """Abort the connection ``after`` seconds or ``after_messages`` client messages."""
+
+    name: ClassVar[str] = "ws-drop"
+    family: ClassVar[FaultFamily] = FaultFamily.CONNECTION_LOSS
+
+    after: float | None = None
+    after_messages: int | None = None
+
+    def __post_init__(self) -> None:
+        Trigger.from_options(self.after, self.after_messages)
+
+    @property
+    def trigger(self) -> Trigger:
+        return Trigger.from_options(self.after, self.after_messages)
+
+    @property
+    def action(self) -> Action:
+        return Drop()
+
+    def basis(self) -> str:
+        return "TCP drop, no close frame (1006)"
+
+    def describe(self) -> str:
+        return f"TCP drop (no close frame) {self.trigger.describe()}"
+
+    def attribution_terms(self) -> tuple[str, ...]:
+        return ("1006", "no close frame", "abnormal", "reset", "dropped", "aborted", "lost")

@@ -1,0 +1,74 @@
+"""``cartesia-tts``: Cartesia TTS (``/tts/websocket``).
+
+Each client request carries ``transcript``, ``context_id`` and ``continue``; the fake answers a
+non-empty transcript with a ``chunk`` of base64 PCM and a request with ``continue: false`` with
+``done``. Errors are ``{"type": "error", "context_id": ..., ...}``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import ClassVar
+
+from voicectl.providers.protocol import (
+    Message,
+    Outgoing,
+    Output,
+    ProviderProtocol,
+    ServiceKind,
+    b64,
+    parse_json,
+    register_protocol,
+    tone_pcm,
+)
+
+__all__ = ["CartesiaTTSProtocol"]
+
+REPLY_SECONDS = 0.3
+
+
+@register_protocol
+class CartesiaTTSProtocol(ProviderProtocol):
+    name: ClassVar[str] = "cartesia-tts"
+    kind: ClassVar[ServiceKind] = ServiceKind.TTS
+    path: ClassVar[str] = "/tts/websocket"
+
+    def __init__(self, request_path: str = "/") -> None:
+        super().__init__(request_path)
+        self.context_id = ""
+
+    def on_message(self, message: Message) -> list[Outgoing]:
+        data = parse_json(message)
+        if data is None or "context_id" not in data or data.get("cancel"):
+            return []
+        self.context_id = str(data["context_id"])
+        out: list[Outgoing] = []
+        text = data.get("transcript")
+        if isinstance(text, str) and text.strip():
+            fmt = data.get("output_format")
+            rate = fmt.get("sample_rate", 24000) if isinstance(fmt, dict) else 24000
+            audio = tone_pcm(REPLY_SECONDS, int(rate))
+            chunk = {
+                "type": "chunk",
+                "context_id": self.context_id,
+                "data": b64(audio),
+                "done": False,
+            }
+            out.append(Output(json.dumps(chunk), f"audio {len(audio) // 2} samples for {text!r}"))
+        if data.get("continue") is False:
+            out.append(json.dumps({"type": "done", "context_id": self.context_id, "done": True}))
+        return out
+
+    def missing_keys(self) -> str:
+        return json.dumps({"type": "chunk", "done": False})
+
+    def in_band_error(self, code: int, message: str) -> str:
+        return json.dumps(
+            {
+                "type": "error",
+                "context_id": self.context_id,
+                "status_code": code,
+                "error": message,
+                "done": True,
+            }
+        )

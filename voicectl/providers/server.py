@@ -1,0 +1,389 @@
+"""The fault-injecting fake provider: an asyncio ``websockets`` server on 127.0.0.1.
+
+It speaks one provider protocol (sans-I/O, see :mod:`voicectl.providers.protocol`), always
+drains what the client sends (a fake that stops reading stalls its own closing handshake and
+distorts every lifetime it reports), answers with scripted transcripts or TTS audio, and applies
+the fault to the connections the selector picks. Every connection is journaled in a bounded
+:class:`~voicectl.providers.log.ConnectionLog`, secrets redacted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+import weakref
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from voicectl.errors import HarnessError
+from voicectl.faults.actions import Action, Close, Delay, Drop, Reject, SendMalformed, Stall
+from voicectl.faults.base import Fault, Selector, Trigger, TriggerKind
+from voicectl.providers.log import ConnectionLog, ConnectionRecord, EndedBy
+from voicectl.providers.protocol import (
+    CloseNormally,
+    Message,
+    Outgoing,
+    Output,
+    ProviderProtocol,
+    ServiceKind,
+    get_protocol,
+)
+from voicectl.providers.schedule import TranscriptSchedule
+from voicectl.report.redact import redact
+
+__all__ = ["FakeProviderServer"]
+
+_AUTH_HEADERS = ("Authorization", "X-API-Key", "xi-api-key", "api-key")
+_CLOSE_TIMEOUT_S = 2.0
+_STOP_TIMEOUT_S = 3.0
+
+_quiet = logging.getLogger("voicectl.providers.fake")
+_quiet.addHandler(logging.NullHandler())
+_quiet.propagate = False
+
+
+@dataclass(eq=False)
+class _Connection:
+    """What the server keeps about one live connection."""
+
+    record: ConnectionRecord
+    protocol: ProviderProtocol
+    action: Action | None
+    trigger: Trigger | None
+    ws: ServerConnection | None = None
+    fired: bool = False
+    stalled: bool = False
+    closing: bool = False
+    dropped: bool = False
+    last_due: float = 0.0
+    outbox: asyncio.Queue[tuple[float, float, Message, str | None]] | None = None
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    @property
+    def answering(self) -> bool:
+        return self.ws is not None and not (self.stalled or self.closing or self.dropped)
+
+
+class FakeProviderServer:
+    """A loopback provider that speaks ``protocol`` and applies ``fault`` to selected connections.
+
+    ``transcript_schedule`` makes an STT protocol send the given transcripts at the given times
+    (run clock) on every connection open at that moment. ``clock`` returns run seconds; by
+    default, seconds since :meth:`start`. ``changed`` is set whenever the journal changes.
+    """
+
+    def __init__(
+        self,
+        protocol: type[ProviderProtocol] | str,
+        fault: Fault | None = None,
+        *,
+        selector: Selector | None = None,
+        transcript_schedule: TranscriptSchedule | None = None,
+        seed: int | None = None,
+        clock: Callable[[], float] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.protocol = get_protocol(protocol) if isinstance(protocol, str) else protocol
+        self.fault = fault
+        self.selector = selector or Selector()
+        self.schedule = transcript_schedule
+        self.rng = random.Random(seed)
+        self.host = host
+        self.port = port
+        self.log = ConnectionLog()
+        self.changed = asyncio.Event()
+        self._t0 = time.monotonic()
+        self._clock = clock
+        self._selected = 0
+        self._server: Server | None = None
+        self._pending: weakref.WeakKeyDictionary[ServerConnection, _Connection] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._live: set[_Connection] = set()
+        self._shutdown = asyncio.Event()
+        self._schedule_task: asyncio.Task[None] | None = None
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def now(self) -> float:
+        return self._clock() if self._clock else time.monotonic() - self._t0
+
+    @property
+    def base_url(self) -> str:
+        """``ws://127.0.0.1:PORT`` once started."""
+        if self._server is None:
+            raise RuntimeError("FakeProviderServer is not started")
+        return f"ws://{self.host}:{self.port}"
+
+    @property
+    def target_url(self) -> str:
+        """The URL to give the target (the protocol's path on :attr:`base_url`)."""
+        return self.protocol.url_for(self.base_url)
+
+    async def start(self) -> None:
+        self._t0 = time.monotonic()
+        try:
+            self._server = await serve(
+                self._handle,
+                self.host,
+                self.port,
+                process_request=self._process_request,
+                compression=None,
+                ping_interval=None,
+                close_timeout=_CLOSE_TIMEOUT_S,
+                max_size=16 * 1024 * 1024,
+                logger=_quiet,
+            )
+        except OSError as exc:
+            raise HarnessError(
+                f"fake provider cannot listen on {self.host}:{self.port}: {exc.strerror or exc}"
+            ) from None
+        sockets = list(self._server.sockets)
+        self.port = sockets[0].getsockname()[1]
+        if self.schedule is not None and self.protocol.kind is ServiceKind.STT:
+            self._schedule_task = asyncio.create_task(self._run_schedule())
+
+    async def stop(self) -> None:
+        """Abort every connection and stop listening (bounded; idempotent)."""
+        self._shutdown.set()
+        if self._schedule_task is not None:
+            self._schedule_task.cancel()
+        now = self.now()
+        for conn in list(self._live):
+            self.log.end(conn.record, now, EndedBy.SHUTDOWN)
+            if conn.ws is not None:
+                conn.ws.transport.abort()
+        for record in self.log.records():
+            self.log.end(record, now, EndedBy.SHUTDOWN)
+        if self._server is not None:
+            self._server.close(close_connections=False)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(_STOP_TIMEOUT_S):
+                    await self._server.wait_closed()
+        if self._schedule_task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._schedule_task
+
+    async def __aenter__(self) -> FakeProviderServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # -- handshake --------------------------------------------------------------------------
+
+    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        t = self.now()
+        number = len(self.log) + 1
+        selected = self.fault is not None and self.selector.selects(number)
+        action: Action | None = None
+        trigger: Trigger | None = None
+        if selected:
+            assert self.fault is not None
+            self._selected += 1
+            action = self.fault.action_for(self._selected)
+            trigger = self.fault.trigger_for(self._selected)
+        doomed = selected and self.fault is not None and self.fault.terminates_connection
+        record = self.log.open(
+            t,
+            selected=selected,
+            doomed=doomed,
+            path=redact(request.path),
+            auth=_describe_auth(request.headers),
+        )
+        self.changed.set()
+        if isinstance(action, Reject):
+            self.log.reject(record, t, action.status)
+            body = f"voicectl fake provider: HTTP {action.status} (handshake fault)\n"
+            return connection.respond(action.status, body)
+        self._pending[connection] = _Connection(
+            record, self.protocol(request.path), action, trigger
+        )
+        return None
+
+    # -- connection -------------------------------------------------------------------------
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        conn = self._pending.pop(ws, None)
+        if conn is None:  # pragma: no cover (process_request always registers it)
+            return
+        conn.ws = ws
+        self._live.add(conn)
+        try:
+            if isinstance(conn.action, Delay):
+                conn.outbox = asyncio.Queue()
+                self._spawn(conn, self._drain_outbox(conn))
+                self._fire(conn)
+            for item in conn.protocol.on_open():
+                await self._send(conn, item)
+            if conn.trigger is not None and conn.trigger.kind is TriggerKind.AFTER_SECONDS:
+                self._spawn(conn, self._fire_later(conn, conn.trigger.value))
+            await self._drain(conn)
+            if conn.stalled:
+                # Consuming the last buffered message may have let websockets resume reading.
+                ws.transport.pause_reading()
+                await self._shutdown.wait()
+        finally:
+            for task in conn.tasks:
+                task.cancel()
+            self._finish(conn)
+            self._live.discard(conn)
+
+    async def _drain(self, conn: _Connection) -> None:
+        assert conn.ws is not None
+        count = 0
+        try:
+            async for message in conn.ws:
+                count += 1
+                self.log.message(conn.record, self.now(), message)
+                if conn.stalled:
+                    return
+                for item in conn.protocol.on_message(message):
+                    await self._send(conn, item)
+                if not conn.fired and _due(conn.trigger, count):
+                    self._fire(conn)
+                    if conn.stalled:
+                        return
+        except ConnectionClosed:
+            pass
+
+    async def _fire_later(self, conn: _Connection, delay: float) -> None:
+        await asyncio.sleep(delay)
+        if not conn.fired and conn.ws is not None:
+            self._fire(conn)
+
+    def _fire(self, conn: _Connection) -> None:
+        """Apply the connection's fault action now."""
+        ws, action = conn.ws, conn.action
+        if conn.fired or ws is None or action is None:
+            return
+        conn.fired = True
+        t = self.now()
+        self.log.fault_fired(conn.record, t, action.describe())
+        self.changed.set()
+        if isinstance(action, Close):
+            conn.closing = True
+            conn.record.close_sent = (action.code, action.reason)
+            self.log.end(conn.record, t, EndedBy.PROVIDER)
+            # Closed from its own task so that _drain keeps reading the client's last audio and
+            # its close frame: the closing handshake then completes in one round trip.
+            self._spawn(conn, ws.close(action.code, action.reason))
+        elif isinstance(action, Drop):
+            conn.dropped = True
+            self.log.end(conn.record, t, EndedBy.PROVIDER_DROP)
+            ws.transport.abort()
+        elif isinstance(action, Stall):
+            conn.stalled = True
+            ws.transport.pause_reading()
+        elif isinstance(action, SendMalformed):
+            for message in conn.protocol.malformed(action):
+                self._spawn(conn, self._send(conn, message))
+
+    def _finish(self, conn: _Connection) -> None:
+        ws = conn.ws
+        assert ws is not None
+        protocol = ws.protocol
+        sent, received = protocol.close_sent, protocol.close_rcvd
+        if received is not None:
+            conn.record.close_received = (received.code, received.reason)
+        if sent is not None and conn.record.close_sent is None:
+            conn.record.close_sent = (sent.code, sent.reason)
+        if self._shutdown.is_set() and conn.record.closed_at is None:
+            ended_by = EndedBy.SHUTDOWN
+        elif received is not None and (sent is None or protocol.close_rcvd_then_sent):
+            ended_by = EndedBy.TARGET
+        elif sent is not None:
+            ended_by = EndedBy.PROVIDER
+        else:
+            ended_by = EndedBy.LOST
+        self.log.end(conn.record, self.now(), ended_by)
+        self.changed.set()
+
+    # -- sending ----------------------------------------------------------------------------
+
+    async def _send(self, conn: _Connection, item: Outgoing) -> None:
+        if not conn.answering:
+            return
+        if isinstance(item, CloseNormally):
+            conn.closing = True
+            assert conn.ws is not None
+            self._spawn(conn, conn.ws.close(item.code, item.reason))
+            return
+        message, label = (item.message, item.label) if isinstance(item, Output) else (item, None)
+        if conn.outbox is not None and isinstance(conn.action, Delay):
+            delay = conn.action.ms + self.rng.uniform(-conn.action.jitter_ms, conn.action.jitter_ms)
+            now = self.now()
+            due = max(now + delay / 1000.0, conn.last_due)
+            conn.last_due = due
+            conn.outbox.put_nowait((due, now, message, label))
+            return
+        await self._write(conn, message, label, None)
+
+    async def _write(
+        self, conn: _Connection, message: Message, label: str | None, queued_at: float | None
+    ) -> None:
+        if not conn.answering:
+            return
+        assert conn.ws is not None
+        try:
+            await conn.ws.send(message)
+        except ConnectionClosed:
+            return
+        conn.record.messages_out += 1
+        if label is not None:
+            self.log.transcript_sent(self.now(), conn.record, label, queued_at)
+            self.changed.set()
+
+    async def _drain_outbox(self, conn: _Connection) -> None:
+        assert conn.outbox is not None
+        while True:
+            due, queued_at, message, label = await conn.outbox.get()
+            wait = due - self.now()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            await self._write(conn, message, label, queued_at)
+
+    async def _run_schedule(self) -> None:
+        assert self.schedule is not None
+        for item in self.schedule:
+            wait = item.at_s - self.now()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            for conn in list(self._live):
+                if conn.answering:
+                    for message in conn.protocol.transcript(item.text):
+                        await self._send(conn, Output(message, item.text))
+
+    def _spawn(self, conn: _Connection, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(coro)
+        conn.tasks.add(task)
+        task.add_done_callback(conn.tasks.discard)
+
+
+def _due(trigger: Trigger | None, messages: int) -> bool:
+    """Whether a message-counting trigger fires after the client's ``messages``-th message."""
+    if trigger is None:
+        return False
+    if trigger.kind is TriggerKind.FIRST_MESSAGE:
+        return True
+    return trigger.kind is TriggerKind.AFTER_MESSAGES and messages >= trigger.value
+
+
+def _describe_auth(headers: Headers) -> str:
+    """Which credential header the client presented, with its value masked."""
+    for name in _AUTH_HEADERS:
+        value = headers.get(name)
+        if value is not None:
+            return redact(f"{name}: {value}")
+    return ""
