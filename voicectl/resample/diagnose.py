@@ -1,0 +1,536 @@
+"""Does a recording's content match its declared sample rate?
+
+Audio written with the wrong rate in its header plays at the wrong speed: 8 kHz telephony
+labelled 16 kHz comes out an octave up and twice as fast; 16 kHz audio labelled 8 kHz an
+octave down and half as fast. Nothing in the samples says so directly, but several cues do,
+each measured at the declared rate:
+
+- **pitch**: median F0 of voiced frames (YIN). Adult speech sits at roughly 70-300 Hz;
+- **speaking rate**: the centre of the speech envelope's 1-20 Hz modulation spectrum (a
+  log-frequency centroid weighted by power squared), 3.3-4.8 Hz for speech at 3.5-5
+  syllables per second;
+- **bandwidth**: where the long-term spectrum falls 40 dB below its peak. Telephony ends near
+  3.4 kHz; content ending well below that is narrower than any phone line;
+- **G.711 levels**: samples that all sit on the 255 mu-law (or 256 A-law) levels were decoded
+  from G.711 and never resampled, and G.711 runs at 8 kHz;
+- **duration**: against ``duration_s`` in a transcript sidecar, when there is one.
+
+Each cue votes for a rate with a weight; the verdict needs agreement, so one odd cue (a
+high-pitched voice, a fast talker) gives a warning, never a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import soxr
+
+from voicectl.audio import g711
+from voicectl.audio.io import Audio
+from voicectl.audio.script import sidecar_path
+from voicectl.report import Check, Verdict
+
+__all__ = [
+    "F0_RANGE_HZ",
+    "MODULATION_RANGE_HZ",
+    "TELEPHONY_EDGE_HZ",
+    "Cue",
+    "RateDiagnosis",
+    "RateFeatures",
+    "diagnose_rate",
+    "measure_features",
+    "rate_check",
+    "rate_table",
+]
+
+F0_RANGE_HZ = (70.0, 300.0)  # adult speech; outside it a 2x error is the likelier story
+MODULATION_RANGE_HZ = (2.6, 5.5)  # speech envelope centre; 2x-fast or 2x-slow speech leaves it
+TELEPHONY_EDGE_HZ = 3400.0  # G.712 telephone channel
+NARROW_EDGE_HZ = 2500.0  # content ending below this is narrower than a phone line
+EDGE_DROP_DB = 40.0
+MIN_VOICED_FRAMES = 50  # 0.5 s of voiced 10 ms frames before pitch counts
+MIN_SPEECH_S = 2.0  # speech needed before the speaking rate counts
+STRONG, MODERATE, SUPPORT = 2.0, 1.0, 0.5
+
+_ANALYSIS_RATE = 16000
+_FRAME_HOP_S = 0.01
+_BLOCK_FRAMES = 2000
+
+
+@dataclass(frozen=True)
+class RateFeatures:
+    """What was measured, at the declared rate."""
+
+    declared_rate: int
+    duration_s: float
+    f0_median_hz: float | None
+    voiced_frames: int
+    modulation_hz: float | None
+    speech_s: float
+    bandwidth_hz: float
+    g711_law: str | None  # "mu-law" / "A-law" when every sample sits on its levels
+    sidecar_duration_s: float | None
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One piece of evidence: the rate it points to, how much it weighs, and why."""
+
+    name: str
+    rate: int | None  # None: measured, but says nothing about the rate
+    weight: float
+    evidence: str
+    short: str = ""  # a few words for the console
+
+
+@dataclass(frozen=True)
+class RateDiagnosis:
+    """The verdict on one recording, with the cues behind it."""
+
+    source: str
+    features: RateFeatures
+    cues: list[Cue] = field(default_factory=list)
+    verdict: Verdict = Verdict.WARN
+    likely_rate: int | None = None
+    summary: str = ""
+
+
+def _frames(x: npt.NDArray[np.float64], size: int, hop: int) -> npt.NDArray[np.float64]:
+    count = 1 + max(0, (len(x) - size) // hop)
+    index = np.arange(size)[None, :] + hop * np.arange(count)[:, None]
+    return x[index] if len(x) >= size else np.zeros((0, size))
+
+
+def _pitch(x: npt.NDArray[np.float64], rate: int) -> tuple[float | None, int]:
+    """Median F0 (Hz, at ``rate``) over voiced frames by YIN, and how many frames were voiced."""
+    if rate > _ANALYSIS_RATE:
+        x = np.asarray(soxr.resample(x, rate, _ANALYSIS_RATE, quality="HQ"))
+        rate = _ANALYSIS_RATE
+    min_lag, max_lag = int(rate / 800), int(rate / 40)
+    size = max(int(0.08 * rate), 2 * max_lag + 2)
+    window = size - max_lag
+    hop = max(1, round(_FRAME_HOP_S * rate))
+    frames = _frames(x, size, hop)
+    if not len(frames):
+        return None, 0
+    level = np.sqrt(np.mean(frames**2, axis=1))
+    loud = level > np.max(level) * 10 ** (-35 / 20)
+    f0s: list[float] = []
+    nfft = 1 << math.ceil(math.log2(2 * size))
+    lags = np.arange(max_lag + 1)
+    for start in range(0, len(frames), _BLOCK_FRAMES):
+        block = frames[start : start + _BLOCK_FRAMES][loud[start : start + _BLOCK_FRAMES]]
+        if not len(block):
+            continue
+        head = block.copy()
+        head[:, window:] = 0.0
+        corr = np.fft.irfft(
+            np.fft.rfft(block, nfft, axis=1) * np.conj(np.fft.rfft(head, nfft, axis=1)),
+            nfft,
+            axis=1,
+        )[:, : max_lag + 1]
+        energy = np.cumsum(np.pad(block**2, ((0, 0), (1, 0))), axis=1)
+        diff = energy[:, window : window + 1] + energy[:, lags + window] - energy[:, lags]
+        diff -= 2.0 * corr
+        cumulative = np.cumsum(diff[:, 1:], axis=1)
+        normalised = diff[:, 1:] * np.arange(1, max_lag + 1) / np.maximum(cumulative, 1e-12)
+        for row in normalised:
+            dips = np.flatnonzero(row[min_lag - 1 :] < 0.15)
+            if not len(dips):
+                continue
+            lag = dips[0] + min_lag - 1
+            while lag + 1 < len(row) and row[lag + 1] < row[lag]:
+                lag += 1
+            f0s.append(rate / (lag + 1))
+    return (float(np.median(f0s)) if f0s else None), len(f0s)
+
+
+def _band_envelope(x: npt.NDArray[np.float64], rate: int) -> npt.NDArray[np.float64]:
+    """Per 10 ms frame: the amplitude in the 300-3400 Hz speech band."""
+    size = max(8, round(0.025 * rate))
+    hop = max(1, round(_FRAME_HOP_S * rate))
+    freqs = np.fft.rfftfreq(size, 1 / rate)
+    band = (freqs >= 300) & (freqs <= min(TELEPHONY_EDGE_HZ, 0.45 * rate))
+    envelope: list[npt.NDArray[np.float64]] = []
+    window = np.hanning(size)
+    for start in range(0, max(1, len(x) - size + 1), hop * _BLOCK_FRAMES):
+        block = _frames(x[start : start + hop * (_BLOCK_FRAMES - 1) + size], size, hop)
+        power = np.abs(np.fft.rfft(block * window, axis=1)) ** 2
+        envelope.append(np.sqrt(power[:, band].sum(axis=1)))
+    return np.concatenate(envelope) if envelope else np.zeros(0)
+
+
+def _speaking_rate(x: npt.NDArray[np.float64], rate: int) -> tuple[float | None, float]:
+    """Centre of the 1-20 Hz envelope modulation spectrum over speech (Hz), and seconds of speech.
+
+    The centre is a log-frequency centroid weighted by power squared, so the syllable peak
+    dominates and the figure scales with playback speed.
+    """
+    env = _band_envelope(x, rate)
+    if len(env) < 50:
+        return None, 0.0
+    level = 20 * np.log10(env + 1e-9)
+    active = level > max(np.percentile(level, 10) + 15, np.percentile(level, 99) - 40)
+    speech_s = float(active.sum()) * _FRAME_HOP_S
+    frames = np.flatnonzero(active)
+    if speech_s < MIN_SPEECH_S:
+        return None, speech_s
+    # Speech stretches: active frames with gaps shorter than 0.3 s bridged.
+    breaks = np.flatnonzero(np.diff(frames) > 30)
+    starts = np.concatenate([[frames[0]], frames[breaks + 1]])
+    stops = np.concatenate([frames[breaks] + 1, [frames[-1] + 1]])
+    size = 256  # 2.56 s of envelope per window
+    power = np.zeros(size // 2 + 1)
+    for start, stop in zip(starts, stops, strict=True):
+        for first in range(start, max(start + 1, stop - size // 2), size // 2):
+            piece = env[first : min(first + size, stop)]
+            if len(piece) < 50:
+                continue
+            piece = (piece - piece.mean()) * np.hanning(len(piece))
+            power += np.abs(np.fft.rfft(piece, size)) ** 2
+    mod_freqs = np.fft.rfftfreq(size, _FRAME_HOP_S)
+    keep = (mod_freqs >= 1.0) & (mod_freqs <= 20.0)
+    weight = power[keep] ** 2
+    if weight.sum() <= 0:
+        return None, speech_s
+    centre = math.exp(float(np.sum(weight * np.log(mod_freqs[keep])) / weight.sum()))
+    return centre, speech_s
+
+
+def _bandwidth(x: npt.NDArray[np.float64], rate: int) -> float:
+    """Highest frequency where the long-term spectrum of the loud frames is within 40 dB of its peak."""
+    size = max(16, round(0.032 * rate))
+    frames = _frames(x, size, size // 2)
+    if not len(frames):
+        return 0.0
+    level = np.sqrt(np.mean(frames**2, axis=1))
+    loud = frames[level > np.max(level) * 10 ** (-40 / 20)] if np.max(level) > 0 else frames
+    window = np.hanning(size)
+    spectrum = np.zeros(size // 2 + 1)
+    for start in range(0, len(loud), _BLOCK_FRAMES):
+        spectrum += np.sum(
+            np.abs(np.fft.rfft(loud[start : start + _BLOCK_FRAMES] * window, axis=1)) ** 2, axis=0
+        )
+    db = 10 * np.log10(spectrum + 1e-30)
+    freqs = np.fft.rfftfreq(size, 1 / rate)
+    above = np.flatnonzero(db >= db.max() - EDGE_DROP_DB)
+    return float(freqs[above[-1]]) if len(above) else 0.0
+
+
+def _g711_law(samples: npt.NDArray[np.int16]) -> str | None:
+    """``mu-law``/``A-law`` when (nearly) every sample is one of that law's decoded levels."""
+    nonzero = samples[samples != 0]
+    if len(nonzero) < 1000 or len(np.unique(nonzero)) < 64:
+        return None
+    for name, decode in (("mu-law", g711.ulaw_decode), ("A-law", g711.alaw_decode)):
+        levels = decode(bytes(range(256)))
+        if np.isin(nonzero, levels).mean() >= 0.999:
+            return name
+    return None
+
+
+def _sidecar_duration(source: str) -> float | None:
+    """``duration_s`` from the transcript sidecar next to the file, if it has one."""
+    path = sidecar_path(source)
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    value = document.get("duration_s") if isinstance(document, dict) else None
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    return None
+
+
+def measure_features(audio: Audio) -> RateFeatures:
+    """Measure every cue on ``audio`` as if its declared rate were right."""
+    x = audio.samples.astype(np.float64) / 32768.0
+    rate = audio.sample_rate
+    f0, voiced = _pitch(x, rate)
+    modulation, speech_s = _speaking_rate(x, rate)
+    return RateFeatures(
+        declared_rate=rate,
+        duration_s=audio.duration_s,
+        f0_median_hz=f0 if voiced >= MIN_VOICED_FRAMES else None,
+        voiced_frames=voiced,
+        modulation_hz=modulation,
+        speech_s=speech_s,
+        bandwidth_hz=_bandwidth(x, rate),
+        g711_law=_g711_law(audio.samples),
+        sidecar_duration_s=_sidecar_duration(audio.source)
+        if os.path.exists(audio.source)
+        else None,
+    )
+
+
+def _khz(hz: float) -> str:
+    return f"{hz / 1000:.3g} kHz"
+
+
+def collect_cues(f: RateFeatures) -> list[Cue]:
+    """Turn measurements into weighted votes for a rate."""
+    declared, cues = f.declared_rate, []
+    if f.g711_law is not None:
+        cues.append(
+            Cue(
+                "g711",
+                8000,
+                STRONG if declared != 8000 else MODERATE,
+                f"every sample is a {f.g711_law} level: decoded G.711, never resampled, and G.711 is 8 kHz",
+                f"{f.g711_law} levels (8 kHz)",
+            )
+        )
+    low, high = F0_RANGE_HZ
+    if f.f0_median_hz is None:
+        cues.append(
+            Cue(
+                "pitch", None, 0.0, f"too little voiced speech for pitch ({f.voiced_frames} frames)"
+            )
+        )
+    elif f.f0_median_hz > high and f.f0_median_hz / 2 >= low:
+        cues.append(
+            Cue(
+                "pitch",
+                declared // 2,
+                MODERATE,
+                f"median pitch {f.f0_median_hz:.0f} Hz is above adult speech (70-300 Hz); {f.f0_median_hz / 2:.0f} Hz at half the rate",
+                f"pitch {f.f0_median_hz:.0f} Hz",
+            )
+        )
+    elif f.f0_median_hz < low and f.f0_median_hz * 2 <= high:
+        cues.append(
+            Cue(
+                "pitch",
+                declared * 2,
+                MODERATE,
+                f"median pitch {f.f0_median_hz:.0f} Hz is below adult speech (70-300 Hz); {f.f0_median_hz * 2:.0f} Hz at twice the rate",
+                f"pitch {f.f0_median_hz:.0f} Hz",
+            )
+        )
+    elif low <= f.f0_median_hz <= high:
+        cues.append(
+            Cue(
+                "pitch",
+                declared,
+                SUPPORT,
+                f"median pitch {f.f0_median_hz:.0f} Hz, adult speech",
+                f"pitch {f.f0_median_hz:.0f} Hz",
+            )
+        )
+    else:
+        cues.append(
+            Cue("pitch", None, 0.0, f"median pitch {f.f0_median_hz:.0f} Hz fits no 2x story")
+        )
+    slow, fast = MODULATION_RANGE_HZ
+    if f.modulation_hz is None:
+        cues.append(
+            Cue(
+                "speaking rate",
+                None,
+                0.0,
+                f"too little speech for a speaking rate ({f.speech_s:.1f} s)",
+            )
+        )
+    elif f.modulation_hz > fast:
+        cues.append(
+            Cue(
+                "speaking rate",
+                declared // 2,
+                MODERATE,
+                f"speech envelope centred at {f.modulation_hz:.1f} Hz, twice normal speech (3.3-4.8 Hz)",
+                f"envelope {f.modulation_hz:.1f} Hz",
+            )
+        )
+    elif f.modulation_hz < slow:
+        cues.append(
+            Cue(
+                "speaking rate",
+                declared * 2,
+                MODERATE,
+                f"speech envelope centred at {f.modulation_hz:.1f} Hz, half normal speech (3.3-4.8 Hz)",
+                f"envelope {f.modulation_hz:.1f} Hz",
+            )
+        )
+    else:
+        cues.append(
+            Cue(
+                "speaking rate",
+                declared,
+                SUPPORT,
+                f"speech envelope centred at {f.modulation_hz:.1f} Hz, normal syllable rate",
+                f"envelope {f.modulation_hz:.1f} Hz",
+            )
+        )
+    nyquist = declared / 2
+    if f.bandwidth_hz < NARROW_EDGE_HZ and nyquist > NARROW_EDGE_HZ:
+        cues.append(
+            Cue(
+                "bandwidth",
+                declared * 2,
+                MODERATE,
+                f"content ends at {_khz(f.bandwidth_hz)}, narrower than a phone line (3.4 kHz)",
+                f"content to {_khz(f.bandwidth_hz)}",
+            )
+        )
+    elif f.bandwidth_hz < 0.6 * nyquist:
+        origin = (
+            "telephony" if f.bandwidth_hz <= 4000 else f"~{_khz(2 * f.bandwidth_hz / 0.9)} audio"
+        )
+        cues.append(
+            Cue(
+                "bandwidth",
+                None,
+                0.0,
+                f"content ends at {_khz(f.bandwidth_hz)} of {_khz(nyquist)}: upsampled {origin} (fine)",
+                f"content to {_khz(f.bandwidth_hz)}: upsampled {origin}",
+            )
+        )
+    else:
+        cues.append(
+            Cue(
+                "bandwidth",
+                None,
+                0.0,
+                f"content reaches {_khz(f.bandwidth_hz)} of {_khz(nyquist)}",
+                f"content to {_khz(f.bandwidth_hz)}",
+            )
+        )
+    if f.sidecar_duration_s is not None:
+        ratio = f.duration_s / f.sidecar_duration_s
+        for factor, candidate in ((1.0, declared), (0.5, declared // 2), (2.0, declared * 2)):
+            if abs(ratio / factor - 1) < 0.05:
+                cues.append(
+                    Cue(
+                        "duration",
+                        candidate,
+                        STRONG,
+                        f"{f.duration_s:.2f} s at {declared} Hz vs {f.sidecar_duration_s:.2f} s in the transcript sidecar",
+                        f"{f.duration_s:.1f} s vs sidecar {f.sidecar_duration_s:.1f} s",
+                    )
+                )
+                break
+        else:
+            cues.append(
+                Cue(
+                    "duration",
+                    None,
+                    0.0,
+                    f"{f.duration_s:.2f} s vs {f.sidecar_duration_s:.2f} s in the sidecar: no 2x story",
+                    f"{f.duration_s:.1f} s vs sidecar {f.sidecar_duration_s:.1f} s",
+                )
+            )
+    return cues
+
+
+def diagnose_rate(audio: Audio) -> RateDiagnosis:
+    """Weigh the cues: fail only when independent cues agree on another rate."""
+    features = measure_features(audio)
+    cues = collect_cues(features)
+    declared = features.declared_rate
+    weights: dict[int, float] = {}
+    for cue in cues:
+        if cue.rate is not None and cue.weight > 0:
+            weights[cue.rate] = weights.get(cue.rate, 0.0) + cue.weight
+    for_declared = weights.pop(declared, 0.0)
+    evidence = "; ".join(c.evidence for c in cues)
+    if weights:
+        likely = max(weights, key=lambda r: weights[r])
+        against = weights[likely]
+        conflicting = len(weights) > 1
+        if against >= STRONG and against >= for_declared + 1 and not conflicting:
+            return RateDiagnosis(audio.source, features, cues, Verdict.FAIL, likely, evidence)
+        return RateDiagnosis(audio.source, features, cues, Verdict.WARN, likely, evidence)
+    if for_declared >= 1.0:
+        return RateDiagnosis(audio.source, features, cues, Verdict.PASS, declared, evidence)
+    return RateDiagnosis(audio.source, features, cues, Verdict.WARN, None, evidence)
+
+
+def rate_check(diagnosis: RateDiagnosis) -> Check:
+    """``rate.declared_matches_content`` for one recording."""
+    f = diagnosis.features
+    name = Path(diagnosis.source).name
+    declared = f.declared_rate
+    likely = diagnosis.likely_rate
+    if diagnosis.verdict is Verdict.PASS:
+        headline = f"consistent with {declared} Hz"
+    elif diagnosis.verdict is Verdict.FAIL and likely:
+        headline = f"likely {likely} Hz audio labelled {declared} Hz (plays {declared / likely:g}x)"
+    elif likely is not None:
+        headline = f"ambiguous: some cues point to {likely} Hz"
+    else:
+        headline = "cannot tell: not enough speech to judge"
+    if likely is not None and likely != declared:
+        shown = [c for c in diagnosis.cues if c.rate == likely] or list(diagnosis.cues)
+        headline += "; for: " + ", ".join(c.short for c in shown)
+        against = [c for c in diagnosis.cues if c.rate == declared]
+        if against:
+            headline += "; against: " + ", ".join(c.short for c in against)
+    else:
+        headline += ": " + ", ".join(c.short for c in diagnosis.cues if c.short)
+    cue_text = {c.name: c for c in diagnosis.cues}
+    return Check(
+        id="rate.declared_matches_content",
+        title=f"{name}: content matches {declared} Hz",
+        verdict=diagnosis.verdict,
+        expected=(
+            f"cues agree with {declared} Hz: pitch {F0_RANGE_HZ[0]:g}-{F0_RANGE_HZ[1]:g} Hz, "
+            f"envelope {MODULATION_RANGE_HZ[0]:g}-{MODULATION_RANGE_HZ[1]:g} Hz, content ≥ "
+            f"{NARROW_EDGE_HZ / 1000:g} kHz; fails on 2 cues against"
+        ),
+        observed=headline,
+        detail=diagnosis.summary,
+        metrics={
+            "declared_rate": declared,
+            "likely_rate": diagnosis.likely_rate,
+            "duration_s": f.duration_s,
+            "f0_median_hz": f.f0_median_hz,
+            "voiced_frames": f.voiced_frames,
+            "modulation_hz": f.modulation_hz,
+            "speech_s": f.speech_s,
+            "bandwidth_hz": f.bandwidth_hz,
+            "g711_law": f.g711_law,
+            "sidecar_duration_s": f.sidecar_duration_s,
+            "cues": {
+                name: {"rate": c.rate, "weight": c.weight, "evidence": c.evidence}
+                for name, c in cue_text.items()
+            },
+        },
+    )
+
+
+def rate_table(diagnoses: list[RateDiagnosis]) -> tuple[str, list[str], list[list[object]]]:
+    """One row of measured cues per recording."""
+    rows: list[list[object]] = []
+    for d in diagnoses:
+        f = d.features
+        rows.append(
+            [
+                Path(d.source).name,
+                f.declared_rate,
+                round(f.duration_s, 2),
+                round(f.f0_median_hz) if f.f0_median_hz else None,
+                round(f.modulation_hz, 2) if f.modulation_hz else None,
+                round(f.bandwidth_hz / 1000, 2),
+                f.g711_law or "-",
+                d.verdict.value
+                if d.verdict is not Verdict.FAIL or not d.likely_rate
+                else f"fail: {d.likely_rate / 1000:g}k",
+            ]
+        )
+    columns = [
+        "file",
+        "declared Hz",
+        "s",
+        "pitch Hz",
+        "envelope Hz",
+        "content kHz",
+        "G.711",
+        "verdict",
+    ]
+    return "Rate cues, measured at the declared rate", columns, rows
