@@ -121,3 +121,50 @@ def test_raw_files_need_their_rate_and_rate_needs_files(tmp_path: Path) -> None:
     silent = _run(str(raw), "--rate", "8000", "-q")
     assert silent.returncode == 0  # a warning: nothing to judge in a second of silence
     assert "1 warning" in silent.stdout
+
+
+def test_component_and_plot_input_errors(tmp_path: Path) -> None:
+    from voicectl.audio.io import write_wav
+    from voicectl.resample.synthetic import speech_like
+
+    unknown = _run("--component", "whisper")
+    assert unknown.returncode == 2
+    assert "--component must be one of smart-turn, silero-vad, not 'whisper'" in unknown.stderr
+    mixed = _run("--component", "smart-turn", "--rates", "8000,16000")
+    assert mixed.returncode == 2 and "apply to the matrix only" in mixed.stderr
+    lone = tmp_path / "lone.wav"
+    write_wav(lone, speech_like(8000, 2), 8000)
+    no_script = _run("--component", "silero-vad", str(lone))
+    assert no_script.returncode == 2 and "needs a transcript sidecar" in no_script.stderr
+    blocker = tmp_path / "blocker"
+    blocker.write_text("x")
+    not_dir = _run("--plot", str(blocker), "--resamplers", "soxr-vhq")
+    assert not_dir.returncode == 2 and "is not a directory" in not_dir.stderr
+
+
+def test_smart_turn_component_warns_on_mislabelled_rates_and_plots(tmp_path: Path) -> None:
+    from voicectl.audio.script import bundled_call_paths
+
+    call = next(p for p in bundled_call_paths() if p.stem == "appointment_pause")
+    out_json = tmp_path / "r.json"
+    result = _run(
+        "--component", "smart-turn", str(call), "--plot", str(tmp_path), "--json", str(out_json)
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(out_json.read_text())
+    assert report["args"]["mode"] == "component"
+    verdicts = [(c["id"], c["metrics"]["variant"], c["verdict"]) for c in report["checks"]]
+    assert verdicts[0] == ("component.correct_rates_agree", "16k", "pass")
+    assert ("component.rate_mislabel", "8k-as-16k", "warn") in verdicts
+    assert (tmp_path / "smart_turn_probability.svg").is_file()
+    strict = _run("--component", "smart-turn", str(call), "--strict", "-q")
+    assert strict.returncode == 1
+
+
+def test_matrix_plot_writes_response_charts(tmp_path: Path) -> None:
+    result = _run("--rates", "8000,16000", "--resamplers", "soxr-hq", "--plot", str(tmp_path / "p"))
+    assert result.returncode == 0, result.stdout
+    assert sorted(p.name for p in (tmp_path / "p").iterdir()) == [
+        "response_16000_8000.svg",
+        "response_8000_16000.svg",
+    ]
