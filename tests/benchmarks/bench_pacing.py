@@ -19,6 +19,7 @@ from websockets.asyncio.server import serve
 
 from voicectl.audio.script import Utterance
 from voicectl.replay.client import CallOptions, place_call
+from voicectl.replay.loop import precise_event_loop
 
 
 async def sink(ws) -> None:
@@ -61,5 +62,10 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=1)
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--selector", choices=["default", "select"], default="select")
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(main(args.calls, args.seconds))))
+    factory = precise_event_loop if args.selector == "select" else None
+
+    with asyncio.Runner(loop_factory=factory) as runner:
+        result = runner.run(main(args.calls, args.seconds))
+    print(json.dumps({**result, "selector": args.selector}))

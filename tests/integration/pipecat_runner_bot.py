@@ -2,20 +2,23 @@
 
 voicectl did not shape this bot: it is Pipecat's runner (``pipecat.runner.run.main``, the
 FastAPI server behind ``python bot.py -t twilio``), Pipecat's telephony parsing, Twilio
-serializer, Silero VAD inside the transport-independent ``VADProcessor``, and a responder that
-beeps for one second after each VAD stop. Tests run it in a subprocess and replay into it.
+serializer, Silero VAD, Pipecat's user-turn processor (VAD turn start with interruptions, Smart
+Turn v3 turn end) and a responder that answers each turn with three seconds of a 440 Hz tone.
+Tests run it in a subprocess and replay into it, and barge in on it.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from pipecat.audio.turn.smart_turn.base_smart_turn import SmartTurnParams
+from pipecat.audio.turn.smart_turn.local_smart_turn_v3 import LocalSmartTurnAnalyzerV3
 from pipecat.audio.vad.silero import SileroVADAnalyzer
 from pipecat.frames.frames import (
     Frame,
     TTSAudioRawFrame,
     TTSStartedFrame,
     TTSStoppedFrame,
-    VADUserStoppedSpeakingFrame,
+    UserStoppedSpeakingFrame,
 )
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.worker import PipelineParams, PipelineWorker
@@ -25,17 +28,20 @@ from pipecat.runner.types import RunnerArguments
 from pipecat.runner.utils import parse_telephony_websocket
 from pipecat.serializers.twilio import TwilioFrameSerializer
 from pipecat.transports.websocket.fastapi import FastAPIWebsocketParams, FastAPIWebsocketTransport
+from pipecat.turns.user_stop import TurnAnalyzerUserTurnStopStrategy
+from pipecat.turns.user_turn_processor import UserTurnProcessor
+from pipecat.turns.user_turn_strategies import UserTurnStrategies
 from pipecat.workers.runner import WorkerRunner
 
 
 class Beeper(FrameProcessor):
-    """Answer every VAD stop with one second of 440 Hz."""
+    """Answer every finished user turn with three seconds of 440 Hz."""
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         await super().process_frame(frame, direction)
         await self.push_frame(frame, direction)
-        if isinstance(frame, VADUserStoppedSpeakingFrame):
-            t = np.arange(16000) / 16000
+        if isinstance(frame, UserStoppedSpeakingFrame) and direction is FrameDirection.DOWNSTREAM:
+            t = np.arange(3 * 16000) / 16000
             tone = (0.3 * 32767 * np.sin(2 * np.pi * 440 * t)).astype(np.int16).tobytes()
             await self.push_frame(TTSStartedFrame())
             await self.push_frame(TTSAudioRawFrame(audio=tone, sample_rate=16000, num_channels=1))
@@ -56,10 +62,21 @@ async def bot(runner_args: RunnerArguments) -> None:
             audio_in_enabled=True, audio_out_enabled=True, serializer=serializer
         ),
     )
+    turns = UserTurnProcessor(
+        user_turn_strategies=UserTurnStrategies(
+            stop=[
+                TurnAnalyzerUserTurnStopStrategy(
+                    turn_analyzer=LocalSmartTurnAnalyzerV3(params=SmartTurnParams(stop_secs=1.5)),
+                    wait_for_transcript=False,
+                )
+            ]
+        )
+    )
     pipeline = Pipeline(
         [
             transport.input(),
             VADProcessor(vad_analyzer=SileroVADAnalyzer()),
+            turns,
             Beeper(),
             transport.output(),
         ]

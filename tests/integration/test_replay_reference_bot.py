@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -84,41 +79,12 @@ async def test_rate_consistency_passes_for_the_correct_bot() -> None:
     assert consistency.verdict is Verdict.PASS, consistency.detail
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def test_replay_into_a_bot_served_by_pipecats_own_runner() -> None:
-    port = _free_port()
-    bot = Path(__file__).with_name("pipecat_runner_bot.py")
-    proc = subprocess.Popen(
-        [sys.executable, str(bot), "-t", "twilio", "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+async def test_replay_into_a_bot_served_by_pipecats_own_runner(pipecat_runner_bot_url: str) -> None:
+    report = Report("replay")
+    plan = ReplayPlan(
+        calls=[_call("order_status")], url=pipecat_runner_bot_url, rates=(), fast=True
     )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            assert proc.poll() is None, "Pipecat runner exited"
-            time.sleep(0.2)
-        report = Report("replay")
-        plan = ReplayPlan(
-            calls=[_call("order_status")], url=f"ws://127.0.0.1:{port}/ws", rates=(), fast=True
-        )
-        result = await run_replay(plan, report)
-        (answered,) = _checks(report, "replay.bot_answered")
-        assert answered.verdict is Verdict.PASS, answered.detail
-        # The runner's bot beeps 1 s per VAD stop: the recorded turns show it.
-        assert all(
-            turn.latency_s is not None and turn.latency_s < 1.5
-            for turn in result.runs[0].outcome.turns
-        )
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    result = await run_replay(plan, report)
+    (answered,) = _checks(report, "replay.bot_answered")
+    assert answered.verdict is Verdict.PASS, answered.detail
+    assert result.runs[0].outcome.media_received > 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from pipecat.audio.turn.smart_turn.base_smart_turn import SmartTurnParams
 from pipecat.audio.turn.smart_turn.local_smart_turn_v3 import LocalSmartTurnAnalyzerV3
@@ -23,12 +24,22 @@ from pipecat.turns.user_stop import (
 from pipecat.turns.user_turn_processor import UserTurnProcessor
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
+from voicectl.bot.faulty import StuckOnShutdown
 from voicectl.bot.responder import SpeechResponder
 from voicectl.bot.vad import RateAdaptingSileroVAD
 
-__all__ = ["SUPPORTED_RATES", "ReferenceBotConfig", "build_bot_worker"]
+__all__ = ["SUPPORTED_RATES", "BotVariant", "ReferenceBotConfig", "build_bot_worker"]
 
 SUPPORTED_RATES = (8000, 16000, 24000, 48000)
+
+
+class BotVariant(StrEnum):
+    """The reference bot as it should be, or with one known production bug reproduced."""
+
+    CORRECT = "correct"
+    IGNORE_BARGE_IN = "ignore-barge-in"  # user turns never interrupt the bot
+    FREEZE_ON_INTERRUPTED_TOOL = "freeze-on-interrupted-tool"  # interrupted function call never completes
+    HANG_ON_HANGUP = "hang-on-hangup"  # a processor blocks shutdown when the call ends
 
 
 @dataclass(frozen=True)
@@ -44,13 +55,20 @@ class ReferenceBotConfig:
     smart_turn_stop_secs: float = 1.5
     user_turn_stop_timeout: float = 5.0
     smart_turn_rate: int | None = None
+    tool_delay_s: float = 0.0
+    variant: BotVariant = BotVariant.CORRECT
     extra_processors: Sequence[FrameProcessor] = field(default_factory=tuple)
 
     def describe(self) -> str:
         turn = "Smart Turn v3" if self.smart_turn else "0.6 s speech timeout"
         if self.smart_turn and self.smart_turn_rate:
             turn += f" told the audio is {self.smart_turn_rate} Hz"
-        return f"{self.sample_rate} Hz pipeline, Silero VAD, {turn}, {self.reply_secs} s replies"
+        parts = [f"{self.sample_rate} Hz pipeline", "Silero VAD", turn, f"{self.reply_secs} s replies"]
+        if self.tool_delay_s:
+            parts.append(f"{self.tool_delay_s} s function call per answer")
+        if self.variant is not BotVariant.CORRECT:
+            parts.append(f"variant {self.variant.value}")
+        return ", ".join(parts)
 
 
 def build_bot_worker(
@@ -75,14 +93,22 @@ def build_bot_worker(
         stop = [
             SpeechTimeoutUserTurnStopStrategy(user_speech_timeout=0.6, wait_for_transcript=False)
         ]
+    interruptions = config.variant is not BotVariant.IGNORE_BARGE_IN
     turns = UserTurnProcessor(
-        user_turn_strategies=UserTurnStrategies(start=[VADUserTurnStartStrategy()], stop=stop),
+        user_turn_strategies=UserTurnStrategies(
+            start=[VADUserTurnStartStrategy(enable_interruptions=interruptions)], stop=stop
+        ),
         user_turn_stop_timeout=config.user_turn_stop_timeout,
     )
-    responder = SpeechResponder(reply_secs=config.reply_secs)
-    pipeline = Pipeline(
-        [transport.input(), vad, turns, *config.extra_processors, responder, transport.output()]
+    responder = SpeechResponder(
+        reply_secs=config.reply_secs,
+        tool_delay_s=config.tool_delay_s,
+        freeze_on_interrupted_tool=config.variant is BotVariant.FREEZE_ON_INTERRUPTED_TOOL,
     )
+    extra = list(config.extra_processors)
+    if config.variant is BotVariant.HANG_ON_HANGUP:
+        extra.append(StuckOnShutdown())
+    pipeline = Pipeline([transport.input(), vad, turns, *extra, responder, transport.output()])
     worker = PipelineWorker(
         pipeline,
         params=PipelineParams(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from functools import lru_cache
 
 import numpy as np
 from pipecat.frames.frames import (
     Frame,
+    InterruptionFrame,
     TTSAudioRawFrame,
     TTSStartedFrame,
     TTSStoppedFrame,
@@ -35,11 +37,23 @@ class SpeechResponder(FrameProcessor):
     real TTS service (it does not for plain ``OutputAudioRawFrame``).
     """
 
-    def __init__(self, *, reply_secs: float = 1.5, **kwargs: object) -> None:
+    def __init__(
+        self,
+        *,
+        reply_secs: float = 1.5,
+        tool_delay_s: float = 0.0,
+        freeze_on_interrupted_tool: bool = False,
+        **kwargs: object,
+    ) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._reply_secs = reply_secs
+        self._tool_delay_s = tool_delay_s
+        self._freeze_on_interrupted_tool = freeze_on_interrupted_tool
         self._sample_rate = 16000
+        self._tool_call: asyncio.Task[None] | None = None
+        self._frozen = False
         self.replies = 0
+        self.tool_calls_interrupted = 0
 
     async def setup(self, setup: FrameProcessorSetup) -> None:  # type: ignore[override]
         await super().setup(setup)
@@ -48,8 +62,42 @@ class SpeechResponder(FrameProcessor):
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         await super().process_frame(frame, direction)
         await self.push_frame(frame, direction)
-        if isinstance(frame, UserStoppedSpeakingFrame) and direction is FrameDirection.DOWNSTREAM:
-            await self.speak()
+        if direction is not FrameDirection.DOWNSTREAM:
+            return
+        if isinstance(frame, InterruptionFrame):
+            await self._interrupt_tool_call()
+        elif isinstance(frame, UserStoppedSpeakingFrame) and not self._frozen:
+            if self._tool_delay_s > 0:
+                self._tool_call = self.create_task(self._answer_after_tool_call())
+            else:
+                await self.speak()
+
+    async def _answer_after_tool_call(self) -> None:
+        """A turn whose answer waits on a (simulated) function call."""
+        await asyncio.sleep(self._tool_delay_s)
+        self._tool_call = None
+        await self.speak()
+
+    async def _interrupt_tool_call(self) -> None:
+        """The caller spoke while a function call was pending: drop its stale answer.
+
+        A correct bot answers the new turn when it ends. The ``freeze_on_interrupted_tool``
+        variant reproduces the bug where the interrupted call never completes and the bot waits
+        for its result forever, answering nothing again.
+        """
+        if self._tool_call is None:
+            return
+        await self.cancel_task(self._tool_call)
+        self._tool_call = None
+        self.tool_calls_interrupted += 1
+        if self._freeze_on_interrupted_tool:
+            self._frozen = True
+
+    async def cleanup(self) -> None:
+        await super().cleanup()
+        if self._tool_call is not None:
+            await self.cancel_task(self._tool_call)
+            self._tool_call = None
 
     async def speak(self) -> None:
         """Push one reply downstream."""

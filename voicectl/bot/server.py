@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +27,7 @@ from pipecat.workers.runner import WorkerRunner
 from voicectl.bot.pipeline import ReferenceBotConfig, build_bot_worker
 from voicectl.errors import HarnessError
 
-__all__ = ["BotCall", "ReferenceBotServer", "make_serializer"]
+__all__ = ["BotCall", "ReferenceBotServer", "make_serializer", "running_pipeline_tasks"]
 
 
 def make_serializer(carrier: str, call_data: Any) -> FrameSerializer:
@@ -74,11 +75,34 @@ class BotCall:
     carrier: str = ""
     observers: list[BaseObserver] = field(default_factory=list)
     replies: int = 0
+    tool_calls_interrupted: int = 0
     error: str | None = None
+    started_at: float = 0.0  # monotonic
+    client_gone_at: float | None = None  # when the transport saw the caller disconnect
+    ended_at: float | None = None  # when the call's pipeline had finished
+    leftover_tasks: list[str] = field(default_factory=list)
     finished: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 ObserverFactory = Callable[[int], Sequence[BaseObserver]]
+
+
+def running_pipeline_tasks() -> list[str]:
+    """Names of the Pipecat/reference-bot tasks running in this event loop now."""
+    return sorted(_task_name(t) for t in asyncio.all_tasks() if not t.done() and _is_pipeline_task(t))
+
+
+def _task_name(task: asyncio.Task[object]) -> str:
+    coro = task.get_coro()
+    return f"{task.get_name()} ({getattr(coro, '__qualname__', type(coro).__name__)})"
+
+
+def _is_pipeline_task(task: asyncio.Task[object]) -> bool:
+    """Tasks started by Pipecat (or voicectl's processors), not by uvicorn or the caller."""
+    coro = task.get_coro()
+    code = getattr(coro, "cr_code", None)
+    filename = code.co_filename if code is not None else ""
+    return "pipecat" in filename or "voicectl/bot" in filename
 
 
 class _Server(uvicorn.Server):
@@ -183,8 +207,9 @@ class ReferenceBotServer:
             )
             return
         self._active += 1
-        call = BotCall(index=len(self.calls))
+        call = BotCall(index=len(self.calls), started_at=time.monotonic())
         self.calls.append(call)
+        before = asyncio.all_tasks()
         try:
             await websocket.accept()
             await self._run_call(websocket, call)
@@ -193,7 +218,15 @@ class ReferenceBotServer:
             with contextlib.suppress(Exception):
                 await websocket.close(code=1011, reason=call.error[:120])
         finally:
+            call.ended_at = time.monotonic()
             self._active -= 1
+            await asyncio.sleep(0.2)  # let cancelled tasks unwind before counting leftovers
+            current = asyncio.current_task()
+            call.leftover_tasks = sorted(
+                _task_name(task)
+                for task in asyncio.all_tasks() - before
+                if task is not current and not task.done() and _is_pipeline_task(task)
+            )
             call.finished.set()
 
     async def _run_call(self, websocket: WebSocket, call: BotCall) -> None:
@@ -216,6 +249,7 @@ class ReferenceBotServer:
 
         @transport.event_handler("on_client_disconnected")
         async def _on_disconnected(_transport: object, _ws: object) -> None:
+            call.client_gone_at = time.monotonic()
             await worker.cancel()
 
         runner = WorkerRunner(handle_sigint=False)
@@ -224,3 +258,4 @@ class ReferenceBotServer:
             await runner.run()
         finally:
             call.replies = responder.replies
+            call.tool_calls_interrupted = responder.tool_calls_interrupted

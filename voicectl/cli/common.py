@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.text import Text
 
 from voicectl.errors import InputError, VoicectlError
+from voicectl.replay.loop import precise_event_loop
 from voicectl.report import (
     Report,
     render_console,
@@ -121,7 +122,8 @@ def execute(
     configure_logging(outputs.verbose)
     report.strict = outputs.strict
     try:
-        asyncio.run(_guarded(report, outputs, work))
+        with asyncio.Runner(loop_factory=precise_event_loop) as runner:
+            runner.run(_guarded(report, outputs, work))
     except KeyboardInterrupt:
         report.interrupted = True
     except InputError as exc:

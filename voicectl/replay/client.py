@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -50,11 +50,14 @@ __all__ = [
     "CallOutcome",
     "CarrierCall",
     "ClearEvent",
+    "Director",
     "TurnResult",
     "place_call",
 ]
 
 _FRAME_S = 0.020
+
+Director = Callable[["CarrierCall"], Awaitable[None]]
 # Media arriving within this much of the end of the audio already received belongs to the same
 # run of bot speech (Pipecat sends bursts paced at half the playback interval).
 _RUN_GAP_S = 0.25
@@ -74,6 +77,7 @@ class CallOptions:
     fast_reply_quiet_s: float = 0.05
     record: bool = False
     seed: str = "voicectl"
+    close_wait_s: float = 5.0  # how long a caller-initiated close waits for the bot's close frame
 
 
 @dataclass
@@ -130,6 +134,12 @@ class CallOutcome:
     close_code: int | None = None
     close_reason: str = ""
     closed_by_bot: bool = False
+    ended_by: str = "stop"  # how the caller ended the call: stop, drop or close
+    ended_at: float | None = None  # call seconds at which the caller ended it
+    close_handshake_s: float | None = None  # caller's close/drop -> bot's side closed
+    bot_close_code: int | None = None  # the code in the bot's answering close frame
+    messages_after_end: int = 0  # messages the bot sent after the caller ended the call
+    media_after_end: int = 0
     error: str | None = None
     caller_audio: npt.NDArray[np.int16] | None = None
     bot_audio: npt.NDArray[np.int16] | None = None
@@ -184,6 +194,48 @@ class CarrierCall:
         self._last_media_wall = 0.0
         self._ws: ClientConnection | None = None
         self._mark_tasks: set[asyncio.Task[None]] = set()
+        self._end_request: tuple[str, int, str] | None = None
+        self._count_after_end = False
+        self._director: Director | None = None
+        self._directed = False
+        self._next_index = 0
+
+    # -- directing a call as it happens -----------------------------------------------------
+
+    @property
+    def sent_s(self) -> float:
+        """Call seconds of caller audio sent so far."""
+        return self._sent_s
+
+    def say(self, samples: npt.NDArray[np.int16], text: str = "") -> TurnResult:
+        """Speak ``samples`` (wire rate) from the next frame on, as a new scripted utterance."""
+        start_index = self._next_index
+        start = start_index * _FRAME_S
+        end_sample = start_index * self.frame_samples + samples.size
+        if end_sample > self.audio.size:
+            self.audio = np.concatenate([self.audio, np.zeros(end_sample - self.audio.size, np.int16)])
+        self.audio[start_index * self.frame_samples : end_sample] = samples
+        utterance = Utterance(start, start + samples.size / self.session.wire_rate, text)
+        self.utterances.append(utterance)
+        self._end_frames[int(np.ceil(utterance.end / _FRAME_S)) - 1] = len(self.utterances) - 1
+        turn = TurnResult(len(self.outcome.turns), utterance)
+        self.outcome.turns.append(turn)
+        return turn
+
+    def hang_up(self, how: str = "stop", code: int = 1000, reason: str = "") -> None:
+        """End the call after the current frame: ``stop`` (carrier's stop + close 1000),
+        ``drop`` (the TCP stream ends: no stop, no close frame) or ``close`` (a close frame with
+        ``code``, no stop)."""
+        if how not in ("stop", "drop", "close"):
+            raise ValueError(f"unknown hang-up {how!r}")
+        self._end_request = (how, code, reason)
+
+    def bot_audio_flowing_since(self) -> float | None:
+        """Call seconds at which the current run of bot audio started, if bot audio is flowing."""
+        runs = self.outcome.runs
+        if runs and not runs[-1].cleared and self.now() <= self._playback_end + 0.05:
+            return runs[-1].start
+        return None
 
     # -- clock -------------------------------------------------------------------------------
 
@@ -263,6 +315,9 @@ class CarrierCall:
     async def _receive(self, ws: ClientConnection) -> None:
         async for message in ws:
             event = self.session.parse(message)
+            if self._count_after_end:
+                self.outcome.messages_after_end += 1
+                self.outcome.media_after_end += isinstance(event, BotMedia)
             if isinstance(event, BotMedia):
                 self._on_media(event.payload)
             elif isinstance(event, BotClear):
@@ -285,6 +340,7 @@ class CarrierCall:
     async def _send_frame(self, ws: ClientConnection, index: int) -> None:
         await ws.send(self.session.media_message(self._frame(index)))
         self._sent_s = (index + 1) * _FRAME_S
+        self._next_index = index + 1
         utterance = self._end_frames.get(index)
         if utterance is not None:
             self._end_sent_wall[utterance] = time.monotonic()
@@ -292,11 +348,20 @@ class CarrierCall:
     async def _send_realtime(self, ws: ClientConnection, frames: int) -> None:
         schedule = PacingSchedule(self._t0, _FRAME_S)
         stats = self.outcome.pacing
-        for index in range(frames):
+        index = 0
+        while self._end_request is None and (
+            index < max(frames, self._buffered_frames()) or self._directed
+        ):
             due = schedule.due(index)
             await sleep_until(due)
+            if self._end_request is not None:
+                break
             stats.add(time.monotonic() - due)
             await self._send_frame(ws, index)
+            index += 1
+
+    def _buffered_frames(self) -> int:
+        return int(np.ceil(self.audio.size / self.frame_samples))
 
     async def _send_fast(self, ws: ClientConnection, frames: int) -> None:
         index = 0
@@ -336,11 +401,16 @@ class CarrierCall:
 
     # -- the call ----------------------------------------------------------------------------
 
-    async def run(self, deadline_s: float) -> CallOutcome:
-        """Place the call; ``deadline_s`` bounds the whole call (connect included)."""
+    async def run(self, deadline_s: float, director: Director | None = None) -> CallOutcome:
+        """Place the call; ``deadline_s`` bounds the whole call (connect included).
+
+        A ``director`` coroutine runs alongside a real-time call and steers it as it happens
+        (:meth:`say`, :meth:`hang_up`); the call goes on, with silence, until it returns.
+        """
         outcome = self.outcome
         frames = int(np.ceil(self.audio.size / self.frame_samples))
         started = time.monotonic()
+        self._director = director
         try:
             async with asyncio.timeout(deadline_s):
                 await self._run(frames)
@@ -377,10 +447,13 @@ class CarrierCall:
             return
         self._ws = ws
         receiver = asyncio.create_task(self._receive(ws))
+        sender: asyncio.Task[None] | None = None
+        directing: asyncio.Task[None] | None = None
         try:
             for message in self.session.open_messages():
                 await ws.send(message)
             self._t0 = time.monotonic()
+            directing = self._start_director()
             sender = asyncio.create_task(
                 self._send_fast(ws, frames)
                 if self.options.fast
@@ -388,26 +461,70 @@ class CarrierCall:
             )
             done, _ = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
             if receiver in done:
-                sender.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await sender
                 self._record_bot_close(ws, receiver)
                 return
             sender.result()
-            for message in self.session.stop_messages():
-                await ws.send(message)
-            await ws.close(1000, "call ended")
-            outcome.close_code = 1000
-            outcome.close_reason = "call ended"
+            if directing is not None and directing.done() and not directing.cancelled():
+                directing.result()  # a scenario bug is a harness error, not a quiet call
+            await self._end_call(ws, receiver)
         except ConnectionClosed:
             self._record_bot_close(ws, receiver)
         finally:
-            receiver.cancel()
-            with contextlib.suppress(asyncio.CancelledError, ConnectionClosed, Exception):
-                await receiver
+            for task in (directing, sender, receiver):
+                if task is not None and not task.done():
+                    task.cancel()
+            for task in (directing, sender, receiver):
+                if task is not None:
+                    with contextlib.suppress(asyncio.CancelledError, ConnectionClosed, Exception):
+                        await task
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(ws.close(), 2.0)
             self._ws = None
+
+    def _start_director(self) -> asyncio.Task[None] | None:
+        if self._director is None:
+            return None
+        self._directed = True
+        director = self._director
+
+        async def direct() -> None:
+            try:
+                await director(self)
+            finally:
+                self._directed = False
+
+        return asyncio.create_task(direct())
+
+    async def _end_call(self, ws: ClientConnection, receiver: asyncio.Task[None]) -> None:
+        """End the call the way the caller (or its director) chose, and watch what the bot does."""
+        outcome = self.outcome
+        how, code, reason = self._end_request or ("stop", 1000, "call ended")
+        outcome.ended_by = how
+        outcome.ended_at = self.now()
+        self._count_after_end = True
+        if how == "drop":
+            # The line goes dead: no stop, no close frame, just the end of the TCP stream (FIN).
+            # Keep reading, so we see whether (and when) the bot lets go of its side.
+            outcome.close_code = 1006
+            sent = time.monotonic()
+            if ws.transport.can_write_eof():
+                ws.transport.write_eof()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(ws.wait_closed(), self.options.close_wait_s)
+                outcome.close_handshake_s = time.monotonic() - sent
+            ws.transport.abort()
+            return
+        if how == "stop":
+            for message in self.session.stop_messages():
+                await ws.send(message)
+        sent = time.monotonic()
+        ws.close_timeout = self.options.close_wait_s
+        await ws.close(code, reason)
+        rcvd = ws.protocol.close_rcvd
+        outcome.close_code, outcome.close_reason = code, reason
+        if rcvd is not None:
+            outcome.bot_close_code = rcvd.code
+            outcome.close_handshake_s = time.monotonic() - sent
 
     def _record_bot_close(self, ws: ClientConnection, receiver: asyncio.Task[None]) -> None:
         """The bot hung up (or the receive loop died) before the call ended: say exactly how."""
@@ -446,6 +563,7 @@ async def place_call(
     *,
     sample_rate: int = 8000,
     deadline_s: float | None = None,
+    director: Director | None = None,
 ) -> CallOutcome:
     """Place one call against ``options.url`` and return what was measured."""
     call = CarrierCall(audio, utterances, options, sample_rate=sample_rate)
@@ -454,4 +572,4 @@ async def place_call(
         deadline_s = options.connect_timeout_s + (
             length * 0.6 + 30 if options.fast else length + 15
         )
-    return await call.run(deadline_s)
+    return await call.run(deadline_s, director)

@@ -1,0 +1,49 @@
+"""Shared fixtures: a Pipecat bot served by Pipecat's own runner, in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def pipecat_runner_bot_url() -> Iterator[str]:
+    """ws:// URL of ``pipecat_runner_bot.py`` served by ``pipecat.runner.run.main -t twilio``."""
+    port = _free_port()
+    bot = Path(__file__).with_name("pipecat_runner_bot.py")
+    proc = subprocess.Popen(
+        [sys.executable, str(bot), "-t", "twilio", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            assert proc.poll() is None, "Pipecat runner exited"
+            time.sleep(0.2)
+        else:
+            pytest.fail("Pipecat runner did not listen within 60 s")
+        yield f"ws://127.0.0.1:{port}/ws"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()

@@ -1,0 +1,24 @@
+"""Processors that reproduce known production bugs, for checks that must be shown to fail."""
+
+from __future__ import annotations
+
+import asyncio
+
+from pipecat.frames.frames import CancelFrame, EndFrame, Frame
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+
+__all__ = ["StuckOnShutdown"]
+
+
+class StuckOnShutdown(FrameProcessor):
+    """Blocks for a minute when the call ends (an awaited cleanup that never returns in time).
+
+    The pipeline then outlives the call until Pipecat's own cancel timeout, holding its tasks and
+    its models: the leak a hang-up check has to catch.
+    """
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        await super().process_frame(frame, direction)
+        if isinstance(frame, EndFrame | CancelFrame):
+            await asyncio.sleep(60)
+        await self.push_frame(frame, direction)

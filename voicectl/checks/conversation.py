@@ -1,0 +1,231 @@
+"""Verdicts of conversation faults: barge-in, hang-up and carrier close."""
+
+from __future__ import annotations
+
+from voicectl.conversation.scenarios import BargeInResult, CallEndingResult
+from voicectl.report.model import Check, Verdict, check
+
+__all__ = [
+    "judge_audio_stopped",
+    "judge_bot_released_call",
+    "judge_clear_sent",
+    "judge_conversation_continues",
+    "judge_pipeline_ended",
+    "judge_tasks_released",
+]
+
+
+def _no_reply(check_id: str, title: str, expected: str, result: BargeInResult) -> Check | None:
+    if result.onset is not None:
+        return None
+    return Check(
+        check_id, title, Verdict.FAIL, expected, result.note or "the caller never got to barge in"
+    )
+
+
+def judge_clear_sent(result: BargeInResult, *, bound_s: float = 1.5) -> Check:
+    """``interrupt.clear_sent``: the bot clears the carrier's audio buffer when the caller barges in."""
+    title = "bot sent a clear when the caller barged in"
+    expected = f"a clear while bot audio flows, within {bound_s:.2f} s of the caller's speech onset"
+    failed = _no_reply("interrupt.clear_sent", title, expected, result)
+    if failed is not None:
+        return failed
+    assert result.onset is not None
+    if not result.bot_audio_at_onset:
+        return Check(
+            "interrupt.clear_sent",
+            title,
+            Verdict.SKIP,
+            expected,
+            "the bot was silent when the caller spoke (nothing to clear)",
+        )
+    clears = [c for c in result.outcome.barge_in_clears if c.t >= result.onset]
+    if not clears:
+        talking = _talk_over_s(result)
+        return check(
+            "interrupt.clear_sent",
+            title,
+            False,
+            expected,
+            f"no clear: the bot kept talking for {talking:.2f} s after the caller began speaking",
+            clear_latency_s=None,
+        )
+    latency = clears[0].t - result.onset
+    into_reply = result.onset - (result.reply_started or result.onset)
+    return check(
+        "interrupt.clear_sent",
+        title,
+        latency <= bound_s,
+        expected,
+        f"clear {latency:.2f} s after speech onset ({into_reply:.2f} s into the bot's reply)",
+        clear_latency_s=round(latency, 3),
+    )
+
+
+def _talk_over_s(result: BargeInResult) -> float:
+    """Seconds of bot audio that overlapped the barge-in utterance."""
+    if result.barge is None or result.onset is None:
+        return 0.0
+    end = result.barge.utterance.end
+    return sum(
+        max(0.0, min(run.end, end) - max(run.start, result.onset)) for run in result.outcome.runs
+    )
+
+
+def judge_audio_stopped(result: BargeInResult, *, residual_bound_s: float = 0.1) -> Check:
+    """``interrupt.audio_stopped``: after the clear, no bot audio until the answer to the barge-in."""
+    title = "bot audio stopped after the barge-in"
+    expected = f"at most {residual_bound_s * 1000:.0f} ms of bot audio after the clear, until the next reply"
+    failed = _no_reply("interrupt.audio_stopped", title, expected, result)
+    if failed is not None:
+        return failed
+    assert result.onset is not None and result.barge is not None
+    if not result.bot_audio_at_onset:
+        return Check(
+            "interrupt.audio_stopped",
+            title,
+            Verdict.SKIP,
+            expected,
+            "the bot was silent when the caller spoke (nothing to stop)",
+        )
+    clears = [c for c in result.outcome.barge_in_clears if c.t >= result.onset]
+    barge_end = result.barge.utterance.end
+    if not clears:
+        talking = _talk_over_s(result)
+        return check(
+            "interrupt.audio_stopped",
+            title,
+            False,
+            expected,
+            f"no clear; {talking * 1000:.0f} ms of bot audio played over the caller",
+            residual_ms=round(talking * 1000),
+        )
+    cleared_at = clears[0].t
+    residual = sum(
+        min(run.end, barge_end) - run.start
+        for run in result.outcome.runs
+        if cleared_at <= run.start < barge_end
+    )
+    return check(
+        "interrupt.audio_stopped",
+        title,
+        residual <= residual_bound_s,
+        expected,
+        f"{residual * 1000:.0f} ms of bot audio after the clear, before the caller finished",
+        residual_ms=round(residual * 1000),
+    )
+
+
+def judge_conversation_continues(result: BargeInResult, *, bound_s: float = 4.0) -> Check:
+    """``interrupt.conversation_continues``: the bot answers the barge-in (no freeze)."""
+    title = "bot answered the barge-in"
+    expected = f"new bot audio within {bound_s:.1f} s after the barge-in utterance ends"
+    failed = _no_reply("interrupt.conversation_continues", title, expected, result)
+    if failed is not None:
+        return failed
+    assert result.barge is not None
+    barge_end = result.barge.utterance.end
+    if result.answer_started is None:
+        waited = result.outcome.duration_s - barge_end
+        return check(
+            "interrupt.conversation_continues",
+            title,
+            False,
+            expected,
+            f"no bot audio in the {waited:.1f} s after the barge-in ended: the conversation froze",
+            answer_latency_s=None,
+        )
+    latency = result.answer_started - barge_end
+    return check(
+        "interrupt.conversation_continues",
+        title,
+        latency <= bound_s,
+        expected,
+        f"answered {latency:.2f} s after the barge-in ended",
+        answer_latency_s=round(latency, 3),
+    )
+
+
+def _ending_name(result: CallEndingResult) -> str:
+    how = result.ending
+    return "dropped the line" if how.how == "drop" else f"closed with {how.code}"
+
+
+def judge_bot_released_call(
+    prefix: str, result: CallEndingResult, *, bound_s: float = 2.0
+) -> Check:
+    """``<prefix>.bot_released_call``: the bot closes its side of the socket when the carrier goes."""
+    outcome = result.outcome
+    title = "bot closed its side of the call"
+    expected = f"the bot closes its side within {bound_s:.1f} s of the carrier ending the call"
+    if outcome.error:
+        return check(f"{prefix}.bot_released_call", title, False, expected, outcome.error)
+    after = f"; it sent {outcome.messages_after_end} message(s) ({outcome.media_after_end} media) after that"
+    if outcome.close_handshake_s is None:
+        return check(
+            f"{prefix}.bot_released_call",
+            title,
+            False,
+            expected,
+            f"the bot still held the connection {result.ending.close_wait_s:.1f} s after the carrier {_ending_name(result)}{after}",
+        )
+    code = f" with code {outcome.bot_close_code}" if outcome.bot_close_code is not None else ""
+    return check(
+        f"{prefix}.bot_released_call",
+        title,
+        outcome.close_handshake_s <= bound_s,
+        expected,
+        f"bot closed its side{code} {outcome.close_handshake_s:.3f} s after the carrier {_ending_name(result)}{after}",
+        release_s=round(outcome.close_handshake_s, 4),
+        messages_after_end=outcome.messages_after_end,
+    )
+
+
+def judge_pipeline_ended(
+    prefix: str, result: CallEndingResult, *, bound_s: float = 5.0, waited_s: float = 10.0
+) -> Check:
+    """``<prefix>.pipeline_ended``: the in-process bot's pipeline finishes after the call ends."""
+    title = "bot pipeline ended with the call"
+    expected = f"the pipeline finishes within {bound_s:.1f} s of the carrier ending the call"
+    end_s = result.pipeline_end_s
+    if end_s is None:
+        running = result.bot_calls[0].leftover_tasks if result.bot_calls else []
+        tasks = f"; still running: {', '.join(running[:5])}" if running else ""
+        return check(
+            f"{prefix}.pipeline_ended",
+            title,
+            False,
+            expected,
+            f"the pipeline was still running {waited_s:.0f} s after the carrier {_ending_name(result)}{tasks}",
+        )
+    return check(
+        f"{prefix}.pipeline_ended",
+        title,
+        end_s <= bound_s,
+        expected,
+        f"pipeline finished {end_s:.3f} s after the carrier {_ending_name(result)}",
+        pipeline_end_s=round(end_s, 4),
+    )
+
+
+def judge_tasks_released(prefix: str, result: CallEndingResult) -> Check:
+    """``<prefix>.tasks_released``: no task the call's pipeline started outlives it."""
+    title = "no pipeline task left running"
+    expected = "every task the call's pipeline started has finished when the pipeline ends"
+    if result.pipeline_end_s is None:
+        return check(
+            f"{prefix}.tasks_released",
+            title,
+            False,
+            expected,
+            "the pipeline never finished, so its tasks are still running",
+        )
+    left = result.bot_calls[0].leftover_tasks
+    return check(
+        f"{prefix}.tasks_released",
+        title,
+        not left,
+        expected,
+        "none left" if not left else f"{len(left)} still running: {', '.join(left[:5])}",
+        leftover_tasks=len(left),
+    )

@@ -1,0 +1,426 @@
+"""``voicectl chaos interrupt | hangup | carrier-close``: conversation faults against a bot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from voicectl.audio.script import Call, bundled_calls, load_call
+from voicectl.bot.pipeline import BotVariant, ReferenceBotConfig
+from voicectl.carriers import CarrierName
+from voicectl.checks.conversation import (
+    judge_audio_stopped,
+    judge_bot_released_call,
+    judge_clear_sent,
+    judge_conversation_continues,
+    judge_pipeline_ended,
+    judge_tasks_released,
+)
+from voicectl.cli.chaos import chaos_app
+from voicectl.cli.common import (
+    JsonOpt,
+    JunitOpt,
+    MarkdownOpt,
+    Outputs,
+    QuietOpt,
+    StrictOpt,
+    TimeoutOpt,
+    VerboseOpt,
+    execute,
+    fail_usage,
+)
+from voicectl.conversation.scenarios import (
+    BargeIn,
+    BargeInResult,
+    CallEnding,
+    CallEndingResult,
+    run_barge_in,
+    run_call_ending,
+)
+from voicectl.errors import InputError
+from voicectl.report import Report
+
+__all__ = ["carrier_close", "hangup", "interrupt"]
+
+UrlOpt = Annotated[
+    str | None,
+    typer.Option("--url", help="Your bot's ws:// URL (default: the in-process reference bot)."),
+]
+CarrierOpt = Annotated[CarrierName, typer.Option("--carrier", help="Carrier protocol to speak.")]
+AudioOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--audio",
+        help="Caller audio with a transcript sidecar (default: the bundled order_status call).",
+    ),
+]
+VariantOpt = Annotated[
+    BotVariant,
+    typer.Option(
+        "--bot-variant",
+        help="Reference bot with a known production bug reproduced, to see a check fail.",
+    ),
+]
+
+_UNSENDABLE = {1005, 1006, 1015}
+
+
+def _caller(audio: Path | None, need: int) -> Call:
+    call = (
+        load_call(audio) if audio else next(c for c in bundled_calls() if c.name == "order_status")
+    )
+    utterances = call.script.utterances if call.script else ()
+    if len(utterances) < need:
+        raise InputError(
+            f"{call.audio.source}: needs a transcript sidecar with at least {need} utterances"
+        )
+    return call
+
+
+def _check_url(url: str | None) -> None:
+    if url is not None and not url.startswith(("ws://", "wss://")):
+        raise InputError(f"--url must be a ws:// or wss:// URL, got {url!r}")
+
+
+def _outputs(
+    json: Path | None,
+    junit: Path | None,
+    markdown: Path | None,
+    quiet: bool,
+    verbose: bool,
+    strict: bool,
+    timeout: float,
+) -> Outputs:
+    return Outputs(
+        json=json,
+        junit=junit,
+        markdown=markdown,
+        quiet=quiet,
+        verbose=verbose,
+        strict=strict,
+        timeout_s=timeout,
+    )
+
+
+@chaos_app.command("interrupt")
+def interrupt(
+    url: UrlOpt = None,
+    carrier: CarrierOpt = CarrierName.TWILIO,
+    during_reply: Annotated[
+        float,
+        typer.Option(
+            "--during-reply", help="Barge in this many seconds into the bot's reply.", min=0
+        ),
+    ] = 1.0,
+    at: Annotated[
+        float | None,
+        typer.Option(
+            "--at",
+            help="Barge in this many seconds after the first utterance ends, whatever the bot is doing.",
+            min=0,
+        ),
+    ] = None,
+    tool_delay: Annotated[
+        float,
+        typer.Option(
+            "--tool-delay",
+            help="Reference bot: each answer waits on a simulated function call this long; the caller barges in during it.",
+            min=0,
+        ),
+    ] = 0.0,
+    clear_within: Annotated[
+        float,
+        typer.Option("--clear-within", help="Bound for interrupt.clear_sent, seconds.", min=0.05),
+    ] = 1.5,
+    answer_within: Annotated[
+        float,
+        typer.Option(
+            "--answer-within",
+            help="Bound for interrupt.conversation_continues, seconds (the tool delay is added).",
+            min=0.1,
+        ),
+    ] = 4.0,
+    audio: AudioOpt = None,
+    variant: VariantOpt = BotVariant.CORRECT,
+    json: JsonOpt = None,
+    junit: JunitOpt = None,
+    markdown: MarkdownOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    strict: StrictOpt = False,
+    timeout: TimeoutOpt = 120.0,
+) -> None:
+    """The caller barges in while the bot speaks (or while it is in a function call): does it stop and answer?"""
+    try:
+        _check_url(url)
+        call = _caller(audio, 2)
+    except InputError as exc:
+        raise fail_usage(str(exc)) from None
+    # With a function call, barge in half-way through it (the reference bot tells us when the
+    # caller's turn ended; a bot at --url needs --at).
+    after_turn_end = tool_delay / 2 if tool_delay and at is None and url is None else None
+    plan = BargeIn(during_reply_s=during_reply, at_s=at, after_turn_end_s=after_turn_end)
+    config = ReferenceBotConfig(reply_secs=4.0, tool_delay_s=tool_delay, variant=variant)
+    report = Report(
+        command="chaos interrupt",
+        args={
+            "url": url,
+            "carrier": carrier.value,
+            "during_reply_s": during_reply,
+            "at_s": at,
+            "tool_delay_s": tool_delay,
+            "audio": call.audio.source,
+            "bot": None if url else config.describe(),
+        },
+    )
+
+    async def work(report: Report) -> None:
+        result = await run_barge_in(call, plan, url=url, carrier=carrier.value, bot_config=config)
+        report.extend_checks(
+            [
+                judge_clear_sent(result, bound_s=clear_within),
+                judge_audio_stopped(result),
+                judge_conversation_continues(result, bound_s=answer_within + tool_delay),
+            ]
+        )
+        _barge_in_timeline(report, result)
+
+    execute(report, _outputs(json, junit, markdown, quiet, verbose, strict, timeout), work)
+
+
+def _barge_in_timeline(report: Report, result: BargeInResult) -> None:
+    outcome = result.outcome
+    rows: list[list[object]] = []
+    if result.first is not None:
+        rows.append(
+            [
+                round(result.first.utterance.start, 3),
+                "caller",
+                f"says {result.first.utterance.text!r}",
+            ]
+        )
+        rows.append([round(result.first.utterance.end, 3), "caller", "stops talking"])
+    for run in outcome.runs:
+        rows.append([round(run.start, 3), "bot", "audio starts"])
+        rows.append(
+            [round(run.end, 3), "bot", "audio cut by clear" if run.cleared else "audio ends"]
+        )
+    for clear in outcome.clears:
+        rows.append(
+            [
+                round(clear.t, 3),
+                "bot",
+                "clear"
+                + (" (while bot audio flowed)" if clear.during_bot_audio else " (bot silent)"),
+            ]
+        )
+    if result.barge is not None:
+        rows.append(
+            [
+                round(result.barge.utterance.start, 3),
+                "caller",
+                f"barges in: {result.barge.utterance.text!r}",
+            ]
+        )
+        rows.append([round(result.barge.utterance.end, 3), "caller", "stops talking"])
+    if outcome.error:
+        rows.append([round(outcome.duration_s, 3), "call", outcome.error])
+    rows.sort(key=lambda row: float(row[0]))  # type: ignore[arg-type]
+    report.add_table("Timeline (call seconds)", ["t", "who", "what"], rows)
+    for row in rows:
+        report.log(str(row[1]), str(row[2]), t=float(row[0]))  # type: ignore[arg-type]
+    if result.bot_calls:
+        report.metrics["bot.replies"] = result.bot_calls[0].replies
+        report.metrics["bot.tool_calls_interrupted"] = result.bot_calls[0].tool_calls_interrupted
+
+
+def _ending_command(
+    how: str,
+    code: int,
+    reason: str,
+    at: float,
+    url: str | None,
+    carrier: CarrierName,
+    audio: Path | None,
+    variant: BotVariant,
+    release_within: float,
+    end_within: float,
+    outputs: Outputs,
+) -> None:
+    try:
+        _check_url(url)
+        call = _caller(audio, 1)
+        if at >= call.audio.duration_s:
+            raise InputError(
+                f"--at {at} is past the end of the call ({call.audio.duration_s:.1f} s)"
+            )
+    except InputError as exc:
+        raise fail_usage(str(exc)) from None
+    prefix = "hangup" if how == "drop" else "carrier_close"
+    ending = CallEnding(how=how, at_s=at, code=code, reason=reason)
+    config = ReferenceBotConfig(variant=variant)
+    report = Report(
+        command=f"chaos {'hangup' if how == 'drop' else 'carrier-close'}",
+        args={
+            "url": url,
+            "carrier": carrier.value,
+            "at_s": at,
+            "code": code if how == "close" else None,
+            "reason": reason or None,
+            "audio": call.audio.source,
+            "bot": None if url else config.describe(),
+        },
+    )
+
+    async def work(report: Report) -> None:
+        result = await run_call_ending(
+            call,
+            ending,
+            url=url,
+            carrier=carrier.value,
+            bot_config=config,
+            pipeline_wait_s=max(10.0, end_within * 2),
+        )
+        report.add_check(judge_bot_released_call(prefix, result, bound_s=release_within))
+        if url is None:
+            report.add_check(
+                judge_pipeline_ended(
+                    prefix, result, bound_s=end_within, waited_s=max(10.0, end_within * 2)
+                )
+            )
+            report.add_check(judge_tasks_released(prefix, result))
+        _ending_timeline(report, result)
+
+    execute(report, outputs, work)
+
+
+def _ending_timeline(report: Report, result: CallEndingResult) -> None:
+    outcome = result.outcome
+    rows: list[list[object]] = []
+    if outcome.ended_at is not None:
+        what = (
+            "drops the line (no stop, no close frame)"
+            if result.ending.how == "drop"
+            else f"closes with {result.ending.code}"
+        )
+        rows.append([round(outcome.ended_at, 3), "carrier", what])
+        if outcome.close_handshake_s is not None:
+            rows.append(
+                [round(outcome.ended_at + outcome.close_handshake_s, 3), "bot", "closes its side"]
+            )
+        end_s = result.pipeline_end_s
+        if end_s is not None:
+            rows.append([round(outcome.ended_at + end_s, 3), "bot", "pipeline finished"])
+    if outcome.error:
+        rows.append([round(outcome.duration_s, 3), "call", outcome.error])
+    report.add_table("Timeline (call seconds)", ["t", "who", "what"], rows)
+    report.metrics["messages_after_end"] = outcome.messages_after_end
+    report.metrics["media_after_end"] = outcome.media_after_end
+    for row in rows:
+        report.log(str(row[1]), str(row[2]), t=float(row[0]))  # type: ignore[arg-type]
+
+
+@chaos_app.command("hangup")
+def hangup(
+    at: Annotated[
+        float, typer.Option("--at", help="Drop the line this many seconds into the call.", min=0)
+    ] = 5.0,
+    url: UrlOpt = None,
+    carrier: CarrierOpt = CarrierName.TWILIO,
+    audio: AudioOpt = None,
+    variant: VariantOpt = BotVariant.CORRECT,
+    release_within: Annotated[
+        float,
+        typer.Option(
+            "--release-within", help="Bound for the bot closing its side, seconds.", min=0.05
+        ),
+    ] = 2.0,
+    end_within: Annotated[
+        float,
+        typer.Option(
+            "--end-within",
+            help="Bound for the reference bot's pipeline to finish, seconds.",
+            min=0.05,
+        ),
+    ] = 5.0,
+    json: JsonOpt = None,
+    junit: JunitOpt = None,
+    markdown: MarkdownOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    strict: StrictOpt = False,
+    timeout: TimeoutOpt = 120.0,
+) -> None:
+    """The caller's line drops mid-call (no stop, no close frame): does the bot let go of the call?"""
+    _ending_command(
+        "drop",
+        1006,
+        "",
+        at,
+        url,
+        carrier,
+        audio,
+        variant,
+        release_within,
+        end_within,
+        _outputs(json, junit, markdown, quiet, verbose, strict, timeout),
+    )
+
+
+@chaos_app.command("carrier-close")
+def carrier_close(
+    code: Annotated[
+        int, typer.Option("--code", help="WebSocket close code the carrier sends.")
+    ] = 1011,
+    reason: Annotated[str, typer.Option("--reason", help="Close reason.")] = "carrier error",
+    at: Annotated[
+        float, typer.Option("--at", help="Close this many seconds into the call.", min=0)
+    ] = 5.0,
+    url: UrlOpt = None,
+    carrier: CarrierOpt = CarrierName.TWILIO,
+    audio: AudioOpt = None,
+    variant: VariantOpt = BotVariant.CORRECT,
+    release_within: Annotated[
+        float,
+        typer.Option(
+            "--release-within", help="Bound for the bot answering the close, seconds.", min=0.05
+        ),
+    ] = 2.0,
+    end_within: Annotated[
+        float,
+        typer.Option(
+            "--end-within",
+            help="Bound for the reference bot's pipeline to finish, seconds.",
+            min=0.05,
+        ),
+    ] = 5.0,
+    json: JsonOpt = None,
+    junit: JunitOpt = None,
+    markdown: MarkdownOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    strict: StrictOpt = False,
+    timeout: TimeoutOpt = 120.0,
+) -> None:
+    """The carrier closes the call's WebSocket with a code mid-utterance: does the bot close and clean up?"""
+    if code in _UNSENDABLE or code < 1000 or code > 4999:
+        raise fail_usage(
+            f"--code {code} cannot be sent in a close frame (1005, 1006, 1015 and codes outside 1000-4999 are reserved)"
+        )
+    if len(reason.encode()) > 123:
+        raise fail_usage("--reason is longer than the 123 bytes a close frame can carry")
+    _ending_command(
+        "close",
+        code,
+        reason,
+        at,
+        url,
+        carrier,
+        audio,
+        variant,
+        release_within,
+        end_within,
+        _outputs(json, junit, markdown, quiet, verbose, strict, timeout),
+    )

@@ -1,0 +1,1 @@
+"""Conversation faults: barge-in, hang-up and carrier close, as directed carrier calls."""

@@ -1,0 +1,277 @@
+"""Conversation faults as directed calls: barge-in while the bot speaks, hang-up, carrier close.
+
+Each scenario is a :data:`~voicectl.replay.client.Director` steering a real-time carrier call
+as it happens, against ``--url`` or the in-process reference bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from voicectl.audio.io import resample
+from voicectl.audio.script import Call, Utterance
+from voicectl.bot.observer import BotPerception, PerceptionObserver
+from voicectl.bot.pipeline import ReferenceBotConfig
+from voicectl.bot.server import BotCall, ReferenceBotServer, running_pipeline_tasks
+from voicectl.replay.client import (
+    CallOptions,
+    CallOutcome,
+    CarrierCall,
+    Director,
+    TurnResult,
+    place_call,
+)
+
+__all__ = [
+    "BargeIn",
+    "BargeInResult",
+    "CallEnding",
+    "CallEndingResult",
+    "caller_lines",
+    "run_barge_in",
+    "run_call_ending",
+]
+
+_POLL_S = 0.01
+
+
+def caller_lines(call: Call, wire_rate: int) -> list[tuple[npt.NDArray[np.int16], str]]:
+    """The caller's utterances from a scripted call, cut tight to the speech, at the wire rate."""
+    if call.script is None:
+        raise ValueError(f"{call.name} has no transcript sidecar")
+    samples = call.audio.samples
+    rate = call.audio.sample_rate
+    if rate != wire_rate:
+        samples = resample(samples, rate, wire_rate)
+        rate = wire_rate
+    return [
+        (np.array(samples[int(u.start * rate) : int(u.end * rate)]), u.text)
+        for u in call.script.utterances
+    ]
+
+
+async def _until(predicate: object, timeout: float) -> bool:
+    """Poll ``predicate()`` every 10 ms until true or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return True
+        await asyncio.sleep(_POLL_S)
+    return False
+
+
+@dataclass(frozen=True)
+class BargeIn:
+    """When the caller talks over the bot."""
+
+    during_reply_s: float | None = 1.0  # this far into the bot's reply...
+    at_s: float | None = None  # ...or this many seconds after the first utterance ends
+    # ...or this long after the in-process bot ended the caller's turn (inside its function call)
+    after_turn_end_s: float | None = None
+    wait_for_reply_s: float = 10.0  # how long to wait for the bot's first reply
+    answer_wait_s: float = 8.0  # how long to wait for the answer to the barge-in
+
+
+@dataclass
+class BargeInResult:
+    """What happened around the barge-in, in call seconds."""
+
+    outcome: CallOutcome
+    first: TurnResult | None = None
+    barge: TurnResult | None = None
+    reply_started: float | None = None  # the reply the caller talks over
+    onset: float | None = None  # caller speech onset of the barge-in
+    bot_audio_at_onset: bool = False
+    answer_started: float | None = None  # first run of bot audio starting after the barge-in ends
+    note: str = ""
+    bot_calls: list[BotCall] = field(default_factory=list)
+
+
+def _barge_in_director(
+    lines: list[tuple[npt.NDArray[np.int16], str]],
+    plan: BargeIn,
+    result: BargeInResult,
+    perception: BotPerception | None = None,
+) -> Director:
+    first_audio, first_text = lines[0]
+    barge_audio, barge_text = lines[1]
+
+    async def direct(call: CarrierCall) -> None:
+        await asyncio.sleep(0.5)  # a moment of line silence before the caller speaks
+        result.first = call.say(first_audio, first_text)
+        first_end = result.first.utterance.end
+        if plan.after_turn_end_s is not None and perception is not None:
+            first_start = result.first.utterance.start
+
+            def turn_ended() -> bool:
+                return any(e.audio_t >= first_start for e in perception.of_kind("turn_end"))
+
+            if not await _until(turn_ended, first_end + plan.wait_for_reply_s):
+                result.note = f"the bot did not end the caller's turn within {plan.wait_for_reply_s:.0f} s"
+                call.hang_up("stop")
+                return
+            wait = plan.after_turn_end_s
+            await asyncio.sleep(wait)
+        elif plan.at_s is not None:
+            await _until(lambda: call.sent_s >= first_end + plan.at_s, plan.at_s + 5)
+        else:
+            replied = await _until(
+                lambda: (s := call.bot_audio_flowing_since()) is not None and s >= first_end - 0.5,
+                first_end + plan.wait_for_reply_s,
+            )
+            if not replied:
+                result.note = f"the bot did not start a reply within {plan.wait_for_reply_s:.0f} s of the first utterance"
+                call.hang_up("stop")
+                return
+            result.reply_started = call.bot_audio_flowing_since()
+            during = plan.during_reply_s or 0.0
+            await _until(lambda: call.sent_s >= (result.reply_started or 0) + during, during + 5)
+        result.bot_audio_at_onset = call.bot_audio_flowing_since() is not None
+        if result.reply_started is None and result.bot_audio_at_onset:
+            result.reply_started = call.bot_audio_flowing_since()
+        result.barge = call.say(barge_audio, barge_text)
+        result.onset = result.barge.utterance.start
+        barge_end = result.barge.utterance.end
+
+        def answered() -> bool:
+            return any(run.start >= barge_end for run in call.outcome.runs)
+
+        await _until(lambda: call.sent_s >= barge_end, barge_end + 5)
+        await _until(answered, plan.answer_wait_s)
+        await asyncio.sleep(0.5)
+        call.hang_up("stop")
+
+    return direct
+
+
+async def run_barge_in(
+    call: Call,
+    plan: BargeIn,
+    *,
+    url: str | None,
+    carrier: str = "twilio",
+    bot_config: ReferenceBotConfig | None = None,
+) -> BargeInResult:
+    """Place a real-time call where the caller barges in on the bot's reply."""
+    options = CallOptions(
+        url=url or "", carrier=carrier, fast=False, tail_s=0.0, seed=f"{call.name}-barge-in"
+    )
+    wire_rate = 16000 if carrier == "raw" else 8000
+    lines = caller_lines(call, wire_rate)
+    if len(lines) < 2:
+        raise ValueError(f"{call.name} needs two utterances for a barge-in")
+    result = BargeInResult(outcome=CallOutcome(carrier=carrier, url=url or "", fast=False))
+    perception = BotPerception() if url is None else None
+    director = _barge_in_director(lines, plan, result, perception)
+    silence = np.zeros(0, dtype=np.int16)
+    deadline = 30.0 + plan.wait_for_reply_s + plan.answer_wait_s
+    if url is not None:
+        result.outcome = await place_call(
+            silence, [], options, sample_rate=wire_rate, deadline_s=deadline, director=director
+        )
+    else:
+        server = ReferenceBotServer(
+            bot_config or ReferenceBotConfig(reply_secs=4.0),
+            observer_factory=lambda _i: [PerceptionObserver(perception)],
+        )
+        async with server:
+            options = CallOptions(**{**options.__dict__, "url": server.url})
+            result.outcome = await place_call(
+                silence, [], options, sample_rate=wire_rate, deadline_s=deadline, director=director
+            )
+            for served in server.calls:
+                await _until(served.finished.is_set, 10)
+            result.bot_calls = list(server.calls)
+    if result.barge is not None:
+        barge_end = result.barge.utterance.end
+        starts = [run.start for run in result.outcome.runs if run.start >= barge_end]
+        result.answer_started = min(starts) if starts else None
+    return result
+
+
+@dataclass(frozen=True)
+class CallEnding:
+    """How and when the carrier ends the call: ``drop`` (the socket goes, no ``stop``, no close
+    frame) or ``close`` (a close frame with ``code``), mid-utterance at ``at_s``."""
+
+    how: str = "drop"
+    at_s: float = 5.0
+    code: int = 1000
+    reason: str = ""
+    close_wait_s: float = 5.0
+
+
+@dataclass
+class CallEndingResult:
+    outcome: CallOutcome
+    ending: CallEnding
+    ended_at_wall: float | None = None  # monotonic time the caller ended the call
+    bot_calls: list[BotCall] = field(default_factory=list)
+
+    @property
+    def pipeline_end_s(self) -> float | None:
+        """In-process bot: seconds from the caller ending the call to the pipeline finishing."""
+        if not self.bot_calls or self.ended_at_wall is None:
+            return None
+        ended = self.bot_calls[0].ended_at
+        return None if ended is None else ended - self.ended_at_wall
+
+
+async def run_call_ending(
+    call: Call,
+    ending: CallEnding,
+    *,
+    url: str | None,
+    carrier: str = "twilio",
+    bot_config: ReferenceBotConfig | None = None,
+    pipeline_wait_s: float = 10.0,
+) -> CallEndingResult:
+    """Place a real-time call and end it from the carrier side mid-call."""
+    audio = call.audio.samples
+    utterances: list[Utterance] = list(call.script.utterances) if call.script else []
+    options = CallOptions(
+        url=url or "",
+        carrier=carrier,
+        fast=False,
+        tail_s=1.0,
+        close_wait_s=ending.close_wait_s,
+        seed=f"{call.name}-{ending.how}",
+    )
+    result = CallEndingResult(CallOutcome(carrier=carrier, url=url or "", fast=False), ending)
+
+    async def direct(c: CarrierCall) -> None:
+        await _until(lambda: c.sent_s >= ending.at_s, ending.at_s + 10)
+        result.ended_at_wall = time.monotonic()
+        c.hang_up(ending.how, ending.code, ending.reason)
+
+    deadline = ending.at_s + ending.close_wait_s + 20
+    if url is not None:
+        result.outcome = await place_call(
+            audio,
+            utterances,
+            options,
+            sample_rate=call.audio.sample_rate,
+            deadline_s=deadline,
+            director=direct,
+        )
+        return result
+    async with ReferenceBotServer(bot_config or ReferenceBotConfig()) as server:
+        options = CallOptions(**{**options.__dict__, "url": server.url})
+        result.outcome = await place_call(
+            audio,
+            utterances,
+            options,
+            sample_rate=call.audio.sample_rate,
+            deadline_s=deadline,
+            director=direct,
+        )
+        for served in server.calls:
+            if not await _until(served.finished.is_set, pipeline_wait_s):
+                served.leftover_tasks = running_pipeline_tasks()
+        result.bot_calls = list(server.calls)
+    return result
