@@ -44,7 +44,7 @@ from voicectl.faults import (
 )
 from voicectl.harness.runner import DEFAULT_BUDGET_S, ChaosPlan, run_chaos
 from voicectl.harness.targets import DEFAULT_TARGET, resolve_target, target_names
-from voicectl.providers import get_protocol, protocol_names
+from voicectl.providers import ServiceKind, get_protocol, protocol_names
 from voicectl.report import Report
 
 __all__ = ["run_provider_fault"]
@@ -159,6 +159,11 @@ def run_provider_fault(build_fault: Any, common: dict[str, Any]) -> None:
         fault: Fault = build_fault()
         selector = Selector.parse(common["on"])
         target = resolve_target(common["target"], common["protocol"])
+        if isinstance(fault, Latency) and get_protocol(target.protocol).kind is ServiceKind.GENERIC:
+            raise InputError(
+                "latency needs a protocol that answers: the generic fake sends nothing to delay "
+                "(choose --protocol)"
+            )
         budget = float(common["budget"])
         timeout = common["timeout"] if common["timeout"] is not None else budget + 60.0
         if timeout <= budget:

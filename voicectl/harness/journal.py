@@ -74,11 +74,16 @@ class ErrorRecord:
         """The error says the service gave up: it is unusable, permanent or fatal."""
         return (not self.usable) or self.category in PERMANENT_CATEGORIES or self.fatal
 
-    def describe(self) -> str:
+    def describe(self, limit: int = 200) -> str:
+        """``[category, usable] message`` on one line (the full text stays in the journal)."""
         tags = [self.category, "usable" if self.usable else "unusable"]
         if self.fatal:
             tags.append("fatal")
-        return f"[{', '.join(tags)}] {self.message}"
+        lines = self.message.strip().splitlines() or [""]
+        text = lines[0] + (" ..." if len(lines) > 1 else "")
+        if len(text) > limit:
+            text = text[: limit - 3] + "..."
+        return f"[{', '.join(tags)}] {text}"
 
 
 @dataclass(frozen=True)

@@ -45,14 +45,17 @@ class BuiltinTarget:
     module: str
     cls: str
     url_kwarg: str
-    extra: tuple[tuple[str, Any], ...] = ()
+    settings: tuple[tuple[str, Any], ...] = ()
 
     def describe(self) -> str:
         return f"pipecat {self.cls}({self.url_kwarg}=<fake>)"
 
     def build(self, url: str) -> Any:
         service_cls = getattr(importlib.import_module(self.module), self.cls)
-        return service_cls(api_key=FAKE_API_KEY, **{self.url_kwarg: url}, **dict(self.extra))
+        kwargs: dict[str, Any] = {"api_key": FAKE_API_KEY, self.url_kwarg: url}
+        if self.settings:
+            kwargs["settings"] = service_cls.Settings(**dict(self.settings))
+        return service_cls(**kwargs)
 
 
 _SVC = "pipecat.services"
@@ -86,7 +89,7 @@ BUILTIN_TARGETS: dict[str, BuiltinTarget] = {
             f"{_SVC}.cartesia.tts",
             "CartesiaTTSService",
             "url",
-            (("voice_id", "voicectl-fake-voice"),),
+            (("voice", "voicectl-fake-voice"),),
         ),
         BuiltinTarget(
             "elevenlabs-tts",
@@ -94,7 +97,7 @@ BUILTIN_TARGETS: dict[str, BuiltinTarget] = {
             f"{_SVC}.elevenlabs.tts",
             "ElevenLabsTTSService",
             "url",
-            (("voice_id", "voicectl-fake-voice"),),
+            (("voice", "voicectl-fake-voice"),),
         ),
     )
 }

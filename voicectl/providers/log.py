@@ -14,6 +14,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from voicectl.report.redact import redact
+
 __all__ = [
     "HEAD_RECORDS",
     "TAIL_RECORDS",
@@ -163,7 +165,7 @@ class ConnectionLog:
                 record.first_message = f"<{size} bytes binary>"
             else:
                 preview = message if len(message) <= _PREVIEW else message[:_PREVIEW] + "..."
-                record.first_message = preview
+                record.first_message = redact(preview)
 
     def end(self, record: ConnectionRecord, t: float, ended_by: EndedBy) -> None:
         if record.closed_at is None:
