@@ -76,7 +76,7 @@ def test_readme_example_1008_fails_close_not_retried_with_every_report(tmp_path:
     checks = {c["id"]: c["verdict"] for c in report["checks"]}
     assert checks["close.not_retried"] == "fail" and checks["error.surfaced"] == "pass"
     connections = [e for e in report["events"] if e["kind"] == "connection"]
-    assert len(connections) == 3 and connections[0]["auth"] == "Authorization: Bearer ***"
+    assert len(connections) == 3 and connections[0]["auth_header"] == "Authorization: Bearer ***"
     assert report["metrics"]["verdict_after_give_up_s"] < 1.0
     assert "voicectl-fake-key" not in out_json.read_text() + result.stdout
     suite = ET.parse(out_xml).getroot().find("testsuite")
@@ -127,7 +127,7 @@ def test_reconnect_storm_is_judged_with_a_bounded_journal(tmp_path: Path) -> Non
     )
     assert result.returncode == 1, result.stdout + result.stderr
     report = json.loads(out_json.read_text())
-    assert report["metrics"]["connections"] > 300
+    assert report["metrics"]["connections"] > 100
     assert report["metrics"]["stop_reason"] == "budget"
     assert len(report["events"]) < 1500
     bounded = next(c for c in report["checks"] if c["id"] == "reconnect.bounded")

@@ -67,7 +67,7 @@ async def test_close_after_first_message_sends_the_code_and_records_both_sides()
     assert record.ended_by is EndedBy.PROVIDER
     assert record.first_message == '{"config": 1}'
     assert record.path == "/transcribe-websocket?api_key=***"
-    assert record.auth == "Authorization: Bearer ***"
+    assert record.auth_header == "Authorization: Bearer ***"
 
 
 async def test_timed_close_completes_in_one_round_trip_because_the_fake_keeps_draining() -> None:

@@ -53,7 +53,7 @@ class ConnectionRecord:
     number: int
     opened_at: float
     path: str = ""
-    auth: str = ""
+    auth_header: str = ""
     status: int = 101
     selected: bool = False
     fault_action: str = ""
@@ -79,7 +79,7 @@ class ConnectionRecord:
             "opened_at": round(self.opened_at, 4),
             "closed_at": None if self.closed_at is None else round(self.closed_at, 4),
             "path": self.path,
-            "auth": self.auth,
+            "auth_header": self.auth_header,
             "status": self.status,
             "selected": self.selected,
             "fault": self.fault_action or None,
@@ -125,7 +125,7 @@ class ConnectionLog:
     # -- writing (the server) ---------------------------------------------------------------
 
     def open(
-        self, t: float, *, selected: bool, doomed: bool, path: str = "", auth: str = ""
+        self, t: float, *, selected: bool, doomed: bool, path: str = "", auth_header: str = ""
     ) -> ConnectionRecord:
         """Record a new handshake request; returns its record (numbered from 1)."""
         number = len(self.opened_at) + 1
@@ -133,7 +133,7 @@ class ConnectionLog:
         self.ended_at.append(math.nan)
         self.fault_at.append(math.nan)
         self.flags.append((SELECTED if selected else 0) | (DOOMED if doomed else 0))
-        record = ConnectionRecord(number, t, path=path, auth=auth, selected=selected)
+        record = ConnectionRecord(number, t, path=path, auth_header=auth_header, selected=selected)
         self._records[number] = record
         if len(self._records) > HEAD_RECORDS + TAIL_RECORDS:
             for key in self._records:

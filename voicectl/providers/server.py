@@ -200,7 +200,7 @@ class FakeProviderServer:
             selected=selected,
             doomed=doomed,
             path=redact(request.path),
-            auth=_describe_auth(request.headers),
+            auth_header=_describe_auth(request.headers),
         )
         self.changed.set()
         if isinstance(action, Reject):
