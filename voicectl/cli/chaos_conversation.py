@@ -20,6 +20,7 @@ from voicectl.checks.conversation import (
 )
 from voicectl.cli.chaos import chaos_app
 from voicectl.cli.common import (
+    HtmlOpt,
     JsonOpt,
     JunitOpt,
     MarkdownOpt,
@@ -88,6 +89,7 @@ def _outputs(
     json: Path | None,
     junit: Path | None,
     markdown: Path | None,
+    html: Path | None,
     quiet: bool,
     verbose: bool,
     strict: bool,
@@ -97,6 +99,7 @@ def _outputs(
         json=json,
         junit=junit,
         markdown=markdown,
+        html=html,
         quiet=quiet,
         verbose=verbose,
         strict=strict,
@@ -147,6 +150,7 @@ def interrupt(
     json: JsonOpt = None,
     junit: JunitOpt = None,
     markdown: MarkdownOpt = None,
+    html: HtmlOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
     strict: StrictOpt = False,
@@ -187,7 +191,7 @@ def interrupt(
         )
         _barge_in_timeline(report, result)
 
-    execute(report, _outputs(json, junit, markdown, quiet, verbose, strict, timeout), work)
+    execute(report, _outputs(json, junit, markdown, html, quiet, verbose, strict, timeout), work)
 
 
 def _barge_in_timeline(report: Report, result: BargeInResult) -> None:
@@ -229,8 +233,18 @@ def _barge_in_timeline(report: Report, result: BargeInResult) -> None:
         rows.append([round(outcome.duration_s, 3), "call", outcome.error])
     rows.sort(key=lambda row: float(row[0]))  # type: ignore[arg-type]
     report.add_table("Timeline (call seconds)", ["t", "who", "what"], rows)
-    for row in rows:
-        report.log(str(row[1]), str(row[2]), t=float(row[0]))  # type: ignore[arg-type]
+    for turn in (result.first, result.barge):
+        if turn is not None:
+            u = turn.utterance
+            report.log("caller", "utterance", t=u.start, end=u.end, text=u.text)
+    for run in outcome.runs:
+        report.log(
+            "bot", "bot_audio", t=run.start, end=run.end, cleared=run.cleared, messages=run.messages
+        )
+    for clear in outcome.clears:
+        report.log("bot", "clear", t=clear.t, during_bot_audio=clear.during_bot_audio)
+    if outcome.error:
+        report.log("call", "error", t=outcome.duration_s, message=outcome.error)
     if result.bot_calls:
         report.metrics["bot.replies"] = result.bot_calls[0].replies
         report.metrics["bot.tool_calls_interrupted"] = result.bot_calls[0].tool_calls_interrupted
@@ -318,8 +332,26 @@ def _ending_timeline(report: Report, result: CallEndingResult) -> None:
     report.add_table("Timeline (call seconds)", ["t", "who", "what"], rows)
     report.metrics["messages_after_end"] = outcome.messages_after_end
     report.metrics["media_after_end"] = outcome.media_after_end
-    for row in rows:
-        report.log(str(row[1]), str(row[2]), t=float(row[0]))  # type: ignore[arg-type]
+    for run in outcome.runs:
+        report.log("bot", "bot_audio", t=run.start, end=run.end, cleared=run.cleared)
+    if outcome.ended_at is not None:
+        report.log(
+            "carrier",
+            "close" if result.ending.how == "close" else "drop",
+            t=outcome.ended_at,
+            code=result.ending.code if result.ending.how == "close" else None,
+        )
+        if outcome.close_handshake_s is not None:
+            report.log(
+                "bot",
+                "closed",
+                t=outcome.ended_at + outcome.close_handshake_s,
+                code=outcome.bot_close_code,
+            )
+        if result.pipeline_end_s is not None:
+            report.log("bot", "pipeline_finished", t=outcome.ended_at + result.pipeline_end_s)
+    if outcome.error:
+        report.log("call", "error", t=outcome.duration_s, message=outcome.error)
 
 
 @chaos_app.command("hangup")
@@ -348,6 +380,7 @@ def hangup(
     json: JsonOpt = None,
     junit: JunitOpt = None,
     markdown: MarkdownOpt = None,
+    html: HtmlOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
     strict: StrictOpt = False,
@@ -365,7 +398,7 @@ def hangup(
         variant,
         release_within,
         end_within,
-        _outputs(json, junit, markdown, quiet, verbose, strict, timeout),
+        _outputs(json, junit, markdown, html, quiet, verbose, strict, timeout),
     )
 
 
@@ -399,6 +432,7 @@ def carrier_close(
     json: JsonOpt = None,
     junit: JunitOpt = None,
     markdown: MarkdownOpt = None,
+    html: HtmlOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
     strict: StrictOpt = False,
@@ -422,5 +456,5 @@ def carrier_close(
         variant,
         release_within,
         end_within,
-        _outputs(json, junit, markdown, quiet, verbose, strict, timeout),
+        _outputs(json, junit, markdown, html, quiet, verbose, strict, timeout),
     )

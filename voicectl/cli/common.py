@@ -28,6 +28,7 @@ from voicectl.report import (
 from voicectl.report.model import ExitCode
 
 __all__ = [
+    "HtmlOpt",
     "JsonOpt",
     "JunitOpt",
     "MarkdownOpt",
@@ -56,6 +57,12 @@ MarkdownOpt = Annotated[
         dir_okay=False,
     ),
 ]
+HtmlOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--html", help="Write a self-contained HTML report (timeline drawn) here.", dir_okay=False
+    ),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")]
 VerboseOpt = Annotated[
     bool, typer.Option("--verbose", "-v", help="Show the event journal and Pipecat's log.")
@@ -73,6 +80,7 @@ class Outputs:
     json: Path | None = None
     junit: Path | None = None
     markdown: Path | None = None
+    html: Path | None = None
     quiet: bool = False
     verbose: bool = False
     strict: bool = False
@@ -186,6 +194,10 @@ def _write_outputs(report: Report, outputs: Outputs) -> None:
             write_junit(report, outputs.junit)
         if outputs.markdown:
             write_markdown(report, outputs.markdown)
+        if outputs.html:
+            from voicectl.report.html import write_html
+
+            write_html(report, outputs.html)
     except InputError as exc:
         stderr_console().print(f"[bold red]error:[/] {exc}", soft_wrap=True)
         raise typer.Exit(int(ExitCode.USAGE)) from None

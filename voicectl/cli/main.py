@@ -18,6 +18,7 @@ from voicectl.cli import chaos_families  # noqa: E402, F401  (registers the chao
 from voicectl.cli.bot import bot  # noqa: E402
 from voicectl.cli.chaos import chaos_app  # noqa: E402
 from voicectl.cli.replay import replay  # noqa: E402
+from voicectl.cli.report import report_app  # noqa: E402
 from voicectl.cli.resample_check import resample_check  # noqa: E402
 
 __all__ = ["app", "run"]
@@ -32,6 +33,7 @@ app = typer.Typer(
 app.command()(replay)
 app.command()(bot)
 app.add_typer(chaos_app, name="chaos")
+app.add_typer(report_app, name="report")
 app.command("resample-check")(resample_check)
 
 

@@ -11,6 +11,7 @@ from voicectl.audio.script import Call, bundled_calls, load_call
 from voicectl.bot.pipeline import SUPPORTED_RATES, ReferenceBotConfig
 from voicectl.carriers import CarrierName
 from voicectl.cli.common import (
+    HtmlOpt,
     JsonOpt,
     JunitOpt,
     MarkdownOpt,
@@ -89,6 +90,7 @@ def replay(
     json: JsonOpt = None,
     junit: JunitOpt = None,
     markdown: MarkdownOpt = None,
+    html: HtmlOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
     strict: StrictOpt = False,
@@ -151,6 +153,7 @@ def replay(
         json=json,
         junit=junit,
         markdown=markdown,
+        html=html,
         quiet=quiet,
         verbose=verbose,
         strict=strict,
