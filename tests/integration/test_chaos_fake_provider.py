@@ -110,11 +110,15 @@ async def test_stall_stops_answering_pings_and_stop_does_not_hang() -> None:
             with pytest.raises(TimeoutError):
                 await asyncio.wait_for(pong, 0.5)
             ws.transport.abort()
+        async with connect(server.target_url, close_timeout=0.2) as ws:
+            ws.transport.abort()  # a new connection: the stalled one was given up
     finally:
         started = time.monotonic()
         await server.stop()
         assert time.monotonic() - started < 1.0
-    assert server.log.records()[0].fault_action == "stall"
+    stalled, second = server.log.records()
+    assert stalled.fault_action == "stall" and stalled.ended_by is EndedBy.ABANDONED
+    assert stalled.closed_at == pytest.approx(second.opened_at)
 
 
 async def test_latency_delays_scripted_transcripts_reproducibly() -> None:

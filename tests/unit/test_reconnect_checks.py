@@ -377,6 +377,19 @@ def test_stall_that_nobody_notices_fails_after_ten_seconds() -> None:
     assert not result["reconnect.bounded"].settled
 
 
+def test_stall_left_after_the_keepalive_and_reconnected_silently() -> None:
+    # Pipecat 1.14 vs a stalled Soniox: websockets' keepalive (20 s + 20 s) gives up at ~42 s.
+    j = journal(Conn(0.02, fault=0.02, ended=42.02, by=EndedBy.ABANDONED), Conn(42.02, fault=42.02))
+    result = judge(j, StallFault(), now=70.0)
+    surfaced = result["error.surfaced"].check
+    assert surfaced.verdict is Verdict.FAIL
+    assert "left the stalled connection after 42.0 s and reconnected without an error" in (
+        surfaced.observed
+    )
+    bounded = result["reconnect.bounded"].check
+    assert bounded.verdict is Verdict.FAIL and "accept-then-stall loop" in bounded.observed
+
+
 # -- recvloop.error_surfaced ------------------------------------------------------------------
 
 

@@ -303,10 +303,11 @@ def judge_bounded(
             observed += f"; gave up at {facts.gave_up_at:.2f} s"
         return _judge(BOUNDED, title, False, expected, observed, True, metrics=metrics)
     if final and facts.looping:
+        loop = "accept-then-stall" if fault.family is FaultFamily.STALL else "accept-then-close"
         observed = (
-            f"still in an accept-then-close loop at the end of the budget ({facts.now:.1f} s): "
-            f"{facts.n} connections opened at {facts.times(range(facts.n))}, the latest still "
-            f"open and doomed, no terminal error"
+            f"still in an {loop} loop at the end of the budget ({facts.now:.1f} s): "
+            f"{_plural(facts.n, 'connection')} opened at {facts.times(range(facts.n))}, the "
+            f"latest doomed by the fault too, no terminal error"
         )
         return _judge(BOUNDED, title, False, expected, observed, True, metrics=metrics)
     if facts.recovered is not None:
@@ -489,6 +490,15 @@ def judge_error_surfaced(
         observed += f"; {len(other)} non-terminal error(s), first at {other[0].t:.2f} s: {other[0].describe()}"
     else:
         observed += f"; no ErrorFrame at all in {facts.now:.1f} s"
+    if stall:
+        left = facts.end_of(deciding.index)
+        if left is not None:
+            observed += (
+                f"; the target left the stalled connection after {left - deciding.t:.1f} s "
+                f"and reconnected without an error"
+                if facts.n > deciding.index + 1
+                else f"; the target closed the stalled connection after {left - deciding.t:.1f} s"
+            )
     if facts.looping:
         observed += " (still reconnecting)"
     return _judge(SURFACED, title, False, expected, observed, True, metrics=metrics)

@@ -7,6 +7,7 @@ then hands a :class:`~voicectl.harness.runner.ChaosPlan` to the harness and rend
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -153,10 +154,10 @@ AfterMessagesOpt = Annotated[
 ]
 
 
-def run_provider_fault(build_fault: Any, common: dict[str, Any]) -> None:
+def run_provider_fault(build_fault: Callable[[], Fault], common: dict[str, Any]) -> None:
     """Validate everything, then run the experiment under :func:`execute`."""
     try:
-        fault: Fault = build_fault()
+        fault = build_fault()
         selector = Selector.parse(common["on"])
         target = resolve_target(common["target"], common["protocol"])
         if isinstance(fault, Latency) and get_protocol(target.protocol).kind is ServiceKind.GENERIC:
@@ -229,6 +230,8 @@ def run_provider_fault(build_fault: Any, common: dict[str, Any]) -> None:
 
 
 def _common(**values: Any) -> dict[str, Any]:
+    """The options every provider fault shares (each command passes its ``locals()`` minus its
+    own fault parameters)."""
     return values
 
 

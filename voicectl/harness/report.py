@@ -132,6 +132,8 @@ def _error_rows(errors: list[ErrorRecord], flips: list[UsableFlip]) -> list[list
         items.append((e.t, [round(e.t, 3), "error", e.category, e.usable, e.message]))
     for f in flips:
         items.append((f.t, [round(f.t, 3), "usable changed", "", f.usable, "on_usable_changed"]))
+    if not items:
+        return [["", "none", "", "", "no ErrorFrame and no usability change before the verdict"]]
     items.sort(key=lambda item: item[0])
     rows = [row for _, row in items[:_MAX_ERROR_ROWS]]
     if len(items) > _MAX_ERROR_ROWS:

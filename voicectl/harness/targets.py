@@ -50,9 +50,10 @@ class BuiltinTarget:
     def describe(self) -> str:
         return f"pipecat {self.cls}({self.url_kwarg}=<fake>)"
 
-    def build(self, url: str) -> Any:
+    def build(self, url: str, **overrides: Any) -> Any:
+        """The Pipecat service pointed at ``url``; ``overrides`` are extra constructor kwargs."""
         service_cls = getattr(importlib.import_module(self.module), self.cls)
-        kwargs: dict[str, Any] = {"api_key": FAKE_API_KEY, self.url_kwarg: url}
+        kwargs: dict[str, Any] = {"api_key": FAKE_API_KEY, self.url_kwarg: url, **overrides}
         if self.settings:
             kwargs["settings"] = service_cls.Settings(**dict(self.settings))
         return service_cls(**kwargs)

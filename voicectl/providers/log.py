@@ -43,6 +43,7 @@ class EndedBy(StrEnum):
     TARGET = "target"  # the target sent a close frame
     LOST = "lost"  # TCP ended without a close frame from either side
     REJECTED = "rejected"  # the handshake was refused
+    ABANDONED = "abandoned"  # stalled (not read), and the target has since opened a new one
     SHUTDOWN = "shutdown"  # still open when the fake shut down
 
 

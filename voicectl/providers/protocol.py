@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import json
 import math
-from abc import ABC
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import ClassVar, TypeVar
@@ -65,7 +64,7 @@ class ServiceKind(StrEnum):
     GENERIC = "generic"  # unknown; fed audio, the provider answers nothing
 
 
-class ProviderProtocol(ABC):
+class ProviderProtocol:
     """One connection's side of a provider protocol. A fresh instance serves each connection."""
 
     name: ClassVar[str]

@@ -112,6 +112,8 @@ class FakeProviderServer:
         self._live: set[_Connection] = set()
         self._shutdown = asyncio.Event()
         self._schedule_task: asyncio.Task[None] | None = None
+        self._refusing: int | None = None
+        self._silent = False
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -181,11 +183,52 @@ class FakeProviderServer:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
+    # -- outages ----------------------------------------------------------------------------
+
+    def begin_outage(self, action: Action, *, refuse_status: int | None = 503) -> int:
+        """The provider goes down now, whatever the connection-level fault says.
+
+        ``action`` hits every live connection at once (``Close``, ``Drop``, ``Stall``,
+        ``SendMalformed``); with ``refuse_status`` every new handshake is answered with that HTTP
+        status until :meth:`end_outage`. A ``Stall`` outage also silences the transcript
+        schedule. Returns how many live connections were hit.
+        """
+        self._refusing = refuse_status
+        self._silent = isinstance(action, Stall)
+        hit = 0
+        for conn in list(self._live):
+            if conn.ws is None or conn.closing or conn.dropped:
+                continue
+            conn.action, conn.fired = action, False
+            self._fire(conn)
+            hit += 1
+        self.changed.set()
+        return hit
+
+    def end_outage(self) -> None:
+        """The provider is back: new handshakes are accepted and answered again."""
+        self._refusing = None
+        self._silent = False
+        self.changed.set()
+
     # -- handshake --------------------------------------------------------------------------
 
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         t = self.now()
         number = len(self.log) + 1
+        if self._refusing is not None:
+            down = self.log.open(
+                t,
+                selected=True,
+                doomed=True,
+                path=redact(request.path),
+                auth_header=_describe_auth(request.headers),
+            )
+            self.log.reject(down, t, self._refusing)
+            self.changed.set()
+            return connection.respond(
+                self._refusing, f"voicectl fake provider: HTTP {self._refusing} (provider down)\n"
+            )
         selected = self.fault is not None and self.selector.selects(number)
         action: Action | None = None
         trigger: Trigger | None = None
@@ -195,6 +238,12 @@ class FakeProviderServer:
             action = self.fault.action_for(self._selected)
             trigger = self.fault.trigger_for(self._selected)
         doomed = selected and self.fault is not None and self.fault.terminates_connection
+        # A stalled connection is not read, so its close cannot be seen: once the target opens a
+        # new connection, it has given up on the stalled one.
+        for conn in self._live:
+            if conn.stalled and conn.record.closed_at is None:
+                self.log.end(conn.record, t, EndedBy.ABANDONED)
+                conn.record.notes.append("end inferred: the target opened a new connection")
         record = self.log.open(
             t,
             selected=selected,
@@ -357,9 +406,11 @@ class FakeProviderServer:
     async def _run_schedule(self) -> None:
         assert self.schedule is not None
         for item in self.schedule:
-            wait = item.at_s - self.now()
-            if wait > 0:
-                await asyncio.sleep(wait)
+            # Poll in short steps: the run clock may be a call's clock, not the wall.
+            while (wait := item.at_s - self.now()) > 0:
+                await asyncio.sleep(min(wait, 0.05))
+            if self._silent:
+                continue
             for conn in list(self._live):
                 if conn.answering:
                     for message in conn.protocol.transcript(item.text):
