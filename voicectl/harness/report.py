@@ -38,15 +38,16 @@ def record_outcome(
             rows.append([f"... {count - len(shown)} more", *[""] * 9])
         rows.append(_timeline_row(record, records, errors, flips, end))
     report.add_table(
-        f"Connections to the fake provider ({count} in {end:.2f} s; times in s from start)",
+        f"Connections to the fake provider ({count} in {end:.2f} s; fault: "
+        f"{plan.fault.describe()}; times in s from start)",
         [
             "#",
             "opened",
             "lifetime",
-            "handshake",
-            "fault",
+            "status",
+            "fault at",
             "close sent",
-            "close received",
+            "close rcvd",
             "ended by",
             "errors",
             "usable",
@@ -108,14 +109,14 @@ def _timeline_row(
         round(record.opened_at, 3),
         f"{lifetime:.3f}" + ("" if closed else " (open)"),
         record.status,
-        f"{record.fault_action} @ {record.fault_at:.3f}"
+        round(record.fault_at, 3)
         if record.fault_at is not None and record.fault_at <= end
-        else "",
-        _close(record.close_sent),
+        else None,
+        _close(record.close_sent) if closed else "",
         _close(record.close_received) if closed else "",
         record.ended_by.value if closed and record.ended_by else "",
         len(window),
-        ", ".join(f"{'usable' if f.usable else 'unusable'} @ {f.t:.3f}" for f in usable),
+        ", ".join(f"{'usable' if f.usable else 'unusable'} {f.t:.3f}" for f in usable),
     ]
 
 
