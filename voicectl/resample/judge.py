@@ -476,10 +476,11 @@ def matrix_tables(
         title = f"{title} by rate pair"
         if index == 0 and "pipecat-stream" in names:
             columns.append("held ms")
-            title += "; pipecat-stream: mean held back"
+            title += (
+                " (pipecat-stream: held = mean held back, lost = per pause as serializers run it)"
+            )
             if lost:
-                columns.append("lost ms/pause")
-                title += ", lost per pause with the serializer default"
+                columns.append("lost ms")
         tables.append((title, columns, grid))
     return tables
 
