@@ -15,14 +15,22 @@ from typer.testing import CliRunner
 from voicectl.cli.main import app
 
 VOICECTL = [sys.executable, "-m", "voicectl"]
-TARGETS = Path(__file__).parents[1] / "integration" / "chaos_targets.py"
+ROOT = Path(__file__).resolve().parents[2]
+TARGETS = ROOT / "tests" / "integration" / "chaos_targets.py"
 
 
 def _run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120"}
     return subprocess.run(
-        [*VOICECTL, *args], capture_output=True, text=True, timeout=timeout, env=env
+        [*VOICECTL, *args], capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT
     )
+
+
+def _readme_block(command: str) -> list[str]:
+    """The output lines the README shows under ``$ COMMAND``, up to the closing fence."""
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index(f"$ {command}\n") + len(command) + 3
+    return readme[start : readme.index("```", start)].splitlines()
 
 
 @pytest.mark.parametrize(
@@ -132,3 +140,18 @@ def test_reconnect_storm_is_judged_with_a_bounded_journal(tmp_path: Path) -> Non
     assert len(report["events"]) < 1500
     bounded = next(c for c in report["checks"] if c["id"] == "reconnect.bounded")
     assert bounded["verdict"] == "fail" and "per second" in bounded["observed"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "command",
+    [
+        "voicectl chaos malformed -q",
+        "voicectl chaos ws-close --code 1008 --target "
+        "tests/integration/chaos_targets.py:make_well_behaved_stt --protocol generic -q",
+    ],
+)
+def test_readme_chaos_examples_still_hold(command: str) -> None:
+    shown = _readme_block(command)
+    result = _run(*command.split()[1:])
+    assert result.stdout.splitlines()[0].split(" in ")[0] == shown[0].split(" in ")[0]
