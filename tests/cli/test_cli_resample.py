@@ -205,3 +205,11 @@ def test_readme_file_diagnosis_examples_still_hold(command: str, tmp_path: Path)
     actual = [line.rstrip() for line in result.stdout.splitlines()]
     for row in rows:
         assert row.rstrip() in actual, row
+
+
+def test_a_deadline_stops_the_matrix_with_exit_3_and_a_report(tmp_path: Path) -> None:
+    out_json = tmp_path / "r.json"
+    result = _run("--timeout", "1", "--json", str(out_json), "-q")
+    assert result.returncode == 3, result.stdout
+    assert "did not finish within --timeout 1 s" in result.stdout
+    assert json.loads(out_json.read_text())["verdict"] == "error"

@@ -76,3 +76,15 @@ def test_soxr_quick_aliases_at_full_level_when_it_drops_samples(checks: list[Che
     aliasing = _find(checks, "resample.aliasing", "soxr-qq")
     assert aliasing.verdict is Verdict.FAIL
     assert aliasing.metrics["by_pair"]["16000->8000"] > -1
+
+
+def test_ten_minutes_of_chunks_come_out_exact_after_flush() -> None:
+    from voicectl.resample.matrix import THOROUGH_STREAM_CHUNKS, MatrixPlan
+    from voicectl.resample.metrics import measure_stream_run
+
+    stream = parse_resamplers("pipecat-stream", available_resamplers())[0]
+    assert MatrixPlan([stream], thorough=True).stream_chunks == THOROUGH_STREAM_CHUNKS == 30_000
+    run = measure_stream_run(stream, 8000, 16000, THOROUGH_STREAM_CHUNKS)
+    # libsoxr VHQ still holds 688 samples (43 ms) at the end; the flush returns exactly those.
+    assert (run.expected, run.before_flush, run.after_flush) == (9_600_000, 9_599_312, 9_600_000)
+    assert abs(run.drift_ms) < 0.5

@@ -161,3 +161,21 @@ def test_rate_table_has_one_row_per_recording(male16k: np.ndarray) -> None:
     title, columns, rows = rate_table(diagnoses)
     assert "declared rate" in title and columns[1] == "declared Hz"
     assert [row[-1] for row in rows] == ["pass", "fail: 16k"]
+
+
+def test_a_fraction_of_a_second_is_too_little_to_judge() -> None:
+    short = rate_check(diagnose_rate(_audio(speech_like(16000, 0.3), 16000)))
+    assert short.verdict is Verdict.WARN
+    assert short.metrics["bandwidth_hz"] is None
+    assert "cannot tell" in short.observed
+
+
+def test_long_recordings_are_analysed_up_to_the_limit(
+    monkeypatch: pytest.MonkeyPatch, male16k: np.ndarray
+) -> None:
+    import voicectl.resample.diagnose as diagnose
+
+    monkeypatch.setattr(diagnose, "ANALYSIS_LIMIT_S", 5.0)
+    features = measure_features(_audio(male16k, 16000))
+    assert features.analysed_s == 5.0 and features.duration_s == 12.0
+    assert features.f0_median_hz == pytest.approx(110, rel=0.03)

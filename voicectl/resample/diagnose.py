@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +38,7 @@ from voicectl.audio.script import sidecar_path
 from voicectl.report import Check, Verdict
 
 __all__ = [
+    "ANALYSIS_LIMIT_S",
     "F0_RANGE_HZ",
     "MODULATION_RANGE_HZ",
     "TELEPHONY_EDGE_HZ",
@@ -56,6 +58,8 @@ NARROW_EDGE_HZ = 2500.0  # content ending below this is narrower than a phone li
 EDGE_DROP_DB = 40.0
 MIN_VOICED_FRAMES = 50  # 0.5 s of voiced 10 ms frames before pitch counts
 MIN_SPEECH_S = 2.0  # speech needed before the speaking rate counts
+MIN_LOUD_S = 1.0  # loud audio needed before the bandwidth counts
+ANALYSIS_LIMIT_S = 600.0  # cues are measured on at most the first 10 minutes
 STRONG, MODERATE, SUPPORT = 2.0, 1.0, 0.5
 
 _ANALYSIS_RATE = 16000
@@ -69,11 +73,12 @@ class RateFeatures:
 
     declared_rate: int
     duration_s: float
+    analysed_s: float
     f0_median_hz: float | None
     voiced_frames: int
     modulation_hz: float | None
     speech_s: float
-    bandwidth_hz: float
+    bandwidth_hz: float | None
     g711_law: str | None  # "mu-law" / "A-law" when every sample sits on its levels
     sidecar_duration_s: float | None
 
@@ -107,6 +112,23 @@ def _frames(x: npt.NDArray[np.float64], size: int, hop: int) -> npt.NDArray[np.f
     return x[index] if len(x) >= size else np.zeros((0, size))
 
 
+def _frame_blocks(
+    x: npt.NDArray[np.float64], size: int, hop: int, threshold_db: float
+) -> Iterator[npt.NDArray[np.float64]]:
+    """Frames louder than ``threshold_db`` re the loudest, a block at a time (bounded memory)."""
+    count = 1 + (len(x) - size) // hop if len(x) >= size else 0
+    if not count:
+        return
+    energy = np.concatenate([[0.0], np.cumsum(x**2)])
+    starts = hop * np.arange(count)
+    level = np.sqrt((energy[starts + size] - energy[starts]) / size)
+    loud = level > np.max(level) * 10 ** (threshold_db / 20) if np.max(level) > 0 else level >= 0
+    for first in range(0, count, _BLOCK_FRAMES):
+        chosen = starts[first : first + _BLOCK_FRAMES][loud[first : first + _BLOCK_FRAMES]]
+        if len(chosen):
+            yield x[chosen[:, None] + np.arange(size)[None, :]]
+
+
 def _pitch(x: npt.NDArray[np.float64], rate: int) -> tuple[float | None, int]:
     """Median F0 (Hz, at ``rate``) over voiced frames by YIN, and how many frames were voiced."""
     if rate > _ANALYSIS_RATE:
@@ -116,18 +138,10 @@ def _pitch(x: npt.NDArray[np.float64], rate: int) -> tuple[float | None, int]:
     size = max(int(0.08 * rate), 2 * max_lag + 2)
     window = size - max_lag
     hop = max(1, round(_FRAME_HOP_S * rate))
-    frames = _frames(x, size, hop)
-    if not len(frames):
-        return None, 0
-    level = np.sqrt(np.mean(frames**2, axis=1))
-    loud = level > np.max(level) * 10 ** (-35 / 20)
     f0s: list[float] = []
     nfft = 1 << math.ceil(math.log2(2 * size))
     lags = np.arange(max_lag + 1)
-    for start in range(0, len(frames), _BLOCK_FRAMES):
-        block = frames[start : start + _BLOCK_FRAMES][loud[start : start + _BLOCK_FRAMES]]
-        if not len(block):
-            continue
+    for block in _frame_blocks(x, size, hop, -35.0):
         head = block.copy()
         head[:, window:] = 0.0
         corr = np.fft.irfft(
@@ -203,20 +217,20 @@ def _speaking_rate(x: npt.NDArray[np.float64], rate: int) -> tuple[float | None,
     return centre, speech_s
 
 
-def _bandwidth(x: npt.NDArray[np.float64], rate: int) -> float:
-    """Highest frequency where the long-term spectrum of the loud frames is within 40 dB of its peak."""
+def _bandwidth(x: npt.NDArray[np.float64], rate: int) -> float | None:
+    """Highest frequency where the long-term spectrum of the loud frames is within 40 dB of its peak.
+
+    None when there is less than ``MIN_LOUD_S`` of loud audio to average.
+    """
     size = max(16, round(0.032 * rate))
-    frames = _frames(x, size, size // 2)
-    if not len(frames):
-        return 0.0
-    level = np.sqrt(np.mean(frames**2, axis=1))
-    loud = frames[level > np.max(level) * 10 ** (-40 / 20)] if np.max(level) > 0 else frames
     window = np.hanning(size)
     spectrum = np.zeros(size // 2 + 1)
-    for start in range(0, len(loud), _BLOCK_FRAMES):
-        spectrum += np.sum(
-            np.abs(np.fft.rfft(loud[start : start + _BLOCK_FRAMES] * window, axis=1)) ** 2, axis=0
-        )
+    loud_frames = 0
+    for block in _frame_blocks(x, size, size // 2, -40.0):
+        spectrum += np.sum(np.abs(np.fft.rfft(block * window, axis=1)) ** 2, axis=0)
+        loud_frames += len(block)
+    if loud_frames * size / 2 < MIN_LOUD_S * rate:
+        return None
     db = 10 * np.log10(spectrum + 1e-30)
     freqs = np.fft.rfftfreq(size, 1 / rate)
     above = np.flatnonzero(db >= db.max() - EDGE_DROP_DB)
@@ -250,19 +264,21 @@ def _sidecar_duration(source: str) -> float | None:
 
 def measure_features(audio: Audio) -> RateFeatures:
     """Measure every cue on ``audio`` as if its declared rate were right."""
-    x = audio.samples.astype(np.float64) / 32768.0
     rate = audio.sample_rate
+    head = audio.samples[: round(ANALYSIS_LIMIT_S * rate)]
+    x = head.astype(np.float64) / 32768.0
     f0, voiced = _pitch(x, rate)
     modulation, speech_s = _speaking_rate(x, rate)
     return RateFeatures(
         declared_rate=rate,
         duration_s=audio.duration_s,
+        analysed_s=len(head) / rate,
         f0_median_hz=f0 if voiced >= MIN_VOICED_FRAMES else None,
         voiced_frames=voiced,
         modulation_hz=modulation,
         speech_s=speech_s,
         bandwidth_hz=_bandwidth(x, rate),
-        g711_law=_g711_law(audio.samples),
+        g711_law=_g711_law(head),
         sidecar_duration_s=_sidecar_duration(audio.source)
         if os.path.exists(audio.source)
         else None,
@@ -368,7 +384,17 @@ def collect_cues(f: RateFeatures) -> list[Cue]:
             )
         )
     nyquist = declared / 2
-    if f.bandwidth_hz < NARROW_EDGE_HZ and nyquist > NARROW_EDGE_HZ:
+    if f.bandwidth_hz is None:
+        cues.append(
+            Cue(
+                "bandwidth",
+                None,
+                0.0,
+                "too little loud audio for a long-term spectrum",
+                "no spectrum",
+            )
+        )
+    elif f.bandwidth_hz < NARROW_EDGE_HZ and nyquist > NARROW_EDGE_HZ:
         cues.append(
             Cue(
                 "bandwidth",
@@ -489,6 +515,7 @@ def rate_check(diagnosis: RateDiagnosis) -> Check:
             "declared_rate": declared,
             "likely_rate": diagnosis.likely_rate,
             "duration_s": f.duration_s,
+            "analysed_s": f.analysed_s,
             "f0_median_hz": f.f0_median_hz,
             "voiced_frames": f.voiced_frames,
             "modulation_hz": f.modulation_hz,
@@ -516,7 +543,7 @@ def rate_table(diagnoses: list[RateDiagnosis]) -> tuple[str, list[str], list[lis
                 round(f.duration_s, 2),
                 round(f.f0_median_hz) if f.f0_median_hz else None,
                 round(f.modulation_hz, 2) if f.modulation_hz else None,
-                round(f.bandwidth_hz / 1000, 2),
+                round(f.bandwidth_hz / 1000, 2) if f.bandwidth_hz is not None else None,
                 f.g711_law or "-",
                 d.verdict.value
                 if d.verdict is not Verdict.FAIL or not d.likely_rate

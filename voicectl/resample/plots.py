@@ -18,7 +18,7 @@ import numpy.typing as npt
 from voicectl.audio.io import Audio
 from voicectl.errors import InputError
 from voicectl.resample.components import CORRECT, VARIANTS, SmartTurnResult, VadResult
-from voicectl.resample.diagnose import RateDiagnosis
+from voicectl.resample.diagnose import ANALYSIS_LIMIT_S, RateDiagnosis
 from voicectl.resample.matrix import MatrixPlan, pair_label
 from voicectl.resample.metrics import chunk_samples
 from voicectl.resample.resamplers import Kind, ResamplerSpec
@@ -112,10 +112,12 @@ def _spectrogram(
 
 def plot_diagnosis(diagnosis: RateDiagnosis, audio: Audio, directory: Path) -> list[Path]:
     """Spectrogram and long-term spectrum of one recording, as its header says it plays."""
-    x = audio.samples.astype(np.float64) / 32768.0
     rate = audio.sample_rate
+    x = audio.samples[: round(ANALYSIS_LIMIT_S * rate)].astype(np.float64) / 32768.0
+    seconds = max(len(x) / rate, 1e-3)
     stem = Path(audio.source).stem or "audio"
     edge = diagnosis.features.bandwidth_hz
+    marks = [(edge, f"content edge {edge / 1000:.2f} kHz")] if edge is not None else []
     db = _spectrogram(x, rate)
     top = float(np.max(db)) if db.size else 0.0
     verdict = diagnosis.verdict.value.upper()
@@ -123,10 +125,10 @@ def plot_diagnosis(diagnosis: RateDiagnosis, audio: Audio, directory: Path) -> l
         title=f"{Path(audio.source).name} at the declared {rate} Hz: {verdict}",
         x_label="time (s)",
         y_label="frequency (Hz)",
-        x_range=(0.0, max(audio.duration_s, 1e-3)),
+        x_range=(0.0, seconds),
         y_range=(0.0, rate / 2),
-        hlines=[(edge, f"content edge {edge / 1000:.2f} kHz")],
-        image=(heatmap_png(db, top - 90, top), (0.0, max(audio.duration_s, 1e-3), 0.0, rate / 2)),
+        hlines=marks,
+        image=(heatmap_png(db, top - 90, top), (0.0, seconds, 0.0, rate / 2)),
     )
     paths = [_write(directory, f"{stem}_spectrogram.svg", chart.render())]
     freqs, psd = _welch(x, rate, 1 << max(8, round(math.log2(rate / 16))))
@@ -138,7 +140,7 @@ def plot_diagnosis(diagnosis: RateDiagnosis, audio: Audio, directory: Path) -> l
         y_label="dB re peak",
         x_range=(0.0, rate / 2),
         y_range=(-120.0, 5.0),
-        vlines=[(edge, f"edge {edge / 1000:.2f} kHz")],
+        vlines=marks,
         hlines=[(-40.0, "-40 dB")],
         series=[Series("long-term spectrum", freqs.tolist(), level.tolist())],
     )
