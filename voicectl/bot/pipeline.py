@@ -38,7 +38,9 @@ class BotVariant(StrEnum):
 
     CORRECT = "correct"
     IGNORE_BARGE_IN = "ignore-barge-in"  # user turns never interrupt the bot
-    FREEZE_ON_INTERRUPTED_TOOL = "freeze-on-interrupted-tool"  # interrupted function call never completes
+    FREEZE_ON_INTERRUPTED_TOOL = (
+        "freeze-on-interrupted-tool"  # interrupted function call never completes
+    )
     HANG_ON_HANGUP = "hang-on-hangup"  # a processor blocks shutdown when the call ends
 
 
@@ -58,12 +60,21 @@ class ReferenceBotConfig:
     tool_delay_s: float = 0.0
     variant: BotVariant = BotVariant.CORRECT
     extra_processors: Sequence[FrameProcessor] = field(default_factory=tuple)
+    # An STT stage (a service, or a ServiceSwitcher of them) between the VAD and the turn
+    # processor; turns then end only with a transcript, as in a real bot. Processors serve one
+    # pipeline: a config carrying one is good for one call.
+    stt: FrameProcessor | None = None
 
     def describe(self) -> str:
         turn = "Smart Turn v3" if self.smart_turn else "0.6 s speech timeout"
         if self.smart_turn and self.smart_turn_rate:
             turn += f" told the audio is {self.smart_turn_rate} Hz"
-        parts = [f"{self.sample_rate} Hz pipeline", "Silero VAD", turn, f"{self.reply_secs} s replies"]
+        parts = [
+            f"{self.sample_rate} Hz pipeline",
+            "Silero VAD",
+            turn,
+            f"{self.reply_secs} s replies",
+        ]
         if self.tool_delay_s:
             parts.append(f"{self.tool_delay_s} s function call per answer")
         if self.variant is not BotVariant.CORRECT:
@@ -88,10 +99,16 @@ def build_bot_worker(
             params=SmartTurnParams(stop_secs=config.smart_turn_stop_secs),
         )
         # With no STT in the pipeline, waiting for a transcript would end every turn by timeout.
-        stop = [TurnAnalyzerUserTurnStopStrategy(turn_analyzer=analyzer, wait_for_transcript=False)]
+        stop = [
+            TurnAnalyzerUserTurnStopStrategy(
+                turn_analyzer=analyzer, wait_for_transcript=config.stt is not None
+            )
+        ]
     else:
         stop = [
-            SpeechTimeoutUserTurnStopStrategy(user_speech_timeout=0.6, wait_for_transcript=False)
+            SpeechTimeoutUserTurnStopStrategy(
+                user_speech_timeout=0.6, wait_for_transcript=config.stt is not None
+            )
         ]
     interruptions = config.variant is not BotVariant.IGNORE_BARGE_IN
     turns = UserTurnProcessor(
@@ -108,7 +125,10 @@ def build_bot_worker(
     extra = list(config.extra_processors)
     if config.variant is BotVariant.HANG_ON_HANGUP:
         extra.append(StuckOnShutdown())
-    pipeline = Pipeline([transport.input(), vad, turns, *extra, responder, transport.output()])
+    stt = [config.stt] if config.stt is not None else []
+    pipeline = Pipeline(
+        [transport.input(), vad, *stt, turns, *extra, responder, transport.output()]
+    )
     worker = PipelineWorker(
         pipeline,
         params=PipelineParams(

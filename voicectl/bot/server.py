@@ -18,6 +18,7 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, WebSocket
+from pipecat.frames.frames import ErrorFrame
 from pipecat.observers.base_observer import BaseObserver
 from pipecat.runner.utils import parse_telephony_websocket
 from pipecat.serializers.base_serializer import FrameSerializer
@@ -89,7 +90,9 @@ ObserverFactory = Callable[[int], Sequence[BaseObserver]]
 
 def running_pipeline_tasks() -> list[str]:
     """Names of the Pipecat/reference-bot tasks running in this event loop now."""
-    return sorted(_task_name(t) for t in asyncio.all_tasks() if not t.done() and _is_pipeline_task(t))
+    return sorted(
+        _task_name(t) for t in asyncio.all_tasks() if not t.done() and _is_pipeline_task(t)
+    )
 
 
 def _task_name(task: asyncio.Task[object]) -> str:
@@ -125,6 +128,7 @@ class ReferenceBotServer:
         path: str = "/ws",
         max_calls: int = 1,
         observer_factory: ObserverFactory | None = None,
+        pipeline_error_handler: Callable[[ErrorFrame], object] | None = None,
     ) -> None:
         self.config = config or ReferenceBotConfig()
         self.host = host
@@ -133,6 +137,7 @@ class ReferenceBotServer:
         self.calls: list[BotCall] = []
         self._requested_port = port
         self._observer_factory = observer_factory
+        self._pipeline_error_handler = pipeline_error_handler
         self._socket: socket.socket | None = None
         self._server: _Server | None = None
         self._task: asyncio.Task[None] | None = None
@@ -246,6 +251,13 @@ class ReferenceBotServer:
         observers = list(self._observer_factory(call.index)) if self._observer_factory else []
         call.observers = observers
         worker, responder = build_bot_worker(transport, self.config, observers=observers)
+
+        if self._pipeline_error_handler is not None:
+            handler = self._pipeline_error_handler
+
+            @worker.event_handler("on_pipeline_error")
+            async def _on_pipeline_error(_worker: object, frame: ErrorFrame) -> None:
+                handler(frame)
 
         @transport.event_handler("on_client_disconnected")
         async def _on_disconnected(_transport: object, _ws: object) -> None:

@@ -65,6 +65,8 @@ class _Connection:
     closing: bool = False
     dropped: bool = False
     last_due: float = 0.0
+    transcribed_upto: int = 0  # bytes_in when this connection was last sent a transcript
+    audio_at: float = float("-inf")  # run time of the last audio-sized message received
     outbox: asyncio.Queue[tuple[float, float, Message, str | None]] | None = None
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
@@ -295,7 +297,10 @@ class FakeProviderServer:
         try:
             async for message in conn.ws:
                 count += 1
-                self.log.message(conn.record, self.now(), message)
+                now = self.now()
+                self.log.message(conn.record, now, message)
+                if len(message) >= _AUDIO_MESSAGE_BYTES:
+                    conn.audio_at = now
                 if conn.stalled:
                     return
                 for item in conn.protocol.on_message(message):
@@ -412,7 +417,12 @@ class FakeProviderServer:
             if self._silent:
                 continue
             for conn in list(self._live):
-                if conn.answering:
+                # Transcribe only what was heard: an idle connection (a ServiceSwitcher's
+                # inactive backup sends keepalives, not audio) gets no transcript.
+                heard = conn.record.bytes_in - conn.transcribed_upto
+                listening = conn.audio_at >= item.at_s - _AUDIO_RECENT_S
+                if conn.answering and heard >= _MIN_HEARD_BYTES and listening:
+                    conn.transcribed_upto = conn.record.bytes_in
                     for message in conn.protocol.transcript(item.text):
                         await self._send(conn, Output(message, item.text))
 
@@ -420,6 +430,15 @@ class FakeProviderServer:
         task = asyncio.ensure_future(coro)
         conn.tasks.add(task)
         task.add_done_callback(conn.tasks.discard)
+
+
+#: Audio a connection must have sent since its last transcript to be transcribed (~0.1 s of
+#: 16 kHz PCM); keepalives and config messages stay far below it.
+_MIN_HEARD_BYTES = 3200
+#: A message at least this big is audio (10 ms of 8 kHz PCM), not a keepalive or control JSON.
+_AUDIO_MESSAGE_BYTES = 160
+#: A connection whose audio stopped longer ago than this before an utterance ended did not hear it.
+_AUDIO_RECENT_S = 0.5
 
 
 def _due(trigger: Trigger | None, messages: int) -> bool:

@@ -1,0 +1,232 @@
+"""Verdicts of STT failover: did the bot switch, keep hearing the caller, and only when it should."""
+
+from __future__ import annotations
+
+from voicectl.audio.script import Utterance
+from voicectl.failover.scenario import FailoverOutcome, Incident, SeenError, Switch
+from voicectl.report.model import Check, Verdict, check
+
+__all__ = [
+    "crashes",
+    "judge_cause_visible",
+    "judge_no_false_switch",
+    "judge_switched",
+    "judge_transcripts_continue",
+]
+
+_GRACE_S = 1.0  # a switch needs a moment before the new service has heard a whole utterance
+
+
+def crashes(outcome: FailoverOutcome) -> list[tuple[Incident, float, str]]:
+    """The incidents that took a service down (not recoveries), with when and whom they hit."""
+    return [(i, t, who) for i, t, who in outcome.incidents_done if i.kind != "recover"]
+
+
+def _switch_after(outcome: FailoverOutcome, t: float, away_from: str) -> Switch | None:
+    return next((s for s in outcome.switches if s.t >= t and s.to != away_from), None)
+
+
+def _errors_of(outcome: FailoverOutcome, role: str, start: float, end: float) -> list[SeenError]:
+    name = outcome.names.get(role, role)
+    return [e for e in outcome.errors if e.processor == name and start <= e.t <= end]
+
+
+def judge_switched(outcome: FailoverOutcome, *, bound_s: float) -> list[Check]:
+    """``failover.switched``: after each crash of the active STT, the switcher moves on in time."""
+    checks = []
+    end = outcome.call.duration_s if outcome.call else 0.0
+    for incident, t, role in crashes(outcome):
+        title = f"switched away from the {role} after {incident.describe()}"
+        expected = f"on_service_switched within {bound_s:.1f} s of the crash"
+        switch = _switch_after(outcome, t, role)
+        if switch is not None:
+            latency = switch.t - t
+            deciding = [e for e in _errors_of(outcome, role, t, switch.t + 0.05) if not e.usable]
+            cause = (
+                f"; decided by [{deciding[-1].category}] {deciding[-1].message[:120]!r}"
+                if deciding
+                else ""
+            )
+            checks.append(
+                check(
+                    "failover.switched",
+                    title,
+                    latency <= bound_s,
+                    expected,
+                    f"switched to the {switch.to} {latency:.2f} s after the crash (at {switch.t:.2f} s){cause}",
+                    latency_s=round(latency, 3),
+                    switched_at_s=round(switch.t, 3),
+                )
+            )
+            continue
+        errors = _errors_of(outcome, role, t, end)
+        if not errors:
+            why = "no error reached the pipeline after the crash: the outage was silent, so nothing could trigger a switch"
+        elif all(e.usable for e in errors):
+            why = (
+                f"{len(errors)} error(s), all from a service that stayed usable (e.g. [{errors[0].category}] "
+                f"{errors[0].message[:100]!r}): Pipecat's failover strategy switches only when the failed "
+                "service becomes unusable (is_usable=False), so it never switched"
+            )
+        else:
+            why = "the service became unusable but the switcher had no usable service to move to"
+        checks.append(
+            check(
+                "failover.switched",
+                title,
+                False,
+                expected,
+                f"no switch in the {end - t:.1f} s after the crash: {why}",
+                latency_s=None,
+            )
+        )
+    return checks
+
+
+def _heard(outcome: FailoverOutcome, utterance: Utterance, role: str) -> bool:
+    return any(
+        tr.service == role and utterance.end - 1.0 <= tr.t <= utterance.end + 3.0
+        for tr in outcome.transcripts
+    )
+
+
+def judge_transcripts_continue(
+    outcome: FailoverOutcome, utterances: list[Utterance]
+) -> list[Check]:
+    """``failover.transcripts_continue``: after the switch, the new service transcribes the caller."""
+    checks = []
+    for incident, t, role in crashes(outcome):
+        title = f"caller still transcribed after {incident.describe()}"
+        switch = _switch_after(outcome, t, role)
+        later = [later_t for _, later_t, _ in crashes(outcome) if later_t > t]
+        window_end = min(later) if later else float("inf")
+        expected = f"every utterance ending {_GRACE_S:.0f} s or more after the switch is transcribed by the service switched to"
+        if switch is None:
+            after = [u for u in utterances if t < u.end < window_end]
+            lost_now = [
+                u for u in after if not any(_heard(outcome, u, r) for r in ("primary", "backup"))
+            ]
+            lost_text = ", ".join(repr(u.text[:30]) for u in lost_now)
+            checks.append(
+                check(
+                    "failover.transcripts_continue",
+                    title,
+                    not lost_now and bool(after),
+                    expected,
+                    f"no switch; {len(after) - len(lost_now)} of {len(after)} utterances after the "
+                    f"crash transcribed" + (f"; lost: {lost_text}" if lost_now else ""),
+                    lost=len(lost_now),
+                )
+            )
+            continue
+        due = [u for u in utterances if switch.t + _GRACE_S <= u.end < window_end]
+        missing = [u for u in due if not _heard(outcome, u, switch.to)]
+        lost = [u for u in utterances if t <= u.end < switch.t + _GRACE_S]
+        before = [tr.t for tr in outcome.transcripts if tr.t < t]
+        after_tr = [tr.t for tr in outcome.transcripts if tr.t >= switch.t]
+        gap = (min(after_tr) - max(before)) if before and after_tr else None
+        gap_text = f"; transcript gap {gap:.1f} s" if gap is not None else ""
+        observed = (
+            f"{len(due) - len(missing)}/{len(due)} utterances after the switch transcribed by the {switch.to}; "
+            f"{len(lost)} lost during the outage{gap_text}"
+        )
+        if not due:
+            checks.append(
+                Check(
+                    "failover.transcripts_continue",
+                    title,
+                    Verdict.FAIL,
+                    expected,
+                    f"the call ended before any utterance after the switch ({switch.t:.1f} s): make it longer",
+                    metrics={"lost": len(lost)},
+                )
+            )
+            continue
+        if missing:
+            observed += f"; missing: {', '.join(repr(u.text[:30]) for u in missing)}"
+        checks.append(
+            check(
+                "failover.transcripts_continue",
+                title,
+                not missing,
+                expected,
+                observed,
+                lost=len(lost),
+                missing=len(missing),
+                gap_s=None if gap is None else round(gap, 2),
+            )
+        )
+    return checks
+
+
+def judge_no_false_switch(outcome: FailoverOutcome, *, window_s: float = 2.0) -> Check:
+    """``failover.no_false_switch``: an error from another processor does not move the STT."""
+    title = "an error from another processor did not switch the STT"
+    expected = (
+        f"no on_service_switched within {window_s:.0f} s of a downstream processor's ErrorFrame"
+    )
+    if outcome.false_error_at is None:
+        return Check(
+            "failover.no_false_switch", title, Verdict.SKIP, expected, "no error was injected"
+        )
+    t = outcome.false_error_at
+    switched = [s for s in outcome.switches if t <= s.t <= t + window_s]
+    seen = any(e.processor == "DownstreamTTS" for e in outcome.errors)
+    observed = (
+        f"the injected DownstreamTTS error at {t:.2f} s {'was reported' if seen else 'was NOT seen'} and "
+        + (
+            f"switched the STT to the {switched[0].to} at {switched[0].t:.2f} s"
+            if switched
+            else "caused no switch"
+        )
+    )
+    return check("failover.no_false_switch", title, not switched and seen, expected, observed)
+
+
+def judge_cause_visible(outcome: FailoverOutcome) -> list[Check]:
+    """``failover.cause_visible``: the error that caused each switch is in the report.
+
+    A successful switch absorbs that error: ``on_pipeline_error`` never sees it. Pipecat's
+    ``ErrorObserver`` does, where it was raised; the check says which saw it.
+    """
+    checks = []
+    for switch in outcome.switches:
+        away = "primary" if switch.to == "backup" else "backup"
+        name = outcome.names.get(away, away)
+        cause = [
+            e
+            for e in outcome.errors
+            if e.processor == name and e.t <= switch.t + 0.05 and not e.usable
+        ]
+        title = f"cause of the switch to the {switch.to} at {switch.t:.2f} s is visible"
+        expected = "the error that made the failed service unusable is reported (ErrorObserver, at its origin)"
+        if not cause:
+            checks.append(
+                check(
+                    "failover.cause_visible",
+                    title,
+                    False,
+                    expected,
+                    f"no error from {name} marked it unusable before the switch",
+                )
+            )
+            continue
+        last = cause[-1]
+        at_top = any(
+            p.message == last.message and abs(p.t - last.t) < 0.1 for p in outcome.pipeline_errors
+        )
+        checks.append(
+            check(
+                "failover.cause_visible",
+                title,
+                True,
+                expected,
+                f"[{last.category}] {last.message[:120]!r} at {last.t:.2f} s; "
+                + (
+                    "also reached on_pipeline_error"
+                    if at_top
+                    else "absorbed by the switch: on_pipeline_error never saw it"
+                ),
+            )
+        )
+    return checks

@@ -1,0 +1,359 @@
+"""``voicectl chaos stt-crash | failover``: does the bot keep hearing the caller when its STT dies?"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from voicectl.audio.script import Call, bundled_calls, load_call
+from voicectl.checks.failover import (
+    judge_cause_visible,
+    judge_no_false_switch,
+    judge_switched,
+    judge_transcripts_continue,
+)
+from voicectl.cli.chaos import chaos_app
+from voicectl.cli.common import (
+    HtmlOpt,
+    JsonOpt,
+    JunitOpt,
+    MarkdownOpt,
+    Outputs,
+    QuietOpt,
+    StrictOpt,
+    TimeoutOpt,
+    VerboseOpt,
+    execute,
+    fail_usage,
+)
+from voicectl.errors import InputError
+from voicectl.failover.scenario import (
+    CRASH_MODES,
+    FailoverOutcome,
+    FailoverPlan,
+    Incident,
+    parse_incidents,
+    run_failover,
+    validate_plan,
+)
+from voicectl.report import Report
+
+__all__ = ["failover", "stt_crash"]
+
+PrimaryOpt = Annotated[
+    str,
+    typer.Option(
+        "--primary", help="Primary STT: a built-in name or path.py:factory / module:factory."
+    ),
+]
+BackupOpt = Annotated[
+    str,
+    typer.Option(
+        "--backup", help="Backup STT: a built-in name or path.py:factory / module:factory."
+    ),
+]
+ProtocolOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--protocol", help="Fake provider protocol for custom factories (default generic)."
+    ),
+]
+StrategyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--strategy",
+        help="Your ServiceSwitcher strategy class, module:Class (default ServiceSwitcherStrategyFailover).",
+    ),
+]
+BackoffOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--backoff",
+        help="Built-in services' reconnect_backoff_min_wait,max_wait in seconds, e.g. 0.5,1 (Pipecat default 4,10).",
+    ),
+]
+SwitchOpt = Annotated[
+    float, typer.Option("--switch-within", help="Bound for failover.switched, seconds.", min=0.1)
+]
+AudioOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--audio", help="Caller audio with a transcript sidecar (default: bundled order_status)."
+    ),
+]
+
+
+def _call(audio: Path | None) -> Call:
+    return (
+        load_call(audio) if audio else next(c for c in bundled_calls() if c.name == "order_status")
+    )
+
+
+def _backoff(text: str | None) -> tuple[float, float] | None:
+    if text is None:
+        return None
+    try:
+        low, high = (float(x) for x in text.split(","))
+    except ValueError:
+        raise InputError(f"--backoff must be MIN,MAX seconds, got {text!r}") from None
+    if not 0 < low <= high:
+        raise InputError(f"--backoff {text!r}: need 0 < MIN <= MAX")
+    return low, high
+
+
+def _run(plan: FailoverPlan, command: str, switch_within: float, outputs: Outputs) -> None:
+    try:
+        validate_plan(plan)
+        last = max(i.at_s for i in plan.incidents)
+        if last >= plan.call.audio.duration_s:
+            raise InputError(
+                f"an incident at {last:g} s is past the end of the call ({plan.call.audio.duration_s:.1f} s)"
+            )
+    except InputError as exc:
+        raise fail_usage(str(exc)) from None
+    report = Report(
+        command=command,
+        args={
+            "primary": plan.primary,
+            "backup": plan.backup,
+            "protocol": plan.protocol,
+            "incidents": [i.describe() for i in plan.incidents],
+            "strategy": plan.strategy or "ServiceSwitcherStrategyFailover",
+            "backoff": list(plan.backoff) if plan.backoff else "pipecat default (4 s, 10 s)",
+            "audio": plan.call.audio.source,
+            "switch_within_s": switch_within,
+        },
+    )
+
+    async def work(report: Report) -> None:
+        outcome = await run_failover(plan)
+        utterances = list(plan.call.script.utterances) if plan.call.script else []
+        report.extend_checks(judge_switched(outcome, bound_s=switch_within))
+        report.extend_checks(judge_transcripts_continue(outcome, utterances))
+        report.add_check(judge_no_false_switch(outcome))
+        report.extend_checks(judge_cause_visible(outcome))
+        if outcome.call is not None and outcome.call.error:
+            report.harness_error = f"the call itself failed: {outcome.call.error}"
+        _tabulate(report, outcome)
+
+    execute(report, outputs, work)
+
+
+def _tabulate(report: Report, outcome: FailoverOutcome) -> None:
+    rows: list[list[object]] = []
+    for incident, t, who in outcome.incidents_done:
+        rows.append([round(t, 2), "voicectl", f"{incident.describe()} (hit: {who})"])
+        report.log("voicectl", "incident", t=t, what=incident.describe(), hit=who)
+    if outcome.false_error_at is not None:
+        rows.append(
+            [
+                round(outcome.false_error_at, 2),
+                "DownstreamTTS",
+                "injected ErrorFrame (not an STT failure)",
+            ]
+        )
+    for e in outcome.errors:
+        where = (
+            "reached on_pipeline_error"
+            if any(p.message == e.message and abs(p.t - e.t) < 0.1 for p in outcome.pipeline_errors)
+            else "origin only"
+        )
+        rows.append(
+            [
+                round(e.t, 2),
+                e.processor,
+                f"error [{e.category}{'' if e.usable else ', unusable'}] {e.message[:90]} ({where})",
+            ]
+        )
+        report.log(
+            e.processor,
+            "error",
+            t=e.t,
+            category=e.category,
+            usable=e.usable,
+            message=e.message,
+            reached_pipeline=where != "origin only",
+        )
+    for t, role, usable in outcome.usable:
+        rows.append([round(t, 2), role, f"usable -> {usable}"])
+        report.log(role, "usable", t=t, usable=usable)
+    for s in outcome.switches:
+        rows.append([round(s.t, 2), "ServiceSwitcher", f"switched to the {s.to}"])
+        report.log("ServiceSwitcher", "switch", t=s.t, to=s.to)
+    for tr in outcome.transcripts:
+        rows.append([round(tr.t, 2), tr.service, f"transcript {tr.text[:60]!r}"])
+        report.log(tr.service, "transcript", t=tr.t, text=tr.text)
+    rows.sort(key=lambda r: float(r[0]))  # type: ignore[arg-type]
+    report.add_table("Timeline (call seconds)", ["t", "who", "what"], rows)
+    conn_rows = []
+    for role, records in outcome.connections.items():
+        for r in records:
+            opened, closed = r.get("opened_at"), r.get("closed_at")
+            conn_rows.append(
+                [
+                    role,
+                    r.get("connection"),
+                    opened,
+                    closed,
+                    r.get("status"),
+                    r.get("bytes_in"),
+                    r.get("ended_by"),
+                ]
+            )
+            report.log(
+                f"{role} provider",
+                "connection",
+                t=float(opened or 0.0),
+                end=closed,
+                status=r.get("status"),
+                ended_by=r.get("ended_by"),
+            )
+    report.add_table(
+        "Provider connections",
+        ["provider", "#", "opened s", "closed s", "HTTP", "bytes in", "ended by"],
+        conn_rows,
+    )
+    switch = outcome.switches[0].t if outcome.switches else None
+    first_crash = next((t for i, t, _ in outcome.incidents_done if i.kind != "recover"), None)
+    report.metrics["switches"] = len(outcome.switches)
+    report.metrics["errors_at_origin"] = len(outcome.errors)
+    report.metrics["errors_at_on_pipeline_error"] = len(outcome.pipeline_errors)
+    report.metrics["failover_latency_s"] = (
+        None if switch is None or first_crash is None else round(switch - first_crash, 3)
+    )
+    if outcome.call is not None:
+        answered = [t.latency_s for t in outcome.call.turns if t.latency_s is not None]
+        report.metrics["bot_answered"] = f"{len(answered)}/{len(outcome.call.turns)}"
+
+
+def _outputs(
+    json: Path | None,
+    junit: Path | None,
+    markdown: Path | None,
+    html: Path | None,
+    quiet: bool,
+    verbose: bool,
+    strict: bool,
+    timeout: float,
+) -> Outputs:
+    return Outputs(
+        json=json,
+        junit=junit,
+        markdown=markdown,
+        html=html,
+        quiet=quiet,
+        verbose=verbose,
+        strict=strict,
+        timeout_s=timeout,
+    )
+
+
+@chaos_app.command("stt-crash")
+def stt_crash(
+    mode: Annotated[
+        str, typer.Option("--mode", help=f"How the primary dies: {', '.join(CRASH_MODES)}.")
+    ] = "close",
+    at: Annotated[
+        float | None,
+        typer.Option("--at", help="Crash this many seconds into the call (default 8).", min=0),
+    ] = None,
+    at_utterance: Annotated[
+        int | None,
+        typer.Option("--at-utterance", help="Crash as the caller starts utterance N.", min=1),
+    ] = None,
+    primary: PrimaryOpt = "soniox",
+    backup: BackupOpt = "soniox",
+    protocol: ProtocolOpt = None,
+    strategy: StrategyOpt = None,
+    backoff: BackoffOpt = None,
+    switch_within: SwitchOpt = 15.0,
+    audio: AudioOpt = None,
+    json: JsonOpt = None,
+    junit: JunitOpt = None,
+    markdown: MarkdownOpt = None,
+    html: HtmlOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    strict: StrictOpt = False,
+    timeout: TimeoutOpt = 120.0,
+) -> None:
+    """Crash the reference bot's primary STT mid-call and judge the ServiceSwitcher failover."""
+    try:
+        if mode not in CRASH_MODES:
+            raise InputError(f"--mode must be one of {', '.join(CRASH_MODES)}, got {mode!r}")
+        if at is not None and at_utterance is not None:
+            raise InputError("give --at or --at-utterance, not both")
+        call = _call(audio)
+        crash_at = 8.0 if at is None else at
+        if at_utterance is not None:
+            utterances = call.script.utterances if call.script else ()
+            if at_utterance > len(utterances):
+                raise InputError(
+                    f"--at-utterance {at_utterance}: the call has {len(utterances)} utterances"
+                )
+            crash_at = utterances[at_utterance - 1].start
+        plan = FailoverPlan(
+            call=call,
+            primary=primary,
+            backup=backup,
+            protocol=protocol,
+            strategy=strategy,
+            backoff=_backoff(backoff),
+            incidents=(Incident(crash_at, mode, "primary"),),
+        )
+    except InputError as exc:
+        raise fail_usage(str(exc)) from None
+    _run(
+        plan,
+        "chaos stt-crash",
+        switch_within,
+        _outputs(json, junit, markdown, html, quiet, verbose, strict, timeout),
+    )
+
+
+@chaos_app.command("failover")
+def failover(
+    crashes: Annotated[
+        str,
+        typer.Option(
+            "--crashes",
+            help="Incidents: KIND@SECONDS, comma-separated; KIND is a close code, drop, error, exception, stall or recover; prefix primary:/backup: to aim (default: the active STT).",
+        ),
+    ] = "1011@5,recover@20,1011@24",
+    primary: PrimaryOpt = "soniox",
+    backup: BackupOpt = "soniox",
+    protocol: ProtocolOpt = None,
+    strategy: StrategyOpt = None,
+    backoff: BackoffOpt = "0.5,1",
+    switch_within: SwitchOpt = 15.0,
+    audio: AudioOpt = None,
+    json: JsonOpt = None,
+    junit: JunitOpt = None,
+    markdown: MarkdownOpt = None,
+    html: HtmlOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    strict: StrictOpt = False,
+    timeout: TimeoutOpt = 150.0,
+) -> None:
+    """Repeated STT incidents with recovery: switch away, switch back, switch again."""
+    try:
+        plan = FailoverPlan(
+            call=_call(audio),
+            primary=primary,
+            backup=backup,
+            protocol=protocol,
+            strategy=strategy,
+            backoff=_backoff(backoff),
+            incidents=parse_incidents(crashes),
+        )
+    except InputError as exc:
+        raise fail_usage(str(exc)) from None
+    _run(
+        plan,
+        "chaos failover",
+        switch_within,
+        _outputs(json, junit, markdown, html, quiet, verbose, strict, timeout),
+    )

@@ -1,0 +1,1 @@
+"""STT failover inside the reference bot: ServiceSwitcher, crash modes, incidents."""
