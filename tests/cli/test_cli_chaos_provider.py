@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -89,6 +91,23 @@ def test_readme_example_1008_fails_close_not_retried_with_every_report(tmp_path:
     assert "voicectl-fake-key" not in out_json.read_text() + result.stdout
     suite = ET.parse(out_xml).getroot().find("testsuite")
     assert suite is not None and int(suite.get("failures", "0")) == 2
+
+
+@pytest.mark.slow
+def test_sigint_still_writes_the_report_with_what_was_measured(tmp_path: Path) -> None:
+    out_json = tmp_path / "interrupted.json"
+    args = ["chaos", "ws-close", "--code", "1011", "--after", "6", "--json", str(out_json), "-q"]
+    process = subprocess.Popen(
+        [*VOICECTL, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    time.sleep(8)  # two 6 s connections: the silent loop is under way
+    process.send_signal(signal.SIGINT)
+    stdout, _ = process.communicate(timeout=30)
+    assert process.returncode == 130, stdout
+    report = json.loads(out_json.read_text())
+    assert report["verdict"] == "error" and report["metrics"]["stop_reason"] == "interrupted"
+    assert report["metrics"]["connections"] >= 2
+    assert {c["id"] for c in report["checks"]} >= {"reconnect.bounded", "error.surfaced"}
 
 
 @pytest.mark.slow

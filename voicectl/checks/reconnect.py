@@ -305,7 +305,7 @@ def judge_bounded(
     if final and facts.looping:
         loop = "accept-then-stall" if fault.family is FaultFamily.STALL else "accept-then-close"
         observed = (
-            f"still in an {loop} loop at the end of the budget ({facts.now:.1f} s): "
+            f"still in an {loop} loop when the run stopped ({facts.now:.1f} s): "
             f"{_plural(facts.n, 'connection')} opened at {facts.times(range(facts.n))}, the "
             f"latest doomed by the fault too, no terminal error"
         )

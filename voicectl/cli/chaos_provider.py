@@ -223,8 +223,7 @@ def run_provider_fault(build_fault: Callable[[], Fault], common: dict[str, Any])
         from voicectl.harness.report import record_outcome
 
         offset = report.elapsed()
-        outcome = await run_chaos(plan)
-        record_outcome(report, plan, outcome, offset=offset)
+        await run_chaos(plan, lambda outcome: record_outcome(report, plan, outcome, offset=offset))
 
     execute(report, outputs, work)
 

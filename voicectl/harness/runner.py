@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,8 +62,14 @@ class ChaosOutcome:
     notes: list[str] = field(default_factory=list)
 
 
-async def run_chaos(plan: ChaosPlan) -> ChaosOutcome:
-    """Run the experiment and judge it (bounded by ``plan.budget_s`` plus teardown)."""
+async def run_chaos(
+    plan: ChaosPlan, on_outcome: Callable[[ChaosOutcome], None] | None = None
+) -> ChaosOutcome:
+    """Run the experiment and judge it (bounded by ``plan.budget_s`` plus teardown).
+
+    ``on_outcome`` also receives the outcome when the run is cancelled (interrupt, deadline):
+    what was measured until then is judged, and the cancellation then propagates.
+    """
     t0 = time.monotonic()
     wall0 = time.time()
 
@@ -82,7 +89,7 @@ async def run_chaos(plan: ChaosPlan) -> ChaosOutcome:
     await server.start()
     journal = ChaosJournal(server.log)
     try:
-        return await _run(plan, server, journal, clock, wall0)
+        return await _run(plan, server, journal, clock, wall0, on_outcome)
     finally:
         await server.stop()
 
@@ -91,8 +98,9 @@ async def _run(
     plan: ChaosPlan,
     server: FakeProviderServer,
     journal: ChaosJournal,
-    clock: Any,
+    clock: Callable[[], float],
     wall0: float,
+    on_outcome: Callable[[ChaosOutcome], None] | None,
 ) -> ChaosOutcome:
     from pipecat.pipeline.pipeline import Pipeline
     from pipecat.pipeline.worker import PipelineParams, PipelineWorker
@@ -151,6 +159,7 @@ async def _run(
     judgements: list[Judgement] = []
     stop_reason = "budget"
     last_eval = -1.0
+    interrupted = False
     try:
         while True:
             now = clock()
@@ -178,15 +187,19 @@ async def _run(
             pause = _MIN_EVAL_INTERVAL_S - (clock() - last_eval)
             if pause > 0:
                 await asyncio.sleep(pause)
-    finally:
-        verdict_at = clock()
-        feeder.cancel()
-        teardown_start = time.monotonic()
-        notes = await _teardown(runner, run_task, feeder)
+    except asyncio.CancelledError:
+        # Interrupted (SIGINT/SIGTERM or --timeout): tear down, judge what was measured so
+        # far, hand it over, then let the cancellation go on.
+        interrupted = True
+        stop_reason = "interrupted"
+    verdict_at = clock()
+    feeder.cancel()
+    teardown_start = time.monotonic()
+    notes = await _teardown(runner, run_task, feeder)
     final = judge_chaos(
         journal, plan.fault, plan.expectation, now=verdict_at, final=True, target_url=url
     )
-    return ChaosOutcome(
+    outcome = ChaosOutcome(
         journal=journal,
         judgements=final,
         verdict_at=verdict_at,
@@ -196,6 +209,11 @@ async def _run(
         teardown_s=time.monotonic() - teardown_start,
         notes=notes,
     )
+    if on_outcome is not None:
+        on_outcome(outcome)
+    if interrupted:
+        raise asyncio.CancelledError
+    return outcome
 
 
 async def _feed(worker: Any, plan: ChaosPlan, kind: ServiceKind, started: asyncio.Event) -> None:
