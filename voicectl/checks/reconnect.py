@@ -32,7 +32,8 @@ import numpy.typing as npt
 
 from voicectl.checks.policy import Expectation, Reaction
 from voicectl.faults.base import Fault, FaultFamily
-from voicectl.harness.journal import ChaosJournal, ErrorRecord
+from voicectl.harness.journal import ChaosJournal
+from voicectl.providers.log import DOOMED
 from voicectl.report.model import Check, Verdict, check
 
 __all__ = [
@@ -110,7 +111,7 @@ class ReconnectFacts:
         fault_at[fault_at > now] = np.nan
         self.fault_at = fault_at
         flags = np.frombuffer(bytes(log.flags[:n]), dtype=np.uint8)
-        self.doomed = (flags & 2) > 0
+        self.doomed = (flags & DOOMED) > 0
         self.failed = self.doomed | ~np.isnan(ended)
         fired = np.flatnonzero(~np.isnan(fault_at))
         self.first_fired: int | None = int(fired[0]) if len(fired) else None
@@ -122,7 +123,6 @@ class ReconnectFacts:
         flips = [f for f in journal.flips_until(now) if not f.usable]
         flips = [f for f in flips if first_t is not None and f.t >= first_t]
         self.first_unusable_t: float | None = flips[0].t if flips else None
-        self.first_terminal: ErrorRecord | None = terminal[0] if terminal else None
         signals = (self.first_unusable_t, terminal[0].t if terminal else None)
         candidates = [t for t in signals if t is not None]
         self.gave_up_at: float | None = min(candidates) if candidates else None
@@ -182,18 +182,19 @@ class ReconnectFacts:
         value = float(self.ended[index])
         return None if math.isnan(value) else value
 
-    def times(self, indices: range | list[int], *, of: str = "opened") -> str:
-        values = self.opened if of == "opened" else self.ended
-        return _times([float(values[i]) for i in indices])
+    def times(self, indices: range) -> str:
+        """Opening times of connections ``indices``: the first few, then how many more."""
+        shown = [float(self.opened[i]) for i in indices[:_SHOWN]]
+        return _times(shown, more=len(indices) - len(shown))
 
 
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def _times(values: list[float]) -> str:
+def _times(values: list[float], more: int = 0) -> str:
     shown = ", ".join(f"{v:.2f}" for v in values[:_SHOWN])
-    more = len(values) - _SHOWN
+    more += max(0, len(values) - _SHOWN)
     return f"{shown}{f', ... ({more} more)' if more > 0 else ''} s"
 
 
@@ -351,7 +352,7 @@ def judge_backoff(
     immediate = int(np.count_nonzero(gaps < MIN_RETRY_DELAY_S))
     backed = gaps[gaps >= MIN_RETRY_DELAY_S]
     fixed = _no_jitter(backed)
-    shown = _times([float(g) for g in gaps])
+    shown = _times([float(g) for g in gaps[:_SHOWN]], more=max(0, len(gaps) - _SHOWN))
     problems = []
     if immediate:
         problems.append(f"{immediate} of {len(gaps)} retries without delay")

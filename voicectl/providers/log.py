@@ -17,7 +17,10 @@ from enum import StrEnum
 from voicectl.report.redact import redact
 
 __all__ = [
+    "DOOMED",
     "HEAD_RECORDS",
+    "REJECTED",
+    "SELECTED",
     "TAIL_RECORDS",
     "ConnectionLog",
     "ConnectionRecord",
