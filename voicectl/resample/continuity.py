@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 # Runs of 20 ms chunks (0.5-0.86 s, like short bot replies). Their lengths differ so that the
-# pauses fall at different points of the resampler's block cycle, where it holds 15-170 ms.
+# pauses fall at different points of the resampler's block cycle, where it holds 3-170 ms.
 RUNS = (25, 29, 31, 37, 41, 43)
 PAUSE_S = 0.3  # longer than Pipecat's 0.2 s clear, as a pause between bot replies is
 

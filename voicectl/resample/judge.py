@@ -17,6 +17,7 @@ from voicectl.resample.limits import (
     ALIAS_WARN_DB,
     BOUNDARY_PASS_DB,
     G711_SNR_DB,
+    HELD_BACK_GROWTH_MS,
     INT16_DITHERED_SNR_DB,
     LATENCY_WARN_MS,
     LENGTH_TOLERANCE,
@@ -26,7 +27,13 @@ from voicectl.resample.limits import (
     SNR_WARN_DB,
     measure_limits,
 )
-from voicectl.resample.matrix import MatrixResult, PairResult, pair_key, pair_label
+from voicectl.resample.matrix import (
+    CONTINUITY_RESAMPLER,
+    MatrixResult,
+    PairResult,
+    pair_key,
+    pair_label,
+)
 from voicectl.resample.resamplers import Kind, ResamplerSpec
 
 __all__ = ["Grade", "grade", "judge_matrix", "matrix_checks", "matrix_tables"]
@@ -81,7 +88,10 @@ CONTINUITY_EXPECTED = f"nothing lost at {PAUSE_S:g} s pauses (≤ 1 sample)"
 def _length_expected(plan_chunks: int) -> str:
     minutes = plan_chunks * 0.02 / 60
     span = f"{minutes:g} min" if minutes >= 1 else f"{plan_chunks * 0.02:g} s"
-    return f"exact ±{LENGTH_TOLERANCE:g} after flush over {span}; held back stable"
+    return (
+        f"exact ±{LENGTH_TOLERANCE:g} after flush over {span}; held back grows "
+        f"< {HELD_BACK_GROWTH_MS:g} ms"
+    )
 
 
 def _worst(
@@ -276,7 +286,7 @@ def _length_check(
             failures[p] = f"flush() raised {run.flush_error}"
         elif abs(run.error_after_flush) > LENGTH_TOLERANCE:
             failures[p] = f"{run.error_after_flush:+.1f} samples after flush"
-        elif abs(run.drift_ms) > 20.0:
+        elif abs(run.drift_ms) > HELD_BACK_GROWTH_MS:
             failures[p] = f"held back grew by {run.drift_ms:.0f} ms"
     if failures:
         shown = ", ".join(f"{pair_label(*p)}: {why}" for p, why in list(failures.items())[:3])
@@ -345,7 +355,7 @@ def _continuity_checks(results: Sequence[ContinuityResult]) -> list[Check]:
                 observed=observed,
                 detail=detail,
                 metrics={
-                    "resampler": "pipecat-stream",
+                    "resampler": CONTINUITY_RESAMPLER,
                     "mode": mode.value,
                     "pause_s": PAUSE_S,
                     "pauses": rows[0].pauses,
@@ -366,7 +376,7 @@ def matrix_checks(result: MatrixResult) -> list[Check]:
         cells = result.for_resampler(spec.name)
         if cells:
             checks += _resampler_checks(spec, cells, result.plan.stream_chunks)
-        if spec.name == "pipecat-stream":
+        if spec.name == CONTINUITY_RESAMPLER:
             checks += _continuity_checks(result.continuity)
     return checks
 
@@ -466,7 +476,7 @@ def matrix_tables(
             for name in names:
                 cell = by_pair.get((name, in_rate, out_rate))
                 row.append(figure(cell) if cell else None)
-            stream = by_pair.get(("pipecat-stream", in_rate, out_rate))
+            stream = by_pair.get((CONTINUITY_RESAMPLER, in_rate, out_rate))
             if index == 0 and stream is not None and stream.stream is not None:
                 row.append(round(stream.stream.latency_mean_ms))
                 if lost:
@@ -474,7 +484,7 @@ def matrix_tables(
             grid.append(row)
         columns = ["kHz", *map(_short, names)]
         title = f"{title} by rate pair"
-        if index == 0 and "pipecat-stream" in names:
+        if index == 0 and CONTINUITY_RESAMPLER in names:
             columns.append("held ms")
             title += (
                 " (pipecat-stream: held = mean held back, lost = per pause as serializers run it)"

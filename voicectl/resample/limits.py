@@ -20,6 +20,7 @@ __all__ = [
     "ALIAS_WARN_DB",
     "BOUNDARY_PASS_DB",
     "G711_SNR_DB",
+    "HELD_BACK_GROWTH_MS",
     "INT16_DITHERED_SNR_DB",
     "INT16_SNR_DB",
     "LATENCY_WARN_MS",
@@ -53,6 +54,9 @@ PASSBAND_WARN_DB = 3.0  # the band edge has moved below 0.9 x Nyquist
 BOUNDARY_PASS_DB = -80.0
 LATENCY_WARN_MS = 40.0  # two 20 ms frames, of ITU-T G.114's 150 ms one-way budget for everything
 LENGTH_TOLERANCE = 1.0  # output samples after flush, against the exact count
+# Growth of the audio held back, second half of a run vs the first: one 20 ms frame. A stream
+# that loses or hoards one sample per chunk grows by 2.5 ms per second at 8 kHz.
+HELD_BACK_GROWTH_MS = 20.0
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from voicectl.resample.metrics import (
 from voicectl.resample.resamplers import Kind, ResamplerSpec
 
 __all__ = [
+    "CONTINUITY_RESAMPLER",
     "DEFAULT_RATES",
     "QUICK_STREAM_CHUNKS",
     "THOROUGH_STREAM_CHUNKS",
@@ -37,7 +38,7 @@ __all__ = [
 DEFAULT_RATES = (8000, 16000, 22050, 24000, 44100, 48000)
 QUICK_STREAM_CHUNKS = 250  # 5 s of 20 ms chunks for latency and the sample count
 THOROUGH_STREAM_CHUNKS = 30_000  # 10 minutes
-CONTINUITY_RESAMPLER = "pipecat-stream"
+CONTINUITY_RESAMPLER = "pipecat-stream"  # the resampler Pipecat's serializers build
 
 
 def rate_label(rate: int) -> str:
