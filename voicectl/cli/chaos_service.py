@@ -57,7 +57,7 @@ BackupOpt = Annotated[
 ProtocolOpt = Annotated[
     str | None,
     typer.Option(
-        "--protocol", help="Fake provider protocol for custom factories (default generic)."
+        "--protocol", help="Fake provider protocol for custom factories: P for both, or PRIMARY,BACKUP (default generic)."
     ),
 ]
 StrategyOpt = Annotated[

@@ -103,7 +103,7 @@ class FailoverPlan:
     call: Call
     primary: str = "soniox"
     backup: str = "soniox"
-    protocol: str | None = None  # for custom factories
+    protocol: str | None = None  # for custom factories: "P" for both, or "PRIMARY,BACKUP"
     incidents: tuple[Incident, ...] = (Incident(8.0, "close"),)
     strategy: str | None = None  # module:Class
     backoff: tuple[float, float] | None = None  # reconnect_backoff_min_wait / max_wait
@@ -196,11 +196,17 @@ def _load_strategy(spec: str) -> type[Any]:
 
 def validate_plan(plan: FailoverPlan) -> tuple[TargetSpec, TargetSpec, type[Any]]:
     """Check targets, protocols and strategy before anything runs (InputError if bad)."""
+    # --protocol P applies to both custom factories; P1,P2 to the primary and the backup.
+    protocols = (plan.protocol or "").split(",")
+    if len(protocols) > 2:
+        raise InputError(f"--protocol {plan.protocol!r}: give one protocol, or PRIMARY,BACKUP")
+    primary_protocol = protocols[0] or None
+    backup_protocol = (protocols[1] if len(protocols) == 2 else protocols[0]) or None
     primary = resolve_target(
-        plan.primary, plan.protocol if plan.primary not in BUILTIN_TARGETS else None
+        plan.primary, primary_protocol if plan.primary not in BUILTIN_TARGETS else None
     )
     backup = resolve_target(
-        plan.backup, plan.protocol if plan.backup not in BUILTIN_TARGETS else None
+        plan.backup, backup_protocol if plan.backup not in BUILTIN_TARGETS else None
     )
     for spec in (primary, backup):
         builtin = BUILTIN_TARGETS.get(spec.name)

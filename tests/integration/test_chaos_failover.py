@@ -1,0 +1,112 @@
+"""STT failover end to end: real Pipecat services behind a ServiceSwitcher in the reference bot."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+HERE = Path(__file__).parent
+
+
+def _chaos(tmp_path: Path, *args: str) -> tuple[int, dict]:
+    out = tmp_path / "report.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "voicectl", "chaos", *args, "--json", str(out), "-q"],
+        capture_output=True,
+        text=True,
+        timeout=170,
+        cwd=HERE.parent.parent,
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.returncode, json.loads(out.read_text())
+
+
+def _check(report: dict, check_id: str) -> dict:
+    return next(c for c in report["checks"] if c["id"] == check_id)
+
+
+def test_default_close_fails_over_after_pipecats_12_s_of_retries(tmp_path: Path) -> None:
+    code, report = _chaos(tmp_path, "stt-crash")
+    assert code == 0, report["checks"]
+    switched = _check(report, "failover.switched")
+    # Pipecat 1.14 default backoff: 1 + 3 reconnect attempts 4 s apart, then give-up.
+    assert 11.0 < switched["metrics"]["latency_s"] < 13.5
+    assert "absorbed by the switch" in _check(report, "failover.cause_visible")["observed"]
+    assert report["metrics"]["errors_at_origin"] > report["metrics"]["errors_at_on_pipeline_error"]
+
+
+def test_an_stt_that_raises_never_fails_over(tmp_path: Path) -> None:
+    code, report = _chaos(tmp_path, "stt-crash", "--mode", "exception", "--at", "6")
+    assert code == 1
+    switched = _check(report, "failover.switched")
+    assert switched["verdict"] == "fail"
+    assert "switches only when the failed service becomes unusable" in switched["observed"]
+
+
+def test_a_circuit_breaker_strategy_fails_over_from_a_raising_stt(tmp_path: Path) -> None:
+    code, report = _chaos(
+        tmp_path,
+        "stt-crash",
+        "--mode",
+        "exception",
+        "--at",
+        "6",
+        "--strategy",
+        "tests.integration.failover_strategies:TripAfterErrors",
+    )
+    assert code == 0, report["checks"]
+    assert _check(report, "failover.switched")["metrics"]["latency_s"] < 1.0
+
+
+def test_in_band_auth_error_fails_over_at_once_across_protocols_with_user_factories(
+    tmp_path: Path,
+) -> None:
+    code, report = _chaos(
+        tmp_path,
+        "stt-crash",
+        "--mode",
+        "error",
+        "--at",
+        "6",
+        "--primary",
+        str(HERE / "user_stt.py") + ":primary",
+        "--backup",
+        str(HERE / "user_stt.py") + ":backup",
+        "--protocol",
+        "soniox,assemblyai",
+    )
+    assert code == 0, report["checks"]
+    # The fake rejects the key after its in-band 401: authentication is permanent, no retries.
+    assert _check(report, "failover.switched")["metrics"]["latency_s"] < 1.5
+    assert "by the backup" in _check(report, "failover.transcripts_continue")["observed"]
+
+
+def test_a_stalled_provider_goes_unnoticed(tmp_path: Path) -> None:
+    code, report = _chaos(tmp_path, "stt-crash", "--mode", "stall", "--at", "6")
+    assert code == 1
+    assert "the outage was silent" in _check(report, "failover.switched")["observed"]
+    assert _check(report, "failover.transcripts_continue")["verdict"] == "fail"
+
+
+def test_bad_failover_input_exits_2(tmp_path: Path) -> None:
+    for args, message in [
+        (["stt-crash", "--mode", "melt"], "--mode must be one of"),
+        (["stt-crash", "--at", "99"], "past the end of the call"),
+        (["failover", "--crashes", "boom@3"], "unknown kind 'boom'"),
+        (["stt-crash", "--primary", "nope"], "unknown target 'nope'"),
+        (["stt-crash", "--backoff", "3"], "--backoff must be MIN,MAX"),
+    ]:
+        result = subprocess.run(
+            [sys.executable, "-m", "voicectl", "chaos", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert (
+            result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+        ), (args, result.stderr)

@@ -1,0 +1,170 @@
+"""STT failover verdicts on constructed outcomes: each passes and fails; incident parsing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from voicectl.audio.io import Audio
+from voicectl.audio.script import Call, CallScript, Utterance
+from voicectl.checks.failover import (
+    judge_cause_visible,
+    judge_no_false_switch,
+    judge_switched,
+    judge_transcripts_continue,
+)
+from voicectl.errors import InputError
+from voicectl.failover.scenario import (
+    FailoverOutcome,
+    FailoverPlan,
+    Incident,
+    SeenError,
+    Switch,
+    Transcript,
+    parse_incidents,
+)
+from voicectl.replay.client import CallOutcome
+from voicectl.report.model import Verdict
+
+UTTERANCES = [
+    Utterance(1, 4, "one"),
+    Utterance(9, 12, "two"),
+    Utterance(17, 20, "three"),
+    Utterance(25, 28, "four"),
+    Utterance(31, 33, "five"),
+]
+CALL = Call(
+    Audio(np.zeros(8000 * 35, dtype=np.int16), 8000, "test", "pcm16"),
+    CallScript(tuple(UTTERANCES)),
+    "test",
+)
+CRASH = Incident(8.0, "close")
+
+
+def _outcome(
+    *, switch_at: float | None, transcribed_by_backup: bool = True, usable_errors: bool = False
+) -> FailoverOutcome:
+    outcome = FailoverOutcome(
+        FailoverPlan(call=CALL),
+        call=CallOutcome(carrier="twilio", url="", fast=False, duration_s=36.0),
+    )
+    outcome.names = {"primary": "SonioxSTTService#0", "backup": "SonioxSTTService#1"}
+    outcome.incidents_done = [(CRASH, 8.0, "primary")]
+    outcome.transcripts = [Transcript(4.1, "primary", "one")]
+    outcome.errors = [
+        SeenError(8.0, "SonioxSTTService#0", "Unable to connect: HTTP 503", "server", True)
+    ]
+    if switch_at is not None:
+        outcome.errors.append(
+            SeenError(
+                switch_at,
+                "SonioxSTTService#0",
+                "failed to reconnect after 3 attempts",
+                "connectivity",
+                False,
+            )
+        )
+        outcome.switches = [Switch(switch_at, "backup")]
+        if transcribed_by_backup:
+            outcome.transcripts += [
+                Transcript(u.end + 0.1, "backup", u.text) for u in UTTERANCES if u.end > switch_at
+            ]
+    elif usable_errors:
+        outcome.errors += [
+            SeenError(
+                8.0 + i * 0.02,
+                "SonioxSTTService#0",
+                "Error processing frame: boom",
+                "unknown",
+                True,
+            )
+            for i in range(50)
+        ]
+    outcome.false_error_at = 3.0
+    outcome.errors.append(SeenError(3.0, "DownstreamTTS", "TTS 503", "unknown", True))
+    return outcome
+
+
+def test_switched_passes_within_the_bound_and_names_the_deciding_error() -> None:
+    (result,) = judge_switched(_outcome(switch_at=20.0), bound_s=15.0)
+    assert result.verdict is Verdict.PASS
+    assert result.metrics["latency_s"] == 12.0
+    assert "decided by [connectivity] 'failed to reconnect after 3 attempts'" in result.observed
+
+
+def test_switched_fails_when_too_slow() -> None:
+    (result,) = judge_switched(_outcome(switch_at=20.0), bound_s=5.0)
+    assert result.verdict is Verdict.FAIL
+
+
+def test_switched_explains_a_service_that_stays_usable() -> None:
+    (result,) = judge_switched(_outcome(switch_at=None, usable_errors=True), bound_s=15.0)
+    assert result.verdict is Verdict.FAIL
+    assert "switches only when the failed service becomes unusable" in result.observed
+
+
+def test_switched_explains_a_silent_outage() -> None:
+    outcome = _outcome(switch_at=None)
+    outcome.errors = [e for e in outcome.errors if e.processor == "DownstreamTTS"]
+    (result,) = judge_switched(outcome, bound_s=15.0)
+    assert "the outage was silent" in result.observed
+
+
+def test_transcripts_continue_passes_and_reports_the_loss_and_gap() -> None:
+    (result,) = judge_transcripts_continue(_outcome(switch_at=20.0), UTTERANCES)
+    assert result.verdict is Verdict.PASS
+    assert (
+        result.observed
+        == "2/2 utterances after the switch transcribed by the backup; 2 lost during the outage; transcript gap 24.0 s"
+    )
+
+
+def test_transcripts_continue_fails_when_the_backup_hears_nothing() -> None:
+    (result,) = judge_transcripts_continue(
+        _outcome(switch_at=20.0, transcribed_by_backup=False), UTTERANCES
+    )
+    assert result.verdict is Verdict.FAIL and "missing: 'four', 'five'" in result.observed
+
+
+def test_transcripts_continue_without_a_switch_fails_on_lost_utterances() -> None:
+    (result,) = judge_transcripts_continue(_outcome(switch_at=None), UTTERANCES)
+    assert (
+        result.verdict is Verdict.FAIL
+        and "0 of 4 utterances after the crash transcribed" in result.observed
+    )
+
+
+def test_no_false_switch_passes_and_fails() -> None:
+    assert judge_no_false_switch(_outcome(switch_at=20.0)).verdict is Verdict.PASS
+    fooled = _outcome(switch_at=None)
+    fooled.switches = [Switch(3.2, "backup")]
+    result = judge_no_false_switch(fooled)
+    assert (
+        result.verdict is Verdict.FAIL
+        and "switched the STT to the backup at 3.20 s" in result.observed
+    )
+
+
+def test_cause_visible_passes_with_the_absorbed_error_and_fails_without_one() -> None:
+    (visible,) = judge_cause_visible(_outcome(switch_at=20.0))
+    assert visible.verdict is Verdict.PASS and "absorbed by the switch" in visible.observed
+    mystery = _outcome(switch_at=None)
+    mystery.switches = [Switch(12.0, "backup")]
+    (hidden,) = judge_cause_visible(mystery)
+    assert hidden.verdict is Verdict.FAIL
+
+
+def test_parse_incidents() -> None:
+    assert parse_incidents("1011@5,recover@20,backup:drop@30") == (
+        Incident(5.0, "close", None, 1011),
+        Incident(20.0, "recover"),
+        Incident(30.0, "drop", "backup"),
+    )
+    for bad, message in [
+        ("1006@5", "cannot be sent"),
+        ("boom@5", "unknown kind"),
+        ("1011", "is not KIND@SECONDS"),
+        ("", "at least one"),
+    ]:
+        with pytest.raises(InputError, match=message):
+            parse_incidents(bad)
