@@ -34,6 +34,7 @@ from voicectl.failover.scenario import (
     FailoverOutcome,
     FailoverPlan,
     Incident,
+    SeenError,
     parse_incidents,
     run_failover,
     validate_plan,
@@ -57,7 +58,8 @@ BackupOpt = Annotated[
 ProtocolOpt = Annotated[
     str | None,
     typer.Option(
-        "--protocol", help="Fake provider protocol for custom factories: P for both, or PRIMARY,BACKUP (default generic)."
+        "--protocol",
+        help="Fake provider protocol for custom factories: P for both, or PRIMARY,BACKUP (default generic).",
     ),
 ]
 StrategyOpt = Annotated[
@@ -154,7 +156,26 @@ def _tabulate(report: Report, outcome: FailoverOutcome) -> None:
                 "injected ErrorFrame (not an STT failure)",
             ]
         )
-    for e in outcome.errors:
+    for e, repeats, last_t in _collapse(outcome.errors):
+        if repeats > 1:
+            rows.append(
+                [
+                    round(e.t, 2),
+                    e.processor,
+                    f"error x{repeats} until {last_t:.2f} s: [{e.category}] {e.message[:80]}",
+                ]
+            )
+            report.log(
+                e.processor,
+                "error",
+                t=e.t,
+                category=e.category,
+                usable=e.usable,
+                message=e.message,
+                repeats=repeats,
+                end=last_t,
+            )
+            continue
         where = (
             "reached on_pipeline_error"
             if any(p.message == e.message and abs(p.t - e.t) < 0.1 for p in outcome.pipeline_errors)
@@ -226,6 +247,18 @@ def _tabulate(report: Report, outcome: FailoverOutcome) -> None:
     if outcome.call is not None:
         answered = [t.latency_s for t in outcome.call.turns if t.latency_s is not None]
         report.metrics["bot_answered"] = f"{len(answered)}/{len(outcome.call.turns)}"
+
+
+def _collapse(errors: list[SeenError]) -> list[tuple[SeenError, int, float]]:
+    """Runs of the same error from the same processor as (first, count, last time)."""
+    runs: list[tuple[SeenError, int, float]] = []
+    for e in errors:
+        if runs and runs[-1][0].processor == e.processor and runs[-1][0].message == e.message:
+            first, count, _ = runs[-1]
+            runs[-1] = (first, count + 1, e.t)
+        else:
+            runs.append((e, 1, e.t))
+    return runs
 
 
 def _outputs(
