@@ -110,3 +110,12 @@ def test_bad_failover_input_exits_2(tmp_path: Path) -> None:
         assert (
             result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
         ), (args, result.stderr)
+
+
+def test_a_stalled_stt_provider_leaves_the_caller_talking_into_silence(tmp_path: Path) -> None:
+    code, report = _chaos(tmp_path, "stall", "--stage", "stt", "--at", "6", "--heartbeats")
+    assert code == 1
+    surfaced = _check(report, "recvloop.error_surfaced")
+    assert (
+        surfaced["verdict"] == "fail" and "the caller talked into silence" in surfaced["observed"]
+    )

@@ -168,3 +168,48 @@ def test_parse_incidents() -> None:
     ]:
         with pytest.raises(InputError, match=message):
             parse_incidents(bad)
+
+
+def _stalled(**signals: object) -> FailoverOutcome:
+    outcome = _outcome(switch_at=None)
+    outcome.errors = []
+    outcome.incidents_done = [(Incident(8.0, "stall", "primary"), 8.0, "primary")]
+    outcome.connections = {"primary": [{"connection": 1, "opened_at": 0.0}]}
+    if "error_at" in signals:
+        outcome.errors = [
+            SeenError(
+                float(signals["error_at"]),
+                "SonioxSTTService#0",
+                "no response for 3 s",
+                "connectivity",
+                True,
+            )
+        ]  # type: ignore[arg-type]
+    if "heartbeat_at" in signals:
+        outcome.heartbeat_timeouts = [float(signals["heartbeat_at"])]  # type: ignore[arg-type]
+    if "reconnect_at" in signals:
+        outcome.connections["primary"].append(
+            {"connection": 2, "opened_at": signals["reconnect_at"]}
+        )
+    return outcome
+
+
+def test_stall_surfaced_passes_on_an_error_a_heartbeat_timeout_or_a_reconnect() -> None:
+    from voicectl.checks.failover import judge_stall_surfaced
+
+    for signals, what in [
+        ({"error_at": 11.0}, "error [connectivity] 'no response for 3 s' 3.00 s after the stall"),
+        ({"heartbeat_at": 12.5}, "heartbeat timeout 4.50 s after the stall"),
+        ({"reconnect_at": 9.0}, "reconnect (connection 2) 1.00 s after the stall"),
+    ]:
+        (result,) = judge_stall_surfaced(_stalled(**signals), bound_s=5.0)
+        assert result.verdict is Verdict.PASS and result.observed == what
+
+
+def test_stall_surfaced_fails_on_silence_or_a_late_signal() -> None:
+    from voicectl.checks.failover import judge_stall_surfaced
+
+    (silent,) = judge_stall_surfaced(_stalled(), bound_s=5.0)
+    assert silent.verdict is Verdict.FAIL and "the caller talked into silence" in silent.observed
+    (late,) = judge_stall_surfaced(_stalled(error_at=20.0), bound_s=5.0)
+    assert late.verdict is Verdict.FAIL

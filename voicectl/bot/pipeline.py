@@ -64,6 +64,7 @@ class ReferenceBotConfig:
     # processor; turns then end only with a transcript, as in a real bot. Processors serve one
     # pipeline: a config carrying one is good for one call.
     stt: FrameProcessor | None = None
+    heartbeats: bool = False  # PipelineParams(enable_heartbeats=True): on_heartbeat_timeout
 
     def describe(self) -> str:
         turn = "Smart Turn v3" if self.smart_turn else "0.6 s speech timeout"
@@ -134,6 +135,7 @@ def build_bot_worker(
         params=PipelineParams(
             audio_in_sample_rate=config.sample_rate,
             audio_out_sample_rate=config.sample_rate,
+            enable_heartbeats=config.heartbeats,
         ),
         observers=list(observers),
         idle_timeout_secs=None,

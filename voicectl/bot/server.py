@@ -20,6 +20,7 @@ import uvicorn
 from fastapi import FastAPI, WebSocket
 from pipecat.frames.frames import ErrorFrame
 from pipecat.observers.base_observer import BaseObserver
+from pipecat.pipeline.worker import PipelineWorker
 from pipecat.runner.utils import parse_telephony_websocket
 from pipecat.serializers.base_serializer import FrameSerializer
 from pipecat.transports.websocket.fastapi import FastAPIWebsocketParams, FastAPIWebsocketTransport
@@ -129,6 +130,7 @@ class ReferenceBotServer:
         max_calls: int = 1,
         observer_factory: ObserverFactory | None = None,
         pipeline_error_handler: Callable[[ErrorFrame], object] | None = None,
+        worker_hook: Callable[[PipelineWorker], object] | None = None,
     ) -> None:
         self.config = config or ReferenceBotConfig()
         self.host = host
@@ -138,6 +140,7 @@ class ReferenceBotServer:
         self._requested_port = port
         self._observer_factory = observer_factory
         self._pipeline_error_handler = pipeline_error_handler
+        self._worker_hook = worker_hook
         self._socket: socket.socket | None = None
         self._server: _Server | None = None
         self._task: asyncio.Task[None] | None = None
@@ -252,6 +255,8 @@ class ReferenceBotServer:
         call.observers = observers
         worker, responder = build_bot_worker(transport, self.config, observers=observers)
 
+        if self._worker_hook is not None:
+            self._worker_hook(worker)
         if self._pipeline_error_handler is not None:
             handler = self._pipeline_error_handler
 

@@ -10,6 +10,7 @@ __all__ = [
     "crashes",
     "judge_cause_visible",
     "judge_no_false_switch",
+    "judge_stall_surfaced",
     "judge_switched",
     "judge_transcripts_continue",
 ]
@@ -227,6 +228,59 @@ def judge_cause_visible(outcome: FailoverOutcome) -> list[Check]:
                     if at_top
                     else "absorbed by the switch: on_pipeline_error never saw it"
                 ),
+            )
+        )
+    return checks
+
+
+def judge_stall_surfaced(outcome: FailoverOutcome, *, bound_s: float = 5.0) -> list[Check]:
+    """``recvloop.error_surfaced`` for a stalled STT provider: the caller must not talk into silence.
+
+    Passes if, within ``bound_s`` of the stall, the pipeline shows it: an error from the STT, a
+    heartbeat timeout (``enable_heartbeats``), or the service reconnecting to its provider.
+    """
+    checks = []
+    for incident, t, role in crashes(outcome):
+        if incident.kind != "stall":
+            continue
+        title = f"the stalled {role} STT provider was noticed"
+        expected = (
+            f"within {bound_s:.1f} s of the stall: an error from the STT, a heartbeat timeout, "
+            "or a reconnect"
+        )
+        signals: list[tuple[float, str]] = []
+        signals += [
+            (e.t, f"error [{e.category}] {e.message[:100]!r}")
+            for e in _errors_of(outcome, role, t, t + 3600)
+        ]
+        signals += [(h, "heartbeat timeout") for h in outcome.heartbeat_timeouts if h >= t]
+        signals += [
+            (float(r["opened_at"]), f"reconnect (connection {r['connection']})")
+            for r in outcome.connections.get(role, [])
+            if isinstance(r.get("opened_at"), int | float) and float(r["opened_at"]) > t + 0.01
+        ]
+        if not signals:
+            end = outcome.call.duration_s if outcome.call else t
+            checks.append(
+                check(
+                    "recvloop.error_surfaced",
+                    title,
+                    False,
+                    expected,
+                    f"nothing surfaced in the {end - t:.1f} s after the stall: the caller talked into silence",
+                    surfaced_after_s=None,
+                )
+            )
+            continue
+        first_t, what = min(signals)
+        checks.append(
+            check(
+                "recvloop.error_surfaced",
+                title,
+                first_t - t <= bound_s,
+                expected,
+                f"{what} {first_t - t:.2f} s after the stall",
+                surfaced_after_s=round(first_t - t, 3),
             )
         )
     return checks

@@ -326,6 +326,22 @@ def handshake(
 
 @chaos_app.command("stall")
 def stall(
+    stage: Annotated[
+        str,
+        typer.Option(
+            "--stage",
+            help="provider: --target's provider stalls (default); stt: the reference bot's STT "
+            "provider stalls while the caller keeps talking.",
+        ),
+    ] = "provider",
+    at: Annotated[
+        float,
+        typer.Option("--at", help="--stage stt: stall this many seconds into the call.", min=0),
+    ] = 8.0,
+    heartbeats: Annotated[
+        bool,
+        typer.Option("--heartbeats", help="--stage stt: run the bot with enable_heartbeats=True."),
+    ] = False,
     after: AfterOpt = None,
     after_messages: AfterMessagesOpt = None,
     target: TargetOpt = DEFAULT_TARGET,
@@ -346,7 +362,34 @@ def stall(
     timeout: ChaosTimeoutOpt = None,
 ) -> None:
     """The provider stops reading and answering (no pongs) but keeps the socket open."""
-    common = _common(**{k: v for k, v in locals().items() if k not in ("after", "after_messages")})
+    if stage not in ("provider", "stt"):
+        raise fail_usage(f"--stage must be provider or stt, got {stage!r}")
+    if stage == "stt":
+        from voicectl.cli.chaos_service import run_stt_stall
+
+        run_stt_stall(
+            at=at,
+            target=target,
+            heartbeats=heartbeats,
+            surface_within=surface_within if surface_within is not None else 5.0,
+            outputs=Outputs(
+                json=json,
+                junit=junit,
+                markdown=markdown,
+                quiet=quiet,
+                verbose=verbose,
+                strict=strict,
+                timeout_s=timeout or 120.0,
+            ),
+        )
+        return
+    common = _common(
+        **{
+            k: v
+            for k, v in locals().items()
+            if k not in ("after", "after_messages", "stage", "at", "heartbeats")
+        }
+    )
     run_provider_fault(lambda: StallFault(after=after, after_messages=after_messages), common)
 
 

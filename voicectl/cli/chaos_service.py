@@ -11,6 +11,7 @@ from voicectl.audio.script import Call, bundled_calls, load_call
 from voicectl.checks.failover import (
     judge_cause_visible,
     judge_no_false_switch,
+    judge_stall_surfaced,
     judge_switched,
     judge_transcripts_continue,
 )
@@ -41,7 +42,7 @@ from voicectl.failover.scenario import (
 )
 from voicectl.report import Report
 
-__all__ = ["failover", "stt_crash"]
+__all__ = ["failover", "run_stt_stall", "stt_crash"]
 
 PrimaryOpt = Annotated[
     str,
@@ -79,6 +80,18 @@ BackoffOpt = Annotated[
 SwitchOpt = Annotated[
     float, typer.Option("--switch-within", help="Bound for failover.switched, seconds.", min=0.1)
 ]
+HeartbeatsOpt = Annotated[
+    bool,
+    typer.Option("--heartbeats", help="Run the bot with PipelineParams(enable_heartbeats=True)."),
+]
+SurfaceWithinOpt = Annotated[
+    float,
+    typer.Option(
+        "--surface-within",
+        help="Bound for recvloop.error_surfaced after a stall, seconds.",
+        min=0.1,
+    ),
+]
 AudioOpt = Annotated[
     Path | None,
     typer.Option(
@@ -105,7 +118,13 @@ def _backoff(text: str | None) -> tuple[float, float] | None:
     return low, high
 
 
-def _run(plan: FailoverPlan, command: str, switch_within: float, outputs: Outputs) -> None:
+def _run(
+    plan: FailoverPlan,
+    command: str,
+    switch_within: float,
+    outputs: Outputs,
+    surface_within: float = 5.0,
+) -> None:
     try:
         validate_plan(plan)
         last = max(i.at_s for i in plan.incidents)
@@ -136,6 +155,7 @@ def _run(plan: FailoverPlan, command: str, switch_within: float, outputs: Output
         report.extend_checks(judge_transcripts_continue(outcome, utterances))
         report.add_check(judge_no_false_switch(outcome))
         report.extend_checks(judge_cause_visible(outcome))
+        report.extend_checks(judge_stall_surfaced(outcome, bound_s=surface_within))
         if outcome.call is not None and outcome.call.error:
             report.harness_error = f"the call itself failed: {outcome.call.error}"
         _tabulate(report, outcome)
@@ -302,6 +322,8 @@ def stt_crash(
     strategy: StrategyOpt = None,
     backoff: BackoffOpt = None,
     switch_within: SwitchOpt = 15.0,
+    heartbeats: HeartbeatsOpt = False,
+    surface_within: SurfaceWithinOpt = 5.0,
     audio: AudioOpt = None,
     json: JsonOpt = None,
     junit: JunitOpt = None,
@@ -335,6 +357,7 @@ def stt_crash(
             strategy=strategy,
             backoff=_backoff(backoff),
             incidents=(Incident(crash_at, mode, "primary"),),
+            heartbeats=heartbeats,
         )
     except InputError as exc:
         raise fail_usage(str(exc)) from None
@@ -343,7 +366,25 @@ def stt_crash(
         "chaos stt-crash",
         switch_within,
         _outputs(json, junit, markdown, html, quiet, verbose, strict, timeout),
+        surface_within,
     )
+
+
+def run_stt_stall(
+    *, at: float, target: str, heartbeats: bool, surface_within: float, outputs: Outputs
+) -> None:
+    """``voicectl chaos stall --stage stt``: the reference bot's STT provider goes silent mid-call."""
+    try:
+        plan = FailoverPlan(
+            call=_call(None),
+            primary=target,
+            backup=target,
+            incidents=(Incident(at, "stall", "primary"),),
+            heartbeats=heartbeats,
+        )
+    except InputError as exc:
+        raise fail_usage(str(exc)) from None
+    _run(plan, "chaos stall --stage stt", 15.0, outputs, surface_within)
 
 
 @chaos_app.command("failover")

@@ -108,6 +108,7 @@ class FailoverPlan:
     strategy: str | None = None  # module:Class
     backoff: tuple[float, float] | None = None  # reconnect_backoff_min_wait / max_wait
     false_error_at_s: float | None = 3.0
+    heartbeats: bool = False
     tail_s: float = 2.0
     bot: ReferenceBotConfig = field(default_factory=ReferenceBotConfig)
 
@@ -150,6 +151,7 @@ class FailoverOutcome:
         default_factory=list
     )  # incident, t, hit
     false_error_at: float | None = None
+    heartbeat_timeouts: list[float] = field(default_factory=list)
     connections: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)  # role -> processor name
 
@@ -289,7 +291,15 @@ async def run_failover(plan: FailoverPlan) -> FailoverOutcome:
             )
 
         probe = _FalseErrorProbe(name="DownstreamTTS")
-        bot_config = replace(plan.bot, stt=switcher, extra_processors=(probe,))
+        bot_config = replace(
+            plan.bot, stt=switcher, extra_processors=(probe,), heartbeats=plan.heartbeats
+        )
+
+        def hook(worker: Any) -> None:
+            @worker.event_handler("on_heartbeat_timeout")
+            async def on_heartbeat_timeout(_worker: Any) -> None:
+                outcome.heartbeat_timeouts.append(clock())
+
         server = ReferenceBotServer(
             bot_config,
             observer_factory=lambda _i: [
@@ -307,6 +317,7 @@ async def run_failover(plan: FailoverPlan) -> FailoverOutcome:
                     True,
                 )
             ),
+            worker_hook=hook,
         )
 
         async def direct(call: CarrierCall) -> None:
