@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -41,6 +43,7 @@ __all__ = [
     "execute",
     "fail_usage",
     "parse_rates",
+    "validate_only",
 ]
 
 JsonOpt = Annotated[
@@ -87,6 +90,22 @@ class Outputs:
     timeout_s: float = 600.0
 
 
+_VALIDATE_ONLY: ContextVar[bool] = ContextVar("voicectl_validate_only", default=False)
+
+
+@contextlib.contextmanager
+def validate_only() -> Iterator[None]:
+    """Inside, a command parses and checks its input, then exits 0 before running anything.
+
+    ``voicectl run`` checks every scenario of a suite this way before it starts the first one.
+    """
+    token = _VALIDATE_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _VALIDATE_ONLY.reset(token)
+
+
 def stderr_console() -> Console:
     return Console(stderr=True, highlight=False)
 
@@ -127,6 +146,8 @@ def execute(
     The report is written whatever happens: on success, check failure, harness error, timeout
     and SIGINT/SIGTERM (exit 130 with what was measured so far).
     """
+    if _VALIDATE_ONLY.get():
+        raise typer.Exit(int(ExitCode.OK))
     configure_logging(outputs.verbose)
     report.strict = outputs.strict
     try:

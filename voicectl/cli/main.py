@@ -20,6 +20,8 @@ from voicectl.cli.chaos import chaos_app  # noqa: E402
 from voicectl.cli.replay import replay  # noqa: E402
 from voicectl.cli.report import report_app  # noqa: E402
 from voicectl.cli.resample_check import resample_check  # noqa: E402
+from voicectl.cli.run import run as run_suite  # noqa: E402
+from voicectl.cli.smoke import smoke  # noqa: E402
 
 __all__ = ["app", "run"]
 
@@ -35,6 +37,8 @@ app.command()(bot)
 app.add_typer(chaos_app, name="chaos")
 app.add_typer(report_app, name="report")
 app.command("resample-check")(resample_check)
+app.command("run")(run_suite)
+app.command()(smoke)
 
 
 def _version(value: bool) -> None:
