@@ -1,0 +1,108 @@
+"""``voicectl smoke``: the bundled suite, its data, and what it says about Pipecat 1.14."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from voicectl.audio.io import load_audio
+from voicectl.audio.script import bundled_fixtures_dir, load_call, load_script
+from voicectl.cli.smoke import portable_smoke_suite, smoke_suite_path
+
+VOICECTL = [sys.executable, "-m", "voicectl"]
+
+# What Pipecat 1.14's SonioxSTTService and serializer resamplers do (README, "CI: suites,
+# smoke, reports"): these checks fail, and nothing else may.
+PIPECAT_1_14_FAILURES = {
+    "non-recoverable-close-1008/close.not_retried",
+    "non-recoverable-close-1008/error.attributable",
+    "recoverable-close-1011/error.attributable",
+    "resample-quick/resample.stream_continuity",
+}
+
+
+def _smoke(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*VOICECTL, "smoke", *args],
+        capture_output=True,
+        text=True,
+        timeout=170,
+        cwd=cwd,
+        env={**os.environ, "COLUMNS": "120", "NO_COLOR": "1"},
+    )
+
+
+def test_the_short_failover_call_is_the_first_21_s_of_order_status() -> None:
+    short = load_call(smoke_suite_path().parent / "smoke" / "order_status_short.wav")
+    full = load_audio(bundled_fixtures_dir() / "order_status.wav")
+    assert short.audio.sample_rate == full.sample_rate == 8000
+    assert np.array_equal(short.audio.samples, full.samples[: short.audio.samples.size])
+    assert short.audio.duration_s == pytest.approx(21.0)
+    full_script = load_script(bundled_fixtures_dir() / "order_status.json")
+    assert short.script is not None
+    assert short.script.utterances == full_script.utterances[:3]
+
+
+def test_the_bundled_suite_checks_out_and_lists_its_scenarios() -> None:
+    result = _smoke("--dry-run")
+    assert result.returncode == 0, result.stderr
+    names = [line.split(":")[0].strip() for line in result.stdout.splitlines()[1:]]
+    assert names == [
+        "stt-failover",
+        "barge-in",
+        "replay-8k-16k",
+        "recoverable-close-1011",
+        "non-recoverable-close-1008",
+        "resample-quick",
+    ]
+
+
+def test_the_printed_suite_runs_from_anywhere(tmp_path: Path) -> None:
+    printed = _smoke("--print")
+    assert printed.returncode == 0
+    assert printed.stdout == portable_smoke_suite()
+    suite = tmp_path / "voicectl-suite.toml"
+    suite.write_text(printed.stdout)
+    checked = subprocess.run(
+        [*VOICECTL, "run", "--dry-run"], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert f"--audio {smoke_suite_path().parent}/smoke/order_status_short.wav" in checked.stdout
+
+
+@pytest.mark.slow
+def test_smoke_reports_pipecat_1_14_honestly_with_junit_matching_the_exit_code(
+    tmp_path: Path,
+) -> None:
+    out_json, out_xml, out_md = tmp_path / "smoke.json", tmp_path / "smoke.xml", tmp_path / "s.md"
+    result = _smoke("--json", str(out_json), "--junit", str(out_xml), "--markdown", str(out_md))
+    report = json.loads(out_json.read_text())
+    assert result.returncode == report["exit_code"] == 1, result.stdout + result.stderr
+
+    failed = {c["id"] for c in report["checks"] if c["verdict"] == "fail"}
+    errors = {c["id"] for c in report["checks"] if c["verdict"] == "error"}
+    assert not errors, result.stdout
+    assert failed == PIPECAT_1_14_FAILURES, result.stdout
+    by_scenario: dict[str, set[str]] = {}
+    for item in report["checks"]:
+        scenario = item["id"].split("/")[0]
+        by_scenario.setdefault(scenario, set()).add(item["verdict"])
+    assert by_scenario["stt-failover"] == {"pass"}
+    assert by_scenario["barge-in"] == {"pass"}
+    assert by_scenario["replay-8k-16k"] == {"pass"}
+
+    suite = ET.parse(out_xml).getroot().find("testsuite")
+    assert suite is not None
+    cases = suite.findall("testcase")
+    assert len(cases) == len(report["checks"])
+    assert sum(1 for c in cases if c.find("failure") is not None) == len(failed)
+    assert suite.get("failures") == str(len(failed)) and suite.get("errors") == "0"
+    assert suite.find("properties/property[@name='exit_code']").get("value") == "1"  # type: ignore[union-attr]
+    assert "**voicectl smoke: FAIL**" in out_md.read_text()
