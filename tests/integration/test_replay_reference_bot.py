@@ -88,3 +88,26 @@ async def test_replay_into_a_bot_served_by_pipecats_own_runner(pipecat_runner_bo
     (answered,) = _checks(report, "replay.bot_answered")
     assert answered.verdict is Verdict.PASS, answered.detail
     assert result.runs[0].outcome.media_received > 0
+
+
+async def test_reference_bot_with_an_stt_stage_answers_after_each_transcript() -> None:
+    """Real time: with an STT, Pipecat's turn end also waits (on the wall clock) for the
+    transcript, so only real-time pacing reproduces a phone call's turn-taking exactly."""
+    report = Report("replay")
+    plan = ReplayPlan(
+        calls=[_call("order_status")],
+        rates=(16000,),
+        stt="soniox",
+        fast=False,
+        tail_s=1.0,
+        bot_config=ReferenceBotConfig(reply_secs=0.5),
+    )
+    result = await run_replay(plan, report)
+    (answered,) = _checks(report, "replay.bot_answered")
+    assert answered.verdict is Verdict.PASS, answered.detail
+    run = result.runs[0]
+    assert run.perception is not None
+    heard = [e.detail for e in run.perception.of_kind("transcript")]
+    assert heard == [u.text for u in _call("order_status").script.utterances]
+    turns = next(t for t in report.tables if t.title == "Turns")
+    assert turns.columns[-1] == "bot's STT heard"

@@ -13,6 +13,7 @@ from pipecat.frames.frames import (
     InputAudioRawFrame,
     InterruptionFrame,
     MetricsFrame,
+    TranscriptionFrame,
     UserStartedSpeakingFrame,
     UserStoppedSpeakingFrame,
     VADUserStartedSpeakingFrame,
@@ -93,6 +94,10 @@ class PerceptionObserver(BaseObserver):
         self._t0 = time.monotonic()
         self._audio_by_source: dict[int, float] = {}
 
+    def audio_pushed_by(self, processor: object) -> float:
+        """Seconds of caller audio ``processor`` has passed on (its own position in the call)."""
+        return self._audio_by_source.get(id(processor), 0.0)
+
     async def on_push_frame(self, data: FramePushed) -> None:
         frame = data.frame
         perception = self.perception
@@ -110,6 +115,8 @@ class PerceptionObserver(BaseObserver):
         detail = ""
         if kind is None and isinstance(frame, ErrorFrame):
             kind, detail = "error", frame.error
+        if kind is None and isinstance(frame, TranscriptionFrame):
+            kind, detail = "transcript", frame.text
         if kind is None and isinstance(frame, MetricsFrame):
             turn = next((d for d in frame.data if isinstance(d, TurnMetricsData)), None)
             if turn is None:

@@ -87,6 +87,13 @@ def replay(
             help="Reproduce a rate bug: tell the reference bot's Smart Turn the audio is at this rate whatever the pipeline rate.",
         ),
     ] = None,
+    stt: Annotated[
+        str | None,
+        typer.Option(
+            "--stt",
+            help="Reference bot: add a real Pipecat STT (soniox, cartesia-stt, deepgram-flux, assemblyai, openai-stt) on a fake provider that transcribes the call's sidecar; turns then end with a transcript.",
+        ),
+    ] = None,
     json: JsonOpt = None,
     junit: JunitOpt = None,
     markdown: MarkdownOpt = None,
@@ -109,6 +116,14 @@ def replay(
             raise InputError(
                 "--rates applies to the reference bot; a bot at --url runs at its own pipeline rate"
             )
+        if stt is not None:
+            from voicectl.harness.targets import BUILTIN_TARGETS
+
+            stt_names = [n for n in BUILTIN_TARGETS if not n.endswith("-tts")]
+            if stt not in stt_names:
+                raise InputError(f"--stt must be one of {', '.join(stt_names)}, got {stt!r}")
+            if url is not None:
+                raise InputError("--stt applies to the reference bot, not to a bot at --url")
         if url is not None and not url.startswith(("ws://", "wss://")):
             raise InputError(f"--url must be a ws:// or wss:// URL, got {url!r}")
         calls: list[Call] = [load_call(p, rate=rate) for p in audio] if audio else bundled_calls()
@@ -134,6 +149,7 @@ def replay(
         carrier=carrier.value,
         fast=pace_fast,
         answer_bound_s=answer_within,
+        stt=stt,
         record_dir=record,
         bot_config=config,
     )
@@ -146,7 +162,9 @@ def replay(
             "carrier": carrier.value,
             "pacing": "fast" if pace_fast else "realtime",
             "answer_within_s": answer_within,
-            "bot": None if url else config.describe(),
+            "bot": None
+            if url
+            else config.describe() + (f", {stt} STT on a fake provider" if stt else ""),
         },
     )
     outputs = Outputs(

@@ -30,7 +30,7 @@ from voicectl.bot.server import ReferenceBotServer
 from voicectl.errors import InputError
 from voicectl.faults.actions import Close, Drop, MalformedKind, SendMalformed, Stall
 from voicectl.harness.targets import BUILTIN_TARGETS, TargetSpec, build_target, resolve_target
-from voicectl.providers.schedule import TranscriptSchedule
+from voicectl.providers.schedule import STT_FINAL_LATENCY_S, TranscriptSchedule
 from voicectl.providers.server import FakeProviderServer
 from voicectl.replay.client import CallOptions, CallOutcome, CarrierCall, place_call
 
@@ -242,7 +242,7 @@ async def run_failover(plan: FailoverPlan) -> FailoverOutcome:
     def clock() -> float:
         return perception.audio_in_s
 
-    schedule = TranscriptSchedule.from_call(plan.call, repeat=False)
+    schedule = TranscriptSchedule.from_call(plan.call, repeat=False, latency_s=STT_FINAL_LATENCY_S)
     fakes = {
         "primary": FakeProviderServer(
             primary_spec.protocol, transcript_schedule=schedule, clock=clock

@@ -11,7 +11,11 @@ from dataclasses import dataclass
 
 from voicectl.audio.script import Call
 
-__all__ = ["ScriptedTranscript", "TranscriptSchedule"]
+__all__ = ["STT_FINAL_LATENCY_S", "ScriptedTranscript", "TranscriptSchedule"]
+
+#: How long after the caller stops a scripted final transcript arrives, as from a real
+#: streaming STT (endpointing plus finalisation); after a 0.2 s VAD stop, as in production.
+STT_FINAL_LATENCY_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -39,10 +43,13 @@ class TranscriptSchedule:
                 raise ValueError("every transcript must fall inside one repeat period")
 
     @classmethod
-    def from_call(cls, call: Call, *, repeat: bool = True) -> TranscriptSchedule:
-        """Each utterance's text at its end, repeating with the call (the feed loops it)."""
+    def from_call(
+        cls, call: Call, *, repeat: bool = True, latency_s: float = 0.0
+    ) -> TranscriptSchedule:
+        """Each utterance's text ``latency_s`` after its end (a real STT finalises after the
+        speech stops), repeating with the call (the feed loops it)."""
         utterances = call.script.utterances if call.script else ()
-        items = tuple(ScriptedTranscript(u.end, u.text) for u in utterances)
+        items = tuple(ScriptedTranscript(u.end + latency_s, u.text) for u in utterances)
         return cls(items, call.audio.duration_s if repeat and items else None)
 
     def __iter__(self) -> Iterator[ScriptedTranscript]:

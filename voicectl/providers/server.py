@@ -413,7 +413,7 @@ class FakeProviderServer:
         for item in self.schedule:
             # Poll in short steps: the run clock may be a call's clock, not the wall.
             while (wait := item.at_s - self.now()) > 0:
-                await asyncio.sleep(min(wait, 0.05))
+                await asyncio.sleep(min(wait, 0.005))
             if self._silent:
                 continue
             for conn in list(self._live):

@@ -78,6 +78,9 @@ class CallOptions:
     record: bool = False
     seed: str = "voicectl"
     close_wait_s: float = 5.0  # how long a caller-initiated close waits for the bot's close frame
+    # --fast: pause after the opening messages, as the line would, so the bot's pipeline (and its
+    # STT's provider connection) is up before a burst of caller audio arrives.
+    fast_settle_s: float = 0.5
 
 
 @dataclass
@@ -213,7 +216,9 @@ class CarrierCall:
         start = start_index * _FRAME_S
         end_sample = start_index * self.frame_samples + samples.size
         if end_sample > self.audio.size:
-            self.audio = np.concatenate([self.audio, np.zeros(end_sample - self.audio.size, np.int16)])
+            self.audio = np.concatenate(
+                [self.audio, np.zeros(end_sample - self.audio.size, np.int16)]
+            )
         self.audio[start_index * self.frame_samples : end_sample] = samples
         utterance = Utterance(start, start + samples.size / self.session.wire_rate, text)
         self.utterances.append(utterance)
@@ -452,6 +457,8 @@ class CarrierCall:
         try:
             for message in self.session.open_messages():
                 await ws.send(message)
+            if self.options.fast:
+                await asyncio.sleep(self.options.fast_settle_s)
             self._t0 = time.monotonic()
             directing = self._start_director()
             sender = asyncio.create_task(

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from voicectl.audio.io import write_wav
-from voicectl.audio.script import Call
+from voicectl.audio.script import Call, Utterance
 from voicectl.bot.observer import BotPerception, PerceptionObserver
 from voicectl.bot.pipeline import ReferenceBotConfig
 from voicectl.bot.server import ReferenceBotServer
@@ -33,6 +35,7 @@ class ReplayPlan:
     record_dir: Path | None = None
     bot_config: ReferenceBotConfig = field(default_factory=ReferenceBotConfig)
     tail_s: float = 3.0
+    stt: str | None = None  # reference bot: a built-in STT target behind a fake provider
 
 
 @dataclass
@@ -96,10 +99,16 @@ async def _replay_one(plan: ReplayPlan, call: Call, rate: int | None, report: Re
         from dataclasses import replace
 
         config = replace(config, sample_rate=rate)
-        server = ReferenceBotServer(
-            config, observer_factory=lambda _i: [PerceptionObserver(perception)]
-        )
-        async with server:
+        fake = None
+        observer = PerceptionObserver(perception)
+        if plan.stt is not None:
+            fake, service = await _stt_stage(plan.stt, call, observer)
+            config = replace(config, stt=service)
+        server = ReferenceBotServer(config, observer_factory=lambda _i: [observer])
+        async with contextlib.AsyncExitStack() as stack:
+            if fake is not None:
+                stack.push_async_callback(fake.stop)
+            await stack.enter_async_context(server)
             options = replace(options, url=server.url)
             report.log(
                 "harness", "bot_started", url=server.url, rate=rate, config=config.describe()
@@ -115,6 +124,28 @@ async def _replay_one(plan: ReplayPlan, call: Call, rate: int | None, report: Re
     if plan.record_dir is not None:
         _record(plan.record_dir, run)
     return run
+
+
+async def _stt_stage(name: str, call: Call, observer: PerceptionObserver) -> tuple[Any, Any]:
+    """A real Pipecat STT service on a fake provider that transcribes the call's sidecar text
+    when the service has passed the end of each utterance: the fake runs on the STT's own
+    position in the call, so a --fast burst cannot make it answer before the audio is there."""
+    from voicectl.harness.targets import BUILTIN_TARGETS
+    from voicectl.providers.schedule import STT_FINAL_LATENCY_S, TranscriptSchedule
+    from voicectl.providers.server import FakeProviderServer
+
+    target = BUILTIN_TARGETS[name]
+    service: Any = None
+    fake = FakeProviderServer(
+        target.protocol,
+        transcript_schedule=TranscriptSchedule.from_call(
+            call, repeat=False, latency_s=STT_FINAL_LATENCY_S
+        ),
+        clock=lambda: observer.audio_pushed_by(service),
+    )
+    await fake.start()
+    service = target.build(fake.target_url)
+    return fake, service
 
 
 async def _wait(event: object, timeout: float) -> None:
@@ -201,6 +232,22 @@ def _judge(plan: ReplayPlan, result: ReplayResult, report: Report) -> None:
             report.add_check(judge_rate_consistency(call.name, observations, spans))
 
 
+def _short(text: str, limit: int = 30) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _heard(run: CallRun, utterance: Utterance) -> str:
+    """What the bot's STT transcribed around the end of ``utterance`` (reference bot with --stt)."""
+    if run.perception is None:
+        return ""
+    texts = [
+        e.detail
+        for e in run.perception.of_kind("transcript")
+        if utterance.start <= e.audio_t <= utterance.end + 3.0
+    ]
+    return " / ".join(texts) if texts else "(nothing)"
+
+
 def _observation(rate: int, perception: BotPerception) -> RateObservation:
     return RateObservation(
         rate,
@@ -222,14 +269,22 @@ def _tabulate(plan: ReplayPlan, result: ReplayResult, report: Report) -> None:
                     turn.index + 1,
                     round(turn.utterance.end, 2),
                     None if turn.latency_s is None else round(turn.latency_s, 3),
-                    turn.utterance.text
-                    if len(turn.utterance.text) <= 30
-                    else turn.utterance.text[:29] + "…",
+                    _short(turn.utterance.text),
+                    *([_short(_heard(run, turn.utterance))] if plan.stt else []),
                 ]
             )
+    heard_column = ["bot's STT heard"] if plan.stt else []
     report.add_table(
         "Turns",
-        ["call", "rate", "turn", "utterance end s", f"answered after ({clock})", "caller said"],
+        [
+            "call",
+            "rate",
+            "turn",
+            "utterance end s",
+            f"answered after ({clock})",
+            "caller said",
+            *heard_column,
+        ],
         rows,
     )
 
