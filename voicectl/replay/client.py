@@ -73,7 +73,8 @@ class CallOptions:
     tail_s: float = 3.0
     connect_timeout_s: float = 5.0
     fast_silence_speed: float = 20.0
-    fast_max_wait_s: float = 8.0
+    fast_max_wait_s: float = 8.0  # wall seconds to wait for a reply before moving on
+    fast_hold_s: float = 0.3  # stop the silence this long before the next utterance
     fast_reply_quiet_s: float = 0.05
     record: bool = False
     seed: str = "voicectl"
@@ -387,18 +388,27 @@ class CarrierCall:
     async def _fast_wait_for_reply(
         self, ws: ClientConnection, k: int, index: int, frames: int
     ) -> int:
-        """Send silence at ``fast_silence_speed`` until turn ``k`` is answered, then let it finish."""
+        """Send the silence after utterance ``k`` at ``fast_silence_speed`` until it is answered,
+        then let the reply finish.
+
+        The silence stops short of the next utterance (``fast_hold_s`` before it) and the client
+        waits there, on the wall clock, up to ``fast_max_wait_s``: a bot slowed down by a loaded
+        machine gets the time it needs instead of having the next utterance talk over it.
+        """
         options = self.options
         turn = self.outcome.turns[k]
         interval = _FRAME_S / options.fast_silence_speed
-        limit = index + int(options.fast_max_wait_s / _FRAME_S)
-        next_utterance_end = self.utterances[k + 1].end if k + 1 < len(self.utterances) else None
-        while not turn.answered and index < min(limit, frames):
-            if next_utterance_end is not None and (index + 1) * _FRAME_S >= next_utterance_end:
-                break
-            await self._send_frame(ws, index)
-            index += 1
-            await asyncio.sleep(interval)
+        hold = frames
+        if k + 1 < len(self.utterances):
+            hold = min(frames, int((self.utterances[k + 1].start - options.fast_hold_s) / _FRAME_S))
+        deadline = time.monotonic() + options.fast_max_wait_s
+        while not turn.answered and time.monotonic() < deadline:
+            if index < hold:
+                await self._send_frame(ws, index)
+                index += 1
+                await asyncio.sleep(interval)
+            else:
+                await asyncio.sleep(0.005)
         if turn.answered:
             while time.monotonic() - self._last_media_wall < options.fast_reply_quiet_s:
                 await asyncio.sleep(options.fast_reply_quiet_s / 3)
