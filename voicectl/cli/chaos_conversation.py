@@ -31,6 +31,7 @@ from voicectl.cli.common import (
     VerboseOpt,
     execute,
     fail_usage,
+    make_outputs,
 )
 from voicectl.conversation.scenarios import (
     BargeIn,
@@ -83,28 +84,6 @@ def _caller(audio: Path | None, need: int) -> Call:
 def _check_url(url: str | None) -> None:
     if url is not None and not url.startswith(("ws://", "wss://")):
         raise InputError(f"--url must be a ws:// or wss:// URL, got {url!r}")
-
-
-def _outputs(
-    json: Path | None,
-    junit: Path | None,
-    markdown: Path | None,
-    html: Path | None,
-    quiet: bool,
-    verbose: bool,
-    strict: bool,
-    timeout: float,
-) -> Outputs:
-    return Outputs(
-        json=json,
-        junit=junit,
-        markdown=markdown,
-        html=html,
-        quiet=quiet,
-        verbose=verbose,
-        strict=strict,
-        timeout_s=timeout,
-    )
 
 
 @chaos_app.command("interrupt")
@@ -191,7 +170,9 @@ def interrupt(
         )
         _barge_in_timeline(report, result)
 
-    execute(report, _outputs(json, junit, markdown, html, quiet, verbose, strict, timeout), work)
+    execute(
+        report, make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout), work
+    )
 
 
 def _barge_in_timeline(report: Report, result: BargeInResult) -> None:
@@ -398,7 +379,7 @@ def hangup(
         variant,
         release_within,
         end_within,
-        _outputs(json, junit, markdown, html, quiet, verbose, strict, timeout),
+        make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout),
     )
 
 
@@ -456,5 +437,5 @@ def carrier_close(
         variant,
         release_within,
         end_within,
-        _outputs(json, junit, markdown, html, quiet, verbose, strict, timeout),
+        make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout),
     )

@@ -28,6 +28,7 @@ from voicectl.cli.common import (
     VerboseOpt,
     execute,
     fail_usage,
+    make_outputs,
 )
 from voicectl.errors import InputError
 from voicectl.failover.scenario import (
@@ -281,28 +282,6 @@ def _collapse(errors: list[SeenError]) -> list[tuple[SeenError, int, float]]:
     return runs
 
 
-def _outputs(
-    json: Path | None,
-    junit: Path | None,
-    markdown: Path | None,
-    html: Path | None,
-    quiet: bool,
-    verbose: bool,
-    strict: bool,
-    timeout: float,
-) -> Outputs:
-    return Outputs(
-        json=json,
-        junit=junit,
-        markdown=markdown,
-        html=html,
-        quiet=quiet,
-        verbose=verbose,
-        strict=strict,
-        timeout_s=timeout,
-    )
-
-
 @chaos_app.command("stt-crash")
 def stt_crash(
     mode: Annotated[
@@ -365,7 +344,7 @@ def stt_crash(
         plan,
         "chaos stt-crash",
         switch_within,
-        _outputs(json, junit, markdown, html, quiet, verbose, strict, timeout),
+        make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout),
         surface_within,
     )
 
@@ -429,5 +408,5 @@ def failover(
         plan,
         "chaos failover",
         switch_within,
-        _outputs(json, junit, markdown, html, quiet, verbose, strict, timeout),
+        make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout),
     )

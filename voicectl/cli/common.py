@@ -42,6 +42,7 @@ __all__ = [
     "configure_logging",
     "execute",
     "fail_usage",
+    "make_outputs",
     "parse_rates",
     "validate_only",
 ]
@@ -106,6 +107,29 @@ def validate_only() -> Iterator[None]:
         _VALIDATE_ONLY.reset(token)
 
 
+def make_outputs(
+    json: Path | None,
+    junit: Path | None,
+    markdown: Path | None,
+    html: Path | None,
+    quiet: bool,
+    verbose: bool,
+    strict: bool,
+    timeout: float,
+) -> Outputs:
+    """:class:`Outputs` from the report options every command takes."""
+    return Outputs(
+        json=json,
+        junit=junit,
+        markdown=markdown,
+        html=html,
+        quiet=quiet,
+        verbose=verbose,
+        strict=strict,
+        timeout_s=timeout,
+    )
+
+
 def stderr_console() -> Console:
     return Console(stderr=True, highlight=False)
 
@@ -140,6 +164,8 @@ def execute(
     report: Report,
     outputs: Outputs,
     work: Callable[[Report], Awaitable[Any]],
+    *,
+    loop_factory: Callable[[], asyncio.AbstractEventLoop] = precise_event_loop,
 ) -> None:
     """Run ``work`` under the deadline and signals, then write and render the report and exit.
 
@@ -151,7 +177,7 @@ def execute(
     configure_logging(outputs.verbose)
     report.strict = outputs.strict
     try:
-        with asyncio.Runner(loop_factory=precise_event_loop) as runner:
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
             runner.run(_guarded(report, outputs, work))
     except KeyboardInterrupt:
         report.interrupted = True
