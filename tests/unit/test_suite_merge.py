@@ -95,13 +95,18 @@ def test_a_passing_scenario_passes_the_suite() -> None:
 def test_an_accepted_failure_becomes_a_warning_and_says_why() -> None:
     suite = Report("run")
     scenario = _scenario("c", accept=("check.1",))
-    add_result(suite, _result(scenario, _report(Verdict.PASS, Verdict.FAIL), exit_code=1))
+    result = _result(scenario, _report(Verdict.PASS, Verdict.FAIL), exit_code=1)
+    add_result(suite, result)
     accepted = suite.checks[1]
     assert accepted.verdict is Verdict.WARN
     assert accepted.detail == ACCEPTED_NOTE
     assert suite.exit_code is ExitCode.OK
+    _, _, rows = scenario_table([scenario], [result])
+    assert rows[0][2:5] == ["pass", 1, "1 pass, 1 warn (1 accepted)"]
     suite.strict = True
     assert suite.exit_code is ExitCode.CHECK_FAILED  # --strict: warnings fail
+    _, _, rows = scenario_table([scenario], [result], strict=True)
+    assert rows[0][2] == "fail"
 
 
 def test_an_accept_entry_that_names_no_check_warns() -> None:

@@ -16,6 +16,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from voicectl.suite.merge import scenario_verdict
 from voicectl.suite.model import PlannedScenario
 from voicectl.suite.runner import ScenarioResult
 
@@ -72,8 +73,7 @@ class SuiteProgressBar:
         name = result.scenario.name
         if name in self._running:
             self._running.remove(name)
-        report = result.report
-        verdict = "ERROR" if report is None or result.timed_out else report.verdict.value.upper()
+        verdict = scenario_verdict(result).upper()
         style = {"PASS": "green", "FAIL": "bold red"}.get(verdict, "bold yellow")
         line = Text(f"{verdict:<5} ", style="" if self.console.no_color else style)
         line.append(f"{name}  ({result.scenario.command_text}, {result.duration_s:.1f} s)")

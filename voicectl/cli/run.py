@@ -205,7 +205,7 @@ def run_plan(
                             f"the suite was stopped (--timeout {timeout:g} s or interrupt)",
                         )
                 order_checks(report, plan.scenarios)
-                report.add_table(*scenario_table(plan.scenarios, results))
+                report.add_table(*scenario_table(plan.scenarios, results, strict=strict))
                 report.metrics.update(
                     scenarios=len(plan.scenarios),
                     jobs=jobs,

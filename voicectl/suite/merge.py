@@ -18,25 +18,44 @@ from voicectl.suite.model import PlannedScenario
 from voicectl.suite.plan import GRACE_S
 from voicectl.suite.runner import ScenarioResult
 
-__all__ = ["ACCEPTED_NOTE", "add_result", "add_unfinished", "order_checks", "scenario_table"]
+__all__ = [
+    "ACCEPTED_NOTE",
+    "add_result",
+    "add_unfinished",
+    "order_checks",
+    "scenario_checks",
+    "scenario_table",
+    "scenario_verdict",
+]
 
 ACCEPTED_NOTE = "accepted by the suite's policy (accept): this failure is reported as a warning"
 _RAN = "the scenario runs to completion and writes its report"
+
+
+def scenario_checks(result: ScenarioResult) -> list[Check]:
+    """A scenario's checks as the suite reports them: prefixed, accepted, its problems added."""
+    checks = _checks(result.scenario, result.report) if result.report is not None else []
+    return checks + _problems(result)
+
+
+def scenario_verdict(result: ScenarioResult, *, strict: bool = False) -> str:
+    """``pass``, ``fail`` or ``error`` for one scenario, after the suite's policy."""
+    checks = scenario_checks(result)
+    return Report(result.scenario.command_text, checks=checks, strict=strict).verdict.value
 
 
 def add_result(report: Report, result: ScenarioResult) -> None:
     """Append one scenario's checks, problems and events to the suite report."""
     scenario = result.scenario
     sub = result.report
+    report.extend_checks(scenario_checks(result))
     if sub is not None:
-        report.extend_checks(_checks(scenario, sub))
         offset = _offset(report, sub, result.started_s)
         for event in sub.events:
             t = event.t + offset if math.isfinite(event.t) else event.t
             report.events.append(
                 Event(t, f"{scenario.name}/{event.source}", event.kind, event.data)
             )
-    report.extend_checks(_problems(result))
     report.events.append(
         Event(
             result.started_s,
@@ -45,7 +64,7 @@ def add_result(report: Report, result: ScenarioResult) -> None:
             {
                 "end": result.started_s + result.duration_s,
                 "command": scenario.command_text,
-                "verdict": _verdict(result),
+                "verdict": scenario_verdict(result, strict=report.strict),
                 "exit_code": result.exit_code,
             },
         )
@@ -80,9 +99,12 @@ def order_checks(report: Report, planned: Iterable[PlannedScenario]) -> None:
 
 
 def scenario_table(
-    planned: Iterable[PlannedScenario], results: Iterable[ScenarioResult]
+    planned: Iterable[PlannedScenario],
+    results: Iterable[ScenarioResult],
+    *,
+    strict: bool = False,
 ) -> tuple[str, list[str], list[list[object]]]:
-    """(title, columns, rows) of the per-scenario summary, in file order."""
+    """(title, columns, rows) of the per-scenario summary (after the policy), in file order."""
     by_index = {r.scenario.index: r for r in results}
     rows: list[list[object]] = []
     for scenario in planned:
@@ -90,13 +112,17 @@ def scenario_table(
         if result is None:
             rows.append([scenario.name, scenario.command_text, "not run", None, "", None])
             continue
-        sub = result.report
-        counts = ", ".join(f"{n} {v}" for v, n in sub.counts().items() if n) if sub else ""
+        checks = scenario_checks(result)
+        tally = Report(scenario.command_text, checks=checks).counts()
+        counts = ", ".join(f"{n} {v}" for v, n in tally.items() if n)
+        accepted = sum(1 for c in checks if c.detail.startswith(ACCEPTED_NOTE))
+        if accepted:
+            counts += f" ({accepted} accepted)"
         rows.append(
             [
                 scenario.name,
                 scenario.command_text,
-                _verdict(result),
+                scenario_verdict(result, strict=strict),
                 result.exit_code,
                 counts,
                 round(result.duration_s, 1),
@@ -179,12 +205,6 @@ def _problems(result: ScenarioResult) -> list[Check]:
     if result.exit_code != int(sub.exit_code):
         problems.append(error(f"exited with code {result.exit_code}", tail, "exit_code"))
     return problems
-
-
-def _verdict(result: ScenarioResult) -> str:
-    if result.report is None or result.timed_out:
-        return "error"
-    return result.report.verdict.value
 
 
 def _offset(report: Report, sub: Report, fallback: float) -> float:
