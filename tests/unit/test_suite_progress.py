@@ -44,3 +44,25 @@ def test_each_finished_scenario_leaves_a_line_with_its_verdict() -> None:
     text = buffer.getvalue()
     assert "FAIL  close-1008  (chaos ws-close, 2.5 s)" in text
     assert "ERROR drop  (chaos ws-close, 61.0 s)" in text
+
+
+def test_run_status_draws_while_running_and_leaves_nothing_behind() -> None:
+    from voicectl.cli.progress import RunStatus
+
+    console, buffer = _console(True)
+    report = Report("replay")
+    with RunStatus(report, 600, enabled=True, console=console):
+        report.log("call", "utterance")
+        console.file.flush()
+    text = buffer.getvalue()
+    assert "voicectl replay" in text and "(deadline 600 s)" in text
+    assert text.endswith("\x1b[?25h") or "\x1b[2K" in text  # erased (transient)
+
+
+def test_run_status_disabled_draws_nothing() -> None:
+    from voicectl.cli.progress import RunStatus
+
+    console, buffer = _console(True)
+    with RunStatus(Report("replay"), 600, enabled=False, console=console):
+        pass
+    assert buffer.getvalue() == ""

@@ -166,18 +166,26 @@ def execute(
     work: Callable[[Report], Awaitable[Any]],
     *,
     loop_factory: Callable[[], asyncio.AbstractEventLoop] = precise_event_loop,
+    status: bool = True,
 ) -> None:
     """Run ``work`` under the deadline and signals, then write and render the report and exit.
 
     The report is written whatever happens: on success, check failure, harness error, timeout
-    and SIGINT/SIGTERM (exit 130 with what was measured so far).
+    and SIGINT/SIGTERM (exit 130 with what was measured so far). On a terminal, a transient
+    status line shows the run is alive (``status=False``: the command draws its own progress).
     """
     if _VALIDATE_ONLY.get():
         raise typer.Exit(int(ExitCode.OK))
     configure_logging(outputs.verbose)
     report.strict = outputs.strict
+    from voicectl.cli.progress import RunStatus, progress_wanted
+
+    show = status and not outputs.verbose and progress_wanted(outputs.quiet)
     try:
-        with asyncio.Runner(loop_factory=loop_factory) as runner:
+        with (
+            RunStatus(report, outputs.timeout_s, enabled=show),
+            asyncio.Runner(loop_factory=loop_factory) as runner,
+        ):
             runner.run(_guarded(report, outputs, work))
     except KeyboardInterrupt:
         report.interrupted = True

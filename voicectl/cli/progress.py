@@ -10,17 +10,20 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     SpinnerColumn,
+    Task,
     TextColumn,
     TimeElapsedColumn,
 )
 from rich.text import Text
 
+from voicectl.report import Report
 from voicectl.suite.merge import scenario_verdict
 from voicectl.suite.model import PlannedScenario
 from voicectl.suite.runner import ScenarioResult
 
-__all__ = ["SuiteProgressBar", "progress_wanted"]
+__all__ = ["RunStatus", "SuiteProgressBar", "progress_wanted"]
 
 
 def progress_wanted(quiet: bool, console: Console | None = None) -> bool:
@@ -30,6 +33,64 @@ def progress_wanted(quiet: bool, console: Console | None = None) -> bool:
     if console is not None:
         return console.is_terminal
     return sys.stdout.isatty()
+
+
+class _ReportSoFar(ProgressColumn):
+    """What the report holds so far: the journal grows as a replay or a chaos run goes on."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__()
+        self.report = report
+
+    def render(self, task: Task) -> Text:
+        events, checks = len(self.report.events), len(self.report.checks)
+        if not events and not checks:
+            return Text("")
+        return Text(f"{events} events, {checks} checks so far")
+
+
+class RunStatus:
+    """A transient status line while a command runs: spinner, elapsed time, report so far.
+
+    Drawn from rich's refresh thread, so it moves even while the command's event loop is busy;
+    it disappears before the report is printed. A no-op when ``enabled`` is false.
+    """
+
+    def __init__(
+        self,
+        report: Report,
+        timeout_s: float,
+        *,
+        enabled: bool,
+        console: Console | None = None,
+    ) -> None:
+        self._progress: Progress | None = None
+        if not enabled:
+            return
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn(f"voicectl {report.command}"),
+            TimeElapsedColumn(),
+            _ReportSoFar(report),
+            TextColumn(f"(deadline {timeout_s:g} s)"),
+            console=console or Console(highlight=False),
+            transient=True,
+        )
+        self._progress.add_task("run", total=None)
+
+    def __enter__(self) -> RunStatus:
+        if self._progress is not None:
+            self._progress.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._progress is not None:
+            self._progress.stop()
 
 
 class SuiteProgressBar:

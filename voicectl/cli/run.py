@@ -214,7 +214,7 @@ def run_plan(
                 if reports_dir is not None:
                     report.metrics["reports_dir"] = str(work_dir)
 
-    execute(report, outputs, work)
+    execute(report, outputs, work, status=False)  # the suite draws its own progress bar
 
 
 def _find_suite(given: Path | None) -> Path:
