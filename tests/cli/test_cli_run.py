@@ -254,3 +254,40 @@ def test_the_suite_deadline_stops_everything_with_exit_3_and_a_report(tmp_path: 
         ["pgrep", "-f", "--", f"--json {reports}"], capture_output=True, text=True, check=False
     )
     assert leftovers.returncode == 1, f"scenario processes outlived the suite: {leftovers.stdout}"
+
+
+def test_sigint_stops_the_suite_with_exit_130_a_partial_report_and_no_leftovers(
+    tmp_path: Path,
+) -> None:
+    import signal
+    import time
+
+    suite = _suite(tmp_path, "[[scenario]]\nname = 'long'\ncommand = 'chaos interrupt'\n")
+    out_json, reports = tmp_path / "out.json", tmp_path / "reports"
+    proc = subprocess.Popen(
+        [*VOICECTL, "run", str(suite), "--json", str(out_json), "--reports-dir", str(reports)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (reports / "01-long.stderr.txt").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        stdout, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, stdout
+    report = json.loads(out_json.read_text())
+    assert report["interrupted"] is True
+    (harness,) = [c for c in report["checks"] if c["id"] == "long/harness"]
+    assert harness["verdict"] == "error" and harness["observed"].startswith("not finished")
+    leftovers = subprocess.run(
+        ["pgrep", "-f", "--", f"--json {reports}"], capture_output=True, text=True, check=False
+    )
+    assert leftovers.returncode == 1, f"scenario processes outlived the suite: {leftovers.stdout}"
