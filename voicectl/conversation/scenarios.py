@@ -112,7 +112,9 @@ def _barge_in_director(
                 return any(e.audio_t >= first_start for e in perception.of_kind("turn_end"))
 
             if not await _until(turn_ended, first_end + plan.wait_for_reply_s):
-                result.note = f"the bot did not end the caller's turn within {plan.wait_for_reply_s:.0f} s"
+                result.note = (
+                    f"the bot did not end the caller's turn within {plan.wait_for_reply_s:.0f} s"
+                )
                 call.hang_up("stop")
                 return
             wait = plan.after_turn_end_s
