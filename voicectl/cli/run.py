@@ -55,7 +55,7 @@ JobsOpt = Annotated[
         "-j",
         min=1,
         max=64,
-        help="Scenarios run at a time (default: [suite] jobs, else one per CPU core).",
+        help="Scenarios run at a time (default: \\[suite] jobs, else one per CPU core).",
     ),
 ]
 OnlyOpt = Annotated[
@@ -81,7 +81,7 @@ SuiteTimeoutOpt = Annotated[
     typer.Option(
         "--timeout",
         min=1,
-        help="Hard deadline for the whole suite, seconds (default: [suite] timeout, else 1800).",
+        help="Hard deadline for the whole suite, seconds (default: \\[suite] timeout, else 1800).",
     ),
 ]
 
@@ -90,7 +90,7 @@ def run(
     suite: Annotated[
         Path | None,
         typer.Argument(
-            help="Suite file (TOML), or a pyproject.toml with [tool.voicectl]. Default: "
+            help="Suite file (TOML), or a pyproject.toml with \\[tool.voicectl]. Default: "
             "voicectl-suite.toml, else pyproject.toml, in the current directory.",
             dir_okay=False,
             show_default=False,

@@ -38,7 +38,7 @@ GRACE_S = 20.0
 _DEFAULT_TIMEOUT_S = 600.0
 _BUDGET_MARGIN_S = 60.0  # provider chaos: --timeout defaults to --budget + 60
 
-Path_ = tuple[str | int, ...]
+KeyPath = tuple[str | int, ...]
 
 
 def plan_suite(spec: SuiteSpec, catalog: CommandCatalog, *, deep: bool = True) -> SuitePlan:
@@ -107,7 +107,7 @@ def _plan(
     *,
     deep: bool,
 ) -> PlannedScenario:
-    where: dict[str, Path_] = {}  # option name -> where its value was written
+    where: dict[str, KeyPath] = {}  # option name -> where its value was written
     options: dict[str, Any] = {}
     for key, value in scenario.options.items():
         found = command.find(key)
@@ -115,13 +115,13 @@ def _plan(
             where[found[0].name] = ("scenario", scenario.index, key)
         options[key] = value
 
-    def fail(reason: str, path: Path_) -> InputError:
+    def fail(reason: str, path: KeyPath) -> InputError:
         return spec.error(reason, *path, scenario=scenario.name)
 
     for key, value in scenario.policy.items():
         if key == ACCEPT_KEY:
             continue
-        path: Path_ = ("scenario", scenario.index, "policy", key)
+        path: KeyPath = ("scenario", scenario.index, "policy", key)
         found = command.find(key)
         if found is None:
             takers = ", ".join(catalog.with_option(key)) or "no command"
@@ -140,7 +140,7 @@ def _plan(
         options[key] = value
 
     def blame(problem: OptionProblem) -> InputError:
-        path: Path_ = ("scenario", scenario.index)
+        path: KeyPath = ("scenario", scenario.index)
         if problem.key is not None:
             found = command.find(problem.key)
             if found is not None and found[0].name in where:
