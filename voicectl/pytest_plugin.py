@@ -140,10 +140,17 @@ async def voicectl_reference_bot(
     marker = request.node.get_closest_marker(_BOT_MARKER)
     if marker is not None:
         options.update(marker.kwargs)
-    max_calls = int(options.pop("max_calls", 1))
-    if isinstance(options.get("variant"), str):
-        options["variant"] = BotVariant(options["variant"])
-    server = ReferenceBotServer(ReferenceBotConfig(**options), max_calls=max_calls)
+    problem = None
+    try:
+        max_calls = int(options.pop("max_calls", 1))
+        if isinstance(options.get("variant"), str):
+            options["variant"] = BotVariant(options["variant"])
+        config = ReferenceBotConfig(**options)
+    except (TypeError, ValueError) as exc:
+        problem = f"@pytest.mark.{_BOT_MARKER}: {exc}"
+    if problem is not None:
+        pytest.fail(problem, pytrace=False)
+    server = ReferenceBotServer(config, max_calls=max_calls)
     await server.start()
     try:
         yield server

@@ -155,8 +155,8 @@ def test_assert_report_passes_reads_a_saved_json_report(tmp_path: Path) -> None:
     assert_report_passes(write_json(_report(PASSED), tmp_path / "ok.json"))
 
 
-def test_fake_providers_are_stopped_after_each_test(tmp_path: Path) -> None:
-    """The factory's servers close with the test: the next test finds the port closed."""
+def test_fake_providers_are_stopped_and_a_misspelt_bot_marker_is_named(tmp_path: Path) -> None:
+    """The factory's servers close with the test; a bad marker fails with a readable message."""
     inner = tmp_path / "test_inner.py"
     inner.write_text(
         "import pytest, socket\n"
@@ -168,6 +168,10 @@ def test_fake_providers_are_stopped_after_each_test(tmp_path: Path) -> None:
         "def test_stopped():\n"
         "    with socket.socket() as sock:\n"
         "        assert sock.connect_ex(('127.0.0.1', PORTS[0])) != 0\n"
+        "@pytest.mark.asyncio\n"
+        "@pytest.mark.voicectl_bot(sample_rat=8000)\n"
+        "async def test_misspelt_marker(voicectl_reference_bot):\n"
+        "    pass\n"
     )
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(inner)],
@@ -176,5 +180,7 @@ def test_fake_providers_are_stopped_after_each_test(tmp_path: Path) -> None:
         timeout=120,
         cwd=tmp_path,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "2 passed" in result.stdout
+    summary = result.stdout.strip().splitlines()[-1]
+    assert "2 passed" in summary and "1 error" in summary, result.stdout + result.stderr
+    assert "@pytest.mark.voicectl_bot: " in result.stdout
+    assert "unexpected keyword argument 'sample_rat'" in result.stdout
