@@ -253,3 +253,21 @@ def test_only_selects_scenarios_and_rejects_unknown_names(catalog: CommandCatalo
     assert select_scenarios(plan, []) is plan
     with pytest.raises(InputError, match=r"--only .c.: no such scenario .*scenarios: a, b"):
         select_scenarios(plan, ["c"])
+
+
+def test_readme_policy_table_matches_the_commands_that_take_each_key(
+    catalog: CommandCatalog,
+) -> None:
+    import re
+
+    from voicectl.suite.model import OPTION_POLICY_KEYS
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    table = readme[readme.index("| policy key | option | commands |") :].split("\n\n")[0]
+    documented: dict[str, list[str]] = {}
+    for row in table.splitlines()[2:]:
+        keys, _options, commands = row.strip("|").split("|")
+        for key in re.findall(r"`([a-z_]+)`", keys):
+            documented[key] = re.findall(r"`([a-z -]+)`", commands)
+    assert documented.pop("accept") == []
+    assert documented == {key: catalog.with_option(key) for key in OPTION_POLICY_KEYS}
