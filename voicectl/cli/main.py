@@ -17,6 +17,7 @@ from voicectl import __version__  # noqa: E402
 from voicectl.cli import chaos_families  # noqa: E402, F401  (registers the chaos subcommands)
 from voicectl.cli.bot import bot  # noqa: E402
 from voicectl.cli.chaos import chaos_app  # noqa: E402
+from voicectl.cli.load import load  # noqa: E402
 from voicectl.cli.replay import replay  # noqa: E402
 from voicectl.cli.report import report_app  # noqa: E402
 from voicectl.cli.resample_check import resample_check  # noqa: E402
@@ -37,6 +38,7 @@ app.command()(bot)
 app.add_typer(chaos_app, name="chaos")
 app.add_typer(report_app, name="report")
 app.command("resample-check")(resample_check)
+app.command("load")(load)
 app.command("run")(run_suite)
 app.command()(smoke)
 

@@ -1,0 +1,253 @@
+"""``voicectl load``: many concurrent real-time carrier calls against a bot, judged in aggregate."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+from voicectl.audio.script import Call, bundled_calls, load_call
+from voicectl.carriers import CarrierName
+from voicectl.cli.common import (
+    HtmlOpt,
+    JsonOpt,
+    JunitOpt,
+    MarkdownOpt,
+    Outputs,
+    QuietOpt,
+    StrictOpt,
+    VerboseOpt,
+    execute,
+    fail_usage,
+)
+from voicectl.cli.progress import progress_wanted
+from voicectl.errors import InputError
+from voicectl.load.checks import LoadBounds
+from voicectl.load.loop import ensure_descriptors, load_event_loop
+from voicectl.load.plan import LoadPlan, LoadShape
+from voicectl.report import Report
+
+if TYPE_CHECKING:
+    from voicectl.bot.pipeline import ReferenceBotConfig
+
+__all__ = ["load"]
+
+_REFERENCE_CARRIERS = ("twilio", "telnyx", "plivo", "exotel")
+_BOT_RATES = (8000, 16000, 24000, 48000)
+_STARTUP_MARGIN_S = 60.0  # reference bot start, connects, closes
+
+
+def load(
+    audio: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Recordings the callers play, round robin (each with its transcript sidecar). Default: the bundled calls."
+        ),
+    ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option("--url", help="Load your bot at this ws:// URL instead of the reference bot."),
+    ] = None,
+    carrier: Annotated[
+        CarrierName, typer.Option("--carrier", help="Carrier protocol to speak.")
+    ] = CarrierName.TWILIO,
+    calls: Annotated[
+        int, typer.Option("--calls", "-c", help="Concurrent callers (calls in progress at once).")
+    ] = 8,
+    ramp: Annotated[float, typer.Option("--ramp", "-r", help="Callers started per second.")] = 4.0,
+    duration: Annotated[
+        float | None,
+        typer.Option(
+            "--duration",
+            "-d",
+            help="Callers place calls back to back for this many seconds; calls in progress then finish.",
+        ),
+    ] = None,
+    count: Annotated[
+        int | None,
+        typer.Option(
+            "--count", "-n", help="Stop after this many calls (default: one call per caller)."
+        ),
+    ] = None,
+    min_success: Annotated[
+        float,
+        typer.Option(
+            "--min-success", help="load.success_rate: smallest share of calls that succeed."
+        ),
+    ] = 0.99,
+    first_audio_p95: Annotated[
+        float,
+        typer.Option(
+            "--first-audio-p95",
+            help="load.first_audio_p95: bound on the p95 over all turns, seconds.",
+        ),
+    ] = 2.5,
+    pacing_p95_ms: Annotated[
+        float,
+        typer.Option(
+            "--pacing-p95-ms",
+            help="load.client_pacing: the run is invalid if the client's own send-time error p95 exceeds this, ms.",
+        ),
+    ] = 5.0,
+    bot_rate: Annotated[
+        int, typer.Option("--bot-rate", help="Reference bot pipeline rate, Hz.")
+    ] = 16000,
+    reply_secs: Annotated[
+        float, typer.Option("--reply-secs", help="Length of the reference bot's replies, seconds.")
+    ] = 1.5,
+    json: JsonOpt = None,
+    junit: JunitOpt = None,
+    markdown: MarkdownOpt = None,
+    html: HtmlOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    strict: StrictOpt = False,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--timeout",
+            help="Hard deadline for the whole run, seconds (default: ramp + duration + the longest call + 60 s).",
+        ),
+    ] = None,
+) -> None:
+    """Place many concurrent real-time calls and judge success, first-audio latency and the client's own pacing (default: 8 bundled calls -> reference bot)."""
+    try:
+        plan, bounds = _plan(
+            audio, url, carrier.value, calls, ramp, duration, count, min_success,
+            first_audio_p95, pacing_p95_ms, bot_rate, reply_secs, timeout,
+        )  # fmt: skip
+    except InputError as exc:
+        raise fail_usage(str(exc)) from None
+
+    from voicectl.bot.pipeline import ReferenceBotConfig
+
+    config = (
+        ReferenceBotConfig(sample_rate=bot_rate, reply_secs=reply_secs) if url is None else None
+    )
+    shape = plan.shape
+    report = Report(
+        command="load",
+        args={
+            "audio": [c.audio.source for c in plan.calls],
+            "url": url,
+            "carrier": plan.carrier,
+            "calls": shape.concurrency,
+            "ramp_per_s": shape.ramp_per_s,
+            "duration_s": shape.duration_s,
+            "count": shape.planned_calls(),
+            "min_success": bounds.min_success_rate,
+            "first_audio_p95_s": bounds.first_audio_p95_s,
+            "pacing_p95_ms": bounds.send_error_p95_ms,
+            "bot": None if config is None else config.describe(),
+        },
+    )
+    run_timeout = timeout if timeout is not None else plan.expected_run_s() + _STARTUP_MARGIN_S
+    outputs = Outputs(
+        json=json,
+        junit=junit,
+        markdown=markdown,
+        html=html,
+        quiet=quiet,
+        verbose=verbose,
+        strict=strict,
+        timeout_s=run_timeout,
+    )
+    console = Console(highlight=False)
+    show_live = not verbose and progress_wanted(quiet, console)
+
+    async def work(report: Report) -> None:
+        from voicectl.load.live import live_view
+        from voicectl.load.runner import LoadRun, run_load
+
+        async with _target(plan, config, report) as target_url:
+            target_plan = plan if target_url == plan.url else _with_url(plan, target_url)
+            run = LoadRun(target_plan)
+            async with live_view(run, console if show_live else None):
+                await run_load(target_plan, report, bounds, run)
+
+    execute(report, outputs, work, loop_factory=load_event_loop, status=False)
+
+
+def _plan(
+    audio: list[Path] | None,
+    url: str | None,
+    carrier: str,
+    calls: int,
+    ramp: float,
+    duration: float | None,
+    count: int | None,
+    min_success: float,
+    first_audio_p95: float,
+    pacing_p95_ms: float,
+    bot_rate: int,
+    reply_secs: float,
+    timeout: float | None,
+) -> tuple[LoadPlan, LoadBounds]:
+    if url is not None and not url.startswith(("ws://", "wss://")):
+        raise InputError(f"--url must be a ws:// or wss:// URL, got {url!r}")
+    if url is None:
+        if carrier not in _REFERENCE_CARRIERS:
+            raise InputError(
+                f"--carrier {carrier}: the reference bot detects {', '.join(_REFERENCE_CARRIERS)}"
+            )
+        if bot_rate not in _BOT_RATES:
+            raise InputError(
+                f"--bot-rate must be one of {', '.join(map(str, _BOT_RATES))}, got {bot_rate}"
+            )
+        if not reply_secs > 0:
+            raise InputError(f"--reply-secs must be positive, got {reply_secs}")
+    if not 0 <= min_success <= 1:
+        raise InputError(f"--min-success is a share between 0 and 1, got {min_success}")
+    if not first_audio_p95 > 0:
+        raise InputError(f"--first-audio-p95 must be positive, got {first_audio_p95}")
+    if not pacing_p95_ms > 0:
+        raise InputError(f"--pacing-p95-ms must be positive, got {pacing_p95_ms}")
+    if timeout is not None and not timeout > 0:
+        raise InputError(f"--timeout must be positive, got {timeout}")
+    shape = LoadShape(calls, ramp, duration_s=duration, total_calls=count)
+    needed = calls + 64
+    allowed = ensure_descriptors(needed)
+    if allowed < needed:
+        raise InputError(
+            f"--calls {calls} needs about {needed} open files; this process may open {allowed} (raise ulimit -n)"
+        )
+    recordings: list[Call] = [load_call(p) for p in audio] if audio else bundled_calls()
+    plan = LoadPlan(recordings, url or "", shape, carrier=carrier)
+    bounds = LoadBounds(
+        min_success_rate=min_success,
+        first_audio_p95_s=first_audio_p95,
+        send_error_p95_ms=pacing_p95_ms,
+    )
+    return plan, bounds
+
+
+def _with_url(plan: LoadPlan, url: str) -> LoadPlan:
+    from dataclasses import replace
+
+    return replace(plan, url=url)
+
+
+@contextlib.asynccontextmanager
+async def _target(
+    plan: LoadPlan, config: ReferenceBotConfig | None, report: Report
+) -> AsyncIterator[str]:
+    """The URL to load: the user's, or the reference bot's in a child process."""
+    if config is None:
+        yield plan.url
+        return
+    from voicectl.load.target import ReferenceBotProcess
+
+    async with ReferenceBotProcess(config, max_calls=plan.shape.concurrency) as bot:
+        report.log(
+            "harness",
+            "bot_started",
+            url=bot.url,
+            pid=bot.pid,
+            max_calls=bot.max_calls,
+            config=config.describe(),
+        )
+        yield bot.url
