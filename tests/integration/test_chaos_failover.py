@@ -11,6 +11,11 @@ import pytest
 
 pytestmark = pytest.mark.slow
 HERE = Path(__file__).parent
+# The first 21 s of order_status (three turns), shipped for the smoke suite: shorter real-time runs.
+SHORT = [
+    "--audio",
+    str(HERE.parent.parent / "voicectl" / "data" / "smoke" / "order_status_short.wav"),
+]
 
 
 def _chaos(tmp_path: Path, *args: str) -> tuple[int, dict]:
@@ -31,7 +36,7 @@ def _check(report: dict, check_id: str) -> dict:
 
 
 def test_default_close_fails_over_after_pipecats_12_s_of_retries(tmp_path: Path) -> None:
-    code, report = _chaos(tmp_path, "stt-crash")
+    code, report = _chaos(tmp_path, "stt-crash", "--at", "4", *SHORT)
     assert code == 0, report["checks"]
     switched = _check(report, "failover.switched")
     # Pipecat 1.14 default backoff: 1 + 3 reconnect attempts 4 s apart, then give-up.
@@ -41,7 +46,7 @@ def test_default_close_fails_over_after_pipecats_12_s_of_retries(tmp_path: Path)
 
 
 def test_an_stt_that_raises_never_fails_over(tmp_path: Path) -> None:
-    code, report = _chaos(tmp_path, "stt-crash", "--mode", "exception", "--at", "6")
+    code, report = _chaos(tmp_path, "stt-crash", "--mode", "exception", "--at", "4", *SHORT)
     assert code == 1
     switched = _check(report, "failover.switched")
     assert switched["verdict"] == "fail"
@@ -55,7 +60,8 @@ def test_a_circuit_breaker_strategy_fails_over_from_a_raising_stt(tmp_path: Path
         "--mode",
         "exception",
         "--at",
-        "6",
+        "4",
+        *SHORT,
         "--strategy",
         "tests.integration.failover_strategies:TripAfterErrors",
     )
@@ -72,7 +78,8 @@ def test_in_band_auth_error_fails_over_at_once_across_protocols_with_user_factor
         "--mode",
         "error",
         "--at",
-        "6",
+        "4",
+        *SHORT,
         "--primary",
         str(HERE / "user_stt.py") + ":primary",
         "--backup",
@@ -87,7 +94,7 @@ def test_in_band_auth_error_fails_over_at_once_across_protocols_with_user_factor
 
 
 def test_a_stalled_provider_goes_unnoticed(tmp_path: Path) -> None:
-    code, report = _chaos(tmp_path, "stt-crash", "--mode", "stall", "--at", "6")
+    code, report = _chaos(tmp_path, "stt-crash", "--mode", "stall", "--at", "4", *SHORT)
     assert code == 1
     assert "the outage was silent" in _check(report, "failover.switched")["observed"]
     assert _check(report, "failover.transcripts_continue")["verdict"] == "fail"
@@ -113,7 +120,7 @@ def test_bad_failover_input_exits_2(tmp_path: Path) -> None:
 
 
 def test_a_stalled_stt_provider_leaves_the_caller_talking_into_silence(tmp_path: Path) -> None:
-    code, report = _chaos(tmp_path, "stall", "--stage", "stt", "--at", "6", "--heartbeats")
+    code, report = _chaos(tmp_path, "stall", "--stage", "stt", "--at", "4", "--heartbeats")
     assert code == 1
     surfaced = _check(report, "recvloop.error_surfaced")
     assert (

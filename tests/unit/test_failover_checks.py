@@ -213,3 +213,9 @@ def test_stall_surfaced_fails_on_silence_or_a_late_signal() -> None:
     assert silent.verdict is Verdict.FAIL and "the caller talked into silence" in silent.observed
     (late,) = judge_stall_surfaced(_stalled(error_at=20.0), bound_s=5.0)
     assert late.verdict is Verdict.FAIL
+
+
+def test_no_false_switch_ignores_a_switch_caused_by_a_real_crash_right_after_the_probe() -> None:
+    outcome = _outcome(switch_at=4.0)
+    outcome.incidents_done = [(Incident(4.0, "error"), 4.0, "primary")]
+    assert judge_no_false_switch(outcome).verdict is Verdict.PASS
