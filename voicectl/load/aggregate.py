@@ -113,13 +113,14 @@ class CallRecord:
 
 @dataclass(frozen=True)
 class Percentiles:
-    """p50/p95/p99/max of a sample, in the sample's unit."""
+    """p50/p95/p99/max (and mean) of a sample, in the sample's unit."""
 
     count: int
     p50: float
     p95: float
     p99: float
     max: float
+    mean: float
 
     @classmethod
     def of(cls, values: Sequence[float] | np.ndarray) -> Percentiles | None:
@@ -127,7 +128,7 @@ class Percentiles:
         if data.size == 0:
             return None
         p50, p95, p99 = (float(v) for v in np.percentile(data, [50, 95, 99]))
-        return cls(int(data.size), p50, p95, p99, float(data.max()))
+        return cls(int(data.size), p50, p95, p99, float(data.max()), float(data.mean()))
 
 
 def barge_in_clear_latencies(outcome: CallOutcome) -> list[float]:
@@ -191,21 +192,13 @@ class LoadStats:
         return self.succeeded / self.calls if self.calls else None
 
     def to_metrics(self) -> dict[str, object]:
-        """Flat figures for the JSON report."""
+        """Flat key figures for the report (the tables carry the breakdowns)."""
 
-        def pct(
-            p: Percentiles | None, prefix: str, scale: float = 1.0, digits: int = 4
-        ) -> dict[str, object]:
-            if p is None:
-                return {f"{prefix}_{k}": None for k in ("p50", "p95", "p99", "max")}
-            return {
-                f"{prefix}_p50": round(p.p50 * scale, digits),
-                f"{prefix}_p95": round(p.p95 * scale, digits),
-                f"{prefix}_p99": round(p.p99 * scale, digits),
-                f"{prefix}_max": round(p.max * scale, digits),
-            }
+        def seconds(p: Percentiles | None, prefix: str, keys: tuple[str, ...]) -> dict[str, object]:
+            return {f"{prefix}_{k}": None if p is None else round(getattr(p, k), 4) for k in keys}
 
         rate = self.success_rate
+        send = self.send_error_ms
         return {
             "calls": self.calls,
             "succeeded": self.succeeded,
@@ -213,18 +206,19 @@ class LoadStats:
             "peak_concurrency": self.peak_concurrency,
             "turns": self.turns,
             "answered": self.answered,
-            **pct(self.first_audio, "first_audio_s"),
+            **seconds(self.first_audio, "first_audio_s", ("mean", "p50", "p95", "p99", "max")),
             "barge_in_clears": self.barge_in_clears,
-            **pct(self.clear_latency, "clear_latency_s"),
+            **seconds(self.clear_latency, "clear_latency_s", ("p50", "p95")),
             "bot_closes": {str(code): n for code, n in sorted(self.bot_closes.items())},
-            "failures": dict(self.failures),
             "inbound_gaps": self.gaps,
-            "inbound_gap_total_s": round(self.gap_total_s, 3),
             "inbound_gap_max_s": round(self.gap_max_s, 3),
             "stalls": self.stalls,
             "stall_max_s": round(self.stall_max_s, 3),
             "frames_sent": self.frames,
-            **pct(self.send_error_ms, "send_error_ms", digits=3),
+            **{
+                f"send_error_ms_{k}": None if send is None else round(getattr(send, k), 3)
+                for k in ("p50", "p95", "p99", "max")
+            },
         }
 
 

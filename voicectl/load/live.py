@@ -28,8 +28,9 @@ _RECENT_FRAMES = 50  # one second of frames per call
 
 
 class _LoadView:
-    def __init__(self, run: LoadRun) -> None:
+    def __init__(self, run: LoadRun, plain: bool) -> None:
         self.run = run
+        self.plain = plain
         self.progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -91,36 +92,28 @@ class _LoadView:
             errors = outcome.pacing.errors
             if errors:
                 recent.append(np.asarray(errors[-_RECENT_FRAMES:]))
-        table = Table(box=None, pad_edge=False, show_edge=False)
-        for column in (
-            "elapsed s",
-            "in progress",
-            "started",
-            "done",
-            "failed",
-            "answered",
-            "first audio p50 / p95 ms",
-            "send error p99 ms (last s)",
-            "bot closes",
-        ):
-            table.add_column(column, justify="right")
         if latencies:
             p50, p95 = np.percentile(latencies, [50, 95]) * 1000
-            first_audio = f"{p50:.0f} / {p95:.0f}"
+            first_audio = f"p50 {p50:.0f} ms, p95 {p95:.0f} ms"
         else:
             first_audio = "-"
-        send = f"{np.percentile(np.concatenate(recent), 99) * 1000:.2f}" if recent else "-"
-        table.add_row(
-            f"{run.elapsed():.0f}",
-            str(len(run.active)),
-            str(run.started),
-            str(len(run.records)),
-            str(self.failed),
-            f"{len(latencies)}/{utterances}",
-            first_audio,
-            send,
-            ", ".join(f"{code} x{n}" for code, n in sorted(self.closes.items())) or "-",
-        )
+        if recent:
+            send = f"p99 {np.percentile(np.concatenate(recent), 99) * 1000:.2f} ms (last second)"
+        else:
+            send = "-"
+        closes = ", ".join(f"{code} x{n}" for code, n in sorted(self.closes.items())) or "none"
+        table = Table(box=None, pad_edge=False, show_header=False)
+        table.add_column(style="" if self.plain else "cyan")
+        table.add_column()
+        for name, value in (
+            ("calls", f"{len(run.active)} in progress, {run.started} started, "
+             f"{len(run.records)} done, {self.failed} failed"),
+            ("answered", f"{len(latencies)}/{utterances} utterances"),
+            ("first audio", first_audio),
+            ("send-time error", send),
+            ("bot-side closes", closes),
+        ):  # fmt: skip
+            table.add_row(name, value)
         return table
 
 
@@ -130,7 +123,7 @@ async def live_view(run: LoadRun, console: Console | None) -> AsyncIterator[Any]
     if console is None:
         yield None
         return
-    view = _LoadView(run)
+    view = _LoadView(run, plain=console.no_color)
     with Live(view.render(), console=console, auto_refresh=False, transient=True) as live:
 
         async def redraw() -> None:

@@ -1,0 +1,178 @@
+"""``voicectl load`` from the command line, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from voicectl.audio.io import write_wav
+from voicectl.audio.script import bundled_fixtures_dir, load_call
+
+VOICECTL = [sys.executable, "-m", "voicectl"]
+SINK = Path(__file__).parents[1] / "integration" / "minimal_sink.py"
+
+
+def _run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*VOICECTL, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "COLUMNS": "100", "NO_COLOR": "1"},
+    )
+
+
+def _on_a_terminal(args: list[str], timeout: float = 120) -> tuple[str, int]:
+    """Run with stdout on a pseudo-terminal; return everything it drew and the exit code."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        args, stdout=slave, stderr=slave, env={**os.environ, "COLUMNS": "100", "NO_COLOR": "1"}
+    )
+    os.close(slave)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # the terminal closed: the process is done
+                break
+            if not data:
+                break
+            chunks.append(data)
+        code = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    return b"".join(chunks).decode(errors="replace"), code
+
+
+@pytest.fixture(scope="module")
+def first_turn(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first 7 s of the bundled ``order_status`` call, with a one-utterance sidecar."""
+    source = load_call(bundled_fixtures_dir() / "order_status.wav")
+    assert source.script is not None
+    folder = tmp_path_factory.mktemp("calls")
+    write_wav(folder / "first_turn.wav", source.audio.samples[: 7 * 8000], 8000)
+    utterance = source.script.utterances[0]
+    sidecar = {"utterances": [{"start": utterance.start, "end": utterance.end, "text": "hi"}]}
+    (folder / "first_turn.json").write_text(json.dumps(sidecar))
+    return folder / "first_turn.wav"
+
+
+@pytest.fixture
+def sink_url() -> Iterator[str]:
+    """A minimal WebSocket sink in a subprocess on a free loopback port."""
+    proc = subprocess.Popen(
+        [sys.executable, str(SINK)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        port = int(proc.stdout.readline())
+        yield f"ws://127.0.0.1:{port}/ws"
+    finally:
+        if proc.stdin is not None:
+            proc.stdin.close()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--calls", "0"], "--calls must be at least 1, got 0"),
+        (["--ramp", "0"], "--ramp must be a positive number of calls per second"),
+        (["--duration", "-5"], "--duration must be positive"),
+        (["--count", "0"], "--count must be at least 1"),
+        (["--url", "http://127.0.0.1:1/ws"], "--url must be a ws:// or wss:// URL"),
+        (["--carrier", "raw"], "--carrier raw: the reference bot detects twilio"),
+        (["--bot-rate", "11025"], "--bot-rate must be one of 8000, 16000, 24000, 48000"),
+        (["--min-success", "1.5"], "--min-success is a share between 0 and 1"),
+        (["--first-audio-p95", "0"], "--first-audio-p95 must be positive"),
+        (["--pacing-p95-ms", "-1"], "--pacing-p95-ms must be positive"),
+        (["--timeout", "0"], "--timeout must be positive"),
+        (["missing.wav"], "missing.wav"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None:
+    result = _run("load", *args)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert len([line for line in result.stderr.splitlines() if line.strip()]) == 1
+
+
+def test_audio_without_a_transcript_is_rejected(tmp_path: Path) -> None:
+    lone = tmp_path / "lone.wav"
+    write_wav(lone, np.zeros(8000, dtype=np.int16), 8000)
+    result = _run("load", str(lone))
+    assert result.returncode == 2
+    assert "no transcript sidecar (lone.json)" in result.stderr
+
+
+def test_an_unreachable_bot_fails_with_the_reason_in_every_report(
+    first_turn: Path, tmp_path: Path
+) -> None:
+    out_json, out_xml = tmp_path / "r.json", tmp_path / "r.xml"
+    url = "ws://127.0.0.1:9/ws"
+    result = _run(
+        "load", str(first_turn), "--url", url, "--calls", "3", "--ramp", "50",
+        "--json", str(out_json), "--junit", str(out_xml),
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout
+    assert result.stdout.splitlines()[0].startswith("FAIL  voicectl load  2 failed")
+    report = json.loads(out_json.read_text())
+    assert report["command"] == "load" and report["verdict"] == "fail"
+    checks = {c["id"]: c for c in report["checks"]}
+    assert checks["load.success_rate"]["verdict"] == "fail"
+    assert f"3 x cannot connect to {url}" in checks["load.success_rate"]["observed"]
+    assert checks["load.client_pacing"]["verdict"] == "skip"
+    suite = ET.parse(out_xml).getroot().find("testsuite")
+    assert suite is not None and suite.get("failures") == "2" and suite.get("tests") == "3"
+
+
+@pytest.mark.slow
+def test_a_sink_run_draws_a_live_table_on_a_terminal_and_none_in_a_pipe(
+    first_turn: Path, sink_url: str
+) -> None:
+    args = [*VOICECTL, "load", str(first_turn), "--url", sink_url, "--calls", "4", "--ramp", "8"]
+    drawn, code = _on_a_terminal(args)
+    assert code == 1  # a sink never answers
+    assert "send-time error" in drawn and "in progress" in drawn
+    assert "FAIL  voicectl load  2 failed: load.success_rate, load.first_audio_p95" in drawn
+    piped = _run("load", str(first_turn), "--url", sink_url, "--calls", "4", "--ramp", "8")
+    assert piped.returncode == 1
+    assert "in progress" not in piped.stdout + piped.stderr
+    assert "no answer to any of 1 utterances" in piped.stdout  # the "Failed calls" table
+
+
+@pytest.mark.slow
+def test_load_with_no_arguments_passes_against_the_reference_bot(tmp_path: Path) -> None:
+    out_json, out_xml = tmp_path / "r.json", tmp_path / "r.xml"
+    result = _run("load", "--json", str(out_json), "--junit", str(out_xml), timeout=170)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert result.stdout.splitlines()[0].startswith("PASS  voicectl load  3/3 checks passed")
+    report = json.loads(out_json.read_text())
+    assert report["verdict"] == "pass" and report["args"]["calls"] == 8
+    assert report["metrics"]["calls"] == 8 and report["metrics"]["peak_concurrency"] == 8
+    assert report["tables"][0]["title"] == "Load"
+    load_rows = report["tables"][0]["rows"]
+    assert load_rows[-1][0] == "all" and load_rows[-1][1] == 8
+    assert sum(e["kind"] == "call_ended" for e in report["events"]) == 8
+    suite = ET.parse(out_xml).getroot().find("testsuite")
+    assert suite is not None and suite.get("tests") == "3" and suite.get("failures") == "0"
