@@ -13,9 +13,12 @@ import contextlib
 import re
 import sys
 import tempfile
+from typing import TYPE_CHECKING
 
-from voicectl.bot.pipeline import ReferenceBotConfig
 from voicectl.errors import HarnessError
+
+if TYPE_CHECKING:
+    from voicectl.bot.pipeline import ReferenceBotConfig
 
 __all__ = ["ReferenceBotProcess"]
 
