@@ -33,7 +33,10 @@ def _run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         ),
         (["bot", "--rate", "11025"], "--rate must be one of 8000, 16000, 24000, 48000"),
         (["replay", "--stt", "cartesia-tts"], "--stt must be one of"),
-        (["replay", "--stt", "soniox", "--url", "ws://127.0.0.1:1/ws"], "--stt applies to the reference bot"),
+        (
+            ["replay", "--stt", "soniox", "--url", "ws://127.0.0.1:1/ws"],
+            "--stt applies to the reference bot",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None:
