@@ -30,6 +30,7 @@ import numpy as np
 from voicectl.audio.script import bundled_calls
 from voicectl.load import LoadBounds, LoadPlan, LoadShape, run_load
 from voicectl.load.loop import load_event_loop
+from voicectl.replay.loop import precise_event_loop
 from voicectl.report import Report
 
 SINK = Path(__file__).parents[1] / "integration" / "minimal_sink.py"
@@ -97,6 +98,9 @@ def main() -> None:
     parser.add_argument("--ramp", type=float, default=20.0, help="calls started per second")
     parser.add_argument("--lockstep", action="store_true", help="start every call at once")
     parser.add_argument("--no-spread", action="store_true", help="no frame-phase offsets")
+    parser.add_argument(
+        "--loop", choices=["epoll", "select"], default="epoll", help="event loop (select: replay's)"
+    )
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
     ramp = 1e6 if args.lockstep else args.ramp
@@ -105,11 +109,12 @@ def main() -> None:
     for _ in range(args.repeat):
         sink, url = start_sink()
         try:
-            with asyncio.Runner(loop_factory=load_event_loop) as runner:
+            factory = load_event_loop if args.loop == "epoll" else precise_event_loop
+            with asyncio.Runner(loop_factory=factory) as runner:
                 result = runner.run(one_run(url, args.calls, ramp, spread))
         finally:
             stop_sink(sink)
-        print(json.dumps(result), flush=True)
+        print(json.dumps({**result, "loop": args.loop}), flush=True)
         results.append(result)
     summary = {
         key: statistics.median(float(r[key]) for r in results)  # type: ignore[arg-type]

@@ -1,0 +1,118 @@
+"""Benchmark: the reference bot's capacity — concurrent calls per core before first audio degrades.
+
+The reference bot (``voicectl bot``: a fresh Pipecat pipeline per call with Silero VAD and Smart
+Turn v3) runs in a child process pinned to ``--bot-cores`` (default: core 1); this process, the
+load generator, is pinned to ``--client-cores`` (default: core 0). For each step of concurrent
+calls the bundled recordings are played in real time, one call per caller, started at ``--ramp``
+calls per second, and the first-audio latency p50/p95 over all turns is reported. The step at
+which p95 first exceeds ``--degraded`` x the single-call p95 (or a call fails) marks capacity:
+the largest step before it, divided by the bot's cores.
+
+    python tests/benchmarks/bench_bot_capacity.py --steps 1,2,4,8,12,16 --repeat 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+from pathlib import Path
+
+from voicectl.audio.script import bundled_calls
+from voicectl.bot.pipeline import ReferenceBotConfig
+from voicectl.cli.common import configure_logging
+from voicectl.load import LoadBounds, LoadPlan, LoadShape, ReferenceBotProcess, run_load
+from voicectl.load.loop import load_event_loop
+from voicectl.report import Report
+
+
+def pin(pid: int, cores: set[int]) -> None:
+    """Pin every thread of ``pid`` (threads it starts later inherit the mask)."""
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        os.sched_setaffinity(int(task.name), cores)
+
+
+async def step(url: str, calls: int, ramp: float) -> dict[str, object]:
+    plan = LoadPlan(bundled_calls(), url, LoadShape(calls, ramp, total_calls=calls))
+    report = Report("load")
+    await run_load(plan, report, LoadBounds())
+    m = report.metrics
+    pacing = next(c for c in report.checks if c.id == "load.client_pacing")
+    return {
+        "calls": calls,
+        "succeeded": m["succeeded"],
+        "answered": f"{m['answered']}/{m['turns']}",
+        "first_audio_p50_s": m["first_audio_s_p50"],
+        "first_audio_p95_s": m["first_audio_s_p95"],
+        "first_audio_mean_s": m["first_audio_s_mean"],
+        "client_pacing": pacing.verdict.value,
+        "send_error_p95_ms": m["send_error_ms_p95"],
+        "loadavg_1min": round(os.getloadavg()[0], 2),
+    }
+
+
+async def sweep(steps: list[int], ramp: float, bot_cores: set[int]) -> list[dict[str, object]]:
+    results = []
+    async with ReferenceBotProcess(ReferenceBotConfig(), max_calls=max(steps)) as bot:
+        assert bot.pid is not None
+        pin(bot.pid, bot_cores)
+        for calls in steps:
+            result = await step(bot.url, calls, ramp)
+            print(json.dumps(result), flush=True)
+            results.append(result)
+    return results
+
+
+def capacity(results: list[dict[str, object]], degraded: float) -> tuple[int, float]:
+    """(largest step before degradation, the p95 limit used)."""
+    baseline = float(results[0]["first_audio_p95_s"])  # type: ignore[arg-type]
+    limit = degraded * baseline
+    best = 0
+    for result in results:
+        p95 = result["first_audio_p95_s"]
+        ok = result["succeeded"] == result["calls"] and p95 is not None and float(p95) <= limit  # type: ignore[arg-type]
+        if not ok:
+            break
+        best = int(result["calls"])  # type: ignore[call-overload]
+    return best, limit
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--steps", default="1,2,4,8,12,16")
+    parser.add_argument("--ramp", type=float, default=2.0, help="calls started per second")
+    parser.add_argument("--bot-cores", default="1")
+    parser.add_argument("--client-cores", default="0")
+    parser.add_argument("--degraded", type=float, default=1.5, help="p95 / single-call p95")
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args()
+    configure_logging(False)
+    steps = sorted({int(s) for s in args.steps.split(",")})
+    bot_cores = {int(c) for c in args.bot_cores.split(",")}
+    os.sched_setaffinity(0, {int(c) for c in args.client_cores.split(",")})
+    capacities = []
+    for _ in range(args.repeat):
+        with asyncio.Runner(loop_factory=load_event_loop) as runner:
+            results = runner.run(sweep(steps, args.ramp, bot_cores))
+        best, limit = capacity(results, args.degraded)
+        capacities.append(best)
+        print(json.dumps({"capacity_calls": best, "p95_limit_s": round(limit, 3)}), flush=True)
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    print(
+        json.dumps(
+            {
+                "capacity_calls_per_run": capacities,
+                "median_calls": statistics.median(capacities),
+                "bot_cores": len(bot_cores),
+                "calls_per_core": statistics.median(capacities) / len(bot_cores),
+                "machine": machine,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
