@@ -209,6 +209,14 @@ def test_bot_audio_resuming_without_a_caller_turn_is_a_stall() -> None:
     assert stalls(result) == pytest.approx([0.6])
 
 
+def test_a_reply_to_a_turn_ended_inside_the_next_utterance_is_not_a_stall() -> None:
+    # Measured on the reference bot: Smart Turn ends a turn mid-utterance, the bot answers
+    # while the caller talks on, then clears. The caller spoke in the gap: a new reply.
+    result = outcome()
+    result.runs = [BotAudioRun(2.5, 3.0, 25), BotAudioRun(4.5, 4.7, 4, cleared=True)]
+    assert stalls(result) == []
+
+
 def test_percentiles_of_nothing_are_none() -> None:
     assert Percentiles.of([]) is None
     p = Percentiles.of([1.0, 2.0, 3.0, 4.0])

@@ -11,7 +11,7 @@ Definitions, all on the client's clocks:
   the ``clear``.
 * **inbound gaps** — underruns inside a run of bot audio (the stream fell behind playback by
   more than a frame). **stalls** — bot audio that resumes after more than a quarter second of
-  silence with no caller utterance ending in between: the reply froze mid-way.
+  silence while the caller said nothing in between: the reply froze mid-way.
 * **send-time error** — each paced frame's actual send time minus its due time; the load
   generator's own health.
 """
@@ -150,15 +150,16 @@ def barge_in_clear_latencies(outcome: CallOutcome) -> list[float]:
 
 
 def stalls(outcome: CallOutcome, min_gap_s: float = 0.25) -> list[float]:
-    """Silences inside a reply: bot audio that resumed after ``min_gap_s`` with no caller turn between."""
-    ends = sorted(t.utterance.end for t in outcome.turns)
+    """Silences inside a reply: bot audio that resumed after ``min_gap_s`` while the caller said
+    nothing in between (a new reply follows caller speech; a stalled one does not)."""
+    spoken = [(t.utterance.start, t.utterance.end) for t in outcome.turns]
     found = []
     for previous, current in zip(outcome.runs, outcome.runs[1:], strict=False):
         if previous.cleared:
             continue
         gap = current.start - previous.end
-        turn_between = any(previous.start < e <= current.start for e in ends)
-        if gap >= min_gap_s and not turn_between:
+        caller_spoke = any(start < current.start and end > previous.end for start, end in spoken)
+        if gap >= min_gap_s and not caller_spoke:
             found.append(gap)
     return found
 

@@ -228,9 +228,11 @@ class CarrierCallUser(User):
 
     @task
     def place_call(self) -> None:
-        """Place the next recording (round robin across this process's users)."""
+        """Place the next recording: round robin over this process's calls, each worker
+        starting at its own index, so that workers do not all play the same recordings."""
         calls = self._calls()
-        recording = calls[next(CarrierCallUser._turn) % len(calls)]
+        offset = getattr(self.environment.runner, "worker_index", 0)
+        recording = calls[(next(CarrierCallUser._turn) + offset) % len(calls)]
         engine = CallEngine.shared()
         options = CallOptions(
             url=self.host or "",

@@ -165,17 +165,17 @@ def _tabulate(run: LoadRun, stats: LoadStats, report: Report) -> None:
             ]
         )
     report.add_table(
-        "Load",
+        "Load: first-audio latency in ms over all turns; barge-in clears; inbound gaps, stalls",
         [
             "recording",
             "calls",
             "ok",
             "answered",
-            "first audio p50 ms",
+            "p50",
             "p95",
             "p99",
-            "barge-in clears",
-            "clear p50 ms",
+            "clears",
+            "clear p50",
             "gaps",
             "stalls",
         ],
