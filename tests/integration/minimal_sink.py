@@ -1,6 +1,6 @@
-"""A minimal WebSocket sink: completes the handshake, drains every frame, answers only a close.
+"""A minimal WebSocket sink: completes the handshake, drains every frame, answers pings and close.
 
-It never parses messages or unmasks payloads (it walks frame headers to find a close), so a
+It never parses or unmasks messages (it walks frame headers to find pings and the close), so a
 load generator measured against it pays for its own work and little else. Run it as a script
 to serve on a free loopback port (the port is printed on stdout; it stops when stdin closes),
 or start it in-process with :func:`serve_sink`.
@@ -76,6 +76,12 @@ class SinkProtocol(asyncio.Protocol):
             size = header + 4 + length  # client frames are masked
             if len(buffer) - position < size:
                 break
+            if opcode == 0x9 and self.transport is not None and length <= 125:
+                # A ping (the client's keepalive): answer with a pong carrying its payload.
+                mask = buffer[position + header : position + header + 4]
+                masked = buffer[position + header + 4 : position + size]
+                payload = bytes(b ^ mask[i % 4] for i, b in enumerate(masked))
+                self.transport.write(bytes([0x8A, len(payload)]) + payload)
             position += size
             self.frames += 1
             if opcode == 0x8 and self.transport is not None:

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 import numpy as np
 import pytest
 from minimal_sink import serve_sink
+from websockets.asyncio.client import connect
 from websockets.asyncio.server import ServerConnection, serve
 
 from voicectl.audio.g711 import ulaw_decode, ulaw_encode
@@ -78,6 +79,16 @@ async def sink_url() -> AsyncIterator[str]:
     finally:
         server.close()
         await server.wait_closed()
+
+
+async def test_the_minimal_sink_answers_keepalive_pings_and_the_close(sink_url: str) -> None:
+    # Calls longer than 40 s need pongs: websockets' client drops a connection whose pings
+    # (every 20 s) go unanswered for 20 s.
+    async with connect(sink_url) as ws:
+        pong = await ws.ping(b"keepalive")
+        await asyncio.wait_for(pong, 2.0)
+        await ws.send("media")
+    assert ws.close_code == 1000
 
 
 async def test_a_sink_that_never_answers_fails_every_call_as_no_answer(
