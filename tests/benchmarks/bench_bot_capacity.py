@@ -6,9 +6,10 @@ load generator, is pinned to ``--client-cores`` (default: core 0). For each step
 calls the bundled recordings are played in real time, one call per caller, started at ``--ramp``
 calls per second, and the first-audio latency p50/p95 over all turns is reported. The step at
 which p95 first exceeds ``--degraded`` x the single-call p95 (or a call fails) marks capacity:
-the largest step before it, divided by the bot's cores.
+the largest step before it, divided by the bot's cores. A step at which the load generator itself
+was late (``load.client_pacing`` error: other processes took its core) makes the sweep invalid.
 
-    python tests/benchmarks/bench_bot_capacity.py --steps 1,2,4,8,12,16 --repeat 3
+    python tests/benchmarks/bench_bot_capacity.py --repeat 3
 """
 
 from __future__ import annotations
@@ -66,23 +67,26 @@ async def sweep(steps: list[int], ramp: float, bot_cores: set[int]) -> list[dict
     return results
 
 
-def capacity(results: list[dict[str, object]], degraded: float) -> tuple[int, float]:
-    """(largest step before degradation, the p95 limit used)."""
+def capacity(results: list[dict[str, object]], degraded: float) -> dict[str, object]:
+    """The largest step before first audio degraded, unless the generator itself was late first
+    (``load.client_pacing`` error): then the sweep is invalid from that step on."""
     baseline = float(results[0]["first_audio_p95_s"])  # type: ignore[arg-type]
     limit = degraded * baseline
     best = 0
     for result in results:
+        if result["client_pacing"] == "error":
+            return {"capacity_calls": None, "invalid_from": result["calls"], "last_good": best}
         p95 = result["first_audio_p95_s"]
         ok = result["succeeded"] == result["calls"] and p95 is not None and float(p95) <= limit  # type: ignore[arg-type]
         if not ok:
-            break
+            return {"capacity_calls": best, "degraded_at": result["calls"], "p95_limit_s": limit}
         best = int(result["calls"])  # type: ignore[call-overload]
-    return best, limit
+    return {"capacity_calls": best, "degraded_at": None, "p95_limit_s": round(limit, 3)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--steps", default="1,2,4,8,12,16")
+    parser.add_argument("--steps", default="1,8,16,24,32,36,40,44,48")
     parser.add_argument("--ramp", type=float, default=2.0, help="calls started per second")
     parser.add_argument("--bot-cores", default="1")
     parser.add_argument("--client-cores", default="0")
@@ -97,17 +101,20 @@ def main() -> None:
     for _ in range(args.repeat):
         with asyncio.Runner(loop_factory=load_event_loop) as runner:
             results = runner.run(sweep(steps, args.ramp, bot_cores))
-        best, limit = capacity(results, args.degraded)
-        capacities.append(best)
-        print(json.dumps({"capacity_calls": best, "p95_limit_s": round(limit, 3)}), flush=True)
+        verdict = capacity(results, args.degraded)
+        print(json.dumps(verdict), flush=True)
+        if verdict["capacity_calls"] is not None:
+            capacities.append(int(verdict["capacity_calls"]))  # type: ignore[call-overload]
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    median = statistics.median(capacities) if capacities else None
     print(
         json.dumps(
             {
-                "capacity_calls_per_run": capacities,
-                "median_calls": statistics.median(capacities),
+                "valid_sweeps": len(capacities),
+                "capacity_calls_per_sweep": capacities,
+                "median_calls": median,
                 "bot_cores": len(bot_cores),
-                "calls_per_core": statistics.median(capacities) / len(bot_cores),
+                "calls_per_core": None if median is None else median / len(bot_cores),
                 "machine": machine,
             }
         )
