@@ -6,7 +6,9 @@ load generator, is pinned to ``--client-cores`` (default: core 0). For each step
 calls the bundled recordings are played in real time, one call per caller, started at ``--ramp``
 calls per second, and the first-audio latency p50/p95 over all turns is reported. The step at
 which p95 first exceeds ``--degraded`` x the single-call p95 (or a call fails) marks capacity:
-the largest step before it, divided by the bot's cores. A step at which the load generator itself
+the largest step before it, divided by the bot's cores. Each step also reports the CPU time the
+bot spent per second of one call (``/proc``), whose inverse is a CPU-bound calls-per-core
+figure that depends less on other processes than latency does. A step at which the load generator itself
 was late (``load.client_pacing`` error: other processes took its core) makes the sweep invalid.
 
     python tests/benchmarks/bench_bot_capacity.py --repeat 3
@@ -36,10 +38,19 @@ def pin(pid: int, cores: set[int]) -> None:
         os.sched_setaffinity(int(task.name), cores)
 
 
-async def step(url: str, calls: int, ramp: float) -> dict[str, object]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of every thread of ``pid`` so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def step(url: str, calls: int, ramp: float, bot_pid: int) -> dict[str, object]:
     plan = LoadPlan(bundled_calls(), url, LoadShape(calls, ramp, total_calls=calls))
     report = Report("load")
-    await run_load(plan, report, LoadBounds())
+    cpu_before = cpu_seconds(bot_pid)
+    run = await run_load(plan, report, LoadBounds())
+    bot_cpu = cpu_seconds(bot_pid) - cpu_before
+    call_seconds = sum((r.ended_s or r.started_s) - r.started_s for r in run.records)
     m = report.metrics
     pacing = next(c for c in report.checks if c.id == "load.client_pacing")
     return {
@@ -50,6 +61,8 @@ async def step(url: str, calls: int, ramp: float) -> dict[str, object]:
         "first_audio_p95_s": m["first_audio_s_p95"],
         "first_audio_mean_s": m["first_audio_s_mean"],
         "client_pacing": pacing.verdict.value,
+        # CPU the bot spent per second of one call: 1 / this is a CPU-bound calls-per-core.
+        "bot_cpu_per_call_s": round(bot_cpu / call_seconds, 4) if call_seconds else None,
         "send_error_p95_ms": m["send_error_ms_p95"],
         "loadavg_1min": round(os.getloadavg()[0], 2),
     }
@@ -61,7 +74,7 @@ async def sweep(steps: list[int], ramp: float, bot_cores: set[int]) -> list[dict
         assert bot.pid is not None
         pin(bot.pid, bot_cores)
         for calls in steps:
-            result = await step(bot.url, calls, ramp)
+            result = await step(bot.url, calls, ramp, bot.pid)
             print(json.dumps(result), flush=True)
             results.append(result)
     return results
