@@ -106,6 +106,7 @@ def sink_url() -> Iterator[str]:
         (["--first-audio-p95", "0"], "--first-audio-p95 must be positive"),
         (["--pacing-p95-ms", "-1"], "--pacing-p95-ms must be positive"),
         (["--timeout", "0"], "--timeout must be positive"),
+        (["--url", "ws://127.0.0.1:1/ws", "--bot-rate", "8000"], "apply to the reference bot"),
         (["missing.wav"], "missing.wav"),
     ],
 )
@@ -176,3 +177,26 @@ def test_load_with_no_arguments_passes_against_the_reference_bot(tmp_path: Path)
     assert sum(e["kind"] == "call_ended" for e in report["events"]) == 8
     suite = ET.parse(out_xml).getroot().find("testsuite")
     assert suite is not None and suite.get("tests") == "3" and suite.get("failures") == "0"
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_readme_locustfile_is_the_example_file() -> None:
+    readme = (ROOT / "README.md").read_text()
+    shown = readme[readme.index("from locust import between\n") :]
+    shown = shown[: shown.index("```")]
+    example = (ROOT / "examples" / "locustfile.py").read_text()
+    assert example.endswith(shown)
+
+
+def test_the_readme_check_table_names_the_cli_options_and_defaults() -> None:
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("| check | passes when | option |") :].split("\n\n")[0]
+    options = [row.split("|")[3].strip(" `") for row in table.splitlines()[2:]]
+    assert options == ["--min-success", "--first-audio-p95", "--pacing-p95-ms"]
+    helptext = _run("load", "--help").stdout
+    for option, default in zip(options, ("0.99", "2.5", "5.0"), strict=True):
+        assert option in helptext
+        assert f"[default: {default}]" in helptext
+    assert "99 %" in table and "2.5 s" in table and "5 ms" in table

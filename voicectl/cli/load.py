@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -39,6 +40,8 @@ __all__ = ["load"]
 _REFERENCE_CARRIERS = ("twilio", "telnyx", "plivo", "exotel")
 _BOT_RATES = (8000, 16000, 24000, 48000)
 _STARTUP_MARGIN_S = 60.0  # reference bot start, connects, closes
+_DEFAULT_BOT_RATE = 16000
+_DEFAULT_REPLY_SECS = 1.5
 
 
 def load(
@@ -95,10 +98,10 @@ def load(
     ] = 5.0,
     bot_rate: Annotated[
         int, typer.Option("--bot-rate", help="Reference bot pipeline rate, Hz.")
-    ] = 16000,
+    ] = _DEFAULT_BOT_RATE,
     reply_secs: Annotated[
         float, typer.Option("--reply-secs", help="Length of the reference bot's replies, seconds.")
-    ] = 1.5,
+    ] = _DEFAULT_REPLY_SECS,
     json: JsonOpt = None,
     junit: JunitOpt = None,
     markdown: MarkdownOpt = None,
@@ -164,7 +167,7 @@ def load(
         from voicectl.load.runner import LoadRun, run_load
 
         async with _target(plan, config, report) as target_url:
-            target_plan = plan if target_url == plan.url else _with_url(plan, target_url)
+            target_plan = replace(plan, url=target_url)
             run = LoadRun(target_plan)
             async with live_view(run, console if show_live else None):
                 await run_load(target_plan, report, bounds, run)
@@ -189,6 +192,10 @@ def _plan(
 ) -> tuple[LoadPlan, LoadBounds]:
     if url is not None and not url.startswith(("ws://", "wss://")):
         raise InputError(f"--url must be a ws:// or wss:// URL, got {url!r}")
+    if url is not None and (bot_rate != _DEFAULT_BOT_RATE or reply_secs != _DEFAULT_REPLY_SECS):
+        raise InputError(
+            "--bot-rate and --reply-secs apply to the reference bot; a bot at --url runs its own pipeline"
+        )
     if url is None:
         if carrier not in _REFERENCE_CARRIERS:
             raise InputError(
@@ -223,12 +230,6 @@ def _plan(
         send_error_p95_ms=pacing_p95_ms,
     )
     return plan, bounds
-
-
-def _with_url(plan: LoadPlan, url: str) -> LoadPlan:
-    from dataclasses import replace
-
-    return replace(plan, url=url)
 
 
 @contextlib.asynccontextmanager

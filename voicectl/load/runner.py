@@ -108,10 +108,11 @@ async def _caller(run: LoadRun, caller: int, report: Report) -> None:
                 run.cut_off += 1
         record = CallRecord(index, caller, recording.name, started, outcome, ended_s=run.elapsed())
         run.records.append(record)
-        _journal(report, record)
+        _journal(report, record, report.elapsed() - run.elapsed())
 
 
-def _journal(report: Report, record: CallRecord) -> None:
+def _journal(report: Report, record: CallRecord, offset_s: float) -> None:
+    """One ``call_ended`` event (at the call's end, report seconds) with the call's figures."""
     outcome = record.outcome
     failure = record.failure
     latencies = [t.latency_s for t in outcome.turns]
@@ -119,10 +120,9 @@ def _journal(report: Report, record: CallRecord) -> None:
     report.log(
         f"call:{record.index}",
         "call_ended",
-        t=record.ended_s,
         caller=record.caller,
         recording=record.name,
-        started_s=round(record.started_s, 3),
+        started_at=round(record.started_s + offset_s, 3),
         ok=failure is None,
         failure=None if failure is None else failure.detail,
         first_audio_s=[None if x is None else round(x, 4) for x in latencies],
