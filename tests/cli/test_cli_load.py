@@ -200,3 +200,54 @@ def test_the_readme_check_table_names_the_cli_options_and_defaults() -> None:
         assert option in helptext
         assert f"[default: {default}]" in helptext
     assert "99 %" in table and "2.5 s" in table and "5 ms" in table
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (from /proc, Linux)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Running (not gone, not a zombie waiting to be reaped)."""
+    try:
+        return "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+def test_a_killed_load_run_leaves_no_reference_bot_behind() -> None:
+    proc = subprocess.Popen(
+        [*VOICECTL, "load", "--calls", "1", "-q"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    bots: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while not bots and time.monotonic() < deadline:
+            bots = _children(proc.pid)
+            time.sleep(0.2)
+        assert bots, "the reference bot child did not start"
+        time.sleep(3.0)  # let the bot get going
+        proc.kill()  # SIGKILL: the load run gets no chance to clean up
+        proc.wait(timeout=10)
+        gone_by = time.monotonic() + 15
+        while time.monotonic() < gone_by and any(_alive(bot) for bot in bots):
+            time.sleep(0.2)
+        assert not any(_alive(bot) for bot in bots)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for bot in bots:
+            if _alive(bot):
+                os.kill(bot, 9)

@@ -30,8 +30,8 @@ class LoadBounds:
     min_success_rate: float = 0.99
     first_audio_p95_s: float = 1.5
     # Judged on the p95: at p99 a shared machine's scheduling shows (measured: 8 calls, p99 5-16
-    # ms while the client used 3 % of a CPU); a generator that cannot keep up is late on most
-    # frames, and its p95 grows to tens of milliseconds.
+    # ms while the client needed about a tenth of a CPU); a generator that cannot keep up is
+    # late on most frames, and its p95 grows to tens of milliseconds.
     send_error_p95_ms: float = 5.0
 
 

@@ -3,16 +3,19 @@
 A load generator must not share its event loop (or its GIL) with the bot it measures: the bot's
 per-call Silero VAD and Smart Turn inference would delay the generator's frames, and the run
 would measure the generator. The child is bound to 127.0.0.1 on a free port, and always
-terminated (then killed) on the way out.
+terminated (then killed) on the way out; on Linux it also gets SIGTERM if this process dies.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import re
+import signal
 import sys
 import tempfile
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from voicectl.errors import HarnessError
@@ -23,6 +26,23 @@ if TYPE_CHECKING:
 __all__ = ["ReferenceBotProcess"]
 
 _LISTENING = re.compile(r"listening on (ws://\S+)")
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """A pre-exec hook asking Linux to SIGTERM the child if this process dies (even by SIGKILL),
+    so a killed load run never leaves a reference bot behind; ``None`` elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl  # resolved now, not in the forked child
+    except (OSError, AttributeError):
+        return None
+    pr_set_pdeathsig = 1
+
+    def hook() -> None:
+        prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+
+    return hook
 
 
 class ReferenceBotProcess:
@@ -40,6 +60,7 @@ class ReferenceBotProcess:
         self.start_timeout_s = start_timeout_s
         self.url = ""
         self._process: asyncio.subprocess.Process | None = None
+        self._drain: asyncio.Task[None] | None = None
         # Read only if the bot fails to start; a file, so a chatty child can never block on a pipe.
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115  (closed on __aexit__)
 
@@ -69,6 +90,7 @@ class ReferenceBotProcess:
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=self._stderr,
+            preexec_fn=_die_with_parent(),
         )
         assert self._process.stdout is not None
         try:
@@ -85,12 +107,22 @@ class ReferenceBotProcess:
                 f"the reference bot did not start: {self._stderr_tail() or line.decode(errors='replace').strip() or 'no output'}"
             )
         self.url = match.group(1)
+        self._drain = asyncio.create_task(self._drain_stdout())
         return self.url
+
+    async def _drain_stdout(self) -> None:
+        """Keep reading what the bot prints, so a full pipe can never block it."""
+        assert self._process is not None and self._process.stdout is not None
+        while await self._process.stdout.read(65536):
+            pass
 
     async def stop(self) -> None:
         process = self._process
         if process is None:
             return
+        if self._drain is not None:
+            self._drain.cancel()
+            self._drain = None
         try:
             if process.returncode is None:
                 with contextlib.suppress(ProcessLookupError):
