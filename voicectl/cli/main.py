@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import warnings
 
 from loguru import logger
@@ -12,6 +13,11 @@ logger.remove()
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 import typer  # noqa: E402
+from typer._click.exceptions import (  # noqa: E402  (typer >= 0.29 vendors Click)
+    ClickException,
+    NoArgsIsHelpError,
+    UsageError,
+)
 
 from voicectl import __version__  # noqa: E402
 from voicectl.cli import chaos_families  # noqa: E402, F401  (registers the chaos subcommands)
@@ -59,5 +65,21 @@ def main(
 
 
 def run() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: a usage error is one line on stderr and exit code 2."""
+    try:
+        result = app(prog_name="voicectl", standalone_mode=False)
+    except NoArgsIsHelpError as exc:
+        assert exc.ctx is not None
+        typer.echo(exc.ctx.get_help())
+        sys.exit(exc.exit_code)
+    except UsageError as exc:
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        message = " ".join(exc.format_message().split()).rstrip(".")
+        typer.echo(f"error: {message}{hint}", err=True)
+        sys.exit(2)
+    except ClickException as exc:
+        typer.echo(f"error: {' '.join(exc.format_message().split())}", err=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(1)
+    sys.exit(result if isinstance(result, int) else 0)
