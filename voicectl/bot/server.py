@@ -228,13 +228,20 @@ class ReferenceBotServer:
         finally:
             call.ended_at = time.monotonic()
             self._active -= 1
-            await asyncio.sleep(0.2)  # let cancelled tasks unwind before counting leftovers
             current = asyncio.current_task()
-            call.leftover_tasks = sorted(
-                _task_name(task)
-                for task in asyncio.all_tasks() - before
-                if task is not current and not task.done() and _is_pipeline_task(task)
-            )
+
+            def leftovers() -> list[asyncio.Task[Any]]:
+                return [
+                    task
+                    for task in asyncio.all_tasks() - before
+                    if task is not current and not task.done() and _is_pipeline_task(task)
+                ]
+
+            # Give cancelled tasks up to 0.2 s to unwind before counting what is left over.
+            unwind_by = time.monotonic() + 0.2
+            while leftovers() and time.monotonic() < unwind_by:
+                await asyncio.sleep(0.01)
+            call.leftover_tasks = sorted(_task_name(task) for task in leftovers())
             call.finished.set()
 
     async def _run_call(self, websocket: WebSocket, call: BotCall) -> None:

@@ -87,6 +87,10 @@ async def _replay_one(plan: ReplayPlan, call: Call, rate: int | None, report: Re
         tail_s=plan.tail_s,
         record=plan.record_dir is not None,
         seed=call.name,
+        # The pause before a --fast burst lets a bot's STT connect to its provider first. The
+        # reference bot without an STT has nothing to connect: its transport reads the caller's
+        # audio once its pipeline runs, so nothing is lost without the pause.
+        fast_settle_s=0.0 if plan.url is None and plan.stt is None else CallOptions.fast_settle_s,
     )
     if rate is None:
         outcome = await place_call(
