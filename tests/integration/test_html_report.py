@@ -90,7 +90,7 @@ def test_chaos_interrupt_html_report_draws_its_timeline_in_chromium(tmp_path: Pa
         text=True,
         timeout=60,
     ).stdout
-    assert '<svg id="timeline"' in dom
+    assert '<svg id="call-timeline"' in dom
     events = json.loads(report_json.read_text())["events"]
     bars = sum(1 for e in events if "end" in e)
     assert dom.count('class="mark bar"') == bars >= 3  # two caller utterances and the bot's audio

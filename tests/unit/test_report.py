@@ -271,6 +271,40 @@ def test_load_json_round_trips(tmp_path: Path) -> None:
     assert loaded.events[1].data == {"frames": 3, "level": 0.5}
 
 
+def test_events_carry_their_clock_through_json() -> None:
+    report = Report("replay")
+    report.log("harness", "bot_started")
+    report.log("call:order_status", "utterance", t=1.5, clock="call", end=3.0)
+    events = report_to_json(report)["events"]
+    assert [(e["source"], e["clock"]) for e in events] == [
+        ("harness", "run"),
+        ("call:order_status", "call"),
+    ]
+
+
+def test_a_call_clock_event_needs_its_time() -> None:
+    with pytest.raises(ValueError, match="needs its time"):
+        Report("replay").log("call:x", "utterance", clock="call")
+
+
+def test_load_json_reads_the_clock_and_takes_the_run_clock_for_older_reports(
+    tmp_path: Path,
+) -> None:
+    report = Report("replay")
+    report.log("call:x", "utterance", t=1.5, clock="call")
+    report.log("harness", "note", t=0.1)
+    data = report_to_json(report)
+    del data["events"][1]["clock"]  # as written before events had a clock
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(data))
+    loaded = load_json(path)
+    assert [e.clock for e in loaded.events] == ["call", "run"]
+    data["events"][0]["clock"] = "wall"
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError, match="event clock must be 'run' or 'call', got 'wall'"):
+        load_json(path)
+
+
 def test_load_json_keeps_the_recorded_environment(tmp_path: Path) -> None:
     path = tmp_path / "report.json"
     data = report_to_json(make_report(Verdict.PASS))

@@ -243,3 +243,18 @@ def test_scenario_reports_round_trip_through_json(tmp_path: Path) -> None:
     add_result(suite, _result(_scenario("j"), load_json(path)))
     assert suite.checks[0].id == "j/check.0"
     assert suite.exit_code is ExitCode.CHECK_FAILED
+
+
+def test_run_clock_events_move_onto_the_suite_clock_and_call_clock_events_keep_their_time() -> None:
+    sub = _report(Verdict.PASS)
+    sub.log("call:order_status", "utterance", t=1.25, clock="call", end=2.0)
+    suite = Report("run")
+    add_result(suite, _result(_scenario("replay"), sub))
+    opened = next(e for e in suite.events if e.kind == "opened")
+    utterance = next(e for e in suite.events if e.kind == "utterance")
+    assert opened.clock == "run" and opened.t > 0.5  # shifted by where the scenario started
+    assert (utterance.clock, utterance.t, utterance.source) == (
+        "call",
+        1.25,
+        "replay/call:order_status",
+    )

@@ -217,15 +217,21 @@ def _barge_in_timeline(report: Report, result: BargeInResult) -> None:
     for turn in (result.first, result.barge):
         if turn is not None:
             u = turn.utterance
-            report.log("caller", "utterance", t=u.start, end=u.end, text=u.text)
+            report.log("caller", "utterance", clock="call", t=u.start, end=u.end, text=u.text)
     for run in outcome.runs:
         report.log(
-            "bot", "bot_audio", t=run.start, end=run.end, cleared=run.cleared, messages=run.messages
+            "bot",
+            "bot_audio",
+            clock="call",
+            t=run.start,
+            end=run.end,
+            cleared=run.cleared,
+            messages=run.messages,
         )
     for clear in outcome.clears:
-        report.log("bot", "clear", t=clear.t, during_bot_audio=clear.during_bot_audio)
+        report.log("bot", "clear", clock="call", t=clear.t, during_bot_audio=clear.during_bot_audio)
     if outcome.error:
-        report.log("call", "error", t=outcome.duration_s, message=outcome.error)
+        report.log("call", "error", clock="call", t=outcome.duration_s, message=outcome.error)
     if result.bot_calls:
         report.metrics["bot.replies"] = result.bot_calls[0].replies
         report.metrics["bot.tool_calls_interrupted"] = result.bot_calls[0].tool_calls_interrupted
@@ -314,11 +320,12 @@ def _ending_timeline(report: Report, result: CallEndingResult) -> None:
     report.metrics["messages_after_end"] = outcome.messages_after_end
     report.metrics["media_after_end"] = outcome.media_after_end
     for run in outcome.runs:
-        report.log("bot", "bot_audio", t=run.start, end=run.end, cleared=run.cleared)
+        report.log("bot", "bot_audio", clock="call", t=run.start, end=run.end, cleared=run.cleared)
     if outcome.ended_at is not None:
         report.log(
             "carrier",
             "close" if result.ending.how == "close" else "drop",
+            clock="call",
             t=outcome.ended_at,
             code=result.ending.code if result.ending.how == "close" else None,
         )
@@ -326,13 +333,16 @@ def _ending_timeline(report: Report, result: CallEndingResult) -> None:
             report.log(
                 "bot",
                 "closed",
+                clock="call",
                 t=outcome.ended_at + outcome.close_handshake_s,
                 code=outcome.bot_close_code,
             )
         if result.pipeline_end_s is not None:
-            report.log("bot", "pipeline_finished", t=outcome.ended_at + result.pipeline_end_s)
+            report.log(
+                "bot", "pipeline_finished", clock="call", t=outcome.ended_at + result.pipeline_end_s
+            )
     if outcome.error:
-        report.log("call", "error", t=outcome.duration_s, message=outcome.error)
+        report.log("call", "error", clock="call", t=outcome.duration_s, message=outcome.error)
 
 
 @chaos_app.command("hangup")

@@ -168,7 +168,7 @@ def _tabulate(report: Report, outcome: FailoverOutcome) -> None:
     rows: list[list[object]] = []
     for incident, t, who in outcome.incidents_done:
         rows.append([round(t, 2), "voicectl", f"{incident.describe()} (hit: {who})"])
-        report.log("voicectl", "incident", t=t, what=incident.describe(), hit=who)
+        report.log("voicectl", "incident", clock="call", t=t, what=incident.describe(), hit=who)
     if outcome.false_error_at is not None:
         rows.append(
             [
@@ -189,6 +189,7 @@ def _tabulate(report: Report, outcome: FailoverOutcome) -> None:
             report.log(
                 e.processor,
                 "error",
+                clock="call",
                 t=e.t,
                 category=e.category,
                 usable=e.usable,
@@ -212,6 +213,7 @@ def _tabulate(report: Report, outcome: FailoverOutcome) -> None:
         report.log(
             e.processor,
             "error",
+            clock="call",
             t=e.t,
             category=e.category,
             usable=e.usable,
@@ -220,13 +222,13 @@ def _tabulate(report: Report, outcome: FailoverOutcome) -> None:
         )
     for t, role, usable in outcome.usable:
         rows.append([round(t, 2), role, f"usable -> {usable}"])
-        report.log(role, "usable", t=t, usable=usable)
+        report.log(role, "usable", clock="call", t=t, usable=usable)
     for s in outcome.switches:
         rows.append([round(s.t, 2), "ServiceSwitcher", f"switched to the {s.to}"])
-        report.log("ServiceSwitcher", "switch", t=s.t, to=s.to)
+        report.log("ServiceSwitcher", "switch", clock="call", t=s.t, to=s.to)
     for tr in outcome.transcripts:
         rows.append([round(tr.t, 2), tr.service, f"transcript {tr.text[:60]!r}"])
-        report.log(tr.service, "transcript", t=tr.t, text=tr.text)
+        report.log(tr.service, "transcript", clock="call", t=tr.t, text=tr.text)
     rows.sort(key=lambda r: float(r[0]))  # type: ignore[arg-type]
     report.add_table("Timeline (call seconds)", ["t", "who", "what"], rows)
     conn_rows = []
@@ -247,6 +249,7 @@ def _tabulate(report: Report, outcome: FailoverOutcome) -> None:
             report.log(
                 f"{role} provider",
                 "connection",
+                clock="call",
                 t=float(opened or 0.0),
                 end=closed,
                 status=r.get("status"),

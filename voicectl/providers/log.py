@@ -13,6 +13,7 @@ from array import array
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from voicectl.report.redact import redact
 
@@ -77,7 +78,7 @@ class ConnectionRecord:
         end = self.closed_at if self.closed_at is not None else now
         return max(0.0, end - self.opened_at)
 
-    def to_json(self) -> dict[str, object]:
+    def to_json(self) -> dict[str, Any]:
         return {
             "connection": self.number,
             "opened_at": round(self.opened_at, 4),

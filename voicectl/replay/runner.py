@@ -180,6 +180,7 @@ def _journal(report: Report, run: CallRun) -> None:
         report.log(
             source,
             "utterance",
+            clock="call",
             t=turn.utterance.start,
             end=turn.utterance.end,
             text=turn.utterance.text,
@@ -188,28 +189,41 @@ def _journal(report: Report, run: CallRun) -> None:
             report.log(
                 source,
                 "bot_answered",
+                clock="call",
                 t=turn.answered_at,
                 utterance=turn.index + 1,
                 latency_s=turn.latency_s,
             )
     for bot_run in outcome.runs:
-        report.log(source, "bot_audio", t=bot_run.start, end=bot_run.end, cleared=bot_run.cleared)
+        report.log(
+            source,
+            "bot_audio",
+            clock="call",
+            t=bot_run.start,
+            end=bot_run.end,
+            cleared=bot_run.cleared,
+        )
     for clear in outcome.clears:
-        report.log(source, "clear", t=clear.t, during_bot_audio=clear.during_bot_audio)
+        report.log(
+            source, "clear", clock="call", t=clear.t, during_bot_audio=clear.during_bot_audio
+        )
     if outcome.close_code is not None:
         report.log(
             source,
             "closed",
+            clock="call",
             t=outcome.duration_s,
             code=outcome.close_code,
             reason=outcome.close_reason,
             by="bot" if outcome.closed_by_bot else "caller",
         )
     if outcome.error:
-        report.log(source, "error", t=outcome.duration_s, message=outcome.error)
+        report.log(source, "error", clock="call", t=outcome.duration_s, message=outcome.error)
     if run.perception is not None:
         for event in run.perception.events:
-            report.log(f"bot:{run.label}", event.kind, t=event.audio_t, detail=event.detail)
+            report.log(
+                f"bot:{run.label}", event.kind, clock="call", t=event.audio_t, detail=event.detail
+            )
 
 
 def _judge(plan: ReplayPlan, result: ReplayResult, report: Report) -> None:

@@ -157,12 +157,14 @@ def _events_table(events: Sequence[Event], styles: _Styles) -> RichTable:
     shown = min(len(events), MAX_EVENTS_SHOWN)
     table = styles.table(f"Events (first {shown} of {len(events)})")
     table.add_column("t (s)", justify="right", no_wrap=True)
+    table.add_column("Clock", no_wrap=True)
     table.add_column("Source", no_wrap=True, max_width=16, overflow="ellipsis")
     table.add_column("Kind", no_wrap=True, max_width=24, overflow="ellipsis")
     table.add_column("Data", ratio=1, overflow="fold")
     for event in events[:MAX_EVENTS_SHOWN]:
         table.add_row(
             Text(f"{event.t:.3f}"),
+            Text(event.clock),
             Text(event.source),
             Text(event.kind),
             Text(_event_data(event)),

@@ -1,9 +1,11 @@
 """A self-contained HTML report: verdicts, the timeline drawn as SVG, tables and figures.
 
-No script, no stylesheet or font from the network: one file a person can open anywhere. The
-timeline has one lane per event source; events with an end (``end``, ``lifetime_s``) or paired
-start/stop kinds (``vad_start``/``vad_stop``, ``bot_start``/``bot_stop``) are bars, the rest are
-ticks coloured by what they are (clears, closes, errors, switches), each with a hover title.
+No script, no stylesheet or font from the network: one file a person can open anywhere. Events on
+a call's clock and events on the run's clock are drawn on separate timelines (``#call-timeline``,
+``#run-timeline``), never on one axis. A timeline has one lane per event source; events with an
+end (``end``, ``lifetime_s``) or paired start/stop kinds (``vad_start``/``vad_stop``,
+``bot_start``/``bot_stop``) are bars, the rest are ticks coloured by what they are (clears,
+closes, errors, switches), each with a hover title.
 """
 
 from __future__ import annotations
@@ -126,10 +128,26 @@ def _marks(
     return lanes, marks
 
 
-def _timeline_svg(events: Sequence[dict[str, Any]]) -> str:
+_TIMELINES = (
+    ("call", "Call timeline (seconds of each lane's call)"),
+    ("run", "Run timeline (seconds from the start of the run)"),
+)
+
+
+def _timelines_html(events: Sequence[dict[str, Any]]) -> str:
+    """One section per clock that has events."""
+    sections = []
+    for clock, heading in _TIMELINES:
+        svg = _timeline_svg([e for e in events if e.get("clock", "run") == clock], clock)
+        if svg:
+            sections.append(f"<h2>{_e(heading)}</h2>{svg}")
+    return "".join(sections) or "<h2>Timeline</h2><p class='meta'>No events were recorded.</p>"
+
+
+def _timeline_svg(events: Sequence[dict[str, Any]], clock: str) -> str:
     lanes, marks = _marks(events)
     if not marks:
-        return "<p class='meta'>No events were recorded.</p>"
+        return ""
     t_max = max((end if end is not None else start) for _, start, end, _, _ in marks)
     t_max = max(t_max, 1e-3)
     label_w, width, lane_h, top = 230, 1000, 22, 24
@@ -140,7 +158,7 @@ def _timeline_svg(events: Sequence[dict[str, Any]]) -> str:
         return label_w + plot_w * t / t_max
 
     parts = [
-        f"<svg id='timeline' xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' role='img' aria-label='timeline'>"
+        f"<svg id='{clock}-timeline' class='timeline' xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' role='img' aria-label='timeline'>"
     ]
     step = _tick_step(t_max)
     tick = 0.0
@@ -240,7 +258,7 @@ def render_html(report: Report) -> str:
         f"{_e(verdict.upper())}</span></h1>"
         f"<p class='meta'>started {_e(data.get('started_at'))} · {_e(data.get('duration_s'))} s · "
         f"voicectl {_e((data.get('tool') or {}).get('version'))} · {meta}</p>{problem_html}"
-        f"<h2>Checks</h2>{checks_html}<h2>Timeline</h2>{_timeline_svg(data.get('events', []))}"
+        f"<h2>Checks</h2>{checks_html}{_timelines_html(data.get('events', []))}"
         f"{tables}{'<h2>Key figures</h2>' + metrics_html if metrics_html else ''}"
         f"<h2>Arguments</h2>{_table(['argument', 'value'], [[k, v] for k, v in (data.get('args') or {}).items()])}"
         "</body></html>"

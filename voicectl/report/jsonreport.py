@@ -30,7 +30,7 @@ __all__ = ["SCHEMA_VERSION", "environment", "load_json", "report_to_json", "writ
 
 SCHEMA_VERSION = 1
 
-_EVENT_FIELDS = ("t", "source", "kind")
+_EVENT_FIELDS = ("t", "clock", "source", "kind")
 _MAX_DEPTH = 32
 
 
@@ -158,6 +158,7 @@ def _check_from_json(data: Any) -> Check:
 def _event_to_json(event: Event) -> dict[str, Any]:
     out: dict[str, Any] = {
         "t": _clean(round(event.t, 6)),
+        "clock": event.clock,
         "source": event.source,
         "kind": event.kind,
     }
@@ -171,11 +172,15 @@ def _event_from_json(data: Any) -> Event:
     data = _mapping(data, "event")
     extra = {k: v for k, v in data.items() if k not in _EVENT_FIELDS}
     t = data["t"]
+    clock = data.get("clock", "run")  # reports written before events had a clock: the run's
+    if clock not in ("run", "call"):
+        raise ValueError(f"event clock must be 'run' or 'call', got {clock!r}")
     return Event(
         t=math.nan if t is None else float(t),
         source=_string(data["source"], "event source"),
         kind=_string(data["kind"], "event kind"),
         data=extra,
+        clock=clock,
     )
 
 

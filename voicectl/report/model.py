@@ -8,10 +8,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import IntEnum, StrEnum
-from typing import Any
+from typing import Any, Literal
 
 __all__ = [
     "Check",
+    "Clock",
     "Event",
     "ExitCode",
     "Report",
@@ -22,6 +23,7 @@ __all__ = [
 ]
 
 JsonValue = Any
+Clock = Literal["run", "call"]
 
 
 class Verdict(StrEnum):
@@ -94,16 +96,23 @@ def check(
 
 @dataclass
 class Event:
-    """One journal entry: ``t`` is seconds from the start of the run."""
+    """One journal entry at ``t`` seconds on its ``clock``.
+
+    ``"run"``: seconds from the start of the run. ``"call"``: seconds of the call's own caller
+    audio, one call per source (a ``--fast`` call sends its audio faster than real time, so no
+    offset maps it onto the run).
+    """
 
     t: float
     source: str
     kind: str
     data: dict[str, JsonValue] = field(default_factory=dict)
+    clock: Clock = "run"
 
     def to_json(self) -> dict[str, JsonValue]:
         return {
             "t": round(self.t, 6),
+            "clock": self.clock,
             "source": self.source,
             "kind": self.kind,
             **_jsonable(self.data),
@@ -157,9 +166,18 @@ class Report:
         self.tables.append(table)
         return table
 
-    def log(self, source: str, kind: str, t: float | None = None, **data: JsonValue) -> Event:
-        """Append an event at ``t`` (seconds from start; now if omitted)."""
-        event = Event(self.elapsed() if t is None else t, source, kind, data)
+    def log(
+        self,
+        source: str,
+        kind: str,
+        t: float | None = None,
+        clock: Clock = "run",
+        **data: JsonValue,
+    ) -> Event:
+        """Append an event at ``t`` on ``clock`` (the run's clock and now if omitted)."""
+        if t is None and clock != "run":
+            raise ValueError("an event on a call's clock needs its time")
+        event = Event(self.elapsed() if t is None else t, source, kind, data, clock)
         self.events.append(event)
         return event
 

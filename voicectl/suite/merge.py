@@ -52,9 +52,10 @@ def add_result(report: Report, result: ScenarioResult) -> None:
     if sub is not None:
         offset = _offset(report, sub, result.started_s)
         for event in sub.events:
-            t = event.t + offset if math.isfinite(event.t) else event.t
+            # A call's clock stays the call's: only the run's clock moves to the suite's.
+            t = event.t + offset if event.clock == "run" and math.isfinite(event.t) else event.t
             report.events.append(
-                Event(t, f"{scenario.name}/{event.source}", event.kind, event.data)
+                Event(t, f"{scenario.name}/{event.source}", event.kind, event.data, event.clock)
             )
     report.events.append(
         Event(
