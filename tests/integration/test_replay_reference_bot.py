@@ -111,3 +111,16 @@ async def test_reference_bot_with_an_stt_stage_answers_after_each_transcript() -
     assert heard == [u.text for u in _call("order_status").script.utterances]
     turns = next(t for t in report.tables if t.title == "Turns")
     assert turns.columns[-1] == "bot's STT heard"
+
+
+@pytest.mark.parametrize("stt", ["soniox", "assemblyai"])
+async def test_fast_replay_with_an_stt_stage_answers_every_utterance(stt: str) -> None:
+    report = Report("replay")
+    plan = ReplayPlan(calls=[_call("order_status")], rates=(8000,), stt=stt, fast=True)
+    result = await run_replay(plan, report)
+    (answered,) = _checks(report, "replay.bot_answered")
+    assert answered.verdict is Verdict.PASS, answered.detail
+    run = result.runs[0]
+    assert run.perception is not None
+    heard = [e.detail for e in run.perception.of_kind("transcript")]
+    assert heard == [u.text for u in _call("order_status").script.utterances]
