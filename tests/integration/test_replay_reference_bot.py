@@ -8,7 +8,7 @@ import pytest
 
 from voicectl.audio.script import bundled_calls
 from voicectl.bot.pipeline import ReferenceBotConfig
-from voicectl.replay.runner import ReplayPlan, run_replay
+from voicectl.replay.runner import ReplayPlan, ReplayResult, run_replay
 from voicectl.report import Report, Verdict
 
 pytestmark = pytest.mark.slow
@@ -103,12 +103,7 @@ async def test_reference_bot_with_an_stt_stage_answers_after_each_transcript() -
         bot_config=ReferenceBotConfig(reply_secs=0.5),
     )
     result = await run_replay(plan, report)
-    (answered,) = _checks(report, "replay.bot_answered")
-    assert answered.verdict is Verdict.PASS, answered.detail
-    run = result.runs[0]
-    assert run.perception is not None
-    heard = [e.detail for e in run.perception.of_kind("transcript")]
-    assert heard == [u.text for u in _call("order_status").script.utterances]
+    _assert_every_utterance_answered_and_transcribed(report, result)
     turns = next(t for t in report.tables if t.title == "Turns")
     assert turns.columns[-1] == "bot's STT heard"
 
@@ -118,6 +113,10 @@ async def test_fast_replay_with_an_stt_stage_answers_every_utterance(stt: str) -
     report = Report("replay")
     plan = ReplayPlan(calls=[_call("order_status")], rates=(8000,), stt=stt, fast=True)
     result = await run_replay(plan, report)
+    _assert_every_utterance_answered_and_transcribed(report, result)
+
+
+def _assert_every_utterance_answered_and_transcribed(report: Report, result: ReplayResult) -> None:
     (answered,) = _checks(report, "replay.bot_answered")
     assert answered.verdict is Verdict.PASS, answered.detail
     run = result.runs[0]
