@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from on_a_terminal import run_on_a_terminal
 
 from voicectl.audio.io import write_wav
 from voicectl.audio.script import bundled_fixtures_dir, load_call
@@ -30,33 +30,6 @@ def _run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         timeout=timeout,
         env={**os.environ, "COLUMNS": "100", "NO_COLOR": "1"},
     )
-
-
-def _on_a_terminal(args: list[str], timeout: float = 120) -> tuple[str, int]:
-    """Run with stdout on a pseudo-terminal; return everything it drew and the exit code."""
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        args, stdout=slave, stderr=slave, env={**os.environ, "COLUMNS": "100", "NO_COLOR": "1"}
-    )
-    os.close(slave)
-    chunks: list[bytes] = []
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            try:
-                data = os.read(master, 65536)
-            except OSError:  # the terminal closed: the process is done
-                break
-            if not data:
-                break
-            chunks.append(data)
-        code = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        os.close(master)
-    return b"".join(chunks).decode(errors="replace"), code
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +125,7 @@ def test_a_sink_run_draws_a_live_table_on_a_terminal_and_none_in_a_pipe(
     first_turn: Path, sink_url: str
 ) -> None:
     args = [*VOICECTL, "load", str(first_turn), "--url", sink_url, "--calls", "4", "--ramp", "8"]
-    drawn, code = _on_a_terminal(args)
+    drawn, code = run_on_a_terminal(args)
     assert code == 1  # a sink never answers
     assert "send-time error" in drawn and "in progress" in drawn
     assert "FAIL  voicectl load  2 failed: load.success_rate, load.first_audio_p95" in drawn

@@ -2,48 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import pty
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+from on_a_terminal import run_on_a_terminal
 
 VOICECTL = [sys.executable, "-m", "voicectl"]
 SUITE = '[[scenario]]\nname = "pair"\ncommand = "resample-check"\nrates = [8000, 16000]\nresamplers = ["soxr-vhq"]\n'
 
 
-def _on_a_terminal(args: list[str], timeout: float = 120) -> str:
-    """Run with stdout on a pseudo-terminal; return everything it drew."""
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        args, stdout=slave, stderr=slave, env={**os.environ, "COLUMNS": "100", "NO_COLOR": "1"}
-    )
-    os.close(slave)
-    chunks: list[bytes] = []
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            try:
-                data = os.read(master, 65536)
-            except OSError:  # the terminal closed: the process is done
-                break
-            if not data:
-                break
-            chunks.append(data)
-        proc.wait(timeout=max(1.0, deadline - time.monotonic()))
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        os.close(master)
-    return b"".join(chunks).decode(errors="replace")
-
-
 def test_a_suite_draws_progress_on_a_terminal_and_nothing_in_a_pipe(tmp_path: Path) -> None:
     suite = tmp_path / "suite.toml"
     suite.write_text(SUITE)
-    drawn = _on_a_terminal([*VOICECTL, "run", str(suite)])
+    drawn = run_on_a_terminal([*VOICECTL, "run", str(suite)])[0]
     assert "running pair" in drawn
     assert "PASS  pair  (resample-check," in drawn  # the line left for a finished scenario
     piped = subprocess.run(
@@ -56,14 +28,14 @@ def test_a_suite_draws_progress_on_a_terminal_and_nothing_in_a_pipe(tmp_path: Pa
 def test_quiet_draws_no_progress_even_on_a_terminal(tmp_path: Path) -> None:
     suite = tmp_path / "suite.toml"
     suite.write_text(SUITE)
-    drawn = _on_a_terminal([*VOICECTL, "run", str(suite), "-q"])
+    drawn = run_on_a_terminal([*VOICECTL, "run", str(suite), "-q"])[0]
     assert "running pair" not in drawn
     assert drawn.strip().startswith("PASS  voicectl run  ")
 
 
 def test_a_single_command_shows_a_status_line_on_a_terminal() -> None:
-    drawn = _on_a_terminal(
+    drawn = run_on_a_terminal(
         [*VOICECTL, "resample-check", "--rates", "8000,16000", "--resamplers", "soxr-vhq"]
-    )
+    )[0]
     before_verdict = drawn.split("PASS  voicectl resample-check")[0]
     assert "voicectl resample-check" in before_verdict and "(deadline 600 s)" in before_verdict
