@@ -7,6 +7,7 @@ import os
 import shlex
 import tempfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -24,6 +25,7 @@ from voicectl.cli.common import (
     VerboseOpt,
     execute,
     fail_usage,
+    make_outputs,
 )
 from voicectl.cli.progress import SuiteProgressBar, progress_wanted
 from voicectl.errors import InputError
@@ -42,7 +44,7 @@ from voicectl.suite import (
     select_scenarios,
 )
 
-__all__ = ["DEFAULT_SUITE_TIMEOUT_S", "default_jobs", "run", "run_plan"]
+__all__ = ["DEFAULT_SUITE_TIMEOUT_S", "default_jobs", "run", "run_suite_file"]
 
 DEFAULT_SUITE_TIMEOUT_S = 1800.0
 _MAX_DEFAULT_JOBS = 8
@@ -111,26 +113,17 @@ def run(
 ) -> None:
     """Run a suite of scenarios (CI): every scenario checked first, then one merged report."""
     try:
-        spec = load_suite(_find_suite(suite))
-        plan = select_scenarios(plan_suite(spec, CommandCatalog.default()), only or [])
+        path = _find_suite(suite)
     except InputError as exc:
         raise fail_usage(escape(str(exc))) from None
-    run_plan(
-        plan,
+    run_suite_file(
+        path,
+        only,
         command="run",
         jobs=jobs,
         reports_dir=reports_dir,
         dry_run=dry_run,
-        outputs=Outputs(
-            json=json,
-            junit=junit,
-            markdown=markdown,
-            html=html,
-            quiet=quiet,
-            verbose=verbose,
-            strict=strict,
-            timeout_s=timeout or 0.0,
-        ),
+        outputs=make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout or 0.0),
     )
 
 
@@ -139,8 +132,9 @@ def default_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, _MAX_DEFAULT_JOBS))
 
 
-def run_plan(
-    plan: SuitePlan,
+def run_suite_file(
+    path: Path,
+    only: list[str] | None,
     *,
     command: str,
     jobs: int | None,
@@ -149,23 +143,23 @@ def run_plan(
     outputs: Outputs,
     default_timeout_s: float = DEFAULT_SUITE_TIMEOUT_S,
 ) -> None:
-    """Run a checked suite under :func:`execute` (``outputs.timeout_s`` 0: the suite's own)."""
+    """Check the suite file at ``path`` (a bad one is a usage error), then run its scenarios
+    (``only`` those, if given) under :func:`execute`; ``outputs.timeout_s`` 0: the suite's own."""
+    try:
+        spec = load_suite(path)
+        plan = select_scenarios(plan_suite(spec, CommandCatalog.default()), only or [])
+    except InputError as exc:
+        raise fail_usage(escape(str(exc))) from None
     if dry_run:
         _print_plan(plan)
         raise typer.Exit(0)
     jobs = jobs or plan.settings.jobs or default_jobs()
-    strict = outputs.strict or plan.settings.strict
-    timeout = outputs.timeout_s or plan.settings.timeout_s or default_timeout_s
-    outputs = Outputs(
-        json=outputs.json,
-        junit=outputs.junit,
-        markdown=outputs.markdown,
-        html=outputs.html,
-        quiet=outputs.quiet,
-        verbose=outputs.verbose,
-        strict=strict,
-        timeout_s=timeout,
+    outputs = replace(
+        outputs,
+        strict=outputs.strict or plan.settings.strict,
+        timeout_s=outputs.timeout_s or plan.settings.timeout_s or default_timeout_s,
     )
+    strict, timeout = outputs.strict, outputs.timeout_s
     report = Report(
         command=command,
         args={

@@ -8,22 +8,26 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from voicectl.cli.common import (
     HtmlOpt,
     JsonOpt,
     JunitOpt,
     MarkdownOpt,
-    Outputs,
     QuietOpt,
     StrictOpt,
     VerboseOpt,
-    fail_usage,
+    make_outputs,
 )
-from voicectl.cli.run import DryRunOpt, JobsOpt, OnlyOpt, ReportsDirOpt, SuiteTimeoutOpt, run_plan
-from voicectl.errors import HarnessError, InputError
-from voicectl.suite import CommandCatalog, load_suite, plan_suite, select_scenarios
+from voicectl.cli.run import (
+    DryRunOpt,
+    JobsOpt,
+    OnlyOpt,
+    ReportsDirOpt,
+    SuiteTimeoutOpt,
+    run_suite_file,
+)
+from voicectl.errors import HarnessError
 
 __all__ = ["portable_smoke_suite", "smoke", "smoke_suite_path"]
 
@@ -69,26 +73,13 @@ def smoke(
     if print_suite:
         typer.echo(portable_smoke_suite(), nl=False)
         raise typer.Exit(0)
-    try:
-        spec = load_suite(smoke_suite_path())
-        plan = select_scenarios(plan_suite(spec, CommandCatalog.default()), only or [])
-    except InputError as exc:
-        raise fail_usage(escape(str(exc))) from None
-    run_plan(
-        plan,
+    run_suite_file(
+        smoke_suite_path(),
+        only,
         command="smoke",
         jobs=jobs,
         reports_dir=reports_dir,
         dry_run=dry_run,
-        outputs=Outputs(
-            json=json,
-            junit=junit,
-            markdown=markdown,
-            html=html,
-            quiet=quiet,
-            verbose=verbose,
-            strict=strict,
-            timeout_s=timeout or 0.0,
-        ),
+        outputs=make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout or 0.0),
         default_timeout_s=_SMOKE_TIMEOUT_S,
     )
