@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from local_servers import write_first_turn
 from on_a_terminal import run_on_a_terminal
 
 from voicectl.audio.io import write_wav
-from voicectl.audio.script import bundled_fixtures_dir, load_call
 
 VOICECTL = [sys.executable, "-m", "voicectl"]
 SINK = Path(__file__).parents[1] / "integration" / "minimal_sink.py"
@@ -35,14 +35,7 @@ def _run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def first_turn(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The first 7 s of the bundled ``order_status`` call, with a one-utterance sidecar."""
-    source = load_call(bundled_fixtures_dir() / "order_status.wav")
-    assert source.script is not None
-    folder = tmp_path_factory.mktemp("calls")
-    write_wav(folder / "first_turn.wav", source.audio.samples[: 7 * 8000], 8000)
-    utterance = source.script.utterances[0]
-    sidecar = {"utterances": [{"start": utterance.start, "end": utterance.end, "text": "hi"}]}
-    (folder / "first_turn.json").write_text(json.dumps(sidecar))
-    return folder / "first_turn.wav"
+    return write_first_turn(tmp_path_factory.mktemp("calls"))
 
 
 @pytest.fixture

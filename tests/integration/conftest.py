@@ -6,11 +6,11 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from local_servers import wait_until_listening
 
 
 def _free_port() -> int:
@@ -31,15 +31,7 @@ def pipecat_runner_bot_url() -> Iterator[str]:
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            assert proc.poll() is None, "Pipecat runner exited"
-            time.sleep(0.2)
-        else:
-            pytest.fail("Pipecat runner did not listen within 60 s")
+        wait_until_listening(port, proc, "the Pipecat runner")
         yield f"ws://127.0.0.1:{port}/ws"
     finally:
         proc.terminate()

@@ -10,13 +10,13 @@ from collections.abc import AsyncIterator
 
 import numpy as np
 import pytest
+from local_servers import write_first_turn
 from minimal_sink import serve_sink
 from websockets.asyncio.client import connect
 from websockets.asyncio.server import ServerConnection, serve
 
 from voicectl.audio.g711 import ulaw_decode, ulaw_encode
-from voicectl.audio.io import write_wav
-from voicectl.audio.script import Call, bundled_fixtures_dir, load_call
+from voicectl.audio.script import Call, load_call
 from voicectl.bot.pipeline import ReferenceBotConfig
 from voicectl.load import (
     FailureKind,
@@ -34,14 +34,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def first_turn(tmp_path_factory: pytest.TempPathFactory) -> Call:
     """The first 7 s of the bundled ``order_status`` call: one utterance (0.88-4.33 s)."""
-    source = load_call(bundled_fixtures_dir() / "order_status.wav")
-    assert source.script is not None
-    folder = tmp_path_factory.mktemp("calls")
-    write_wav(folder / "first_turn.wav", source.audio.samples[: 7 * 8000], 8000)
-    utterance = source.script.utterances[0]
-    sidecar = {"utterances": [{"start": utterance.start, "end": utterance.end, "text": "hi"}]}
-    (folder / "first_turn.json").write_text(json.dumps(sidecar))
-    return load_call(folder / "first_turn.wav")
+    return load_call(write_first_turn(tmp_path_factory.mktemp("calls")))
 
 
 def checks_by_id(report: Report) -> dict[str, Verdict]:

@@ -18,11 +18,11 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from local_servers import wait_until_listening
 
 from voicectl.audio.script import bundled_fixtures_dir
 
@@ -70,15 +70,7 @@ def bot_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            assert proc.poll() is None, log.read_text()
-            time.sleep(0.2)
-        else:
-            pytest.fail("the reference bot did not listen within 60 s")
+        wait_until_listening(port, proc, "the reference bot", log)
         yield f"ws://127.0.0.1:{port}/ws"
     finally:
         _stop(proc)
