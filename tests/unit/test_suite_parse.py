@@ -230,3 +230,10 @@ def test_any_scenario_table_parses_or_fails_with_a_suite_error(table: dict) -> N
         assert 1 <= exc.line <= text.count("\n")
     else:
         assert len(spec.scenarios) == 1
+
+
+def test_a_unicode_line_separator_in_a_string_does_not_shift_the_line_an_error_names() -> None:
+    text = '[[scenario]]\nname = "0\x85\u2028"\ncommand = ""\n'
+    with pytest.raises(SuiteError) as raised:
+        _parse(text)
+    assert raised.value.line == 3

@@ -115,7 +115,7 @@ def key_lines(text: str) -> dict[tuple[str | int, ...], int]:
     lines: dict[tuple[str | int, ...], int] = {}
     counts: dict[tuple[str, ...], int] = {}
     base: tuple[str | int, ...] = ()
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(_toml_lines(text), start=1):
         header = _HEADER.match(line)
         if header:
             names = _split(header.group(2))
@@ -159,13 +159,22 @@ def _split(dotted: str) -> list[str]:
     return parts
 
 
+def _toml_lines(text: str) -> list[str]:
+    """The file's lines as TOML counts them: only LF (or CRLF) ends a line, so a U+0085 or
+    U+2028 inside a string does not shift the line numbers (``str.splitlines`` would)."""
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
 def _toml_error(message: str, text: str) -> tuple[int, str]:
     match = re.search(r"\(at line (\d+), column \d+\)", message)
     if match:
         return int(match.group(1)), message[: match.start()].strip()
     match = re.search(r"\(at end of document\)", message)
     if match:
-        return max(1, len(text.splitlines())), message[: match.start()].strip() + " at end of file"
+        return max(1, len(_toml_lines(text))), message[: match.start()].strip() + " at end of file"
     return 1, message
 
 
