@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-pytestmark = pytest.mark.slow
+# Opt-in: a fresh machine has no browser; `.ci/run` installs Chromium and runs `pytest -m browser`.
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -28,7 +29,7 @@ CHROMIUM_FLAGS = [
 
 def _chromium() -> str:
     path = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert path, "Chromium is needed for this test: apt-get install chromium (.ci/run installs it)"
+    assert path, "-m browser needs Chromium on PATH: apt-get install chromium (.ci/run installs it)"
     return path
 
 
