@@ -1,0 +1,471 @@
+"""Every check id voicectl can emit: what it expects, its default bound and why, and its tests.
+
+The catalogue in the docs is generated from :data:`CHECKS`, and a unit test
+(tests/unit/test_check_registry.py) fails when code emits an id that is not registered here or
+a registered test no longer exists. Register a new check here in the commit that adds it.
+
+Suites prefix each check id with its scenario (``<scenario>/<id>``); :func:`spec_for` looks up
+such scoped ids too. This module imports nothing from voicectl or Pipecat on purpose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Literal
+
+__all__ = ["CHECKS", "CheckSpec", "all_specs", "spec_for"]
+
+#: The worst verdict a check gives when its expectation is not met.
+Worst = Literal["fail", "warn", "error"]
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """One check id: what it expects and the pytest node ids that show it passing and failing.
+
+    ``passes_in`` is a test where the check passes (None only when the check exists to say
+    that something could not be judged and so never passes); ``fails_in`` is a test where it
+    gives ``worst``.
+    """
+
+    id: str
+    title: str
+    commands: tuple[str, ...]
+    expects: str
+    bound: str
+    bound_why: str
+    passes_in: str | None
+    fails_in: str
+    worst: Worst = "fail"
+    never_passes_because: str = ""
+
+    def __post_init__(self) -> None:
+        if self.passes_in is None and not self.never_passes_because:
+            raise ValueError(f"{self.id}: a check without a passing test must say why")
+
+
+_RC = "tests/unit/test_reconnect_checks.py::"
+_FO = "tests/unit/test_failover_checks.py::"
+_CV = "tests/unit/test_conversation_checks.py::"
+_RM = "tests/unit/test_resample_matrix.py::"
+_LD = "tests/unit/test_load.py::"
+_SM = "tests/unit/test_suite_merge.py::"
+_PROVIDER = ("chaos provider",)
+_STALL = "a stalled provider is only noticed by a keepalive or a send timeout"
+
+
+def _call_ending(prefix: str, command: str) -> tuple[CheckSpec, ...]:
+    what = "the caller hangs up" if prefix == "hangup" else "the carrier closes the call"
+    return (
+        CheckSpec(
+            f"{prefix}.bot_released_call",
+            "bot released the call",
+            (command,),
+            f"the bot closes its side of the socket after {what}",
+            "2.0 s (--release-within)",
+            "a carrier bills and holds a line until both sides let go; 2 s is a generous close",
+            _CV + "test_call_ending_checks_pass_for_a_bot_that_lets_go",
+            _CV + "test_call_ending_checks_fail_for_a_bot_that_hangs_on",
+        ),
+        CheckSpec(
+            f"{prefix}.pipeline_ended",
+            "the bot's pipeline ended",
+            (command,),
+            f"the in-process bot's Pipecat pipeline finishes after {what}",
+            "5.0 s (--end-within), waited for at most twice that",
+            "a pipeline still running after the call holds its services and their sockets",
+            _CV + "test_call_ending_checks_pass_for_a_bot_that_lets_go",
+            _CV + "test_call_ending_checks_fail_for_a_bot_that_hangs_on",
+        ),
+        CheckSpec(
+            f"{prefix}.tasks_released",
+            "the bot's tasks were released",
+            (command,),
+            "no asyncio task of the call is left running once the pipeline ended",
+            "zero leftover tasks",
+            "any task left is a leak that grows with every call",
+            _CV + "test_call_ending_checks_pass_for_a_bot_that_lets_go",
+            _CV + "test_call_ending_checks_fail_for_a_bot_that_hangs_on",
+        ),
+    )
+
+
+_SPECS: tuple[CheckSpec, ...] = (
+    CheckSpec(
+        "replay.bot_answered",
+        "bot answered every utterance",
+        ("replay", "smoke"),
+        "every scripted utterance gets bot audio within the bound and the call ends without error",
+        "3.0 s from the end of the utterance to the first bot audio",
+        "a caller repeats or hangs up after about 3 s of silence",
+        "tests/unit/test_replay_checks.py::"
+        "test_bot_answered_passes_when_every_utterance_is_answered_in_time",
+        "tests/unit/test_replay_checks.py::test_bot_answered_fails_naming_the_unanswered_utterance",
+    ),
+    CheckSpec(
+        "replay.rate_consistency",
+        "the bot perceives every rate alike",
+        ("replay",),
+        "Smart Turn probabilities and VAD speech coverage at each rate match the 16 kHz call",
+        "mean |Δp| ≤ 0.25, VAD coverage Δ ≤ 0.30",
+        "set between the spread of a correct bot and of the 8 kHz-as-16 kHz Smart Turn bug",
+        "tests/unit/test_replay_checks.py::test_rate_consistency_passes_when_rates_perceive_alike",
+        "tests/unit/test_replay_checks.py::"
+        "test_rate_consistency_fails_when_the_turn_model_hears_everything_as_finished",
+    ),
+    CheckSpec(
+        "close.not_retried",
+        "a non-recoverable close is not retried",
+        _PROVIDER,
+        "no reconnect after a non-recoverable close code or handshake status",
+        "zero reconnects (skipped for recoverable codes)",
+        "RFC 6455 1008-class closes and HTTP 401/403 cannot be retried away (policy)",
+        _RC + "test_1008_not_retried_passes_once_the_target_gave_up_and_stayed_quiet",
+        _RC + "test_1008_retried_three_times_fails_close_not_retried",
+    ),
+    CheckSpec(
+        "reconnect.bounded",
+        "reconnects are bounded",
+        _PROVIDER,
+        "at most --max-attempts retries per incident, and no loop still running at the end",
+        "3 retries (--max-attempts)",
+        "Pipecat's own WebsocketService gives up after 3; a caller waits no longer than that",
+        _RC + "test_quick_failure_give_up_is_bounded",
+        _RC + "test_1011_every_6_s_fails_reconnect_bounded",
+    ),
+    CheckSpec(
+        "reconnect.backoff",
+        "retries back off with jitter",
+        _PROVIDER,
+        "retries at least 0.25 s apart, with jittered (not fixed or exactly doubling) delays",
+        "0.25 s minimum delay, 20 ms jitter tolerance",
+        "fixed delays synchronise many clients into a storm; a warning, since it is advice",
+        _RC + "test_jittered_exponential_delays_pass",
+        _RC + "test_retries_without_delay_warn",
+        worst="warn",
+    ),
+    CheckSpec(
+        "error.surfaced",
+        "a terminal error is surfaced",
+        _PROVIDER,
+        "a terminal ErrorFrame within the bound once the service gives up",
+        "2.0 s (--surface-within); 10 s for stalls",
+        f"a bot must tell its pipeline within a caller's patience; {_STALL}",
+        _RC + "test_handshake_401_with_a_permanent_error_passes_everything",
+        _RC + "test_silent_endless_reconnects_fail_error_surfaced_and_unusable",
+    ),
+    CheckSpec(
+        "error.attributable",
+        "the error names its cause",
+        _PROVIDER,
+        "the surfaced error's text names the close code, status or reason as a whole token",
+        "one cause term",
+        "an operator must be able to act on the error without a packet capture",
+        _RC + "test_handshake_401_with_a_permanent_error_passes_everything",
+        _RC + "test_error_that_does_not_name_the_cause_fails_attributable",
+    ),
+    CheckSpec(
+        "service.unusable_after_give_up",
+        "the service is marked unusable",
+        _PROVIDER,
+        "on_usable_changed(False) within the bound after the service gives up",
+        "2.0 s (--surface-within)",
+        "a ServiceSwitcher can only fail over from a service that says it is unusable",
+        _RC + "test_handshake_401_with_a_permanent_error_passes_everything",
+        _RC + "test_silent_endless_reconnects_fail_error_surfaced_and_unusable",
+    ),
+    CheckSpec(
+        "recvloop.error_surfaced",
+        "a receive-loop failure is surfaced",
+        ("chaos provider", "chaos failover"),
+        "an ErrorFrame (provider) or an error, heartbeat timeout or reconnect (failover stall)",
+        "2.0 s (provider, --surface-within); 5.0 s (failover stall)",
+        "an in-band error or a stall that vanishes leaves the caller talking into silence",
+        _RC + "test_in_band_error_reported_as_an_error_frame_passes_recvloop",
+        _RC + "test_in_band_error_that_vanishes_fails_recvloop",
+    ),
+    CheckSpec(
+        "latency.tolerated",
+        "provider latency is tolerated",
+        _PROVIDER,
+        "no reconnect or error, and every answer still delivered",
+        "answers within 1.0 s of grace after the injected delay",
+        "latency is not a failure: a service must wait it out, not reconnect",
+        _RC + "test_latency_tolerated_when_answers_arrive_late_but_arrive",
+        _RC + "test_latency_that_loses_answers_fails",
+    ),
+    CheckSpec(
+        "fault.fired",
+        "the fault was injected",
+        _PROVIDER,
+        "the injected fault acted on a connection (emitted only when it did not)",
+        "the fault's trigger was reached",
+        "a run whose fault never acted tested nothing",
+        None,
+        _RC + "test_a_target_that_never_connects_is_a_harness_error",
+        worst="error",
+        never_passes_because="it is emitted only to say the fault never acted",
+    ),
+    CheckSpec(
+        "failover.switched",
+        "the switcher failed over",
+        ("chaos failover",),
+        "on_service_switched within the bound after each crash of the active service",
+        "15.0 s (--switch-within)",
+        "Pipecat 1.14's default retries take about 12 s before it switches",
+        _FO + "test_switched_passes_within_the_bound_and_names_the_deciding_error",
+        _FO + "test_switched_fails_when_too_slow",
+    ),
+    CheckSpec(
+        "failover.transcripts_continue",
+        "transcripts continue after the switch",
+        ("chaos failover",),
+        "the service switched to transcribes the utterances after the switch",
+        "utterances starting 1.0 s after the switch",
+        "a switch needs a moment before the new service has heard a whole utterance",
+        _FO + "test_transcripts_continue_passes_and_reports_the_loss_and_gap",
+        _FO + "test_transcripts_continue_fails_when_the_backup_hears_nothing",
+    ),
+    CheckSpec(
+        "failover.cause_visible",
+        "the cause of the switch is visible",
+        ("chaos failover",),
+        "an error marking the service unusable precedes the switch",
+        "one such error before the switch",
+        "a switch nobody can explain from the logs cannot be fixed",
+        _FO + "test_cause_visible_passes_with_the_absorbed_error_and_fails_without_one",
+        _FO + "test_cause_visible_passes_with_the_absorbed_error_and_fails_without_one",
+    ),
+    CheckSpec(
+        "failover.no_false_switch",
+        "no switch without a crash",
+        ("chaos failover",),
+        "no on_service_switched while every service is healthy",
+        "zero switches",
+        "a switch away from a healthy service loses its context for nothing",
+        _FO + "test_no_false_switch_passes_and_fails",
+        _FO + "test_no_false_switch_passes_and_fails",
+    ),
+    CheckSpec(
+        "interrupt.clear_sent",
+        "the bot cleared its audio on barge-in",
+        ("chaos interrupt", "smoke"),
+        "a carrier clear message within the bound after the caller starts speaking",
+        "1.5 s (--clear-within)",
+        "VAD start (about 0.2 s) plus a turn decision; longer and the caller talks over the bot",
+        _CV + "test_clear_sent_passes_with_a_prompt_clear_and_reports_its_latency",
+        _CV + "test_clear_sent_fails_without_a_clear_or_with_a_late_one",
+    ),
+    CheckSpec(
+        "interrupt.audio_stopped",
+        "bot audio stopped after the clear",
+        ("chaos interrupt", "smoke"),
+        "no bot audio later than the bound after the clear",
+        "0.1 s of residual audio",
+        "frames already in flight when the clear was sent; more is the bot talking over",
+        _CV + "test_audio_stopped_passes_when_nothing_follows_the_clear",
+        _CV + "test_audio_stopped_fails_on_audio_after_the_clear_or_talking_over_the_caller",
+    ),
+    CheckSpec(
+        "interrupt.conversation_continues",
+        "the bot answers the barge-in",
+        ("chaos interrupt", "smoke"),
+        "bot audio within the bound after the interrupting utterance ends",
+        "4.0 s (--answer-within)",
+        "an interrupted function call or a stuck turn freezes the bot; 4 s covers a slow LLM",
+        _CV + "test_conversation_continues_passes_and_fails_on_a_freeze",
+        _CV + "test_conversation_continues_passes_and_fails_on_a_freeze",
+    ),
+    *_call_ending("hangup", "chaos hangup"),
+    *_call_ending("carrier_close", "chaos carrier-close"),
+    CheckSpec(
+        "resample.snr",
+        "signal-to-noise of the resampled signal",
+        ("resample-check",),
+        "SNR against an ideal resampler at every rate pair",
+        "≥ 84 dB (warn ≥ 44 dB)",
+        "84 dB is below 16-bit quantisation noise; 44 dB is audible only in quiet passages",
+        _RM + "test_a_vhq_float_stream_passes_every_check",
+        _RM + "test_gain_error_fails_snr_at_exactly_20_db_and_warns_on_passband",
+    ),
+    CheckSpec(
+        "resample.aliasing",
+        "aliasing and imaging are suppressed",
+        ("resample-check",),
+        "energy folded across Nyquist at every rate pair",
+        "≤ -84 dB",
+        "below 16-bit quantisation noise",
+        _RM + "test_a_vhq_float_stream_passes_every_check",
+        _RM + "test_sample_dropping_decimator_fails_aliasing_at_0_db",
+    ),
+    CheckSpec(
+        "resample.passband",
+        "the passband is flat",
+        ("resample-check",),
+        "gain within the speech band at every rate pair",
+        "±0.5 dB",
+        "a tilt larger than 0.5 dB changes how ASR and VAD models hear speech",
+        _RM + "test_a_vhq_float_stream_passes_every_check",
+        _RM + "test_a_tilted_response_fails_passband",
+    ),
+    CheckSpec(
+        "resample.chunk_boundaries",
+        "no artefacts at chunk boundaries",
+        ("resample-check",),
+        "the streamed result matches the one-shot result at 20 ms chunk boundaries",
+        "≤ -80 dB",
+        "a filter restarted per chunk clicks at 50 Hz, far above this",
+        _RM + "test_a_vhq_float_stream_passes_every_check",
+        _RM + "test_a_stream_that_restarts_its_filter_per_chunk_fails_chunk_boundaries",
+    ),
+    CheckSpec(
+        "resample.latency",
+        "the resampler holds back little audio",
+        ("resample-check",),
+        "mean audio held back by a streaming resampler",
+        "warn above 40 ms",
+        "latency is a cost, not an error: it only warns",
+        _RM + "test_a_vhq_float_stream_passes_every_check",
+        _RM + "test_latency_is_the_held_fifo_exactly_and_warns_past_40_ms",
+        worst="warn",
+    ),
+    CheckSpec(
+        "resample.length_exact",
+        "no samples lost or gained",
+        ("resample-check",),
+        "output length within one sample of the exact length after flush, and no growing backlog",
+        "±1 sample",
+        "rounding of the rate ratio; anything more is lost or invented audio",
+        _RM + "test_a_vhq_float_stream_passes_every_check",
+        _RM + "test_lost_samples_fail_length_exact",
+    ),
+    CheckSpec(
+        "resample.stream_continuity",
+        "no audio lost at pauses",
+        ("resample-check",),
+        "samples lost per pause by Pipecat's serializer resamplers",
+        "≤ 1 sample per pause",
+        "rounding; Pipecat's default clear drops the whole filter history",
+        "tests/unit/test_resample_continuity.py::"
+        "test_continuity_checks_fail_the_serializer_default_and_pass_the_fixes",
+        "tests/unit/test_resample_continuity.py::"
+        "test_continuity_checks_fail_the_serializer_default_and_pass_the_fixes",
+    ),
+    CheckSpec(
+        "rate.declared_matches_content",
+        "a recording's content matches its declared rate",
+        ("resample-check",),
+        "pitch, envelope and bandwidth cues agree with the declared sample rate",
+        "fails when 2 strong cues agree on another rate; 1 cue only warns",
+        "one cue alone is fooled by unusual voices; two agreeing are not",
+        "tests/unit/test_resample_diagnose.py::test_correctly_labelled_wideband_speech_passes",
+        "tests/unit/test_resample_diagnose.py::"
+        "test_8_khz_telephony_with_a_16_khz_header_fails_naming_8000",
+    ),
+    CheckSpec(
+        "component.correct_rates_agree",
+        "a component agrees with itself at correct rates",
+        ("resample-check",),
+        "Smart Turn / Silero decisions at 16 kHz match those at 8 kHz",
+        "≤ max(1, n/10) flips and mean |Δp| ≤ 0.1",
+        "the baseline spread of a rate-robust model",
+        "tests/unit/test_resample_components.py::test_a_rate_robust_model_passes_every_check",
+        "tests/unit/test_resample_components.py::test_correct_rates_that_disagree_fail",
+    ),
+    CheckSpec(
+        "component.rate_mislabel",
+        "a mislabelled rate changes no decision",
+        ("resample-check",),
+        "no more flips than the baseline when the component is told the wrong rate",
+        "baseline flips, mean |Δp| ≤ baseline + 0.1",
+        "measures sensitivity; every tested model is sensitive, so it warns",
+        "tests/unit/test_resample_components.py::test_a_rate_robust_model_passes_every_check",
+        "tests/unit/test_resample_components.py::"
+        "test_a_model_that_hears_every_turn_complete_at_2x_warns_with_the_flip_count",
+        worst="warn",
+    ),
+    CheckSpec(
+        "load.success_rate",
+        "calls succeed under load",
+        ("load",),
+        "the share of calls that connected, were answered and closed normally",
+        "≥ 0.99 (--min-success)",
+        "one failed call in a hundred is the most a production line tolerates",
+        _LD + "test_success_rate_passes_at_the_bound_and_fails_below_it_naming_the_cause",
+        _LD + "test_success_rate_passes_at_the_bound_and_fails_below_it_naming_the_cause",
+    ),
+    CheckSpec(
+        "load.first_audio_p95",
+        "first audio stays fast under load",
+        ("load",),
+        "p95 of the time from the end of each utterance to the first bot audio",
+        "1.5 s (--first-audio-p95)",
+        "a caller notices a pause above 1.5 s",
+        _LD + "test_first_audio_p95_passes_under_the_bound_and_fails_over_it",
+        _LD + "test_first_audio_p95_passes_under_the_bound_and_fails_over_it",
+    ),
+    CheckSpec(
+        "load.client_pacing",
+        "the load generator kept real time",
+        ("load",),
+        "p95 lateness of the generator's own frame sends",
+        "5 ms",
+        "a late generator measures itself, not the bot: the run is invalid (error)",
+        _LD + "test_client_pacing_passes_when_the_generator_kept_time",
+        _LD + "test_client_pacing_marks_the_run_invalid_when_the_generator_fell_behind",
+        worst="error",
+    ),
+    CheckSpec(
+        "harness",
+        "a suite scenario ran to completion",
+        ("run", "smoke"),
+        "the scenario's command ran, finished and wrote a report with checks",
+        "its --timeout plus a grace period",
+        "a scenario that did not finish tested nothing",
+        None,
+        _SM + "test_a_scenario_that_could_not_start_is_an_error",
+        worst="error",
+        never_passes_because="it is emitted only for a scenario that did not run to completion",
+    ),
+    CheckSpec(
+        "exit_code",
+        "a suite scenario's exit code matches its report",
+        ("run", "smoke"),
+        "the scenario exited with the code its report implies",
+        "equal codes",
+        "a mismatch means the command and its report disagree about the verdict",
+        None,
+        _SM + "test_an_exit_code_the_report_does_not_explain_is_an_error",
+        worst="error",
+        never_passes_because="it is emitted only when the codes disagree",
+    ),
+    CheckSpec(
+        "suite.accept",
+        "every accepted check id names a check",
+        ("run", "smoke"),
+        "each `accept` entry of a scenario names a check the scenario reported",
+        "every entry used",
+        "an accept entry that names nothing hides a typo",
+        None,
+        _SM + "test_an_accept_entry_that_names_no_check_warns",
+        worst="warn",
+        never_passes_because="it is emitted only for an accept entry that names no check",
+    ),
+)
+
+#: Every registered check, by id.
+CHECKS: Mapping[str, CheckSpec] = MappingProxyType({s.id: s for s in _SPECS})
+if len(CHECKS) != len(_SPECS):
+    raise RuntimeError("duplicate check id in the registry")
+
+
+def spec_for(check_id: str) -> CheckSpec | None:
+    """The spec of ``check_id``, also when a suite scoped it as ``<scenario>/<id>``."""
+    return CHECKS.get(check_id.rpartition("/")[2])
+
+
+def all_specs() -> Iterator[CheckSpec]:
+    """Every spec, in catalogue order."""
+    return iter(_SPECS)
