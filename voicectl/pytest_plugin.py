@@ -252,6 +252,8 @@ def report_failures(
         blocks.append(f"harness error: {report.harness_error}")
     if report.interrupted:
         blocks.append("the run was interrupted")
+    if not report.judged():
+        blocks.append("no check was judged: the run tested nothing")
     for item in report.checks:
         if item.verdict not in failing or item.id in allowed:
             continue

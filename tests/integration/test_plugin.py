@@ -146,6 +146,12 @@ def test_a_harness_error_is_a_failure_even_without_failing_checks() -> None:
     ]
 
 
+def test_a_report_that_judged_no_check_never_passes() -> None:
+    assert report_failures(_report()) == ["no check was judged: the run tested nothing"]
+    with pytest.raises(AssertionError, match="tested nothing"):
+        assert_report_passes(_report())
+
+
 def test_assert_report_passes_reads_a_saved_json_report(tmp_path: Path) -> None:
     from voicectl.report import write_json
 

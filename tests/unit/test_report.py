@@ -130,7 +130,8 @@ def test_json_environment_is_none_for_a_missing_package() -> None:
     ("verdicts", "kwargs", "verdict", "exit_code"),
     [
         ([Verdict.PASS, Verdict.PASS], {}, RunVerdict.PASS, ExitCode.OK),
-        ([], {}, RunVerdict.PASS, ExitCode.OK),
+        ([], {}, RunVerdict.ERROR, ExitCode.HARNESS),
+        ([Verdict.SKIP], {}, RunVerdict.ERROR, ExitCode.HARNESS),
         ([Verdict.PASS, Verdict.FAIL], {}, RunVerdict.FAIL, ExitCode.CHECK_FAILED),
         ([Verdict.PASS, Verdict.WARN, Verdict.SKIP], {}, RunVerdict.PASS, ExitCode.OK),
         ([Verdict.WARN], {"strict": True}, RunVerdict.FAIL, ExitCode.CHECK_FAILED),
@@ -628,7 +629,14 @@ def render_text(report: Report, *, verbose: bool = False) -> str:
             make_report(Verdict.PASS, interrupted=True),
             "ERROR voicectl replay  interrupted after 12.3 s; 1 check: 1 pass",
         ),
-        (make_report(command="bot"), "PASS  voicectl bot  no checks, done in 12.3 s"),
+        (
+            make_report(command="load"),
+            "ERROR voicectl load  no check was judged: nothing was tested, in 12.3 s",
+        ),
+        (
+            make_report(Verdict.SKIP, Verdict.SKIP),
+            "ERROR voicectl replay  no check was judged (2 skipped): nothing was tested, in 12.3 s",
+        ),
     ],
 )
 def test_verdict_line(report: Report, line: str) -> None:
@@ -722,3 +730,10 @@ def test_console_and_markdown_show_a_multi_line_harness_error_in_full() -> None:
         "Traceback (most recent call last): boom",
     ]
     assert "```text\nbot did not start\nTraceback (most recent call last): boom\n```" in markdown
+
+
+def test_a_run_that_judged_no_check_is_an_error_never_a_pass() -> None:
+    for report in (make_report(), make_report(Verdict.SKIP)):
+        assert report.verdict is RunVerdict.ERROR
+        assert report.exit_code is ExitCode.HARNESS
+    assert make_report(Verdict.SKIP, Verdict.PASS).verdict is RunVerdict.PASS

@@ -64,9 +64,10 @@ def run_summary(report: Report) -> str:
         return f"interrupted after {elapsed}{done}"
     total = len(report.checks)
     passed = sum(c.verdict is Verdict.PASS for c in report.checks)
+    if not report.judged():
+        skipped = f" ({total} skipped)" if total else ""
+        return f"no check was judged{skipped}: nothing was tested, in {elapsed}"
     if report.verdict is RunVerdict.PASS:
-        if total == 0:
-            return f"no checks, done in {elapsed}"
         extra = [
             f"{n} {word}"
             for n, word in (

@@ -195,6 +195,8 @@ class Report:
             return RunVerdict.ERROR
         if any(c.verdict is Verdict.ERROR for c in self.checks):
             return RunVerdict.ERROR
+        if not self.judged():
+            return RunVerdict.ERROR
         failing = {Verdict.FAIL, Verdict.WARN} if self.strict else {Verdict.FAIL}
         if any(c.verdict in failing for c in self.checks):
             return RunVerdict.FAIL
@@ -210,6 +212,10 @@ class Report:
         if verdict is RunVerdict.FAIL:
             return ExitCode.CHECK_FAILED
         return ExitCode.OK
+
+    def judged(self) -> bool:
+        """Whether any check was judged: a run of no checks, or only skipped ones, tested nothing."""
+        return any(c.verdict is not Verdict.SKIP for c in self.checks)
 
     def counts(self) -> dict[str, int]:
         counts = {v.value: 0 for v in Verdict}
