@@ -93,3 +93,63 @@ def test_replay_with_no_arguments_passes_and_writes_valid_reports(tmp_path: Path
     assert [t["title"] for t in report["tables"]] == ["Turns", "Per rate", "What the bot perceived"]
     suite = ET.parse(out_xml).getroot().find("testsuite")
     assert suite is not None and suite.get("tests") == "9" and suite.get("failures") == "0"
+
+
+def _two_party_call(directory: Path, *, caller_left: bool = True) -> Path:
+    """order_status as the caller on one channel, billing_question as the old bot on the other."""
+    import shutil
+
+    import numpy as np
+
+    from voicectl.audio.io import load_audio, write_wav
+    from voicectl.audio.script import bundled_fixtures_dir
+
+    caller = load_audio(bundled_fixtures_dir() / "order_status.wav").samples
+    bot = load_audio(bundled_fixtures_dir() / "billing_question.wav").samples
+    stereo = np.zeros((len(caller), 2), dtype=np.int16)
+    stereo[:, 0 if caller_left else 1] = caller
+    stereo[: min(len(bot), len(caller)), 1 if caller_left else 0] = bot[: len(caller)]
+    path = directory / "dual.wav"
+    write_wav(path, stereo, 8000)
+    shutil.copy(bundled_fixtures_dir() / "order_status.json", directory / "dual.json")
+    return path
+
+
+@pytest.mark.slow
+def test_two_party_recording_replays_the_caller_channel_and_says_so(tmp_path: Path) -> None:
+    path = _two_party_call(tmp_path, caller_left=False)
+    out_json = tmp_path / "r.json"
+    result = _run(
+        "replay", str(path), "--caller-channel", "right", "--rates", "8000", "--json", str(out_json)
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    assert result.stderr.strip() == (
+        f"note: {path}: two-party recording: the right channel is replayed as the caller, the "
+        "left channel is kept as the original bot's track (--caller-channel left to swap)"
+    )
+    report = json.loads(out_json.read_text())
+    assert report["args"]["caller_channels"] == {str(path): "right"}
+    answered = next(c for c in report["checks"] if c["id"] == "replay.bot_answered")
+    assert answered["verdict"] == "pass" and answered["metrics"]["utterances"] == 5
+
+
+def test_silent_caller_channel_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    import numpy as np
+
+    from voicectl.audio.io import write_wav
+
+    path = tmp_path / "half.wav"
+    speech = (np.random.default_rng(3).standard_normal(8000) * 4000).astype(np.int16)
+    write_wav(path, np.stack([speech, np.zeros_like(speech)], axis=1), 8000)
+    result = _run("replay", str(path), "--caller-channel", "right")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"error: {path}: the right channel (the caller) is silent and the left channel is not; "
+        "try --caller-channel left"
+    )
+
+
+def test_unknown_caller_channel_is_a_usage_error(tmp_path: Path) -> None:
+    result = _run("replay", "--caller-channel", "middle")
+    assert result.returncode == 2
+    assert "--caller-channel" in result.stderr and "Traceback" not in result.stderr

@@ -118,19 +118,115 @@ def test_g711_wavs_decode_like_the_reference(
     assert audio.encoding == encoding
 
 
-def test_stereo_is_downmixed_by_mean(tmp_path: Path) -> None:
-    stereo = np.stack([SPEECHLIKE, np.zeros_like(SPEECHLIKE)], axis=1)
-    audio = load_audio(_write(tmp_path / "stereo.wav", stereo))
-    expected = np.rint(SPEECHLIKE.astype(np.float64) / 2).astype(np.int16)
-    assert np.array_equal(audio.samples, expected)
-    assert audio.channels_in_file == 2
+# --- two-party (dual-channel) recordings -------------------------------------------------
+
+CALLER = (RNG.standard_normal(4000) * 5000).clip(-32768, 32767).astype(np.int16)
+BOT = (RNG.standard_normal(4000) * 3000).clip(-32768, 32767).astype(np.int16)
 
 
-def test_multichannel_float_is_downmixed(tmp_path: Path) -> None:
+def test_two_party_stereo_replays_the_left_channel_and_keeps_the_right_as_the_bot(
+    tmp_path: Path,
+) -> None:
+    audio = load_audio(_write(tmp_path / "dual.wav", np.stack([CALLER, BOT], axis=1)))
+    assert np.array_equal(audio.samples, CALLER)
+    assert audio.other_track is not None and np.array_equal(audio.other_track, BOT)
+    assert (audio.channels_in_file, audio.caller_channel) == (2, "left")
+    assert audio.notice == (
+        f"{tmp_path / 'dual.wav'}: two-party recording: the left channel is replayed as the "
+        "caller, the right channel is kept as the original bot's track (--caller-channel right "
+        "to swap)"
+    )
+
+
+def test_caller_channel_right_swaps_the_parties(tmp_path: Path) -> None:
+    path = _write(tmp_path / "dual.wav", np.stack([BOT, CALLER], axis=1))
+    audio = load_audio(path, caller_channel="right")
+    assert np.array_equal(audio.samples, CALLER)
+    assert audio.other_track is not None and np.array_equal(audio.other_track, BOT)
+    assert (
+        audio.notice is not None and "the right channel is replayed as the caller" in audio.notice
+    )
+
+
+def test_stereo_with_the_same_signal_on_both_channels_is_a_mono_call(tmp_path: Path) -> None:
+    audio = load_audio(_write(tmp_path / "mono2.wav", np.stack([CALLER, CALLER], axis=1)))
+    assert np.array_equal(audio.samples, CALLER)
+    assert (audio.caller_channel, audio.other_track, audio.notice) == (None, None, None)
+
+
+def test_stereo_with_the_same_signal_at_another_level_is_two_parties(tmp_path: Path) -> None:
+    quieter = (CALLER // 4).astype(np.int16)
+    audio = load_audio(_write(tmp_path / "levels.wav", np.stack([CALLER, quieter], axis=1)))
+    assert audio.caller_channel == "left"
+
+
+def test_silent_caller_channel_is_rejected_naming_the_other(tmp_path: Path) -> None:
+    path = _write(tmp_path / "dual.wav", np.stack([np.zeros_like(BOT), BOT], axis=1))
+    message = _input_error(path)
+    assert message.endswith(
+        "the left channel (the caller) is silent and the right channel is not; "
+        "try --caller-channel right"
+    )
+
+
+def test_unknown_caller_channel_is_rejected(tmp_path: Path) -> None:
+    path = _write(tmp_path / "dual.wav", np.stack([CALLER, BOT], axis=1))
+    with pytest.raises(InputError, match="--caller-channel must be left or right"):
+        load_audio(path, caller_channel="middle")
+
+
+def test_more_than_two_channels_is_rejected_not_mixed(tmp_path: Path) -> None:
     channels = np.stack([FLOAT_SIGNAL] * 4, axis=1)
-    audio = load_audio(_write(tmp_path / "quad.wav", channels, 8000, "FLOAT"))
-    assert audio.channels_in_file == 4
-    assert np.max(np.abs(audio.samples - np.rint(FLOAT_SIGNAL * 32768))) <= 1
+    message = _input_error(_write(tmp_path / "quad.wav", channels, 8000, "FLOAT"))
+    assert message.endswith(
+        "4 channels; voicectl reads mono recordings and two-party (caller + bot) stereo recordings"
+    )
+
+
+# --- compressed formats through libsndfile --------------------------------------------------
+
+TONE = (np.sin(2 * np.pi * 440 * np.arange(8000) / 8000) * 12000).astype(np.int16)
+
+
+@pytest.mark.parametrize(
+    ("suffix", "file_format", "subtype", "rate", "encoding"),
+    [
+        (".mp3", "MP3", "MPEG_LAYER_III", 8000, "mpeg_layer_iii"),
+        (".flac", "FLAC", "PCM_16", 8000, "pcm16"),
+        (".ogg", "OGG", "VORBIS", 8000, "vorbis"),
+        (".opus", "OGG", "OPUS", 48000, "opus"),
+    ],
+)
+def test_compressed_formats_are_read_through_libsndfile(
+    tmp_path: Path, suffix: str, file_format: str, subtype: str, rate: int, encoding: str
+) -> None:
+    path = tmp_path / f"call{suffix}"
+    sf.write(
+        path,
+        np.stack([TONE, BOT.repeat(2)[: len(TONE)]], axis=1),
+        rate,
+        format=file_format,
+        subtype=subtype,
+    )
+    audio = load_audio(path)
+    assert (audio.sample_rate, audio.encoding, audio.caller_channel) == (rate, encoding, "left")
+    assert abs(len(audio.samples) - len(TONE)) <= rate // 10
+    # Lossy codecs keep the caller's tone (440 Hz at 8 kHz, so 2640 Hz in the 48 kHz Opus file).
+    spectrum = np.abs(np.fft.rfft(audio.samples.astype(np.float64)))
+    peak_hz = np.argmax(spectrum) * rate / len(audio.samples)
+    assert peak_hz == pytest.approx(440 * rate / 8000, abs=5)
+
+
+def test_corrupt_mp3_is_one_line_and_the_decoder_prints_nothing(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "broken.mp3"
+    path.write_bytes(
+        b"ID3\x03\x00\x00\x00\x00\x00\x10" + bytes(RNG.integers(0, 256, 3000).astype(np.uint8))
+    )
+    message = _input_error(path)
+    assert message.endswith("not a readable audio file (corrupt or unsupported audio data)")
+    assert capfd.readouterr().err == ""
 
 
 def test_matching_rate_is_accepted(tmp_path: Path) -> None:

@@ -1,4 +1,13 @@
-"""Read call audio (WAV, raw G.711/PCM, Twilio Media Streams captures) as mono int16; write WAV.
+"""Read call audio as the caller's mono int16 track; write WAV.
+
+Formats: everything soundfile's own libsndfile reads (WAV in every width and encoding — PCM
+8/16/24/32-bit, float, mu-law, A-law — plus MP3, FLAC, OGG/Vorbis and OGG/Opus; no ffmpeg),
+raw ``.ulaw``/``.alaw``/``.pcm`` with a declared rate, and Twilio Media Streams captures.
+
+A two-channel file is a two-party call unless both channels carry the same signal: one channel
+is the caller (``left`` by default: Twilio's dual-channel recordings put the parent call, the
+caller's inbound leg, in the first channel) and the other is kept apart as the original call's
+bot track. The two are never mixed.
 
 Every way a file can be wrong ends in :class:`~voicectl.errors.InputError` with one line that
 names the file; soundfile, JSON and base64 exceptions never escape.
@@ -8,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import os
 import secrets
@@ -25,6 +35,9 @@ from voicectl.audio import g711
 from voicectl.errors import InputError
 
 __all__ = [
+    "CALLER_CHANNELS",
+    "DEFAULT_CALLER_CHANNEL",
+    "FORMATS_HELP",
     "MAX_SAMPLE_RATE",
     "MIN_SAMPLE_RATE",
     "TWILIO_CHUNK_BYTES",
@@ -41,6 +54,22 @@ TWILIO_SAMPLE_RATE = 8000
 TWILIO_CHUNK_BYTES = 160  # 20 ms of 8 kHz mu-law
 
 Int16Array = npt.NDArray[np.int16]
+
+CALLER_CHANNELS = ("left", "right")
+# Twilio (RecordingChannels=dual, <Dial record="record-from-answer-dual">): "the first channel
+# contains the parent call and the second channel contains the child call"; for a call into a
+# bot the parent leg is the caller's.
+DEFAULT_CALLER_CHANNEL = "left"
+FORMATS_HELP = (
+    "WAV (PCM 8/16/24/32-bit, float, mu-law, A-law), MP3, FLAC, OGG/Vorbis, OGG/Opus, "
+    "raw .ulaw/.alaw/.pcm (with --rate), Twilio Media Streams capture .jsonl"
+)
+# Two channels carry the same signal (a mono call saved as stereo) when they correlate at least
+# this much and their levels are within 3 dB.
+_SAME_SIGNAL_CORRELATION = 0.98
+_SAME_SIGNAL_LEVEL_RATIO = 2.0
+# A channel whose peak stays below -50 dBFS has no one speaking on it.
+_SILENT_PEAK = 104
 
 _RAW_SUFFIXES = {
     ".ulaw": "mulaw",
@@ -72,13 +101,31 @@ _READ_BLOCK_SAMPLES = 1 << 20
 
 @dataclass(frozen=True, eq=False)
 class Audio:
-    """Mono int16 audio and where it came from."""
+    """The caller's mono int16 audio and where it came from.
+
+    For a two-party recording, ``caller_channel`` names the channel replayed as the caller and
+    ``other_track`` holds the other channel (the original call's bot), never replayed.
+    """
 
     samples: Int16Array
     sample_rate: int
     source: str
     encoding: str
     channels_in_file: int = 1
+    caller_channel: str | None = None
+    other_track: Int16Array | None = None
+
+    @property
+    def notice(self) -> str | None:
+        """One line naming the channel choice of a two-party recording (None otherwise)."""
+        if self.caller_channel is None:
+            return None
+        other = _other_side(self.caller_channel)
+        return (
+            f"{self.source}: two-party recording: the {self.caller_channel} channel is replayed "
+            f"as the caller, the {other} channel is kept as the original bot's track "
+            f"(--caller-channel {other} to swap)"
+        )
 
     def __post_init__(self) -> None:
         if self.samples.dtype != np.int16 or self.samples.ndim != 1:
@@ -94,24 +141,29 @@ class Audio:
         return len(self.samples) / self.sample_rate
 
 
-def load_audio(path: str | os.PathLike[str], *, rate: int | None = None) -> Audio:
-    """Load a WAV (or other soundfile format), raw G.711/PCM file or Twilio capture as mono int16.
+def load_audio(
+    path: str | os.PathLike[str], *, rate: int | None = None, caller_channel: str | None = None
+) -> Audio:
+    """Load a soundfile-readable file, raw G.711/PCM file or Twilio capture as the caller's track.
 
     ``rate`` is the sample rate the caller declares: required for raw files, checked against the
-    header of a WAV and against Twilio's fixed 8000 Hz for captures.
+    header of a WAV and against Twilio's fixed 8000 Hz for captures. ``caller_channel``
+    (``left``/``right``, default ``left``) picks the caller in a two-party stereo recording.
     """
     name = os.fspath(path)
     if rate is not None and not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:
         raise InputError(
             f"{name}: --rate {rate} is outside {MIN_SAMPLE_RATE}..{MAX_SAMPLE_RATE} Hz"
         )
+    if caller_channel is not None and caller_channel not in CALLER_CHANNELS:
+        raise InputError(f"--caller-channel must be left or right, got {caller_channel!r}")
     _check_readable_file(name)
     suffix = Path(name).suffix.lower()
     if suffix in _CAPTURE_SUFFIXES:
         return _load_twilio_capture(name, rate)
     if suffix in _RAW_SUFFIXES:
         return _load_raw(name, _RAW_SUFFIXES[suffix], rate)
-    return _load_soundfile(name, rate)
+    return _load_soundfile(name, rate, caller_channel or DEFAULT_CALLER_CHANNEL)
 
 
 def write_wav(
@@ -208,9 +260,9 @@ def _load_raw(name: str, encoding: str, rate: int | None) -> Audio:
     return _audio(name, samples, rate, encoding)
 
 
-def _load_soundfile(name: str, rate: int | None) -> Audio:
+def _load_soundfile(name: str, rate: int | None, caller_channel: str) -> Audio:
     try:
-        with sf.SoundFile(name) as audio_file:
+        with _decoder_notes_silenced(), sf.SoundFile(name) as audio_file:
             header_rate, channels = audio_file.samplerate, audio_file.channels
             subtype = audio_file.subtype
             if not MIN_SAMPLE_RATE <= header_rate <= MAX_SAMPLE_RATE:
@@ -222,33 +274,87 @@ def _load_soundfile(name: str, rate: int | None) -> Audio:
                 raise InputError(
                     f"{name}: header says {header_rate} Hz but --rate {rate} was given"
                 )
-            samples = _read_mono(audio_file, channels, exact=subtype in _INT16_SUBTYPES)
+            if channels > 2:
+                raise InputError(
+                    f"{name}: {channels} channels; voicectl reads mono recordings and "
+                    "two-party (caller + bot) stereo recordings"
+                )
+            frames = _read_frames(audio_file, channels, exact=subtype in _INT16_SUBTYPES)
     except InputError:
         raise
     except sf.LibsndfileError as error:
         reason = " ".join(str(error.error_string).split())
+        if reason.startswith("File does not exist"):
+            # libsndfile's answer when a decoder (mpg123 for MP3) rejects the data of a file
+            # that does exist.
+            reason = "corrupt or unsupported audio data"
         raise InputError(f"{name}: not a readable audio file ({reason})") from None
     except (RuntimeError, ValueError, TypeError, OSError, MemoryError) as error:
         raise InputError(f"{name}: not a readable audio file ({_reason(error)})") from None
     encoding = _SUBTYPE_ENCODINGS.get(subtype, subtype.lower())
-    return _audio(name, samples, header_rate, encoding, channels)
+    if channels == 1 or _same_signal(frames[:, 0], frames[:, 1]):
+        return _audio(name, frames[:, 0], header_rate, encoding, channels)
+    side = CALLER_CHANNELS.index(caller_channel)
+    caller, other = frames[:, side], frames[:, 1 - side]
+    if len(caller) and int(np.max(np.abs(caller.astype(np.int32)))) < _SILENT_PEAK:
+        alternative = _other_side(caller_channel)
+        raise InputError(
+            f"{name}: the {caller_channel} channel (the caller) is silent and the "
+            f"{alternative} channel is not; try --caller-channel {alternative}"
+        )
+    other_track = np.ascontiguousarray(other)
+    other_track.setflags(write=False)
+    audio = _audio(name, caller, header_rate, encoding, channels)
+    return Audio(audio.samples, header_rate, name, encoding, channels, caller_channel, other_track)
 
 
-def _read_mono(audio_file: sf.SoundFile, channels: int, *, exact: bool) -> Int16Array:
-    """Read in blocks (never trusting the header's frame count), downmixing by mean."""
+@contextlib.contextmanager
+def _decoder_notes_silenced() -> Iterator[None]:
+    """Keep the C decoders' notes off stderr (mpg123 prints "Note: Trying to resync..." to
+    file descriptor 2 for a corrupt MP3); the error that matters is raised as an InputError."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            try:
+                yield
+            finally:
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
+
+
+def _read_frames(audio_file: sf.SoundFile, channels: int, *, exact: bool) -> Int16Array:
+    """Read every channel as int16 in blocks (never trusting the header's frame count)."""
     block = max(1, _READ_BLOCK_SAMPLES // max(channels, 1))
     parts: list[Int16Array] = []
     while True:
         frames = audio_file.read(block, dtype="int16" if exact else "float64", always_2d=True)
         if len(frames) == 0:
             break
-        if exact and channels == 1:
-            parts.append(frames[:, 0].copy())
-        elif exact:
-            parts.append(_round_to_int16(frames.mean(axis=1)))
-        else:
-            parts.append(_round_to_int16(frames.mean(axis=1) * 32768.0))
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int16)
+        parts.append(frames.copy() if exact else _round_to_int16(frames * 32768.0))
+    if not parts:
+        return np.zeros((0, channels), dtype=np.int16)
+    return np.concatenate(parts)
+
+
+def _same_signal(left: Int16Array, right: Int16Array) -> bool:
+    """Whether two channels carry one signal (a mono call saved as stereo), not two parties."""
+    a, b = left.astype(np.float64), right.astype(np.float64)
+    energy_a, energy_b = float(np.dot(a, a)), float(np.dot(b, b))
+    if energy_a == 0.0 or energy_b == 0.0:
+        return energy_a == energy_b
+    if max(energy_a, energy_b) / min(energy_a, energy_b) > _SAME_SIGNAL_LEVEL_RATIO:
+        return False
+    return float(np.dot(a, b)) / np.sqrt(energy_a * energy_b) >= _SAME_SIGNAL_CORRELATION
+
+
+def _other_side(channel: str) -> str:
+    return "right" if channel == "left" else "left"
 
 
 def _round_to_int16(values: npt.NDArray[np.floating]) -> Int16Array:

@@ -135,9 +135,15 @@ def script_for(audio_path: str | os.PathLike[str]) -> CallScript | None:
     return load_script(sidecar)
 
 
-def load_call(path: str | os.PathLike[str], *, rate: int | None = None) -> Call:
-    """Load a call's audio and its sidecar, checking that the utterances fit in the audio."""
-    audio = load_audio(path, rate=rate)
+def load_call(
+    path: str | os.PathLike[str], *, rate: int | None = None, caller_channel: str | None = None
+) -> Call:
+    """Load a call's audio and its sidecar, checking that the utterances fit in the audio.
+
+    ``caller_channel`` picks the caller in a two-party stereo recording (see
+    :func:`~voicectl.audio.io.load_audio`).
+    """
+    audio = load_audio(path, rate=rate, caller_channel=caller_channel)
     script = script_for(path)
     if script is not None:
         for number, utterance in enumerate(script.utterances, start=1):

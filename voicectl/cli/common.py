@@ -7,9 +7,10 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,6 +31,8 @@ from voicectl.report import (
 from voicectl.report.model import ExitCode
 
 __all__ = [
+    "CallerChannel",
+    "CallerChannelOpt",
     "HtmlOpt",
     "JsonOpt",
     "JunitOpt",
@@ -44,6 +47,7 @@ __all__ = [
     "fail_usage",
     "make_outputs",
     "parse_rates",
+    "print_notices",
     "validate_only",
 ]
 
@@ -65,6 +69,22 @@ HtmlOpt = Annotated[
     Path | None,
     typer.Option(
         "--html", help="Write a self-contained HTML report (timeline drawn) here.", dir_okay=False
+    ),
+]
+
+
+class CallerChannel(StrEnum):
+    """Which channel of a two-party stereo recording is the caller."""
+
+    LEFT = "left"
+    RIGHT = "right"
+
+
+CallerChannelOpt = Annotated[
+    CallerChannel | None,
+    typer.Option(
+        "--caller-channel",
+        help="Two-party stereo recordings: the caller's channel, left or right (default left: Twilio's dual-channel recordings put the parent call, the caller's inbound leg, first). The other channel is the original bot's track and is never replayed.",
     ),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")]
@@ -138,6 +158,14 @@ def fail_usage(message: str) -> typer.Exit:
     """Print a one-line usage error and return the exit to raise (exit code 2)."""
     stderr_console().print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
     return typer.Exit(int(ExitCode.USAGE))
+
+
+def print_notices(notices: Iterable[str | None]) -> None:
+    """Print each input notice (e.g. which channel of a stereo call is the caller) on stderr."""
+    console = stderr_console()
+    for notice in notices:
+        if notice:
+            console.print(Text(f"note: {notice}"), soft_wrap=True)
 
 
 def parse_rates(text: str) -> list[int]:

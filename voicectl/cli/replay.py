@@ -7,10 +7,12 @@ from typing import Annotated
 
 import typer
 
+from voicectl.audio.io import FORMATS_HELP
 from voicectl.audio.script import Call, bundled_calls, load_call
 from voicectl.bot.pipeline import SUPPORTED_RATES, ReferenceBotConfig
 from voicectl.carriers import CarrierName
 from voicectl.cli.common import (
+    CallerChannelOpt,
     HtmlOpt,
     JsonOpt,
     JunitOpt,
@@ -22,6 +24,7 @@ from voicectl.cli.common import (
     VerboseOpt,
     execute,
     parse_rates,
+    print_notices,
 )
 from voicectl.errors import InputError
 from voicectl.replay.runner import ReplayPlan, run_replay
@@ -34,7 +37,7 @@ def replay(
     audio: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Calls to replay: WAV (PCM/float/mu-law/A-law), raw .ulaw/.alaw/.pcm, or a Twilio capture .jsonl. Default: the bundled calls."
+            help=f"Calls to replay: {FORMATS_HELP}. A two-channel file is a two-party call (see --caller-channel). Default: the bundled calls."
         ),
     ] = None,
     rates: Annotated[
@@ -60,6 +63,7 @@ def replay(
         int | None,
         typer.Option("--rate", help="Sample rate of raw input files (.ulaw/.alaw/.pcm)."),
     ] = None,
+    caller_channel: CallerChannelOpt = None,
     record: Annotated[
         Path | None,
         typer.Option(
@@ -126,7 +130,16 @@ def replay(
                 raise InputError("--stt applies to the reference bot, not to a bot at --url")
         if url is not None and not url.startswith(("ws://", "wss://")):
             raise InputError(f"--url must be a ws:// or wss:// URL, got {url!r}")
-        calls: list[Call] = [load_call(p, rate=rate) for p in audio] if audio else bundled_calls()
+        calls: list[Call] = (
+            [
+                load_call(
+                    p, rate=rate, caller_channel=caller_channel.value if caller_channel else None
+                )
+                for p in audio
+            ]
+            if audio
+            else bundled_calls()
+        )
         for call in calls:
             if call.script is None:
                 raise InputError(
@@ -137,6 +150,7 @@ def replay(
 
         raise fail_usage(str(exc)) from None
 
+    print_notices(call.audio.notice for call in calls)
     pace_fast = fast if fast is not None else url is None
     config = ReferenceBotConfig(
         reply_secs=reply_secs if reply_secs is not None else (0.3 if pace_fast else 1.5),
@@ -162,6 +176,9 @@ def replay(
             "carrier": carrier.value,
             "pacing": "fast" if pace_fast else "realtime",
             "answer_within_s": answer_within,
+            "caller_channels": {
+                c.audio.source: c.audio.caller_channel for c in calls if c.audio.caller_channel
+            },
             "bot": None
             if url
             else config.describe() + (f", {stt} STT on a fake provider" if stt else ""),
