@@ -37,6 +37,11 @@ def _run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
             ["replay", "--stt", "soniox", "--url", "ws://127.0.0.1:1/ws"],
             "--stt applies to the reference bot",
         ),
+        (["replay", "--line", "loss=5%,jitter=4s"], "--line: jitter must be milliseconds"),
+        (["chaos", "interrupt", "--line", "lost=5%"], "--line: unknown impairment 'lost'"),
+        (["chaos", "hangup", "--line", "burst=3"], "--line: burst needs a loss rate"),
+        (["chaos", "carrier-close", "--line", "snr=loud"], "--line: snr must be decibels"),
+        (["load", "--line", "drift=fast"], "--line: drift must be ppm"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None:

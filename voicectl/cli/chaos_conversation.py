@@ -23,6 +23,7 @@ from voicectl.cli.common import (
     HtmlOpt,
     JsonOpt,
     JunitOpt,
+    LineOpt,
     MarkdownOpt,
     Outputs,
     QuietOpt,
@@ -32,6 +33,7 @@ from voicectl.cli.common import (
     execute,
     fail_usage,
     make_outputs,
+    parse_line_option,
 )
 from voicectl.conversation.scenarios import (
     BargeIn,
@@ -42,6 +44,7 @@ from voicectl.conversation.scenarios import (
     run_call_ending,
 )
 from voicectl.errors import InputError
+from voicectl.replay.runner import add_line_table
 from voicectl.report import Report
 
 __all__ = ["carrier_close", "hangup", "interrupt"]
@@ -126,6 +129,7 @@ def interrupt(
     ] = 4.0,
     audio: AudioOpt = None,
     variant: VariantOpt = BotVariant.CORRECT,
+    line: LineOpt = None,
     json: JsonOpt = None,
     junit: JunitOpt = None,
     markdown: MarkdownOpt = None,
@@ -139,6 +143,7 @@ def interrupt(
     try:
         _check_url(url)
         call = _caller(audio, 2)
+        line_spec = parse_line_option(line)
     except InputError as exc:
         raise fail_usage(str(exc)) from None
     # With a function call, barge in half-way through it (the reference bot tells us when the
@@ -156,11 +161,14 @@ def interrupt(
             "tool_delay_s": tool_delay,
             "audio": call.audio.source,
             "bot": None if url else config.describe(),
+            "line": None if line_spec is None else line_spec.to_json(),
         },
     )
 
     async def work(report: Report) -> None:
-        result = await run_barge_in(call, plan, url=url, carrier=carrier.value, bot_config=config)
+        result = await run_barge_in(
+            call, plan, url=url, carrier=carrier.value, bot_config=config, line=line_spec
+        )
         report.extend_checks(
             [
                 judge_clear_sent(result, bound_s=clear_within),
@@ -169,6 +177,8 @@ def interrupt(
             ]
         )
         _barge_in_timeline(report, result)
+        if line_spec is not None:
+            add_line_table(line_spec, [("barge-in call", result.outcome)], report)
 
     execute(
         report, make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout), work
@@ -249,10 +259,12 @@ def _ending_command(
     release_within: float,
     end_within: float,
     outputs: Outputs,
+    line: str | None,
 ) -> None:
     try:
         _check_url(url)
         call = _caller(audio, 1)
+        line_spec = parse_line_option(line)
         if at >= call.audio.duration_s:
             raise InputError(
                 f"--at {at} is past the end of the call ({call.audio.duration_s:.1f} s)"
@@ -272,6 +284,7 @@ def _ending_command(
             "reason": reason or None,
             "audio": call.audio.source,
             "bot": None if url else config.describe(),
+            "line": None if line_spec is None else line_spec.to_json(),
         },
     )
 
@@ -283,6 +296,7 @@ def _ending_command(
             carrier=carrier.value,
             bot_config=config,
             pipeline_wait_s=max(10.0, end_within * 2),
+            line=line_spec,
         )
         report.add_check(judge_bot_released_call(prefix, result, bound_s=release_within))
         if url is None:
@@ -293,6 +307,8 @@ def _ending_command(
             )
             report.add_check(judge_tasks_released(prefix, result))
         _ending_timeline(report, result)
+        if line_spec is not None:
+            add_line_table(line_spec, [("call", result.outcome)], report)
 
     execute(report, outputs, work)
 
@@ -368,6 +384,7 @@ def hangup(
             min=0.05,
         ),
     ] = 5.0,
+    line: LineOpt = None,
     json: JsonOpt = None,
     junit: JunitOpt = None,
     markdown: MarkdownOpt = None,
@@ -390,6 +407,7 @@ def hangup(
         release_within,
         end_within,
         make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout),
+        line,
     )
 
 
@@ -420,6 +438,7 @@ def carrier_close(
             min=0.05,
         ),
     ] = 5.0,
+    line: LineOpt = None,
     json: JsonOpt = None,
     junit: JunitOpt = None,
     markdown: MarkdownOpt = None,
@@ -448,4 +467,5 @@ def carrier_close(
         release_within,
         end_within,
         make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout),
+        line,
     )

@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.text import Text
 
 from voicectl.errors import InputError, VoicectlError
+from voicectl.replay.line import LineSpec
 from voicectl.replay.loop import precise_event_loop
 from voicectl.report import (
     Report,
@@ -36,6 +37,7 @@ __all__ = [
     "HtmlOpt",
     "JsonOpt",
     "JunitOpt",
+    "LineOpt",
     "MarkdownOpt",
     "Outputs",
     "QuietOpt",
@@ -46,6 +48,7 @@ __all__ = [
     "execute",
     "fail_usage",
     "make_outputs",
+    "parse_line_option",
     "parse_rates",
     "print_notices",
     "validate_only",
@@ -92,6 +95,13 @@ VerboseOpt = Annotated[
     bool, typer.Option("--verbose", "-v", help="Show the event journal and Pipecat's log.")
 ]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Warnings fail the run.")]
+LineOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--line",
+        help="A bad caller line, seeded: loss=5%,burst=3,conceal=repeat|silence|drop,jitter=40ms,snr=15dB,drift=50ppm,seed=1.",
+    ),
+]
 TimeoutOpt = Annotated[
     float, typer.Option("--timeout", help="Hard deadline for the whole run, seconds.", min=1)
 ]
@@ -177,6 +187,15 @@ def parse_rates(text: str) -> list[int]:
     if not rates:
         raise InputError("--rates needs at least one sample rate")
     return rates
+
+
+def parse_line_option(text: str | None) -> LineSpec | None:
+    """``--line`` as a :class:`LineSpec` (None without the option); bad specs raise InputError."""
+    if text is None:
+        return None
+    from voicectl.replay.line import parse_line
+
+    return parse_line(text)
 
 
 def configure_logging(verbose: bool) -> None:

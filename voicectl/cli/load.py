@@ -17,6 +17,7 @@ from voicectl.cli.common import (
     HtmlOpt,
     JsonOpt,
     JunitOpt,
+    LineOpt,
     MarkdownOpt,
     Outputs,
     QuietOpt,
@@ -24,6 +25,7 @@ from voicectl.cli.common import (
     VerboseOpt,
     execute,
     fail_usage,
+    parse_line_option,
 )
 from voicectl.cli.progress import progress_wanted
 from voicectl.errors import InputError
@@ -102,6 +104,7 @@ def load(
     reply_secs: Annotated[
         float, typer.Option("--reply-secs", help="Length of the reference bot's replies, seconds.")
     ] = _DEFAULT_REPLY_SECS,
+    line: LineOpt = None,
     json: JsonOpt = None,
     junit: JunitOpt = None,
     markdown: MarkdownOpt = None,
@@ -123,6 +126,7 @@ def load(
             audio, url, carrier.value, calls, ramp, duration, count, min_success,
             first_audio_p95, pacing_p95_ms, bot_rate, reply_secs, timeout,
         )  # fmt: skip
+        plan = replace(plan, line=parse_line_option(line))
     except InputError as exc:
         raise fail_usage(str(exc)) from None
 
@@ -146,6 +150,7 @@ def load(
             "first_audio_p95_s": bounds.first_audio_p95_s,
             "pacing_p95_ms": bounds.send_error_p95_ms,
             "bot": None if config is None else config.describe(),
+            "line": None if plan.line is None else plan.line.to_json(),
         },
     )
     run_timeout = timeout if timeout is not None else plan.expected_run_s() + _STARTUP_MARGIN_S

@@ -16,6 +16,7 @@ from voicectl.cli.common import (
     HtmlOpt,
     JsonOpt,
     JunitOpt,
+    LineOpt,
     MarkdownOpt,
     Outputs,
     QuietOpt,
@@ -23,6 +24,7 @@ from voicectl.cli.common import (
     TimeoutOpt,
     VerboseOpt,
     execute,
+    parse_line_option,
     parse_rates,
     print_notices,
 )
@@ -98,6 +100,7 @@ def replay(
             help="Reference bot: add a real Pipecat STT (soniox, cartesia-stt, deepgram-flux, assemblyai, openai-stt) on a fake provider that transcribes the call's sidecar; turns then end with a transcript.",
         ),
     ] = None,
+    line: LineOpt = None,
     json: JsonOpt = None,
     junit: JunitOpt = None,
     markdown: MarkdownOpt = None,
@@ -110,6 +113,7 @@ def replay(
     """Replay telephony calls into a bot and judge its answers (default: bundled calls -> reference bot at 8 and 16 kHz)."""
     try:
         rate_list = parse_rates(rates)
+        line_spec = parse_line_option(line)
         if url is None:
             bad = [r for r in rate_list if r not in SUPPORTED_RATES]
             if bad:
@@ -166,6 +170,7 @@ def replay(
         stt=stt,
         record_dir=record,
         bot_config=config,
+        line=line_spec,
     )
     report = Report(
         command="replay",
@@ -179,6 +184,7 @@ def replay(
             "caller_channels": {
                 c.audio.source: c.audio.caller_channel for c in calls if c.audio.caller_channel
             },
+            "line": None if line_spec is None else line_spec.to_json(),
             "bot": None
             if url
             else config.describe() + (f", {stt} STT on a fake provider" if stt else ""),

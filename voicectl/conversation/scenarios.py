@@ -26,6 +26,7 @@ from voicectl.replay.client import (
     TurnResult,
     place_call,
 )
+from voicectl.replay.line import LineSpec
 
 __all__ = [
     "BargeIn",
@@ -158,10 +159,16 @@ async def run_barge_in(
     url: str | None,
     carrier: str = "twilio",
     bot_config: ReferenceBotConfig | None = None,
+    line: LineSpec | None = None,
 ) -> BargeInResult:
     """Place a real-time call where the caller barges in on the bot's reply."""
     options = CallOptions(
-        url=url or "", carrier=carrier, fast=False, tail_s=0.0, seed=f"{call.name}-barge-in"
+        url=url or "",
+        carrier=carrier,
+        fast=False,
+        tail_s=0.0,
+        seed=f"{call.name}-barge-in",
+        line=line,
     )
     wire_rate = 16000 if carrier == "raw" else 8000
     lines = caller_lines(call, wire_rate)
@@ -232,6 +239,7 @@ async def run_call_ending(
     carrier: str = "twilio",
     bot_config: ReferenceBotConfig | None = None,
     pipeline_wait_s: float = 10.0,
+    line: LineSpec | None = None,
 ) -> CallEndingResult:
     """Place a real-time call and end it from the carrier side mid-call."""
     audio = call.audio.samples
@@ -243,6 +251,7 @@ async def run_call_ending(
         tail_s=1.0,
         close_wait_s=ending.close_wait_s,
         seed=f"{call.name}-{ending.how}",
+        line=line,
     )
     result = CallEndingResult(CallOutcome(carrier=carrier, url=url or "", fast=False), ending)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from voicectl.audio.script import Call
 from voicectl.errors import InputError
+from voicectl.replay.line import LineSpec
 
 __all__ = ["FRAME_S", "LoadPlan", "LoadShape"]
 
@@ -84,6 +85,7 @@ class LoadPlan:
     tail_s: float = 3.0
     connect_timeout_s: float = 5.0
     call_grace_s: float = 15.0  # a call may run this long past its audio before it is cut
+    line: LineSpec | None = None  # a bad caller line on every call
 
     def __post_init__(self) -> None:
         if not self.calls:

@@ -68,6 +68,10 @@ async def run_load(
     finally:
         stats = run.stats()
         _tabulate(run, stats, report)
+        if plan.line is not None:
+            from voicectl.replay.runner import add_line_table
+
+            add_line_table(plan.line, [(f"call {r.index}", r.outcome) for r in run.records], report)
         if finished:
             report.extend_checks(judge_load(stats, bounds))
     return run
@@ -89,6 +93,7 @@ async def _caller(run: LoadRun, caller: int, report: Report) -> None:
             tail_s=plan.tail_s,
             connect_timeout_s=plan.connect_timeout_s,
             seed=f"load-{index}",
+            line=plan.line,
         )
         call = CarrierCall(
             recording.audio.samples,

@@ -42,6 +42,7 @@ from voicectl.carriers import (
     CarrierSession,
     open_session,
 )
+from voicectl.replay.line import CallerLine, Delivery, LineSpec, LineStats, speech_level
 from voicectl.replay.pacing import PacingSchedule, SendTimeStats, sleep_until
 
 __all__ = [
@@ -82,6 +83,8 @@ class CallOptions:
     # --fast: pause after the opening messages, as the line would, so the bot's pipeline (and its
     # STT's provider connection) is up before a burst of caller audio arrives.
     fast_settle_s: float = 0.5
+    # A bad caller line (loss, jitter, noise, drift) between the caller and the bot; None: clean.
+    line: LineSpec | None = None
 
 
 @dataclass
@@ -148,6 +151,7 @@ class CallOutcome:
     caller_audio: npt.NDArray[np.int16] | None = None
     bot_audio: npt.NDArray[np.int16] | None = None
     wire_rate: int = 8000
+    line: LineStats | None = None  # what a --line did to the caller's frames
 
     @property
     def ok(self) -> bool:
@@ -203,6 +207,13 @@ class CarrierCall:
         self._director: Director | None = None
         self._directed = False
         self._next_index = 0
+        self._line: CallerLine | None = None
+        if options.line is not None and not options.line.clean:
+            spans = [(u.start, u.end) for u in self.utterances]
+            self._line = CallerLine(
+                options.line, options.seed, speech_level(self.audio, spans, rate)
+            )
+            self.outcome.line = self._line.stats
 
     # -- directing a call as it happens -----------------------------------------------------
 
@@ -337,29 +348,64 @@ class CarrierCall:
 
     # -- sending -----------------------------------------------------------------------------
 
-    def _frame(self, index: int) -> bytes:
+    def _frame_samples(self, index: int) -> npt.NDArray[np.int16]:
         chunk = self.audio[index * self.frame_samples : (index + 1) * self.frame_samples]
         if chunk.size < self.frame_samples:
             chunk = np.pad(chunk, (0, self.frame_samples - chunk.size))
-        return self.session.encode_audio(chunk)
+        return chunk
 
     async def _send_frame(self, ws: ClientConnection, index: int) -> None:
-        await ws.send(self.session.media_message(self._frame(index)))
+        if self._line is None:
+            await ws.send(
+                self.session.media_message(self.session.encode_audio(self._frame_samples(index)))
+            )
+            self._frame_delivered(index)
+        else:
+            self._line.push(index, self._frame_samples(index))
+            now = self._line.send_time(index) if self.options.fast else time.monotonic() - self._t0
+            await self._deliver(ws, self._line.pop_due(now))
         self._sent_s = (index + 1) * _FRAME_S
         self._next_index = index + 1
+
+    def _frame_delivered(self, index: int) -> None:
         utterance = self._end_frames.get(index)
         if utterance is not None:
             self._end_sent_wall[utterance] = time.monotonic()
 
+    async def _deliver(self, ws: ClientConnection, deliveries: list[Delivery]) -> None:
+        """Send the frames the caller's line lets through (a dropped frame sends nothing)."""
+        for delivery in deliveries:
+            if delivery.samples is not None:
+                await ws.send(
+                    self.session.media_message(self.session.encode_audio(delivery.samples))
+                )
+            self._frame_delivered(delivery.index)
+
+    async def _sleep_delivering(self, ws: ClientConnection, until: float) -> None:
+        """Sleep until ``until`` (monotonic), sending late frames of a bad line as they arrive."""
+        line = self._line
+        while line is not None:
+            arrival = line.next_due()
+            if arrival is None or self._t0 + arrival >= until:
+                break
+            await sleep_until(self._t0 + arrival)
+            await self._deliver(ws, line.pop_due(time.monotonic() - self._t0))
+        await sleep_until(until)
+
+    async def _flush_line(self, ws: ClientConnection) -> None:
+        if self._line is not None:
+            await self._deliver(ws, self._line.flush())
+
     async def _send_realtime(self, ws: ClientConnection, frames: int) -> None:
-        schedule = PacingSchedule(self._t0, _FRAME_S)
+        period = _FRAME_S if self._line is None else self._line.send_time(1)
+        schedule = PacingSchedule(self._t0, period)
         stats = self.outcome.pacing
         index = 0
         while self._end_request is None and (
             index < max(frames, self._buffered_frames()) or self._directed
         ):
             due = schedule.due(index)
-            await sleep_until(due)
+            await self._sleep_delivering(ws, due)
             if self._end_request is not None:
                 break
             stats.add(time.monotonic() - due)
@@ -516,6 +562,7 @@ class CarrierCall:
         """End the call the way the caller (or its director) chose, and watch what the bot does."""
         outcome = self.outcome
         how, code, reason = self._end_request or ("stop", 1000, "call ended")
+        await self._flush_line(ws)
         outcome.ended_by = how
         outcome.ended_at = self.now()
         self._count_after_end = True

@@ -17,9 +17,10 @@ from voicectl.bot.pipeline import ReferenceBotConfig
 from voicectl.bot.server import ReferenceBotServer
 from voicectl.checks.replay import RateObservation, judge_bot_answered, judge_rate_consistency
 from voicectl.replay.client import CallOptions, CallOutcome, place_call
+from voicectl.replay.line import LineSpec
 from voicectl.report.model import Report
 
-__all__ = ["ReplayPlan", "ReplayResult", "run_replay"]
+__all__ = ["ReplayPlan", "ReplayResult", "add_line_table", "run_replay"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class ReplayPlan:
     bot_config: ReferenceBotConfig = field(default_factory=ReferenceBotConfig)
     tail_s: float = 3.0
     stt: str | None = None  # reference bot: a built-in STT target behind a fake provider
+    line: LineSpec | None = None  # a bad caller line between the caller and the bot
 
 
 @dataclass
@@ -87,6 +89,7 @@ async def _replay_one(plan: ReplayPlan, call: Call, rate: int | None, report: Re
         tail_s=plan.tail_s,
         record=plan.record_dir is not None,
         seed=call.name,
+        line=plan.line,
         # The pause before a --fast burst lets a bot's STT connect to its provider first. The
         # reference bot without an STT has nothing to connect: its transport reads the caller's
         # audio once its pipeline runs, so nothing is lost without the pause.
@@ -219,6 +222,8 @@ def _journal(report: Report, run: CallRun) -> None:
         )
     if outcome.error:
         report.log(source, "error", clock="call", t=outcome.duration_s, message=outcome.error)
+    if outcome.line is not None:
+        report.log(source, "line", clock="call", t=outcome.duration_s, **outcome.line.to_json())
     if run.perception is not None:
         for event in run.perception.events:
             report.log(
@@ -375,3 +380,52 @@ def _tabulate(plan: ReplayPlan, result: ReplayResult, report: Report) -> None:
         values = np.asarray(pacing) * 1000
         report.metrics["send_time_error_p50_ms"] = round(float(np.percentile(values, 50)), 3)
         report.metrics["send_time_error_p99_ms"] = round(float(np.percentile(values, 99)), 3)
+    if plan.line is not None:
+        add_line_table(plan.line, [(r.label, r.outcome) for r in result.runs], report)
+
+
+def add_line_table(
+    line: LineSpec, outcomes: Sequence[tuple[str, CallOutcome]], report: Report
+) -> None:
+    """What a ``--line`` did to each call's caller frames: a table and ``line.*`` metrics."""
+    rows = []
+    totals: dict[str, int] = {"frames": 0, "lost": 0, "reordered": 0}
+    for label, outcome in outcomes:
+        stats = outcome.line
+        if stats is None:
+            continue
+        rows.append(
+            [
+                label,
+                stats.frames,
+                stats.lost,
+                stats.concealed,
+                stats.dropped,
+                stats.longest_burst,
+                stats.reordered,
+                round(stats.late_max_s * 1000, 1),
+            ]
+        )
+        totals["frames"] += stats.frames
+        totals["lost"] += stats.lost
+        totals["reordered"] += stats.reordered
+    report.add_table(
+        f"Caller line ({line.describe()})",
+        [
+            "call",
+            "frames",
+            "lost",
+            "concealed",
+            "dropped",
+            "longest burst",
+            "reordered",
+            "max late ms",
+        ],
+        rows,
+    )
+    report.metrics["line.frames"] = totals["frames"]
+    report.metrics["line.lost"] = totals["lost"]
+    report.metrics["line.reordered"] = totals["reordered"]
+    report.metrics["line.loss_observed"] = (
+        round(totals["lost"] / totals["frames"], 4) if totals["frames"] else None
+    )
