@@ -482,3 +482,11 @@ def test_journal_is_read_as_of_now() -> None:
 def test_expectation_is_a_plain_value() -> None:
     expectation = Expectation(Reaction.RECOVERABLE, "close 1011 (internal error)")
     assert expectation.to_json()["max_attempts"] == 3
+
+
+def test_a_port_that_contains_the_close_code_does_not_name_it() -> None:
+    message = "Unable to connect to ws://127.0.0.1:51008/v1/listen: connection closed"
+    j = journal(*quick_closes([0.1, 0.2, 0.25]), errors=(error(0.29, message),))
+    check = judge(j, WsClose(code=1008), now=1.0)["error.attributable"].check
+    assert check.verdict is Verdict.FAIL
+    assert check.observed.startswith("names none of them")

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from voicectl.checks.attribution import named_terms
 from voicectl.checks.policy import Expectation, Reaction
 from voicectl.faults.base import Fault, FaultFamily
 from voicectl.harness.journal import ChaosJournal
@@ -521,7 +522,9 @@ def judge_error_attributable(
     """The error the target reported names the code, reason or cause of the failure."""
     title = "the error names the cause"
     terms = fault.attribution_terms()
-    expected = "the error text names the cause: " + " or ".join(repr(t) for t in terms)
+    expected = "the error text names the cause as a whole token: " + " or ".join(
+        repr(t) for t in terms
+    )
     first_t = facts.first_fault_t or 0.0
     after = [e for e in facts.errors if e.t >= first_t - 1e-6]
     candidates = [e for e in after if e.terminal] or after
@@ -537,8 +540,7 @@ def judge_error_attributable(
             settled=source.settled,
         )
     error = candidates[0]
-    text = error.message.lower()
-    named = [t for t in terms if t.lower() in text]
+    named = named_terms(error.message, terms)
     observed = (f"names {named[0]!r}: " if named else "names none of them: ") + error.describe()
     return _judge(ATTRIBUTABLE, title, bool(named), expected, observed, source.settled)
 
