@@ -14,7 +14,7 @@ from voicectl.checks.conversation import (
 )
 from voicectl.conversation.scenarios import BargeInResult, CallEnding, CallEndingResult
 from voicectl.replay.client import BotAudioRun, CallOutcome, ClearEvent, TurnResult
-from voicectl.report.model import Verdict
+from voicectl.report.model import ExitCode, Report, RunVerdict, Verdict
 
 
 def _barge(
@@ -84,12 +84,23 @@ def test_conversation_continues_passes_and_fails_on_a_freeze() -> None:
     assert judge_conversation_continues(GOOD, bound_s=1.0).verdict is Verdict.FAIL
 
 
-def test_silent_bot_at_barge_in_skips_clear_checks_but_still_needs_an_answer() -> None:
+def test_a_bot_silent_at_the_barge_in_is_an_error_not_a_pass() -> None:
     silent = _barge(clear_at=None, runs=[BotAudioRun(12.9, 16.9, 40)])
     silent.bot_audio_at_onset = False
-    assert judge_clear_sent(silent).verdict is Verdict.SKIP
-    assert judge_audio_stopped(silent).verdict is Verdict.SKIP
-    assert judge_conversation_continues(silent).verdict is Verdict.PASS
+    report = Report("chaos interrupt")
+    report.extend_checks(
+        [
+            judge_clear_sent(silent),
+            judge_audio_stopped(silent),
+            judge_conversation_continues(silent),
+        ]
+    )
+    clear, stopped, answered = report.checks
+    assert clear.verdict is Verdict.ERROR and stopped.verdict is Verdict.ERROR
+    assert clear.observed.startswith("not exercised: the bot was silent")
+    assert "--during-reply" in clear.detail
+    assert answered.verdict is Verdict.PASS
+    assert report.verdict is RunVerdict.ERROR and report.exit_code is ExitCode.HARNESS
 
 
 def test_no_reply_to_barge_in_on_fails_every_check_with_the_reason() -> None:

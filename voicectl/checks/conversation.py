@@ -23,6 +23,20 @@ def _no_reply(check_id: str, title: str, expected: str, result: BargeInResult) -
     )
 
 
+def _not_exercised(check_id: str, title: str, expected: str, what: str) -> Check:
+    """No barge-in happened: the bot was silent at the caller's onset, so this was not tested."""
+    return Check(
+        check_id,
+        title,
+        Verdict.ERROR,
+        expected,
+        f"not exercised: the bot was silent when the caller began speaking ({what}), "
+        "so no barge-in happened",
+        "Its reply was shorter than --during-reply, or it had not started one: barge in "
+        "earlier (a smaller --during-reply) or make the bot answer at length.",
+    )
+
+
 def judge_clear_sent(result: BargeInResult, *, bound_s: float = 1.5) -> Check:
     """``interrupt.clear_sent``: the bot clears the carrier's audio buffer when the caller barges in."""
     title = "bot sent a clear when the caller barged in"
@@ -32,13 +46,7 @@ def judge_clear_sent(result: BargeInResult, *, bound_s: float = 1.5) -> Check:
         return failed
     assert result.onset is not None
     if not result.bot_audio_at_onset:
-        return Check(
-            "interrupt.clear_sent",
-            title,
-            Verdict.SKIP,
-            expected,
-            "the bot was silent when the caller spoke (nothing to clear)",
-        )
+        return _not_exercised("interrupt.clear_sent", title, expected, "nothing to clear")
     clears = [c for c in result.outcome.barge_in_clears if c.t >= result.onset]
     if not clears:
         talking = _talk_over_s(result)
@@ -81,13 +89,7 @@ def judge_audio_stopped(result: BargeInResult, *, residual_bound_s: float = 0.1)
         return failed
     assert result.onset is not None and result.barge is not None
     if not result.bot_audio_at_onset:
-        return Check(
-            "interrupt.audio_stopped",
-            title,
-            Verdict.SKIP,
-            expected,
-            "the bot was silent when the caller spoke (nothing to stop)",
-        )
+        return _not_exercised("interrupt.audio_stopped", title, expected, "nothing to stop")
     clears = [c for c in result.outcome.barge_in_clears if c.t >= result.onset]
     barge_end = result.barge.utterance.end
     if not clears:
