@@ -24,7 +24,7 @@ from voicectl.failover.scenario import (
     parse_incidents,
 )
 from voicectl.replay.client import CallOutcome
-from voicectl.report.model import Verdict
+from voicectl.report.model import ExitCode, Report, Verdict
 
 UTTERANCES = [
     Utterance(1, 4, "one"),
@@ -219,3 +219,31 @@ def test_no_false_switch_ignores_a_switch_caused_by_a_real_crash_right_after_the
     outcome = _outcome(switch_at=4.0)
     outcome.incidents_done = [(Incident(4.0, "error"), 4.0, "primary")]
     assert judge_no_false_switch(outcome).verdict is Verdict.PASS
+
+
+def test_a_schedule_of_recoveries_only_is_a_usage_error() -> None:
+    with pytest.raises(InputError, match="has no crash, only recoveries"):
+        parse_incidents("recover@5")
+    with pytest.raises(InputError, match="has no crash"):
+        parse_incidents("backup:recover@5,recover@9")
+
+
+def test_a_planned_crash_that_never_happened_is_an_error_not_a_pass() -> None:
+    outcome = _outcome(switch_at=None)
+    outcome.incidents_done = []
+    outcome.switches = []
+    report = Report("chaos failover")
+    report.extend_checks(judge_switched(outcome, bound_s=15.0))
+    report.add_check(judge_no_false_switch(outcome))
+    (missed,) = [c for c in report.checks if c.id == "failover.switched"]
+    assert missed.verdict is Verdict.ERROR
+    assert missed.observed.startswith("not exercised: 1 planned crash(es) never happened")
+    assert report.exit_code is ExitCode.HARNESS
+
+
+def test_a_custom_strategy_is_not_blamed_on_pipecats() -> None:
+    outcome = _outcome(switch_at=None, usable_errors=True)
+    outcome.plan = FailoverPlan(call=CALL, strategy="mymod:Breaker")
+    (switched,) = judge_switched(outcome, bound_s=15.0)
+    assert "the strategy mymod:Breaker did not switch" in switched.observed
+    assert "Pipecat's failover strategy" not in switched.observed

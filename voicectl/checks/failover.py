@@ -23,6 +23,12 @@ def crashes(outcome: FailoverOutcome) -> list[tuple[Incident, float, str]]:
     return [(i, t, who) for i, t, who in outcome.incidents_done if i.kind != "recover"]
 
 
+def _planned_crashes_not_done(outcome: FailoverOutcome) -> list[Incident]:
+    """Crashes of the plan that the run never applied (the call ended first, or it failed)."""
+    done = [i for i, _, _ in outcome.incidents_done]
+    return [i for i in outcome.plan.incidents if i.kind != "recover" and i not in done]
+
+
 def _switch_after(outcome: FailoverOutcome, t: float, away_from: str) -> Switch | None:
     return next((s for s in outcome.switches if s.t >= t and s.to != away_from), None)
 
@@ -36,6 +42,18 @@ def judge_switched(outcome: FailoverOutcome, *, bound_s: float) -> list[Check]:
     """``failover.switched``: after each crash of the active STT, the switcher moves on in time."""
     checks = []
     end = outcome.call.duration_s if outcome.call else 0.0
+    missed = _planned_crashes_not_done(outcome)
+    if missed:
+        checks.append(
+            Check(
+                "failover.switched",
+                "every planned crash happened",
+                Verdict.ERROR,
+                "each crash of --crashes applied to the active service during the call",
+                f"not exercised: {len(missed)} planned crash(es) never happened "
+                f"({', '.join(i.describe() for i in missed)}); the call lasted {end:.1f} s",
+            )
+        )
     for incident, t, role in crashes(outcome):
         title = f"switched away from the {role} after {incident.describe()}"
         expected = f"on_service_switched within {bound_s:.1f} s of the crash"
@@ -66,8 +84,13 @@ def judge_switched(outcome: FailoverOutcome, *, bound_s: float) -> list[Check]:
         elif all(e.usable for e in errors):
             why = (
                 f"{len(errors)} error(s), all from a service that stayed usable (e.g. [{errors[0].category}] "
-                f"{errors[0].message[:100]!r}): Pipecat's failover strategy switches only when the failed "
-                "service becomes unusable (is_usable=False), so it never switched"
+                f"{errors[0].message[:100]!r}): "
+                + (
+                    f"the strategy {outcome.plan.strategy} did not switch on them"
+                    if outcome.plan.strategy
+                    else "Pipecat's failover strategy switches only when the failed "
+                    "service becomes unusable (is_usable=False), so it never switched"
+                )
             )
         else:
             why = "the service became unusable but the switcher had no usable service to move to"

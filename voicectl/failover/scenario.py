@@ -93,6 +93,11 @@ def parse_incidents(text: str) -> tuple[Incident, ...]:
             )
     if not incidents:
         raise InputError("--crashes needs at least one incident")
+    if all(i.kind == "recover" for i in incidents):
+        raise InputError(
+            f"--crashes {text!r} has no crash, only recoveries: nothing would fail over "
+            f"(add a crash, e.g. 1011@5 or drop@8)"
+        )
     return tuple(sorted(incidents, key=lambda i: i.at_s))
 
 
