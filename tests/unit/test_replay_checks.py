@@ -92,3 +92,18 @@ def test_rate_consistency_weights_predictions_by_the_speech_they_judged() -> Non
 
 def test_rate_consistency_skips_with_a_single_rate() -> None:
     assert judge_rate_consistency("call", {8000: _obs(8000, [0.2])}, SPANS).verdict is Verdict.SKIP
+
+
+def test_rate_consistency_without_any_end_of_turn_prediction_is_an_error() -> None:
+    # Smart Turn failed at every rate (e.g. --bot-smart-turn-rate -8000): "shift +0.00" is no pass.
+    silent = {r: RateObservation(r, [], [(1.1, 3.1), (6.1, 9.1)], []) for r in (8000, 16000)}
+    result = judge_rate_consistency("call", silent, SPANS)
+    assert result.verdict is Verdict.ERROR
+    assert result.observed.startswith("not exercised: no end-of-turn prediction at any rate")
+
+
+def test_rate_consistency_when_the_vad_heard_nothing_at_any_rate_is_an_error() -> None:
+    deaf = {r: RateObservation(r, [], [], [(3.1, 0.5)]) for r in (8000, 16000)}
+    result = judge_rate_consistency("call", deaf, SPANS)
+    assert result.verdict is Verdict.ERROR
+    assert "the VAD heard none of the utterances" in result.observed

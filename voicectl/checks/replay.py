@@ -153,6 +153,9 @@ def judge_rate_consistency(
         f"vs {base} Hz: mean end-of-turn probability within {tol.probability_shift:.2f}, VAD "
         f"coverage of every utterance within {tol.coverage:.2f}"
     )
+    unjudged = _not_perceived(observations, utterances)
+    if unjudged:
+        return Check("replay.rate_consistency", title, Verdict.ERROR, expected, unjudged)
     problems: list[str] = []
     worst_shift = 0.0
     worst_cover = 0.0
@@ -199,6 +202,26 @@ def judge_rate_consistency(
         max_coverage_difference=round(worst_cover, 3),
         turns={str(r): len(observations[r].turn_ends) for r in rates},
     )
+
+
+def _not_perceived(
+    observations: Mapping[int, RateObservation], utterances: Sequence[tuple[float, float]]
+) -> str:
+    """Why nothing can be compared (empty when something was perceived at every rate)."""
+    silent = [r for r, o in sorted(observations.items()) if not o.predictions]
+    if len(silent) == len(observations):
+        return (
+            "not exercised: no end-of-turn prediction at any rate (the turn model never ran "
+            "or failed), so there is nothing to compare"
+        )
+    deaf = [
+        r
+        for r, o in sorted(observations.items())
+        if utterances and not any(o.coverage(a, b) > 0 for a, b in utterances)
+    ]
+    if len(deaf) == len(observations):
+        return "not exercised: the VAD heard none of the utterances at any rate"
+    return ""
 
 
 def _times(values: Sequence[float]) -> str:
