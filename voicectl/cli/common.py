@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from voicectl.cli.crash import save_traceback
 from voicectl.errors import InputError, VoicectlError
 from voicectl.replay.line import LineSpec
 from voicectl.replay.loop import precise_event_loop
@@ -44,6 +45,7 @@ __all__ = [
     "StrictOpt",
     "TimeoutOpt",
     "VerboseOpt",
+    "check_output_paths",
     "configure_logging",
     "execute",
     "fail_usage",
@@ -223,6 +225,10 @@ def execute(
     """
     if _VALIDATE_ONLY.get():
         raise typer.Exit(int(ExitCode.OK))
+    try:
+        check_output_paths(outputs)
+    except InputError as exc:
+        raise fail_usage(str(exc)) from None
     configure_logging(outputs.verbose)
     report.strict = outputs.strict
     from voicectl.cli.progress import RunStatus, progress_wanted
@@ -237,16 +243,21 @@ def execute(
     except KeyboardInterrupt:
         report.interrupted = True
     except InputError as exc:
+        # Bad input found only once the run started: still write what was measured.
+        report.harness_error = f"input error: {exc}"
+        report.usage_error = True
         stderr_console().print(f"[bold red]error:[/] {exc}", soft_wrap=True)
-        raise typer.Exit(int(ExitCode.USAGE)) from None
     report.finish()
-    _write_outputs(report, outputs)
+    written = _write_outputs(report, outputs)
     console = Console(highlight=False)
     if outputs.quiet:
         console.print(Text(render_verdict_line(report)), soft_wrap=True)
     else:
         render_console(report, console, verbose=outputs.verbose)
-    raise typer.Exit(int(report.exit_code))
+    code = report.exit_code
+    if not written and code in (ExitCode.OK, ExitCode.CHECK_FAILED):
+        code = ExitCode.HARNESS  # a report CI relies on is missing
+    raise typer.Exit(int(code))
 
 
 async def _guarded(
@@ -264,11 +275,18 @@ async def _guarded(
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, on_signal)
+    deadline = asyncio.timeout(outputs.timeout_s)
     try:
-        async with asyncio.timeout(outputs.timeout_s):
+        async with deadline:
             await work(report)
-    except TimeoutError:
-        report.harness_error = f"run did not finish within --timeout {outputs.timeout_s:.0f} s"
+    except TimeoutError as exc:
+        if deadline.expired():
+            report.harness_error = f"run did not finish within --timeout {outputs.timeout_s:.0f} s"
+        else:  # a timeout inside the system under test or the harness, not the run's deadline
+            report.harness_error = (
+                f"a step of the run timed out (not --timeout): {_describe(exc)}"
+                f"; traceback saved to {save_traceback(exc)}"
+            )
     except asyncio.CancelledError:
         if not interrupted:
             raise
@@ -280,26 +298,62 @@ async def _guarded(
     except (
         Exception
     ) as exc:  # a voicectl bug or an SUT that broke the harness: exit 3, keep the report
-        report.harness_error = f"{type(exc).__name__}: {exc}"
         if os.environ.get("VOICECTL_DEBUG"):
             raise
+        report.harness_error = f"{_describe(exc)}; traceback saved to {save_traceback(exc)}"
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
 
 
-def _write_outputs(report: Report, outputs: Outputs) -> None:
-    try:
-        if outputs.json:
-            write_json(report, outputs.json)
-        if outputs.junit:
-            write_junit(report, outputs.junit)
-        if outputs.markdown:
-            write_markdown(report, outputs.markdown)
-        if outputs.html:
-            from voicectl.report.html import write_html
+def _describe(exc: BaseException) -> str:
+    """``TimeoutError`` or ``ValueError: bad thing``, and where it was raised."""
+    text = " ".join(str(exc).split())
+    where = ""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is not None:
+        where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}"
+    return f"{type(exc).__name__}{': ' + text if text else ''}{where}"
 
-            write_html(report, outputs.html)
-    except InputError as exc:
-        stderr_console().print(f"[bold red]error:[/] {exc}", soft_wrap=True)
-        raise typer.Exit(int(ExitCode.USAGE)) from None
+
+def check_output_paths(outputs: Outputs) -> None:
+    """Raise :class:`InputError` for a report path that cannot be written, before the run."""
+    for option, path in (
+        ("--json", outputs.json),
+        ("--junit", outputs.junit),
+        ("--markdown", outputs.markdown),
+        ("--html", outputs.html),
+    ):
+        if path is None:
+            continue
+        if path.is_dir():
+            raise InputError(f"{option} {path}: is a directory")
+        parent = path.parent if str(path.parent) else Path(".")
+        if not parent.is_dir():
+            raise InputError(f"{option} {path}: directory {parent} does not exist")
+        target = path if path.exists() else parent
+        if not os.access(target, os.W_OK):
+            raise InputError(f"{option} {path}: not writable")
+
+
+def _write_outputs(report: Report, outputs: Outputs) -> bool:
+    """Write every requested report; False (each problem printed) if one could not be written."""
+    from voicectl.report.html import write_html
+
+    written = True
+    for path, write in (
+        (outputs.json, write_json),
+        (outputs.junit, write_junit),
+        (outputs.markdown, write_markdown),
+        (outputs.html, write_html),
+    ):
+        if path is None:
+            continue
+        try:
+            write(report, path)
+        except (InputError, OSError) as exc:
+            stderr_console().print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+            written = False
+    return written

@@ -23,12 +23,14 @@ from voicectl import __version__  # noqa: E402
 from voicectl.cli import chaos_families  # noqa: E402, F401  (registers the chaos subcommands)
 from voicectl.cli.bot import bot  # noqa: E402
 from voicectl.cli.chaos import chaos_app  # noqa: E402
+from voicectl.cli.crash import save_traceback  # noqa: E402
 from voicectl.cli.load import load  # noqa: E402
 from voicectl.cli.replay import replay  # noqa: E402
 from voicectl.cli.report import report_app  # noqa: E402
 from voicectl.cli.resample_check import resample_check  # noqa: E402
 from voicectl.cli.run import run as run_suite  # noqa: E402
 from voicectl.cli.smoke import smoke  # noqa: E402
+from voicectl.errors import VoicectlError  # noqa: E402
 
 __all__ = ["app", "run"]
 
@@ -81,5 +83,19 @@ def run() -> None:
         typer.echo(f"error: {' '.join(exc.format_message().split())}", err=True)
         sys.exit(exc.exit_code)
     except typer.Abort:
-        sys.exit(1)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+    except VoicectlError as exc:
+        typer.echo(f"error: {' '.join(str(exc).split())}", err=True)
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # a voicectl bug: one line and where the traceback went, exit 3
+        saved = save_traceback(exc)
+        typer.echo(
+            f"error: voicectl failed unexpectedly ({type(exc).__name__}: "
+            f"{' '.join(str(exc).split())[:200]}); full traceback saved to {saved}",
+            err=True,
+        )
+        sys.exit(3)
     sys.exit(result if isinstance(result, int) else 0)

@@ -64,6 +64,8 @@ def report_to_json(report: Report) -> dict[str, Any]:
     }
     if report.harness_error is not None:
         data["harness_error"] = redact(report.harness_error)
+    if report.usage_error:
+        data["usage_error"] = True
     if report.interrupted:
         data["interrupted"] = True
     if report.strict:
@@ -119,6 +121,7 @@ def _report_from_json(data: Any) -> Report:
         events=[_event_from_json(item) for item in _list(data.get("events", []), "events")],
         started_at=_string(data["started_at"], "started_at"),
         harness_error=data.get("harness_error"),
+        usage_error=bool(data.get("usage_error", False)),
         interrupted=bool(data.get("interrupted", False)),
         strict=bool(data.get("strict", False)),
         duration_s=float(data.get("duration_s") or 0.0),

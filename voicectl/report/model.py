@@ -143,6 +143,9 @@ class Report:
     events: list[Event] = field(default_factory=list)
     started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
     harness_error: str | None = None
+    # The run stopped on bad input found only once it ran (e.g. a file the bot asked for):
+    # harness_error holds the message and the exit code is 2, not 3.
+    usage_error: bool = False
     interrupted: bool = False
     strict: bool = False
     _t0: float = field(default_factory=time.monotonic, repr=False)
@@ -206,6 +209,8 @@ class Report:
     def exit_code(self) -> ExitCode:
         if self.interrupted:
             return ExitCode.INTERRUPTED
+        if self.usage_error and self.harness_error is not None:
+            return ExitCode.USAGE
         verdict = self.verdict
         if verdict is RunVerdict.ERROR:
             return ExitCode.HARNESS
