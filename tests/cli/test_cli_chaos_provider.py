@@ -30,7 +30,7 @@ def _run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
 
 def _readme_block(command: str) -> list[str]:
     """The output lines the README shows under ``$ COMMAND``, up to the closing fence."""
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "commands" / "chaos.md").read_text()
     start = readme.index(f"$ {command}\n") + len(command) + 3
     return readme[start : readme.index("```", start)].splitlines()
 

@@ -172,7 +172,7 @@ def test_matrix_plot_writes_response_charts(tmp_path: Path) -> None:
 
 def _readme_block(command: str) -> list[str]:
     """The output lines the README shows under ``$ COMMAND``, up to the closing fence."""
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "docs/commands/resample-check.md").read_text()
     start = readme.index(f"$ {command}\n") + len(command) + 3
     return readme[start : readme.index("```", start)].splitlines()
 

@@ -15,11 +15,13 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
-README = (ROOT / "README.md").read_text()
+GUIDES = "".join(
+    (ROOT / "docs" / "guides" / n).read_text() for n in ("pytest.md", "suites.md", "ci.md")
+)
 
 
 def _fenced_blocks(language: str) -> list[str]:
-    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.DOTALL)
+    return re.findall(rf"```{language}\n(.*?)```", GUIDES, flags=re.DOTALL)
 
 
 @pytest.mark.parametrize(

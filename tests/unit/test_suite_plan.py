@@ -262,7 +262,7 @@ def test_readme_policy_table_matches_the_commands_that_take_each_key(
 
     from voicectl.suite.model import OPTION_POLICY_KEYS
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "docs/guides/suites.md").read_text()
     table = readme[readme.index("| policy key | option | commands |") :].split("\n\n")[0]
     documented: dict[str, list[str]] = {}
     for row in table.splitlines()[2:]:

@@ -1,0 +1,60 @@
+"""The docs cover the code: every command has a page, the generated reference lists every option."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from voicectl.cli.main import app
+from voicectl.cli.reference import cli_commands, cli_reference_markdown, command_pages
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
+
+
+def test_every_command_has_a_page_under_docs_commands() -> None:
+    paths = [command.path for command in cli_commands(app)]
+    pages = command_pages(DOCS, paths)
+    assert [path for path in paths if path not in pages] == []
+
+
+def test_the_cli_reference_lists_every_command_and_option_the_app_has() -> None:
+    commands = cli_commands(app)
+    reference = cli_reference_markdown(app, command_pages(DOCS, [c.path for c in commands]))
+    for command in commands:
+        assert f"## voicectl {command.path} " in reference
+        assert command.options, command.path
+    section = reference[reference.index("## voicectl chaos ws-close ") :]
+    section = section[: section.index("\n## ")]
+    assert "`--code <int>`" in section and "| `1008` |" in section
+    assert "(../commands/chaos.md)" in section
+
+
+def test_a_page_claims_commands_in_its_front_matter(tmp_path: Path) -> None:
+    (tmp_path / "commands").mkdir()
+    (tmp_path / "commands" / "faults.md").write_text("---\ncommands: chaos a,  chaos b\n---\n# x\n")
+    (tmp_path / "commands" / "chaos-c.md").write_text("# c\n")
+    (tmp_path / "commands" / "report.md").write_text("# report\n")
+    pages = command_pages(tmp_path, ["chaos a", "chaos b", "chaos c", "chaos d", "report show"])
+    assert pages == {
+        "chaos a": "commands/faults.md",
+        "chaos b": "commands/faults.md",
+        "chaos c": "commands/chaos-c.md",
+        "report show": "commands/report.md",
+    }
+
+
+def test_every_relative_link_in_the_readme_resolves_to_a_file() -> None:
+    readme = (ROOT / "README.md").read_text()
+    links = re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", readme)
+    relative = [link for link in links if "://" not in link]
+    assert relative, "the README links into docs/"
+    assert [link for link in relative if not (ROOT / link).exists()] == []
+
+
+def test_the_readme_stays_short_and_keeps_the_quickstart() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert len(readme.splitlines()) <= 250
+    assert "\n## Quickstart\n" in readme
+    for page in ("concepts/sidecar.md", "concepts/exit-codes.md", "guides/own-bot.md"):
+        assert f"(docs/{page})" in readme, page
