@@ -39,6 +39,11 @@ def test_every_fault_is_registered_under_its_cli_name() -> None:
         "flap",
         "handshake",
         "latency",
+        "llm-bad-args",
+        "llm-error",
+        "llm-slow",
+        "llm-stall",
+        "llm-truncate",
         "malformed",
         "stall",
         "ws-close",
@@ -103,6 +108,7 @@ def test_close_reason_is_limited_to_123_bytes() -> None:
         ("first", [1], [2, 3]),
         ("3", [3], [2, 4]),
         ("2..4", [2, 3, 4], [1, 5]),
+        ("2..", [2, 3, 1000], [1]),
     ],
 )
 def test_selector_picks_connections(text: str, numbers: list[int], not_numbers: list[int]) -> None:
@@ -111,7 +117,7 @@ def test_selector_picks_connections(text: str, numbers: list[int], not_numbers: 
     assert not any(selector.selects(n) for n in not_numbers)
 
 
-@pytest.mark.parametrize("text", ["0", "4..2", "abc", "1..", "-1"])
+@pytest.mark.parametrize("text", ["0", "4..2", "abc", "0..", "..3", "-1"])
 def test_bad_selectors_are_input_errors(text: str) -> None:
     with pytest.raises(InputError, match="--on"):
         Selector.parse(text)

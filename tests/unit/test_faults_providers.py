@@ -31,6 +31,7 @@ def test_every_protocol_the_issue_names_is_registered() -> None:
         "generic",
         "soniox",
         "cartesia-stt",
+        "deepgram",
         "deepgram-flux",
         "assemblyai",
         "openai-stt",

@@ -29,6 +29,11 @@ from voicectl.faults.base import (
 from voicectl.faults.flap import Flap, parse_lifetimes
 from voicectl.faults.handshake import Handshake
 from voicectl.faults.latency import Latency
+from voicectl.faults.llm_bad_args import LLMBadArgs
+from voicectl.faults.llm_error import LLMError
+from voicectl.faults.llm_slow import LLMSlow
+from voicectl.faults.llm_stall import LLMStall
+from voicectl.faults.llm_truncate import LLMTruncate
 from voicectl.faults.malformed import Malformed
 from voicectl.faults.spec import parse_fault_spec
 from voicectl.faults.stall import StallFault
@@ -45,6 +50,11 @@ __all__ = [
     "FaultFamily",
     "Flap",
     "Handshake",
+    "LLMBadArgs",
+    "LLMError",
+    "LLMSlow",
+    "LLMStall",
+    "LLMTruncate",
     "Latency",
     "Malformed",
     "MalformedKind",

@@ -8,12 +8,17 @@ from enum import StrEnum
 __all__ = [
     "Action",
     "Close",
+    "CorruptToolArguments",
     "Delay",
+    "DelayFirstChunk",
     "Drop",
     "MalformedKind",
     "Reject",
+    "RespondError",
     "SendMalformed",
     "Stall",
+    "StallStream",
+    "TruncateStream",
 ]
 
 
@@ -87,4 +92,66 @@ class Delay:
         return f"+{self.ms:g} ms" + (f" +/- {self.jitter_ms:g} ms" if self.jitter_ms else "")
 
 
-Action = Close | Drop | Reject | Stall | SendMalformed | Delay
+@dataclass(frozen=True)
+class RespondError:
+    """Answer an HTTP request with this status (and ``Retry-After`` when given) instead of 200."""
+
+    status: int
+    retry_after_s: float | None = None
+
+    def describe(self) -> str:
+        after = f", Retry-After {self.retry_after_s:g} s" if self.retry_after_s is not None else ""
+        return f"HTTP {self.status}{after}"
+
+
+@dataclass(frozen=True)
+class DelayFirstChunk:
+    """Send a streamed response's headers at once but its first chunk ``ms`` later."""
+
+    ms: float
+
+    def describe(self) -> str:
+        return f"first chunk {self.ms:g} ms late"
+
+
+@dataclass(frozen=True)
+class StallStream:
+    """Stop a streamed response after ``after_chunks`` chunks, keeping the connection open."""
+
+    after_chunks: int
+
+    def describe(self) -> str:
+        return f"stream stalled after chunk {self.after_chunks}"
+
+
+@dataclass(frozen=True)
+class TruncateStream:
+    """End a streamed response cleanly after ``after_chunks`` chunks: no finish_reason, no [DONE]."""
+
+    after_chunks: int
+
+    def describe(self) -> str:
+        return f"stream truncated after chunk {self.after_chunks}"
+
+
+@dataclass(frozen=True)
+class CorruptToolArguments:
+    """Stream tool-call arguments that are not valid JSON."""
+
+    def describe(self) -> str:
+        return "malformed tool-call arguments"
+
+
+Action = (
+    Close
+    | Drop
+    | Reject
+    | Stall
+    | SendMalformed
+    | Delay
+    | RespondError
+    | DelayFirstChunk
+    | StallStream
+    | TruncateStream
+    | CorruptToolArguments
+)

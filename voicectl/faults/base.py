@@ -86,7 +86,7 @@ class Trigger:
         return "on every message"
 
 
-_RANGE = re.compile(r"^\s*(\d+)\s*(?:\.\.\s*(\d+)\s*)?$")
+_RANGE = re.compile(r"^\s*(\d+)\s*(?:(\.\.)\s*(\d+)?\s*)?$")
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ class Selector:
 
     @classmethod
     def parse(cls, text: str) -> Selector:
-        """``every``, ``first``, ``N`` or ``N..M`` (1-based, inclusive)."""
+        """``every``, ``first``, ``N``, ``N..M`` or ``N..`` (1-based, inclusive; ``N..``: N on)."""
         value = text.strip().lower()
         if value in ("every", "all"):
             return cls()
@@ -109,9 +109,13 @@ class Selector:
             return cls(1, 1)
         match = _RANGE.match(value)
         if match is None:
-            raise InputError(f"--on must be every, first, N or N..M, got {text!r}")
+            raise InputError(f"--on must be every, first, N, N..M or N.., got {text!r}")
         first = int(match[1])
-        last = int(match[2]) if match[2] is not None else first
+        if match[2] is not None and match[3] is None:
+            if first < 1:
+                raise InputError(f"--on {text!r}: connections are numbered from 1")
+            return cls(first, None)
+        last = int(match[3]) if match[3] is not None else first
         if first < 1 or last < first:
             raise InputError(f"--on {text!r}: connections are numbered from 1 and N <= M")
         return cls(first, last)

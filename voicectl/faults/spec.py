@@ -11,6 +11,11 @@ Grammar: ``NAME[:ARG][@AFTER][#ON]`` where ``AFTER`` is ``6s`` / ``6`` (seconds 
 ``latency``    ``MS`` or ``MS~JITTER`` (milliseconds)
 ``flap``       lifetimes in seconds (``6,1,1``)
 =============  =====================================================
+
+A fault type with a ``from_spec(arg, after, after_messages, spec)`` classmethod parses its own
+argument (the LLM faults: ``llm-error:429~2``, ``llm-slow:5000``, ``llm-stall:3``,
+``llm-truncate:3``, ``llm-bad-args``; on HTTP fakes ``@Ns`` selects requests arriving N s or
+more after the fake started).
 """
 
 from __future__ import annotations
@@ -66,6 +71,9 @@ def parse_fault_spec(text: str) -> tuple[Fault, Selector]:
             raise InputError(f"fault spec {text!r}: {name} takes no '@' trigger")
 
     fault: Fault
+    parse_own = getattr(FAULTS[name], "from_spec", None)
+    if parse_own is not None:
+        return parse_own(arg, after, after_messages, text), selector
     if name == "ws-close":
         fault = WsClose(code=_int(arg, text, 1008), after=after, after_messages=after_messages)
     elif name == "ws-drop":
@@ -89,7 +97,7 @@ def parse_fault_spec(text: str) -> tuple[Fault, Selector]:
         no_after()
         ms, _, jitter = (arg or "300").partition("~")
         fault = Latency(ms=_float(ms, text), jitter_ms=_float(jitter, text) if jitter else 0.0)
-    else:  # flap: the registry holds exactly these seven names
+    else:  # flap: every other registered fault parses its own spec (above)
         no_after()
         fault = Flap(lifetimes=parse_lifetimes(arg) if arg else Flap.lifetimes)
     return fault, selector

@@ -8,6 +8,7 @@ from voicectl.providers import (  # noqa: F401  (each module registers its proto
     cartesia_stt,
     cartesia_tts,
     deepgram_flux,
+    deepgram_stt,
     elevenlabs_tts,
     generic,
     openai_stt,

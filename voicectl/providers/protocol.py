@@ -80,6 +80,15 @@ class ProviderProtocol:
         self.transcripts_sent = 0
 
     @classmethod
+    def for_request(cls, request_path: str) -> ProviderProtocol:
+        """The protocol instance that serves a connection to ``request_path``.
+
+        A provider that serves several APIs on one host (Deepgram: ``/v1/listen``,
+        ``/v1/speak``, ``/v2/listen``) picks the matching protocol here.
+        """
+        return cls(request_path)
+
+    @classmethod
     def url_for(cls, base: str) -> str:
         """The URL to give the target, from the fake's ``ws://127.0.0.1:PORT``."""
         return base.rstrip("/") + cls.path

@@ -15,7 +15,7 @@ import logging
 import random
 import time
 import weakref
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,6 +78,8 @@ class _Connection:
 class FakeProviderServer:
     """A loopback provider that speaks ``protocol`` and applies ``fault`` to selected connections.
 
+    ``more_faults`` adds faults with their own selectors (a connection gets the first fault whose
+    selector picks it: ``ws-close:1008@8s#first`` then ``handshake:401#2..`` is a revoked key).
     ``transcript_schedule`` makes an STT protocol send the given transcripts at the given times
     (run clock) on every connection open at that moment. ``clock`` returns run seconds; by
     default, seconds since :meth:`start`. ``changed`` is set whenever the journal changes.
@@ -89,6 +91,7 @@ class FakeProviderServer:
         fault: Fault | None = None,
         *,
         selector: Selector | None = None,
+        more_faults: Sequence[tuple[Fault, Selector]] = (),
         transcript_schedule: TranscriptSchedule | None = None,
         seed: int | None = None,
         clock: Callable[[], float] | None = None,
@@ -98,6 +101,11 @@ class FakeProviderServer:
         self.protocol = get_protocol(protocol) if isinstance(protocol, str) else protocol
         self.fault = fault
         self.selector = selector or Selector()
+        #: Every fault with its selector; a connection gets the first one that selects it.
+        self.faults: list[tuple[Fault, Selector]] = [
+            *([(fault, self.selector)] if fault is not None else []),
+            *more_faults,
+        ]
         self.schedule = transcript_schedule
         self.rng = random.Random(seed)
         self.host = host
@@ -106,7 +114,7 @@ class FakeProviderServer:
         self.changed = asyncio.Event()
         self._t0 = time.monotonic()
         self._clock = clock
-        self._selected = 0
+        self._selected = [0] * len(self.faults)
         self._server: Server | None = None
         self._pending: weakref.WeakKeyDictionary[ServerConnection, _Connection] = (
             weakref.WeakKeyDictionary()
@@ -231,15 +239,17 @@ class FakeProviderServer:
             return connection.respond(
                 self._refusing, f"voicectl fake provider: HTTP {self._refusing} (provider down)\n"
             )
-        selected = self.fault is not None and self.selector.selects(number)
+        index = next((i for i, (_, sel) in enumerate(self.faults) if sel.selects(number)), None)
+        selected = index is not None
         action: Action | None = None
         trigger: Trigger | None = None
-        if selected:
-            assert self.fault is not None
-            self._selected += 1
-            action = self.fault.action_for(self._selected)
-            trigger = self.fault.trigger_for(self._selected)
-        doomed = selected and self.fault is not None and self.fault.terminates_connection
+        doomed = False
+        if index is not None:
+            fault = self.faults[index][0]
+            self._selected[index] += 1
+            action = fault.action_for(self._selected[index])
+            trigger = fault.trigger_for(self._selected[index])
+            doomed = fault.terminates_connection
         # A stalled connection is not read, so its close cannot be seen: once the target opens a
         # new connection, it has given up on the stalled one.
         for conn in self._live:
@@ -259,7 +269,7 @@ class FakeProviderServer:
             body = f"voicectl fake provider: HTTP {action.status} (handshake fault)\n"
             return connection.respond(action.status, body)
         self._pending[connection] = _Connection(
-            record, self.protocol(request.path), action, trigger
+            record, self.protocol.for_request(request.path), action, trigger
         )
         return None
 

@@ -1,0 +1,425 @@
+"""Serve a set of provider fakes on loopback, faulted by spec: the library behind ``voicectl fakes``.
+
+The shape, for callers that run a bot against the fakes (``--bot-cmd``, the pytest fixture)::
+
+    from voicectl.providers.fakeset import FakeSet, plan_fakes
+
+    plan = plan_fakes(
+        ["deepgram", "deepgram:backup", "openai", "cartesia"],
+        ["deepgram=ws-close:1008@8s#first", "deepgram=handshake:401#2..", "openai=llm-error:429"],
+        utterances=["Hi, I'd like to check on my order.", "It is seven two nine four."],
+    )                                   # validates everything; InputError (exit 2) if bad
+    async with FakeSet(plan) as fakes:  # every fake listening on 127.0.0.1 (ephemeral ports)
+        env = fakes.env                 # {"DEEPGRAM_BASE_URL": "ws://127.0.0.1:40123", ...}
+        ...                             # start the bot with env, place calls
+        events = fakes.journal()        # [{"t", "source": "fake:deepgram", "kind", ...}, ...]
+    # stopped: every connection closed, every held stream released
+
+* :func:`plan_fakes` parses ``PROVIDER[:NAME]`` specs and ``NAME=FAULT_SPEC`` faults (the
+  grammar of :func:`voicectl.faults.parse_fault_spec`; a fake may have several faults, each
+  connection or request gets the first whose selector picks it). A fake is named ``NAME`` if
+  given, else ``PROVIDER``; a fault may name it either way (``backup=`` or
+  ``deepgram:backup=``). Unknown providers, duplicate names, faults for fakes not started and
+  faults the fake's transport cannot carry are :class:`~voicectl.errors.InputError`.
+* :class:`FakeSet` starts and stops them; ``fakes[name]`` is a :class:`RunningFake` with its
+  ``base_url``, ``env`` and ``log`` (:class:`~voicectl.providers.log.ConnectionLog`: every
+  connection or request, faults fired, answers sent). All share one clock (``now()``, seconds
+  since start, or the ``clock`` you pass) so their journals line up.
+* ``env``: one ``<PREFIX>_BASE_URL`` per fake (prefix ``PROVIDER`` or ``PROVIDER_NAME``, upper
+  case, ``-`` as ``_``). ``OPENAI_BASE_URL`` includes ``/v1`` as the OpenAI SDK expects.
+
+Providers (:data:`PROVIDERS`) and what each serves on its one port:
+
+============  =========  ======================================================================
+deepgram      websocket  ``/v1/listen`` live STT, ``/v2/listen`` Flux, ``/v1/speak`` TTS
+openai        HTTP       ``/v1/chat/completions`` (LLM), ``/v1/audio/speech`` (TTS)
+openai-stt    websocket  ``/v1/realtime`` realtime transcription
+cartesia      websocket  ``/stt/websocket`` STT, ``/tts/websocket`` TTS
+elevenlabs    websocket  ``/v1/text-to-speech/VOICE/multi-stream-input`` TTS
+soniox        websocket  ``/transcribe-websocket`` STT
+assemblyai    websocket  ``/v3/ws`` STT
+============  =========  ======================================================================
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from voicectl.errors import InputError
+from voicectl.faults.base import Fault, Selector
+from voicectl.faults.spec import parse_fault_spec
+from voicectl.providers.assemblyai import AssemblyAIProtocol
+from voicectl.providers.cartesia_stt import CartesiaSTTProtocol
+from voicectl.providers.cartesia_tts import CartesiaTTSProtocol
+from voicectl.providers.deepgram_flux import DeepgramFluxProtocol
+from voicectl.providers.deepgram_stt import DeepgramSTTProtocol
+from voicectl.providers.elevenlabs_tts import ElevenLabsTTSProtocol
+from voicectl.providers.http_server import FakeHTTPProvider
+from voicectl.providers.log import ConnectionLog
+from voicectl.providers.openai_http import LLMTiming, OpenAIAPI
+from voicectl.providers.openai_llm import LLMScript
+from voicectl.providers.openai_stt import OpenAISTTProtocol
+from voicectl.providers.protocol import ProviderProtocol, ServiceKind
+from voicectl.providers.server import FakeProviderServer
+from voicectl.providers.soniox import SonioxProtocol
+
+__all__ = [
+    "HTTP_FAULTS",
+    "PROVIDERS",
+    "FakeFault",
+    "FakeSet",
+    "FakeSpec",
+    "FakesPlan",
+    "Provider",
+    "RunningFake",
+    "plan_fakes",
+    "provider_names",
+    "start_fakes",
+]
+
+
+class _Routed(ProviderProtocol):
+    """A provider serving several APIs on one host: the request path picks the protocol."""
+
+    kind: ClassVar[ServiceKind] = ServiceKind.STT
+    routes: ClassVar[tuple[tuple[str, type[ProviderProtocol]], ...]] = ()
+
+    @classmethod
+    def for_request(cls, request_path: str) -> ProviderProtocol:
+        path = request_path.split("?", 1)[0]
+        for prefix, protocol in cls.routes:
+            if path.startswith(prefix):
+                return protocol.for_request(request_path)
+        return cls.routes[0][1].for_request(request_path)
+
+
+@dataclass(frozen=True)
+class Provider:
+    """A fake provider: how it is served and what it serves."""
+
+    name: str
+    transport: str  # "websocket" or "http"
+    serves: str
+    #: The URL suffix the base URL carries (``/v1`` for OpenAI's SDK).
+    url_suffix: str = ""
+    routes: tuple[tuple[str, type[ProviderProtocol]], ...] = ()
+
+
+PROVIDERS: dict[str, Provider] = {
+    p.name: p
+    for p in (
+        Provider(
+            "deepgram",
+            "websocket",
+            "/v1/listen live STT, /v2/listen Flux STT",
+            routes=(("/v1/listen", DeepgramSTTProtocol), ("/v2/listen", DeepgramFluxProtocol)),
+        ),
+        Provider(
+            "openai", "http", "/v1/chat/completions LLM, /v1/audio/speech TTS", url_suffix="/v1"
+        ),
+        Provider("openai-stt", "websocket", "/v1/realtime STT", routes=(("/", OpenAISTTProtocol),)),
+        Provider(
+            "cartesia",
+            "websocket",
+            "/stt/websocket STT, /tts/websocket TTS",
+            routes=(("/stt", CartesiaSTTProtocol), ("/tts", CartesiaTTSProtocol)),
+        ),
+        Provider(
+            "elevenlabs",
+            "websocket",
+            "/v1/text-to-speech/VOICE/multi-stream-input TTS",
+            routes=(("/", ElevenLabsTTSProtocol),),
+        ),
+        Provider(
+            "soniox", "websocket", "/transcribe-websocket STT", routes=(("/", SonioxProtocol),)
+        ),
+        Provider("assemblyai", "websocket", "/v3/ws STT", routes=(("/", AssemblyAIProtocol),)),
+    )
+}
+
+#: Faults an HTTP fake can carry (the rest act on WebSocket connections only).
+HTTP_FAULTS = frozenset(
+    {
+        "handshake",
+        "ws-drop",
+        "stall",
+        "latency",
+        "malformed",
+        "llm-error",
+        "llm-slow",
+        "llm-stall",
+        "llm-truncate",
+        "llm-bad-args",
+    }
+)
+_LLM_FAULTS = frozenset(f for f in HTTP_FAULTS if f.startswith("llm-"))
+_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
+
+
+def provider_names() -> list[str]:
+    return list(PROVIDERS)
+
+
+@dataclass(frozen=True)
+class FakeSpec:
+    """``PROVIDER[:NAME]``: which provider to fake and what to call this fake."""
+
+    provider: str
+    name: str
+
+    @classmethod
+    def parse(cls, text: str) -> FakeSpec:
+        provider, sep, name = text.strip().lower().partition(":")
+        if provider not in PROVIDERS:
+            raise InputError(
+                f"unknown provider {provider!r} in {text!r} (known: {', '.join(PROVIDERS)})"
+            )
+        if sep and not _NAME.match(name):
+            raise InputError(f"fake name {name!r} in {text!r}: use letters, digits and '-'")
+        return cls(provider, name if sep else provider)
+
+    @property
+    def env_prefix(self) -> str:
+        parts = [self.provider] if self.name == self.provider else [self.provider, self.name]
+        return "_".join(parts).upper().replace("-", "_")
+
+    @property
+    def env_var(self) -> str:
+        return f"{self.env_prefix}_BASE_URL"
+
+
+@dataclass(frozen=True)
+class FakeFault:
+    """``NAME=FAULT_SPEC``: one fault on one fake."""
+
+    fake: str
+    fault: Fault
+    selector: Selector
+    spec: str
+
+
+@dataclass(frozen=True)
+class FakesPlan:
+    """Validated fakes and their faults, plus what the fakes answer."""
+
+    fakes: tuple[FakeSpec, ...]
+    faults: tuple[FakeFault, ...] = ()
+    utterances: tuple[str, ...] = ()
+    endpoint_ms: float | None = None
+    llm_script: LLMScript = field(default_factory=LLMScript)
+    llm_timing: LLMTiming = field(default_factory=LLMTiming)
+    seed: int | None = None
+
+    def faults_for(self, name: str) -> list[tuple[Fault, Selector]]:
+        return [(f.fault, f.selector) for f in self.faults if f.fake == name]
+
+
+def plan_fakes(
+    fakes: Sequence[str | FakeSpec],
+    faults: Sequence[str] = (),
+    *,
+    utterances: Sequence[str] = (),
+    endpoint_ms: float | None = None,
+    llm_script: LLMScript | None = None,
+    llm_timing: LLMTiming | None = None,
+    seed: int | None = None,
+) -> FakesPlan:
+    """Validate fake specs and ``NAME=SPEC`` faults; every problem is one :class:`InputError`."""
+    specs = [f if isinstance(f, FakeSpec) else FakeSpec.parse(f) for f in fakes]
+    if not specs:
+        raise InputError("no fakes to serve: name at least one provider")
+    by_name: dict[str, FakeSpec] = {}
+    for spec in specs:
+        if spec.name in by_name:
+            raise InputError(f"two fakes are named {spec.name!r}: give one a :NAME")
+        by_name[spec.name] = spec
+    env_vars = [s.env_var for s in specs]
+    clash = next((v for v in env_vars if env_vars.count(v) > 1), None)
+    if clash is not None:
+        raise InputError(f"two fakes would both set {clash}: rename one")
+    parsed: list[FakeFault] = []
+    for text in faults:
+        target, sep, spec_text = text.partition("=")
+        if not sep or not target.strip() or not spec_text.strip():
+            raise InputError(f"--fault {text!r} is not NAME=SPEC (e.g. deepgram=ws-close:1008@8s)")
+        spec = _resolve_fake(target.strip().lower(), by_name)
+        fault, selector = parse_fault_spec(spec_text)
+        transport = PROVIDERS[spec.provider].transport
+        if transport == "http" and fault.name not in HTTP_FAULTS:
+            raise InputError(
+                f"--fault {text!r}: {fault.name} acts on WebSocket connections; the {spec.name} "
+                f"fake is HTTP (use one of {', '.join(sorted(HTTP_FAULTS))})"
+            )
+        if transport == "websocket" and fault.name in _LLM_FAULTS:
+            raise InputError(
+                f"--fault {text!r}: {fault.name} is an LLM fault; the {spec.name} fake is not an LLM"
+            )
+        parsed.append(FakeFault(spec.name, fault, selector, spec_text.strip()))
+    if endpoint_ms is not None and endpoint_ms <= 0:
+        raise InputError("the STT endpoint silence must be > 0 ms")
+    return FakesPlan(
+        tuple(specs),
+        tuple(parsed),
+        tuple(utterances),
+        endpoint_ms,
+        llm_script or LLMScript(),
+        llm_timing or LLMTiming(),
+        seed,
+    )
+
+
+def _resolve_fake(target: str, by_name: dict[str, FakeSpec]) -> FakeSpec:
+    if target in by_name:
+        return by_name[target]
+    provider, _, name = target.partition(":")
+    spec = by_name.get(name)
+    if spec is not None and spec.provider == provider:
+        return spec
+    started = ", ".join(by_name)
+    raise InputError(f"--fault names fake {target!r}, which is not started (started: {started})")
+
+
+@dataclass
+class RunningFake:
+    """One fake, listening."""
+
+    spec: FakeSpec
+    server: FakeProviderServer | FakeHTTPProvider
+
+    @property
+    def base_url(self) -> str:
+        suffix = PROVIDERS[self.spec.provider].url_suffix
+        return self.server.base_url + suffix
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {self.spec.env_var: self.base_url}
+
+    @property
+    def log(self) -> ConnectionLog:
+        return self.server.log
+
+
+class FakeSet:
+    """The fakes of a :class:`FakesPlan`, served on 127.0.0.1 until :meth:`stop`."""
+
+    def __init__(
+        self,
+        plan: FakesPlan,
+        *,
+        clock: Callable[[], float] | None = None,
+        host: str = "127.0.0.1",
+    ) -> None:
+        self.plan = plan
+        self.host = host
+        self.fakes: dict[str, RunningFake] = {}
+        self._clock = clock
+        self._t0 = time.monotonic()
+
+    def now(self) -> float:
+        """Seconds since :meth:`start` (or the caller's clock): the fakes' journal time."""
+        return self._clock() if self._clock else time.monotonic() - self._t0
+
+    def __getitem__(self, name: str) -> RunningFake:
+        return self.fakes[name]
+
+    @property
+    def env(self) -> dict[str, str]:
+        """``{"DEEPGRAM_BASE_URL": "ws://127.0.0.1:PORT", ...}`` in the plan's order."""
+        out: dict[str, str] = {}
+        for fake in self.fakes.values():
+            out.update(fake.env)
+        return out
+
+    def env_lines(self) -> list[str]:
+        """``NAME=URL`` lines, ready for ``export``, a ``.env`` file or docker-compose."""
+        return [f"{k}={v}" for k, v in self.env.items()]
+
+    async def start(self) -> None:
+        """Listen on every fake; on a failure, stop those already started and re-raise."""
+        self._t0 = time.monotonic()
+        try:
+            for spec in self.plan.fakes:
+                server = self._build(spec)
+                self.fakes[spec.name] = RunningFake(spec, server)
+                await server.start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    def _build(self, spec: FakeSpec) -> FakeProviderServer | FakeHTTPProvider:
+        provider = PROVIDERS[spec.provider]
+        faults = self.plan.faults_for(spec.name)
+        if provider.transport == "http":
+            api = OpenAIAPI(self.plan.llm_script, self.plan.llm_timing)
+            return FakeHTTPProvider(
+                api, faults, seed=self.plan.seed, clock=self.now, host=self.host
+            )
+        routes = tuple((prefix, self._configure(p)) for prefix, p in provider.routes)
+        protocol = type(f"{spec.provider.title()}Fake", (_Routed,), {"routes": routes})
+        return FakeProviderServer(
+            protocol, more_faults=faults, seed=self.plan.seed, clock=self.now, host=self.host
+        )
+
+    def _configure(self, protocol: type[ProviderProtocol]) -> type[ProviderProtocol]:
+        if issubclass(protocol, DeepgramSTTProtocol):
+            return protocol.with_utterances(self.plan.utterances, endpoint_ms=self.plan.endpoint_ms)
+        return protocol
+
+    async def stop(self) -> None:
+        """Stop every fake (bounded; idempotent)."""
+        for fake in self.fakes.values():
+            with contextlib.suppress(Exception):
+                await fake.server.stop()
+
+    async def __aenter__(self) -> FakeSet:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    def journal(self) -> list[dict[str, Any]]:
+        """Every fake's connections/requests and answers as report events, in time order."""
+        events: list[dict[str, Any]] = []
+        for name, fake in self.fakes.items():
+            source = f"fake:{name}"
+            for record in fake.log.records():
+                data = record.to_json()
+                events.append(
+                    {"t": data["opened_at"], "source": source, "kind": "connection", **data}
+                )
+                if record.fault_at is not None:
+                    events.append(
+                        {
+                            "t": round(record.fault_at, 4),
+                            "source": source,
+                            "kind": "fault",
+                            "connection": record.number,
+                            "fault": record.fault_action,
+                        }
+                    )
+            for sent in fake.log.transcripts:
+                events.append(
+                    {
+                        "t": round(sent.t, 4),
+                        "source": source,
+                        "kind": "answer",
+                        "connection": sent.connection,
+                        "text": sent.text,
+                    }
+                )
+        events.sort(key=lambda e: (e["t"], e["source"]))
+        return events
+
+
+async def start_fakes(plan: FakesPlan, **kwargs: Any) -> FakeSet:
+    """Start ``plan``'s fakes (call :meth:`FakeSet.stop` when done)."""
+    fakes = FakeSet(plan, **kwargs)
+    await fakes.start()
+    return fakes
