@@ -7,6 +7,7 @@ import time
 import warnings
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 from loguru import logger
 from pipecat.frames.frames import (
@@ -139,3 +140,66 @@ async def test_openai_llm_service_calls_the_offered_tool_then_answers_with_its_r
     assert [r.path for r in requests] == ["/v1/chat/completions"] * 2
     answers = [s.text for s in fakes["openai"].log.transcripts]
     assert answers[0].startswith("Let me check. + check_order_status(")
+
+
+SENTENCE = "Your order shipped yesterday and should arrive on Thursday afternoon."
+
+
+def tts_service(kind: str, env: dict[str, str], rate: int):
+    if kind == "deepgram":
+        from pipecat.services.deepgram.tts import DeepgramTTSService
+
+        return DeepgramTTSService(
+            api_key="k", base_url=env["DEEPGRAM_BASE_URL"], sample_rate=rate, encoding="linear16"
+        )
+    if kind == "openai":
+        from pipecat.services.openai.tts import OpenAITTSService
+
+        return OpenAITTSService(api_key="k", base_url=env["OPENAI_BASE_URL"], sample_rate=rate)
+    if kind == "cartesia":
+        from pipecat.services.cartesia.tts import CartesiaTTSService
+
+        return CartesiaTTSService(
+            api_key="k",
+            url=env["CARTESIA_BASE_URL"] + "/tts/websocket",
+            sample_rate=rate,
+            settings=CartesiaTTSService.Settings(voice="voicectl-fake-voice"),
+        )
+    from pipecat.services.elevenlabs.tts import ElevenLabsTTSService
+
+    return ElevenLabsTTSService(
+        api_key="k",
+        url=env["ELEVENLABS_BASE_URL"],
+        sample_rate=rate,
+        settings=ElevenLabsTTSService.Settings(voice="voicectl-fake-voice"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "rate"),
+    [("deepgram", 16000), ("openai", 24000), ("cartesia", 8000), ("elevenlabs", 16000)],
+)
+async def test_tts_service_gets_speech_as_long_as_the_text_at_its_rate(
+    kind: str, rate: int
+) -> None:
+    from pipecat.frames.frames import TTSAudioRawFrame, TTSSpeakFrame
+
+    from voicectl.providers.tts_audio import speech_seconds
+
+    async with FakeSet(plan_fakes([kind])) as fakes:
+        tts = tts_service(kind, fakes.env, rate)
+        async with running([tts], sample_rate=rate) as run:
+            await run.queue(TTSSpeakFrame(SENTENCE))
+            expected = speech_seconds(SENTENCE)
+
+            def heard() -> float:
+                audio = run.of_type(TTSAudioRawFrame)
+                return sum(len(f.audio) for f in audio) / 2 / rate
+
+            await run.wait_for(lambda: heard() >= expected - 0.05, timeout=10)
+            await asyncio.sleep(0.3)
+            frames = run.of_type(TTSAudioRawFrame)
+    assert {f.sample_rate for f in frames} == {rate}
+    assert heard() == pytest.approx(expected, abs=0.05)
+    samples = np.frombuffer(b"".join(f.audio for f in frames), dtype="<i2").astype(np.float64)
+    assert np.sqrt(np.mean(samples**2)) > 300  # speech-shaped, not silence

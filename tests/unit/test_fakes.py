@@ -264,3 +264,30 @@ def test_a_revoked_key_is_two_faults_on_one_fake_and_a_named_fake_takes_faults_b
     ]
     assert [f.fake for f in plan.faults] == ["deepgram", "deepgram", "backup"]
     assert plan_fakes(["deepgram:backup"], ["deepgram:backup=stall"]).faults[0].fake == "backup"
+
+
+@pytest.mark.parametrize(("encoding", "width"), [("linear16", 2), ("mulaw", 1), ("alaw", 1)])
+def test_deepgram_tts_answers_speak_with_audio_in_the_requested_encoding_and_rate(
+    encoding: str, width: int
+) -> None:
+    from voicectl.providers.deepgram_tts import DeepgramTTSProtocol
+    from voicectl.providers.tts_audio import speech_seconds
+
+    protocol = DeepgramTTSProtocol(f"/v1/speak?model=aura&encoding={encoding}&sample_rate=8000")
+    assert json.loads(str(protocol.on_open()[0]))["type"] == "Metadata"
+    out = protocol.on_message(json.dumps({"type": "Speak", "text": "Hello there, caller."}))
+    audio = b"".join(o.message if isinstance(o, Output) else o for o in out)  # type: ignore[misc]
+    assert len(audio) == round(speech_seconds("Hello there, caller.") * 8000) * width
+    assert decoded(protocol.on_message('{"type": "Flush"}')) == [
+        {"type": "Flushed", "sequence_id": 1}
+    ]
+    assert decoded(protocol.on_message('{"type": "Clear"}'))[0]["type"] == "Cleared"
+    assert protocol.on_message('{"type": "Close"}') == [CloseNormally(1000)]
+
+
+def test_tts_audio_length_follows_the_text() -> None:
+    from voicectl.providers.tts_audio import speech_for_text
+
+    short, long = speech_for_text("Hi.", 16000), speech_for_text("Hi. " * 60, 16000)
+    assert len(short) == round(0.3 * 16000) * 2
+    assert len(long) == round(len(("Hi. " * 60).strip()) / 15 * 16000) * 2

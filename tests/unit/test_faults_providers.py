@@ -24,6 +24,7 @@ from voicectl.providers import (
 )
 from voicectl.providers.elevenlabs_tts import ElevenLabsTTSProtocol
 from voicectl.providers.log import HEAD_RECORDS, TAIL_RECORDS
+from voicectl.providers.tts_audio import speech_seconds
 
 
 def test_every_protocol_the_issue_names_is_registered() -> None:
@@ -32,6 +33,7 @@ def test_every_protocol_the_issue_names_is_registered() -> None:
         "soniox",
         "cartesia-stt",
         "deepgram",
+        "deepgram-tts",
         "deepgram-flux",
         "assemblyai",
         "openai-stt",
@@ -108,7 +110,7 @@ def test_cartesia_tts_answers_text_with_audio_and_done() -> None:
     chunk, done = protocol.on_message(json.dumps(request))
     assert isinstance(chunk, Output)
     audio = base64.b64decode(json.loads(str(chunk.message))["data"])
-    assert len(audio) == 2 * int(0.3 * 16000)
+    assert len(audio) == 2 * round(speech_seconds("Hello there.") * 16000)  # follows the text
     assert json.loads(str(done)) == {"type": "done", "context_id": "c1", "done": True}
     error = json.loads(protocol.in_band_error(500, "boom"))
     assert error["context_id"] == "c1" and error["type"] == "error"

@@ -24,6 +24,7 @@ from voicectl.cli import chaos_families  # noqa: E402, F401  (registers the chao
 from voicectl.cli.bot import bot  # noqa: E402
 from voicectl.cli.chaos import chaos_app  # noqa: E402
 from voicectl.cli.crash import save_traceback  # noqa: E402
+from voicectl.cli.fakes import fakes  # noqa: E402
 from voicectl.cli.load import load  # noqa: E402
 from voicectl.cli.replay import replay  # noqa: E402
 from voicectl.cli.report import report_app  # noqa: E402
@@ -49,6 +50,7 @@ app.command("resample-check")(resample_check)
 app.command("load")(load)
 app.command("run")(run_suite)
 app.command()(smoke)
+app.command()(fakes)
 
 
 def _version(value: bool) -> None:

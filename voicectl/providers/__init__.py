@@ -9,6 +9,7 @@ from voicectl.providers import (  # noqa: F401  (each module registers its proto
     cartesia_tts,
     deepgram_flux,
     deepgram_stt,
+    deepgram_tts,
     elevenlabs_tts,
     generic,
     openai_stt,

@@ -1,8 +1,9 @@
 """``cartesia-tts``: Cartesia TTS (``/tts/websocket``).
 
-Each client request carries ``transcript``, ``context_id`` and ``continue``; the fake answers a
-non-empty transcript with a ``chunk`` of base64 PCM and a request with ``continue: false`` with
-``done``. Errors are ``{"type": "error", "context_id": ..., ...}``.
+Each client request carries ``transcript``, ``context_id``, ``continue`` and ``output_format``;
+the fake answers a non-empty transcript with a ``chunk`` of base64 speech-shaped audio as long as
+the text takes to say, in the requested ``encoding`` (``pcm_s16le``, ``pcm_mulaw``,
+``pcm_alaw``) and ``sample_rate``, and a request with ``continue: false`` with ``done``. Errors are ``{"type": "error", "context_id": ..., ...}``.
 """
 
 from __future__ import annotations
@@ -19,12 +20,10 @@ from voicectl.providers.protocol import (
     b64,
     parse_json,
     register_protocol,
-    tone_pcm,
 )
+from voicectl.providers.tts_audio import encode_pcm, speech_for_text
 
 __all__ = ["CartesiaTTSProtocol"]
-
-REPLY_SECONDS = 0.3
 
 
 @register_protocol
@@ -46,15 +45,17 @@ class CartesiaTTSProtocol(ProviderProtocol):
         text = data.get("transcript")
         if isinstance(text, str) and text.strip():
             fmt = data.get("output_format")
-            rate = fmt.get("sample_rate", 24000) if isinstance(fmt, dict) else 24000
-            audio = tone_pcm(REPLY_SECONDS, int(rate))
+            fmt = fmt if isinstance(fmt, dict) else {}
+            rate = int(fmt.get("sample_rate", 24000))
+            pcm = speech_for_text(text, rate)
+            audio = encode_pcm(pcm, str(fmt.get("encoding", "pcm_s16le")))
             chunk = {
                 "type": "chunk",
                 "context_id": self.context_id,
                 "data": b64(audio),
                 "done": False,
             }
-            out.append(Output(json.dumps(chunk), f"audio {len(audio) // 2} samples for {text!r}"))
+            out.append(Output(json.dumps(chunk), f"audio {len(pcm) // 2} samples for {text!r}"))
         if data.get("continue") is False:
             out.append(json.dumps({"type": "done", "context_id": self.context_id, "done": True}))
         return out

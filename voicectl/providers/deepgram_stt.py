@@ -8,7 +8,7 @@ has received only (:class:`~voicectl.providers.speech_detect.SpeechDetector`):
 * speech starts -> ``SpeechStarted`` (when ``vad_events=true``);
 * while speech continues -> interim ``Results`` (``is_final: false``, when
   ``interim_results=true``, every ``INTERIM_EVERY_S``) with the first words of the utterance;
-* after ``endpoint_ms`` of silence -> a final ``Results`` (``is_final`` and ``speech_final``)
+* after ``endpoint_ms`` of silence (:func:`endpoint_for` fits it to a sidecar) -> a final ``Results`` (``is_final`` and ``speech_final``)
   with the whole utterance, then ``UtteranceEnd`` (when ``utterance_end_ms`` is set);
 * ``Finalize`` -> a final ``Results`` with ``from_finalize: true`` for what was heard so far (an
   empty one when nothing is pending), as Deepgram does;
@@ -20,11 +20,13 @@ when the caller knows it; cycling), else ``"utterance N"``.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import uuid
 from typing import ClassVar
 
+from voicectl.audio.script import CallScript
 from voicectl.providers.protocol import (
     CloseNormally,
     Message,
@@ -37,13 +39,27 @@ from voicectl.providers.protocol import (
 )
 from voicectl.providers.speech_detect import SpeechDetector, SpeechEventKind, decode_pcm
 
-__all__ = ["DeepgramSTTProtocol"]
+__all__ = ["DEFAULT_ENDPOINT_MS", "DeepgramSTTProtocol", "endpoint_for"]
 
 INTERIM_EVERY_S = 0.5
 #: How fast interim results reveal an utterance's words.
 WORDS_PER_S = 2.5
 MODEL_INFO = {"name": "general-nova-3", "version": "2026-01-01.0", "arch": "nova-3"}
 MODEL_UUID = "00000000-0000-4000-8000-00000000f4ce"
+DEFAULT_ENDPOINT_MS = 800.0
+
+
+def endpoint_for(script: CallScript) -> float:
+    """The silence (ms) that ends an utterance, so the fake hears the sidecar's utterances:
+    longer than any pause the sidecar marks inside one (plus 300 ms), at least the default,
+    and shorter than the shortest gap between two (less 100 ms) when that allows it."""
+    utterances = script.utterances
+    pauses = [end - start for u in utterances for start, end in u.pauses]
+    endpoint = max([DEFAULT_ENDPOINT_MS / 1000, *(p + 0.3 for p in pauses)])
+    gaps = [b.start - a.end for a, b in itertools.pairwise(utterances)]
+    if gaps and min(gaps) - 0.1 > 0.3:
+        endpoint = min(endpoint, min(gaps) - 0.1)
+    return round(endpoint * 1000.0)
 
 
 def _flag(query: dict[str, list[str]], name: str) -> bool:
@@ -58,7 +74,7 @@ class DeepgramSTTProtocol(ProviderProtocol):
     #: Texts of the caller's utterances, in order (set per fake with :meth:`with_utterances`).
     utterances: ClassVar[tuple[str, ...]] = ()
     #: Silence that ends an utterance.
-    endpoint_ms: ClassVar[float] = 500.0
+    endpoint_ms: ClassVar[float] = DEFAULT_ENDPOINT_MS
 
     def __init__(self, request_path: str = "/") -> None:
         super().__init__(request_path)

@@ -1,7 +1,8 @@
 """``elevenlabs-tts``: ElevenLabs multi-context TTS (``/v1/text-to-speech/VOICE/multi-stream-input``).
 
 Text arrives as ``{"text": ..., "context_id": ...}``; the fake answers non-blank text with
-``{"audio": b64, "contextId": ...}``, ``close_context`` with ``isFinal`` and ``close_socket``
+``{"audio": b64, "contextId": ...}``: speech-shaped audio as long as the text takes to say, in the
+``output_format`` of the query (``pcm_24000``, ``ulaw_8000``, ...), ``close_context`` with ``isFinal`` and ``close_socket``
 by closing the connection (Pipecat waits up to 2 s for that close).
 """
 
@@ -20,12 +21,10 @@ from voicectl.providers.protocol import (
     b64,
     parse_json,
     register_protocol,
-    tone_pcm,
 )
+from voicectl.providers.tts_audio import encode_pcm, speech_for_text
 
 __all__ = ["ElevenLabsTTSProtocol"]
-
-REPLY_SECONDS = 0.3
 
 
 @register_protocol
@@ -38,9 +37,11 @@ class ElevenLabsTTSProtocol(ProviderProtocol):
         super().__init__(request_path)
         self.context_id = ""
         fmt = (self.query.get("output_format") or ["pcm_24000"])[0]
+        kind, _, rate = fmt.rpartition("_")
+        self.encoding = "mulaw" if kind == "ulaw" else "alaw" if kind == "alaw" else "linear16"
         try:
-            self.sample_rate = int(fmt.rsplit("_", 1)[1])
-        except (IndexError, ValueError):
+            self.sample_rate = int(rate)
+        except ValueError:
             self.sample_rate = 24000
 
     def on_message(self, message: Message) -> list[Outgoing]:
@@ -57,13 +58,15 @@ class ElevenLabsTTSProtocol(ProviderProtocol):
             return [json.dumps({"isFinal": True, "contextId": context})]
         text = data.get("text")
         if isinstance(text, str) and text.strip():
-            audio = tone_pcm(REPLY_SECONDS, self.sample_rate)
+            pcm = speech_for_text(text, self.sample_rate)
+            audio = encode_pcm(pcm, self.encoding)
             answer = {"audio": b64(audio), "isFinal": None, "contextId": context, "alignment": None}
-            return [Output(json.dumps(answer), f"audio {len(audio) // 2} samples for {text!r}")]
+            return [Output(json.dumps(answer), f"audio {len(pcm) // 2} samples for {text!r}")]
         return []
 
     def missing_keys(self) -> str:
-        return json.dumps({"audio": b64(tone_pcm(0.02, self.sample_rate)), "isFinal": None})
+        audio = encode_pcm(speech_for_text("x", self.sample_rate), self.encoding)
+        return json.dumps({"audio": b64(audio), "isFinal": None})
 
     def in_band_error(self, code: int, message: str) -> str:
         return json.dumps(

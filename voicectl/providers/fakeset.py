@@ -58,6 +58,7 @@ from voicectl.providers.cartesia_stt import CartesiaSTTProtocol
 from voicectl.providers.cartesia_tts import CartesiaTTSProtocol
 from voicectl.providers.deepgram_flux import DeepgramFluxProtocol
 from voicectl.providers.deepgram_stt import DeepgramSTTProtocol
+from voicectl.providers.deepgram_tts import DeepgramTTSProtocol
 from voicectl.providers.elevenlabs_tts import ElevenLabsTTSProtocol
 from voicectl.providers.http_server import FakeHTTPProvider
 from voicectl.providers.log import ConnectionLog
@@ -116,8 +117,12 @@ PROVIDERS: dict[str, Provider] = {
         Provider(
             "deepgram",
             "websocket",
-            "/v1/listen live STT, /v2/listen Flux STT",
-            routes=(("/v1/listen", DeepgramSTTProtocol), ("/v2/listen", DeepgramFluxProtocol)),
+            "/v1/listen live STT, /v2/listen Flux STT, /v1/speak TTS",
+            routes=(
+                ("/v1/listen", DeepgramSTTProtocol),
+                ("/v2/listen", DeepgramFluxProtocol),
+                ("/v1/speak", DeepgramTTSProtocol),
+            ),
         ),
         Provider(
             "openai", "http", "/v1/chat/completions LLM, /v1/audio/speech TTS", url_suffix="/v1"

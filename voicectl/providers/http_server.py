@@ -137,6 +137,7 @@ class FakeHTTPProvider:
         self._clock = clock
         self._t0 = time.monotonic()
         self._runner: web.AppRunner | None = None
+        self._stopped = False
         self._shutdown = asyncio.Event()
         self._active: set[asyncio.Task[Any]] = set()
 
@@ -147,7 +148,7 @@ class FakeHTTPProvider:
 
     @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:PORT`` once started."""
+        """``http://127.0.0.1:PORT`` once started (still known after :meth:`stop`)."""
         if self._runner is None:
             raise RuntimeError("FakeHTTPProvider is not started")
         return f"http://{self.host}:{self.port}"
@@ -178,11 +179,11 @@ class FakeHTTPProvider:
         now = self.now()
         for record in self.log.records():
             self.log.end(record, now, EndedBy.SHUTDOWN)
-        if self._runner is not None:
-            runner, self._runner = self._runner, None
+        if self._runner is not None and not self._stopped:
+            self._stopped = True
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(_STOP_TIMEOUT_S):
-                    await runner.cleanup()
+                    await self._runner.cleanup()
 
     async def __aenter__(self) -> FakeHTTPProvider:
         await self.start()
