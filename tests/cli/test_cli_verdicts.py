@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -17,9 +20,33 @@ def _run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
+        (["chaos", "failover", "--crashes", "recover@5"], "has no crash, only recoveries"),
+        (["chaos", "carrier-close", "--code", "1004"], "close code 1004 cannot be sent"),
+        (["chaos", "failover", "--crashes", "1004@5"], "close code 1004 cannot be sent"),
+        (["chaos", "ws-close", "--code", "1004"], "close code 1004 cannot be sent"),
         (
-            ["chaos", "failover", "--crashes", "recover@5"],
-            "has no crash, only recoveries",
+            ["replay", "--url", "ws://127.0.0.1:1/ws", "--rates", "8000"],
+            "--rates applies to the reference bot and cannot apply to the bot at --url",
+        ),
+        (
+            ["replay", "--url", "ws://127.0.0.1:1/ws", "--reply-secs", "2"],
+            "--reply-secs applies to the reference bot",
+        ),
+        (["replay", "--bot-smart-turn-rate", "-8000"], "--bot-smart-turn-rate must be one of"),
+        (
+            ["chaos", "interrupt", "--url", "ws://127.0.0.1:1/ws", "--tool-delay", "2"],
+            "--tool-delay applies to the reference bot and cannot apply to the bot at --url",
+        ),
+        (
+            [
+                "chaos",
+                "interrupt",
+                "--url",
+                "ws://127.0.0.1:1/ws",
+                "--bot-variant",
+                "ignore-barge-in",
+            ],
+            "--bot-variant applies to the reference bot",
         ),
     ],
 )
@@ -29,3 +56,30 @@ def test_a_run_that_could_not_test_anything_is_a_usage_error(args: list[str], me
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
+
+
+def test_hangup_with_a_variant_of_the_reference_bot_and_url_is_a_usage_error() -> None:
+    result = _run(
+        "chaos", "hangup", "--url", "ws://127.0.0.1:1/ws", "--bot-variant", "hang-on-hangup"
+    )
+    assert result.returncode == 2
+    assert "--bot-variant applies to the reference bot" in result.stderr
+
+
+def test_bot_on_a_busy_port_is_a_harness_error_exit_3() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = _run("bot", "--port", str(port), "--duration", "5")
+    assert result.returncode == 3, result.stderr
+    assert str(port) in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_unwritable_json_path_is_found_before_the_run(tmp_path: Path) -> None:
+    started = time.monotonic()
+    result = _run("replay", "--json", str(tmp_path / "no" / "such" / "r.json"))
+    assert result.returncode == 2
+    assert "does not exist" in result.stderr
+    assert time.monotonic() - started < 30  # a replay of the bundled calls would take longer

@@ -110,8 +110,8 @@ def test_carrier_close_against_a_pipecat_runner_bot(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["carrier-close", "--code", "1006"], "--code 1006 cannot be sent in a close frame"),
-        (["carrier-close", "--code", "5000"], "--code 5000 cannot be sent"),
+        (["carrier-close", "--code", "1006"], "--code: close code 1006 cannot be sent"),
+        (["carrier-close", "--code", "5000"], "--code: close code 5000 cannot be sent"),
         (["interrupt", "--url", "http://x"], "--url must be a ws:// or wss:// URL"),
         (["hangup", "--at", "999"], "--at 999.0 is past the end of the call"),
     ],

@@ -18,6 +18,7 @@ from voicectl.checks.conversation import (
     judge_pipeline_ended,
     judge_tasks_released,
 )
+from voicectl.cli.applicability import reject_reference_bot_options
 from voicectl.cli.chaos import chaos_app
 from voicectl.cli.common import (
     HtmlOpt,
@@ -44,6 +45,7 @@ from voicectl.conversation.scenarios import (
     run_call_ending,
 )
 from voicectl.errors import InputError
+from voicectl.faults.base import check_close_code
 from voicectl.replay.runner import add_line_table
 from voicectl.report import Report
 
@@ -68,8 +70,6 @@ VariantOpt = Annotated[
         help="Reference bot with a known production bug reproduced, to see a check fail.",
     ),
 ]
-
-_UNSENDABLE = {1005, 1006, 1015}
 
 
 def _caller(audio: Path | None, need: int) -> Call:
@@ -142,6 +142,10 @@ def interrupt(
     """The caller barges in while the bot speaks (or while it is in a function call): does it stop and answer?"""
     try:
         _check_url(url)
+        reject_reference_bot_options(
+            url,
+            {"--tool-delay": tool_delay > 0, "--bot-variant": variant is not BotVariant.CORRECT},
+        )
         call = _caller(audio, 2)
         line_spec = parse_line_option(line)
     except InputError as exc:
@@ -263,6 +267,7 @@ def _ending_command(
 ) -> None:
     try:
         _check_url(url)
+        reject_reference_bot_options(url, {"--bot-variant": variant is not BotVariant.CORRECT})
         call = _caller(audio, 1)
         line_spec = parse_line_option(line)
         if at >= call.audio.duration_s:
@@ -449,10 +454,10 @@ def carrier_close(
     timeout: TimeoutOpt = 120.0,
 ) -> None:
     """The carrier closes the call's WebSocket with a code mid-utterance: does the bot close and clean up?"""
-    if code in _UNSENDABLE or code < 1000 or code > 4999:
-        raise fail_usage(
-            f"--code {code} cannot be sent in a close frame (1005, 1006, 1015 and codes outside 1000-4999 are reserved)"
-        )
+    try:
+        check_close_code(code)
+    except InputError as exc:
+        raise fail_usage(f"--code: {exc}") from None
     if len(reason.encode()) > 123:
         raise fail_usage("--reason is longer than the 123 bytes a close frame can carry")
     _ending_command(

@@ -11,6 +11,7 @@ from voicectl.audio.io import FORMATS_HELP
 from voicectl.audio.script import Call, bundled_calls, load_call
 from voicectl.bot.pipeline import SUPPORTED_RATES, ReferenceBotConfig
 from voicectl.carriers import CarrierName
+from voicectl.cli.applicability import reject_reference_bot_options
 from voicectl.cli.common import (
     CallerChannelOpt,
     HtmlOpt,
@@ -43,8 +44,11 @@ def replay(
         ),
     ] = None,
     rates: Annotated[
-        str, typer.Option("--rates", help="Reference bot pipeline rates, comma-separated.")
-    ] = "8000,16000",
+        str | None,
+        typer.Option(
+            "--rates", help="Reference bot pipeline rates, comma-separated [default: 8000,16000]."
+        ),
+    ] = None,
     url: Annotated[
         str | None,
         typer.Option(
@@ -112,7 +116,21 @@ def replay(
 ) -> None:
     """Replay telephony calls into a bot and judge its answers (default: bundled calls -> reference bot at 8 and 16 kHz)."""
     try:
-        rate_list = parse_rates(rates)
+        reject_reference_bot_options(
+            url,
+            {
+                "--rates": rates is not None,
+                "--reply-secs": reply_secs is not None,
+                "--bot-smart-turn-rate": smart_turn_rate is not None,
+                "--stt": stt is not None,
+            },
+        )
+        rate_list = parse_rates(rates or "8000,16000")
+        if smart_turn_rate is not None and smart_turn_rate not in SUPPORTED_RATES:
+            raise InputError(
+                f"--bot-smart-turn-rate must be one of {', '.join(map(str, SUPPORTED_RATES))} Hz, "
+                f"got {smart_turn_rate}"
+            )
         line_spec = parse_line_option(line)
         if url is None:
             bad = [r for r in rate_list if r not in SUPPORTED_RATES]
@@ -120,18 +138,12 @@ def replay(
                 raise InputError(
                     f"--rates: the reference bot runs at {', '.join(map(str, SUPPORTED_RATES))} Hz, not {bad[0]}"
                 )
-        elif rates != "8000,16000" and len(rate_list) > 1:
-            raise InputError(
-                "--rates applies to the reference bot; a bot at --url runs at its own pipeline rate"
-            )
         if stt is not None:
             from voicectl.harness.targets import BUILTIN_TARGETS
 
             stt_names = [n for n in BUILTIN_TARGETS if not n.endswith("-tts")]
             if stt not in stt_names:
                 raise InputError(f"--stt must be one of {', '.join(stt_names)}, got {stt!r}")
-            if url is not None:
-                raise InputError("--stt applies to the reference bot, not to a bot at --url")
         if url is not None and not url.startswith(("ws://", "wss://")):
             raise InputError(f"--url must be a ws:// or wss:// URL, got {url!r}")
         calls: list[Call] = (

@@ -29,6 +29,7 @@ from voicectl.bot.pipeline import ReferenceBotConfig
 from voicectl.bot.server import ReferenceBotServer
 from voicectl.errors import InputError
 from voicectl.faults.actions import Close, Drop, MalformedKind, SendMalformed, Stall
+from voicectl.faults.base import check_close_code
 from voicectl.harness.targets import BUILTIN_TARGETS, TargetSpec, build_target, resolve_target
 from voicectl.providers.schedule import STT_FINAL_LATENCY_S, TranscriptSchedule
 from voicectl.providers.server import FakeProviderServer
@@ -82,8 +83,10 @@ def parse_incidents(text: str) -> tuple[Incident, ...]:
         service, kind, at = match[1], match[2], float(match[3])
         if kind.isdigit():
             code = int(kind)
-            if code in (1005, 1006, 1015) or not 1000 <= code <= 4999:
-                raise InputError(f"--crashes: close code {code} cannot be sent in a close frame")
+            try:
+                check_close_code(code)
+            except InputError as exc:
+                raise InputError(f"--crashes: {exc}") from None
             incidents.append(Incident(at, "close", service, code))
         elif kind in (*CRASH_MODES, "recover"):
             incidents.append(Incident(at, kind, service))
