@@ -72,18 +72,21 @@ def test_audio_without_a_transcript_sidecar_is_rejected(tmp_path: Path) -> None:
     assert "no transcript sidecar (lone.json)" in result.stderr
 
 
-def test_unreachable_bot_fails_the_check_with_the_reason_in_every_report(tmp_path: Path) -> None:
+def test_unreachable_bot_is_a_harness_error_with_the_reason_in_every_report(
+    tmp_path: Path,
+) -> None:
     out_json, out_xml = tmp_path / "r.json", tmp_path / "r.xml"
     result = _run(
         "replay", "--url", "ws://127.0.0.1:9/ws", "--json", str(out_json), "--junit", str(out_xml)
     )
-    assert result.returncode == 1
-    assert result.stdout.splitlines()[0].startswith("FAIL")
+    assert result.returncode == 3  # nothing about the bot was tested: not "a check failed"
+    assert result.stdout.splitlines()[0].startswith("ERROR")
     report = json.loads(out_json.read_text())
-    assert report["verdict"] == "fail" and report["schema_version"] == 1
+    assert report["verdict"] == "error" and report["schema_version"] == 1
+    assert all(c["verdict"] == "error" for c in report["checks"])
     assert all("cannot connect to ws://127.0.0.1:9/ws" in c["observed"] for c in report["checks"])
     suite = ET.parse(out_xml).getroot().find("testsuite")
-    assert suite is not None and int(suite.get("failures", "0")) == len(report["checks"]) == 3
+    assert suite is not None and int(suite.get("errors", "0")) == len(report["checks"]) == 3
 
 
 @pytest.mark.slow

@@ -107,3 +107,16 @@ def test_rate_consistency_when_the_vad_heard_nothing_at_any_rate_is_an_error() -
     result = judge_rate_consistency("call", deaf, SPANS)
     assert result.verdict is Verdict.ERROR
     assert "the VAD heard none of the utterances" in result.observed
+
+
+def test_bot_answered_for_a_call_that_never_connected_is_an_error() -> None:
+    result = judge_bot_answered(
+        "call",
+        [None, None],
+        ["hi", "bye"],
+        bound_s=3.0,
+        call_error="cannot connect to ws://127.0.0.1:1/ws: [Errno 111] Connect call failed",
+        connected=False,
+    )
+    assert result.verdict is Verdict.ERROR
+    assert result.observed.startswith("not exercised: the call never connected (cannot connect")

@@ -18,6 +18,14 @@ __all__ = [
 def _no_reply(check_id: str, title: str, expected: str, result: BargeInResult) -> Check | None:
     if result.onset is not None:
         return None
+    if result.outcome.unreachable:
+        return Check(
+            check_id,
+            title,
+            Verdict.ERROR,
+            expected,
+            f"not exercised: the call never connected ({result.outcome.error})",
+        )
     return Check(
         check_id, title, Verdict.FAIL, expected, result.note or "the caller never got to barge in"
     )

@@ -25,6 +25,7 @@ def judge_bot_answered(
     bound_s: float,
     call_error: str | None = None,
     fast: bool = False,
+    connected: bool = True,
 ) -> Check:
     """``replay.bot_answered``: every scripted utterance got a reply within ``bound_s``.
 
@@ -36,6 +37,14 @@ def judge_bot_answered(
         f"each of {len(latencies)} utterances answered within {bound_s:.1f} s "
         f"(first bot audio after {what}{', fast pacing' if fast else ''})"
     )
+    if not connected:
+        return Check(
+            "replay.bot_answered",
+            f"{label}: bot answered every utterance",
+            Verdict.ERROR,
+            expected,
+            f"not exercised: the call never connected ({call_error or 'no connection'})",
+        )
     answered = [x for x in latencies if x is not None]
     late = [(i, x) for i, x in enumerate(latencies) if x is not None and x > bound_s]
     missing = [i for i, x in enumerate(latencies) if x is None]

@@ -12,8 +12,8 @@ from rich.console import Console
 
 from voicectl.bot.pipeline import SUPPORTED_RATES, ReferenceBotConfig
 from voicectl.bot.server import ReferenceBotServer
-from voicectl.cli.common import configure_logging, fail_usage
-from voicectl.errors import VoicectlError
+from voicectl.cli.common import configure_logging, fail_usage, stderr_console
+from voicectl.errors import InputError, VoicectlError
 
 __all__ = ["bot"]
 
@@ -67,5 +67,8 @@ def bot(
 
     try:
         asyncio.run(serve())
-    except VoicectlError as exc:
+    except InputError as exc:
         raise fail_usage(str(exc)) from None
+    except VoicectlError as exc:  # the port is taken, the bot did not start: exit 3
+        stderr_console().print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+        raise typer.Exit(exc.exit_code) from None

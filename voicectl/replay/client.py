@@ -148,6 +148,7 @@ class CallOutcome:
     messages_after_end: int = 0  # messages the bot sent after the caller ended the call
     media_after_end: int = 0
     error: str | None = None
+    unreachable: bool = False  # the call never connected: nothing about the bot was tested
     caller_audio: npt.NDArray[np.int16] | None = None
     bot_audio: npt.NDArray[np.int16] | None = None
     wire_rate: int = 8000
@@ -499,12 +500,15 @@ class CarrierCall:
             )
         except TimeoutError:
             outcome.error = f"no WebSocket handshake from {self.options.url} within {self.options.connect_timeout_s:.0f} s"
+            outcome.unreachable = True
             return
         except InvalidStatus as exc:
             outcome.error = f"{self.options.url} rejected the WebSocket handshake: HTTP {exc.response.status_code}"
+            outcome.unreachable = True
             return
         except (OSError, InvalidHandshake, InvalidURI) as exc:
             outcome.error = f"cannot connect to {self.options.url}: {exc}"
+            outcome.unreachable = True
             return
         self._ws = ws
         receiver = asyncio.create_task(self._receive(ws))

@@ -242,6 +242,7 @@ def _judge(plan: ReplayPlan, result: ReplayResult, report: Report) -> None:
                 bound_s=plan.answer_bound_s,
                 call_error=run.outcome.error,
                 fast=plan.fast,
+                connected=not run.outcome.unreachable,
             )
         )
     if plan.url is None and len(plan.rates) > 1:
