@@ -52,18 +52,23 @@ __all__ = [
 ]
 
 F0_RANGE_HZ = (70.0, 300.0)  # adult speech; outside it a 2x error is the likelier story
-MODULATION_RANGE_HZ = (2.6, 5.5)  # speech envelope centre; 2x-fast or 2x-slow speech leaves it
+F0_IMPOSSIBLE_HZ = (55.0, 360.0)  # median pitch no adult voice has: a 2x story on its own
+MODULATION_RANGE_HZ = (1.95, 5.5)  # speech envelope centre; 2x-fast or 2x-slow speech leaves it
+SPECTRAL_CENTRE_RANGE_HZ = (235.0, 600.0)  # recorded human speech; below it: formants halved
+MIN_TRUE_RATE, MAX_TRUE_RATE = 8000, 192000  # no recording is truly below telephony's 8 kHz
 TELEPHONY_EDGE_HZ = 3400.0  # G.712 telephone channel
 NARROW_EDGE_HZ = 2500.0  # content ending below this is narrower than a phone line
 EDGE_DROP_DB = 40.0
-MIN_VOICED_FRAMES = 50  # 0.5 s of voiced 10 ms frames before pitch counts
+MIN_VOICED_FRAMES = 25  # 0.5 s of voiced speech (20 ms hops) before pitch counts
 MIN_SPEECH_S = 2.0  # speech needed before the speaking rate counts
 MIN_LOUD_S = 1.0  # loud audio needed before the bandwidth counts
 ANALYSIS_LIMIT_S = 600.0  # cues are measured on at most the first 10 minutes
 STRONG, MODERATE, SUPPORT = 2.0, 1.0, 0.5
 
-_ANALYSIS_RATE = 16000
+_PITCH_RATE = 8000
+_SPECTRUM_RATE = 8000
 _FRAME_HOP_S = 0.01
+_PITCH_HOP_S = 0.02
 _BLOCK_FRAMES = 2000
 
 
@@ -79,6 +84,7 @@ class RateFeatures:
     modulation_hz: float | None
     speech_s: float
     bandwidth_hz: float | None
+    spectral_centre_hz: float | None
     g711_law: str | None  # "mu-law" / "A-law" when every sample sits on its levels
     sidecar_duration_s: float | None
 
@@ -130,15 +136,17 @@ def _frame_blocks(
 
 
 def _pitch(x: npt.NDArray[np.float64], rate: int) -> tuple[float | None, int]:
-    """Median F0 (Hz, at ``rate``) over voiced frames by YIN, and how many frames were voiced."""
-    if rate > _ANALYSIS_RATE:
-        x = np.asarray(soxr.resample(x, rate, _ANALYSIS_RATE, quality="HQ"))
-        rate = _ANALYSIS_RATE
-    min_lag, max_lag = int(rate / 800), int(rate / 40)
-    size = max(int(0.08 * rate), 2 * max_lag + 2)
+    """Median F0 (Hz, at ``rate``) over voiced frames by YIN, and how many frames were voiced.
+
+    Analysed at 8 kHz (pitch needs nothing above 4 kHz), so every rate costs the same.
+    """
+    if rate != _PITCH_RATE:
+        x = np.asarray(soxr.resample(x, rate, _PITCH_RATE, quality="HQ"))
+    min_lag, max_lag = int(_PITCH_RATE / 800), int(_PITCH_RATE / 40)
+    size = 2 * max_lag + 2  # two periods of the lowest pitch
     window = size - max_lag
-    hop = max(1, round(_FRAME_HOP_S * rate))
-    f0s: list[float] = []
+    hop = round(_PITCH_HOP_S * _PITCH_RATE)
+    f0s: list[npt.NDArray[np.float64]] = []
     nfft = 1 << math.ceil(math.log2(2 * size))
     lags = np.arange(max_lag + 1)
     for block in _frame_blocks(x, size, hop, -35.0):
@@ -154,15 +162,21 @@ def _pitch(x: npt.NDArray[np.float64], rate: int) -> tuple[float | None, int]:
         diff -= 2.0 * corr
         cumulative = np.cumsum(diff[:, 1:], axis=1)
         normalised = diff[:, 1:] * np.arange(1, max_lag + 1) / np.maximum(cumulative, 1e-12)
-        for row in normalised:
-            dips = np.flatnonzero(row[min_lag - 1 :] < 0.15)
-            if not len(dips):
-                continue
-            lag = dips[0] + min_lag - 1
-            while lag + 1 < len(row) and row[lag + 1] < row[lag]:
-                lag += 1
-            f0s.append(rate / (lag + 1))
-    return (float(np.median(f0s)) if f0s else None), len(f0s)
+        below = normalised[:, min_lag - 1 :] < 0.15
+        voiced = below.any(axis=1)
+        if not voiced.any():
+            continue
+        rows, below = normalised[voiced, min_lag - 1 :], below[voiced]
+        # YIN's pick: the lowest point of the first dip under the threshold.
+        first = np.argmax(below, axis=1)
+        after = np.arange(below.shape[1])[None, :] >= first[:, None]
+        still_below = np.cumprod(below | ~after, axis=1).astype(bool) & after
+        lag = np.argmin(np.where(still_below, rows, np.inf), axis=1) + min_lag - 1
+        f0s.append(_PITCH_RATE / (lag + 1))
+    if not f0s:
+        return None, 0
+    every = np.concatenate(f0s)
+    return float(np.median(every)), len(every)
 
 
 def _band_envelope(x: npt.NDArray[np.float64], rate: int) -> npt.NDArray[np.float64]:
@@ -237,14 +251,40 @@ def _bandwidth(x: npt.NDArray[np.float64], rate: int) -> float | None:
     return float(freqs[above[-1]]) if len(above) else 0.0
 
 
+def _spectral_centre(x: npt.NDArray[np.float64], rate: int) -> float | None:
+    """Log-frequency centroid (Hz) of the long-term spectrum of loud frames over 100-3400 Hz.
+
+    Measured in declared Hz on the audio brought to 8 kHz, so every rate sees the same band.
+    None when there is less than ``MIN_LOUD_S`` of loud audio.
+    """
+    if rate != _SPECTRUM_RATE:
+        x = np.asarray(soxr.resample(x, rate, _SPECTRUM_RATE, quality="HQ"))
+    size = 256
+    window = np.hanning(size)
+    spectrum = np.zeros(size // 2 + 1)
+    loud_frames = 0
+    for block in _frame_blocks(x, size, size // 2, -30.0):
+        spectrum += np.sum(np.abs(np.fft.rfft(block * window, axis=1)) ** 2, axis=0)
+        loud_frames += len(block)
+    freqs = np.fft.rfftfreq(size, 1 / _SPECTRUM_RATE)
+    band = (freqs >= 100.0) & (freqs <= TELEPHONY_EDGE_HZ)
+    power = spectrum[band]
+    if loud_frames * size / 2 < MIN_LOUD_S * _SPECTRUM_RATE or power.sum() <= 0:
+        return None
+    return math.exp(float(np.sum(power * np.log(freqs[band])) / power.sum()))
+
+
 def _g711_law(samples: npt.NDArray[np.int16]) -> str | None:
     """``mu-law``/``A-law`` when (nearly) every sample is one of that law's decoded levels."""
     nonzero = samples[samples != 0]
-    if len(nonzero) < 1000 or len(np.unique(nonzero)) < 64:
+    if len(nonzero) < 1000:
         return None
     for name, decode in (("mu-law", g711.ulaw_decode), ("A-law", g711.alaw_decode)):
         levels = decode(bytes(range(256)))
-        if np.isin(nonzero, levels).mean() >= 0.999:
+        # A prefix first: resampled or PCM audio leaves the levels within a few samples.
+        if np.isin(nonzero[:4000], levels).mean() < 0.999:
+            continue
+        if len(np.unique(nonzero)) >= 64 and np.isin(nonzero, levels).mean() >= 0.999:
             return name
     return None
 
@@ -278,6 +318,7 @@ def measure_features(audio: Audio) -> RateFeatures:
         modulation_hz=modulation,
         speech_s=speech_s,
         bandwidth_hz=_bandwidth(x, rate),
+        spectral_centre_hz=_spectral_centre(x, rate),
         g711_law=_g711_law(head),
         sidecar_duration_s=_sidecar_duration(audio.source)
         if os.path.exists(audio.source)
@@ -289,9 +330,78 @@ def _khz(hz: float) -> str:
     return f"{hz / 1000:.3g} kHz"
 
 
+def _candidate_rates(declared: int) -> set[int]:
+    """The true rates a 2x mislabel of ``declared`` could hide: none below telephony's 8 kHz."""
+    return {rate for rate in (declared // 2, declared * 2) if MIN_TRUE_RATE <= rate <= MAX_TRUE_RATE}
+
+
+def _pitch_cue(f: RateFeatures, candidates: set[int]) -> Cue:
+    """Median F0 against adult speech; far outside it is a 2x story on its own."""
+    declared, f0 = f.declared_rate, f.f0_median_hz
+    low, high = F0_RANGE_HZ
+    floor, ceiling = F0_IMPOSSIBLE_HZ
+    if f0 is None:
+        return Cue("pitch", None, 0.0, f"too little voiced speech for pitch ({f.voiced_frames} frames)")
+    short = f"pitch {f0:.0f} Hz"
+    if f0 > high and f0 / 2 >= low and declared // 2 in candidates:
+        weight, how = (STRONG, "no adult voice") if f0 > ceiling else (MODERATE, "above adult speech")
+        return Cue(
+            "pitch",
+            declared // 2,
+            weight,
+            f"median pitch {f0:.0f} Hz is {how} ({low:g}-{high:g} Hz); {f0 / 2:.0f} Hz at half the rate",
+            short,
+        )
+    if f0 < low and f0 * 2 <= high and declared * 2 in candidates:
+        weight, how = (STRONG, "no adult voice") if f0 < floor else (MODERATE, "below adult speech")
+        return Cue(
+            "pitch",
+            declared * 2,
+            weight,
+            f"median pitch {f0:.0f} Hz is {how} ({low:g}-{high:g} Hz); {f0 * 2:.0f} Hz at twice the rate",
+            short,
+        )
+    if low <= f0 <= high:
+        return Cue("pitch", declared, SUPPORT, f"median pitch {f0:.0f} Hz, adult speech", short)
+    return Cue("pitch", None, 0.0, f"median pitch {f0:.0f} Hz fits no 2x story", short)
+
+
+def _spectral_cue(f: RateFeatures, candidates: set[int]) -> Cue:
+    """Where the long-term spectrum's weight sits: speech played at half speed sounds dark."""
+    declared, centre = f.declared_rate, f.spectral_centre_hz
+    if centre is None:
+        return Cue("spectrum", None, 0.0, "too little loud audio for a spectral centre")
+    short = f"spectrum centred at {centre:.0f} Hz"
+    low, high = SPECTRAL_CENTRE_RANGE_HZ
+    if centre < low and declared * 2 in candidates:
+        return Cue(
+            "spectrum",
+            declared * 2,
+            MODERATE,
+            f"spectrum centred at {centre:.0f} Hz (100-3400 Hz, log-weighted), below speech ({low:g}-{high:g} Hz): formants an octave down",
+            short,
+        )
+    if centre <= high:
+        return Cue(
+            "spectrum",
+            declared,
+            SUPPORT,
+            f"spectrum centred at {centre:.0f} Hz, within recorded speech ({low:g}-{high:g} Hz)",
+            short,
+        )
+    return Cue(
+        "spectrum",
+        None,
+        0.0,
+        f"spectrum centred at {centre:.0f} Hz: brighter than recorded human speech (band-limited or synthetic)",
+        short,
+    )
+
+
 def collect_cues(f: RateFeatures) -> list[Cue]:
     """Turn measurements into weighted votes for a rate."""
     declared, cues = f.declared_rate, []
+    candidates = _candidate_rates(declared)
     if f.g711_law is not None:
         cues.append(
             Cue(
@@ -302,47 +412,8 @@ def collect_cues(f: RateFeatures) -> list[Cue]:
                 f"{f.g711_law} levels (8 kHz)",
             )
         )
-    low, high = F0_RANGE_HZ
-    if f.f0_median_hz is None:
-        cues.append(
-            Cue(
-                "pitch", None, 0.0, f"too little voiced speech for pitch ({f.voiced_frames} frames)"
-            )
-        )
-    elif f.f0_median_hz > high and f.f0_median_hz / 2 >= low:
-        cues.append(
-            Cue(
-                "pitch",
-                declared // 2,
-                MODERATE,
-                f"median pitch {f.f0_median_hz:.0f} Hz is above adult speech (70-300 Hz); {f.f0_median_hz / 2:.0f} Hz at half the rate",
-                f"pitch {f.f0_median_hz:.0f} Hz",
-            )
-        )
-    elif f.f0_median_hz < low and f.f0_median_hz * 2 <= high:
-        cues.append(
-            Cue(
-                "pitch",
-                declared * 2,
-                MODERATE,
-                f"median pitch {f.f0_median_hz:.0f} Hz is below adult speech (70-300 Hz); {f.f0_median_hz * 2:.0f} Hz at twice the rate",
-                f"pitch {f.f0_median_hz:.0f} Hz",
-            )
-        )
-    elif low <= f.f0_median_hz <= high:
-        cues.append(
-            Cue(
-                "pitch",
-                declared,
-                SUPPORT,
-                f"median pitch {f.f0_median_hz:.0f} Hz, adult speech",
-                f"pitch {f.f0_median_hz:.0f} Hz",
-            )
-        )
-    else:
-        cues.append(
-            Cue("pitch", None, 0.0, f"median pitch {f.f0_median_hz:.0f} Hz fits no 2x story")
-        )
+    cues.append(_pitch_cue(f, candidates))
+    cues.append(_spectral_cue(f, candidates))
     slow, fast = MODULATION_RANGE_HZ
     if f.modulation_hz is None:
         cues.append(
@@ -353,7 +424,7 @@ def collect_cues(f: RateFeatures) -> list[Cue]:
                 f"too little speech for a speaking rate ({f.speech_s:.1f} s)",
             )
         )
-    elif f.modulation_hz > fast:
+    elif f.modulation_hz > fast and declared // 2 in candidates:
         cues.append(
             Cue(
                 "speaking rate",
@@ -363,7 +434,7 @@ def collect_cues(f: RateFeatures) -> list[Cue]:
                 f"envelope {f.modulation_hz:.1f} Hz",
             )
         )
-    elif f.modulation_hz < slow:
+    elif f.modulation_hz < slow and declared * 2 in candidates:
         cues.append(
             Cue(
                 "speaking rate",
