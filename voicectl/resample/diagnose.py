@@ -5,18 +5,36 @@ labelled 16 kHz comes out an octave up and twice as fast; 16 kHz audio labelled 
 octave down and half as fast. Nothing in the samples says so directly, but several cues do,
 each measured at the declared rate:
 
-- **pitch**: median F0 of voiced frames (YIN). Adult speech sits at roughly 70-300 Hz;
+- **pitch**: median F0 of voiced frames (YIN, at 8 kHz). Adult speech sits at roughly
+  70-300 Hz; a median beyond 55-360 Hz is no adult voice, and a 2x story on its own;
+- **spectrum**: the log-frequency centroid of the long-term spectrum over 100-3400 Hz. Speech
+  played at half speed has its formants an octave down and sounds dark;
 - **speaking rate**: the centre of the speech envelope's 1-20 Hz modulation spectrum (a
-  log-frequency centroid weighted by power squared), 3.3-4.8 Hz for speech at 3.5-5
-  syllables per second;
+  log-frequency centroid weighted by power squared);
 - **bandwidth**: where the long-term spectrum falls 40 dB below its peak. Telephony ends near
   3.4 kHz; content ending well below that is narrower than any phone line;
 - **G.711 levels**: samples that all sit on the 255 mu-law (or 256 A-law) levels were decoded
   from G.711 and never resampled, and G.711 runs at 8 kHz;
 - **duration**: against ``duration_s`` in a transcript sidecar, when there is one.
 
-Each cue votes for a rate with a weight; the verdict needs agreement, so one odd cue (a
-high-pitched voice, a fast talker) gives a warning, never a failure.
+Each cue votes for a rate with a weight; the verdict needs agreement (a strong cue, or two
+moderate ones, and nothing pointing elsewhere), so one odd cue (a high-pitched voice, a fast
+talker) gives a warning, never a failure. No true rate below 8 kHz is considered.
+
+The bounds come from a corpus of real human speech (tests/integration/real_speech_corpus.py:
+28 Asterisk prompts of three female voices, 8 and 16 kHz, in 238 correct and 2x-mislabelled
+variants). Measured there, at the declared rate:
+
+| cue | correctly labelled | played 2x fast | played 2x slow |
+|---|---|---|---|
+| median pitch | 170-225 Hz | 348-471 Hz | 99-118 Hz |
+| spectral centre | 250-388 Hz | 490-746 Hz | 174-223 Hz |
+| envelope centre | 2.10-5.35 Hz | 2.39-5.49 Hz (few measurable) | 1.62-2.82 Hz |
+
+The bundled espeak calls and the synthetic voices are brighter (spectral centre 611-812 Hz),
+so a bright spectrum says nothing; a dark one votes for twice the rate. The corpus has no male
+voice: a real male voice may measure darker than 250 Hz, which is one moderate cue and so at
+most a warning.
 """
 
 from __future__ import annotations
@@ -39,8 +57,10 @@ from voicectl.report import Check, Verdict
 
 __all__ = [
     "ANALYSIS_LIMIT_S",
+    "F0_IMPOSSIBLE_HZ",
     "F0_RANGE_HZ",
     "MODULATION_RANGE_HZ",
+    "SPECTRAL_CENTRE_RANGE_HZ",
     "TELEPHONY_EDGE_HZ",
     "Cue",
     "RateDiagnosis",
@@ -52,9 +72,17 @@ __all__ = [
 ]
 
 F0_RANGE_HZ = (70.0, 300.0)  # adult speech; outside it a 2x error is the likelier story
-F0_IMPOSSIBLE_HZ = (55.0, 360.0)  # median pitch no adult voice has: a 2x story on its own
-MODULATION_RANGE_HZ = (1.95, 5.5)  # speech envelope centre; 2x-fast or 2x-slow speech leaves it
-SPECTRAL_CENTRE_RANGE_HZ = (235.0, 600.0)  # recorded human speech; below it: formants halved
+# A median no adult voice has: a 2x story on its own (corpus: correct <= 225 Hz, fast >= 390
+# Hz bar one Italian prompt at 348 Hz; 360 Hz leaves room for high and children's voices).
+F0_IMPOSSIBLE_HZ = (55.0, 360.0)
+# Speech envelope centre. Real correctly labelled speech measures 2.10-5.35 Hz (one prompt at
+# 2.10, the rest >= 2.43); the lower bound sits 0.10 Hz under it. Half-speed real speech
+# measures 1.62-2.82 Hz, so this cue catches only part of it.
+MODULATION_RANGE_HZ = (2.0, 5.5)
+# Spectral centre (log-weighted, 100-3400 Hz). Real speech: 250-388 Hz correct, 174-223 Hz at
+# half speed; 235 Hz sits between (6 % under the lowest correct file). Above 600 Hz (espeak,
+# synthetic, band-limited audio; real speech played fast) the cue says nothing.
+SPECTRAL_CENTRE_RANGE_HZ = (235.0, 600.0)
 MIN_TRUE_RATE, MAX_TRUE_RATE = 8000, 192000  # no recording is truly below telephony's 8 kHz
 TELEPHONY_EDGE_HZ = 3400.0  # G.712 telephone channel
 NARROW_EDGE_HZ = 2500.0  # content ending below this is narrower than a phone line
@@ -332,7 +360,9 @@ def _khz(hz: float) -> str:
 
 def _candidate_rates(declared: int) -> set[int]:
     """The true rates a 2x mislabel of ``declared`` could hide: none below telephony's 8 kHz."""
-    return {rate for rate in (declared // 2, declared * 2) if MIN_TRUE_RATE <= rate <= MAX_TRUE_RATE}
+    return {
+        rate for rate in (declared // 2, declared * 2) if MIN_TRUE_RATE <= rate <= MAX_TRUE_RATE
+    }
 
 
 def _pitch_cue(f: RateFeatures, candidates: set[int]) -> Cue:
@@ -341,10 +371,14 @@ def _pitch_cue(f: RateFeatures, candidates: set[int]) -> Cue:
     low, high = F0_RANGE_HZ
     floor, ceiling = F0_IMPOSSIBLE_HZ
     if f0 is None:
-        return Cue("pitch", None, 0.0, f"too little voiced speech for pitch ({f.voiced_frames} frames)")
+        return Cue(
+            "pitch", None, 0.0, f"too little voiced speech for pitch ({f.voiced_frames} frames)"
+        )
     short = f"pitch {f0:.0f} Hz"
     if f0 > high and f0 / 2 >= low and declared // 2 in candidates:
-        weight, how = (STRONG, "no adult voice") if f0 > ceiling else (MODERATE, "above adult speech")
+        weight, how = (
+            (STRONG, "no adult voice") if f0 > ceiling else (MODERATE, "above adult speech")
+        )
         return Cue(
             "pitch",
             declared // 2,
@@ -430,7 +464,7 @@ def collect_cues(f: RateFeatures) -> list[Cue]:
                 "speaking rate",
                 declared // 2,
                 MODERATE,
-                f"speech envelope centred at {f.modulation_hz:.1f} Hz, twice normal speech (3.3-4.8 Hz)",
+                f"speech envelope centred at {f.modulation_hz:.1f} Hz, above real speech ({slow:g}-{fast:g} Hz): played fast",
                 f"envelope {f.modulation_hz:.1f} Hz",
             )
         )
@@ -440,7 +474,7 @@ def collect_cues(f: RateFeatures) -> list[Cue]:
                 "speaking rate",
                 declared * 2,
                 MODERATE,
-                f"speech envelope centred at {f.modulation_hz:.1f} Hz, half normal speech (3.3-4.8 Hz)",
+                f"speech envelope centred at {f.modulation_hz:.1f} Hz, below real speech ({slow:g}-{fast:g} Hz): played slow",
                 f"envelope {f.modulation_hz:.1f} Hz",
             )
         )
@@ -577,6 +611,7 @@ def rate_check(diagnosis: RateDiagnosis) -> Check:
         verdict=diagnosis.verdict,
         expected=(
             f"cues agree with {declared} Hz: pitch {F0_RANGE_HZ[0]:g}-{F0_RANGE_HZ[1]:g} Hz, "
+            f"spectrum centre ≥ {SPECTRAL_CENTRE_RANGE_HZ[0]:g} Hz, "
             f"envelope {MODULATION_RANGE_HZ[0]:g}-{MODULATION_RANGE_HZ[1]:g} Hz, content ≥ "
             f"{NARROW_EDGE_HZ / 1000:g} kHz; fails on 2 cues against"
         ),
@@ -592,6 +627,7 @@ def rate_check(diagnosis: RateDiagnosis) -> Check:
             "modulation_hz": f.modulation_hz,
             "speech_s": f.speech_s,
             "bandwidth_hz": f.bandwidth_hz,
+            "spectral_centre_hz": f.spectral_centre_hz,
             "g711_law": f.g711_law,
             "sidecar_duration_s": f.sidecar_duration_s,
             "cues": {
@@ -613,6 +649,7 @@ def rate_table(diagnoses: list[RateDiagnosis]) -> tuple[str, list[str], list[lis
                 f.declared_rate,
                 round(f.duration_s, 2),
                 round(f.f0_median_hz) if f.f0_median_hz else None,
+                round(f.spectral_centre_hz) if f.spectral_centre_hz else None,
                 round(f.modulation_hz, 2) if f.modulation_hz else None,
                 round(f.bandwidth_hz / 1000, 2) if f.bandwidth_hz is not None else None,
                 f.g711_law or "-",
@@ -626,6 +663,7 @@ def rate_table(diagnoses: list[RateDiagnosis]) -> tuple[str, list[str], list[lis
         "declared Hz",
         "s",
         "pitch Hz",
+        "spectrum Hz",
         "envelope Hz",
         "content kHz",
         "G.711",
