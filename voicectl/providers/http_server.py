@@ -282,6 +282,7 @@ class FakeHTTPProvider:
         fault: Fault | None,
     ) -> web.StreamResponse:
         assert answer.chunks is not None
+        record.status = answer.status
         response = web.StreamResponse(status=answer.status, headers=answer.headers)
         response.content_type = answer.content_type
         chunks = list(answer.chunks)
