@@ -5,6 +5,12 @@ Fixtures:
 * ``voicectl_fake_provider``: ``await voicectl_fake_provider("soniox", "ws-close:1008")``
   starts a fault-injecting fake provider on loopback (a
   :class:`~voicectl.providers.server.FakeProviderServer`); it is stopped after the test.
+* ``voicectl_fakes``: ``fakes = await voicectl_fakes("deepgram", "openai",
+  faults=["openai=llm-error:429#first"])`` serves provider fakes on loopback (a started
+  :class:`~voicectl.providers.fakeset.FakeSet`: ``fakes.env`` is ``{"DEEPGRAM_BASE_URL": ...}``
+  for your bot, ``fakes["openai"].log`` and ``fakes.journal()`` what they saw); keyword options
+  are :func:`~voicectl.providers.fakeset.plan_fakes`'s (``utterances``, ``llm_script``, ...).
+  Everything started is stopped after the test.
 * ``voicectl_reference_bot``: the key-less reference bot (real Pipecat serializer, Silero VAD,
   Smart Turn), started; use ``.url``. Configure it with
   ``@pytest.mark.voicectl_bot(sample_rate=8000, reply_secs=0.3)``.
@@ -37,6 +43,7 @@ if TYPE_CHECKING:
     from voicectl.audio.script import Call
     from voicectl.bot.server import ReferenceBotServer
     from voicectl.faults import Fault
+    from voicectl.providers.fakeset import FakeSet
     from voicectl.providers.server import FakeProviderServer
     from voicectl.replay.client import CallOutcome
     from voicectl.report import Report
@@ -52,11 +59,13 @@ __all__ = [
     "CallHelper",
     "CliHelper",
     "FakeProviderFactory",
+    "FakesFactory",
     "assert_report_passes",
     "report_failures",
     "voicectl_call",
     "voicectl_cli",
     "voicectl_fake_provider",
+    "voicectl_fakes",
     "voicectl_reference_bot",
 ]
 
@@ -70,6 +79,14 @@ class FakeProviderFactory(Protocol):
     def __call__(
         self, protocol: str = "generic", fault: Fault | str | None = None, **options: Any
     ) -> Awaitable[FakeProviderServer]: ...
+
+
+class FakesFactory(Protocol):
+    """``await voicectl_fakes(*providers, faults=[...], **plan options)`` -> a started FakeSet."""
+
+    def __call__(
+        self, *providers: str, faults: Iterable[str] = (), **options: Any
+    ) -> Awaitable[FakeSet]: ...
 
 
 class CallHelper(Protocol):
@@ -126,6 +143,26 @@ async def voicectl_fake_provider() -> AsyncIterator[FakeProviderFactory]:
     finally:
         for server in reversed(servers):
             await server.stop()
+
+
+@_async_fixture
+async def voicectl_fakes() -> AsyncIterator[FakesFactory]:
+    """Serve provider fakes (``PROVIDER[:NAME]`` specs, ``NAME=SPEC`` faults) for the test."""
+    from voicectl.providers.fakeset import FakeSet, plan_fakes
+
+    started: list[FakeSet] = []
+
+    async def start(*providers: str, faults: Iterable[str] = (), **options: Any) -> FakeSet:
+        fakes = FakeSet(plan_fakes(list(providers), list(faults), **options))
+        await fakes.start()
+        started.append(fakes)
+        return fakes
+
+    try:
+        yield start
+    finally:
+        for fakes in reversed(started):
+            await fakes.stop()
 
 
 @_async_fixture

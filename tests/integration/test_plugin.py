@@ -190,3 +190,27 @@ def test_fake_providers_are_stopped_and_a_misspelt_bot_marker_is_named(tmp_path:
     assert "2 passed" in summary and "1 error" in summary, result.stdout + result.stderr
     assert "@pytest.mark.voicectl_bot: " in result.stdout
     assert "unexpected keyword argument 'sample_rat'" in result.stdout
+
+
+async def test_fakes_fixture_serves_named_fakes_with_faults_and_stops_them(voicectl_fakes) -> None:
+    import openai
+
+    fakes = await voicectl_fakes(
+        "openai", "deepgram:backup", faults=["openai=llm-error:500#first"], seed=1
+    )
+    assert set(fakes.env) == {"OPENAI_BASE_URL", "DEEPGRAM_BACKUP_BASE_URL"}
+    client = openai.AsyncOpenAI(base_url=fakes.env["OPENAI_BASE_URL"], api_key="k", max_retries=0)
+    messages = [{"role": "user", "content": "hi"}]
+    with pytest.raises(openai.InternalServerError):
+        await client.chat.completions.create(model="m", messages=messages)  # type: ignore[arg-type]
+    answer = await client.chat.completions.create(model="m", messages=messages)  # type: ignore[arg-type]
+    assert answer.choices[0].finish_reason == "stop"
+    assert [r.status for r in fakes["openai"].log.records()] == [500, 200]
+    await client.close()
+
+
+async def test_fakes_fixture_rejects_a_fault_for_a_fake_not_started(voicectl_fakes) -> None:
+    from voicectl.errors import InputError
+
+    with pytest.raises(InputError, match="not started"):
+        await voicectl_fakes("deepgram", faults=["openai=llm-stall"])
