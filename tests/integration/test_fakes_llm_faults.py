@@ -97,12 +97,11 @@ async def test_503_on_every_request_surfaces_an_error_after_the_sdk_retries() ->
 
 async def test_slow_first_token_delays_the_reply_by_the_fault() -> None:
     plan = plan_fakes(["openai"], ["openai=llm-slow:800"], llm_timing=FAST)
-    async with FakeSet(plan) as fakes:
-        async with running([llm(fakes.env["OPENAI_BASE_URL"])]) as run:
-            start = time.monotonic()
-            await run.queue(LLMContextFrame(context()))
-            await run.wait_for(lambda: bool(run.of_type(LLMTextFrame)), timeout=10)
-            first_text = next(t for t, f in run.frames if isinstance(f, LLMTextFrame)) - start
+    async with FakeSet(plan) as fakes, running([llm(fakes.env["OPENAI_BASE_URL"])]) as run:
+        start = time.monotonic()
+        await run.queue(LLMContextFrame(context()))
+        await run.wait_for(lambda: bool(run.of_type(LLMTextFrame)), timeout=10)
+        first_text = next(t for t, f in run.frames if isinstance(f, LLMTextFrame)) - start
     assert first_text >= 0.8
 
 
@@ -123,12 +122,11 @@ async def test_a_stalled_stream_leaves_the_turn_unfinished_with_no_error() -> No
 
 async def test_a_truncated_stream_is_spoken_as_if_it_were_the_whole_reply() -> None:
     plan = plan_fakes(["openai"], ["openai=llm-truncate:3"], llm_timing=FAST)
-    async with FakeSet(plan) as fakes:
-        async with running([llm(fakes.env["OPENAI_BASE_URL"])]) as run:
-            await run.queue(LLMContextFrame(context()))
-            await run.wait_for(lambda: bool(run.of_type(LLMFullResponseEndFrame)), timeout=10)
-            spoken = text_of(run)
-            assert run.errors == [] and run.of_type(ErrorFrame) == []
+    async with FakeSet(plan) as fakes, running([llm(fakes.env["OPENAI_BASE_URL"])]) as run:
+        await run.queue(LLMContextFrame(context()))
+        await run.wait_for(lambda: bool(run.of_type(LLMFullResponseEndFrame)), timeout=10)
+        spoken = text_of(run)
+        assert run.errors == [] and run.of_type(ErrorFrame) == []
     assert spoken and FULL_REPLY.startswith(spoken) and spoken != FULL_REPLY
     (record,) = fakes["openai"].log.records()
     assert record.ended_by is EndedBy.PROVIDER
@@ -136,9 +134,7 @@ async def test_a_truncated_stream_is_spoken_as_if_it_were_the_whole_reply() -> N
 
 async def test_malformed_tool_arguments_make_pipecat_skip_the_call_silently() -> None:
     script = LLMScript((LLMRule(tool="check_order_status"),))
-    plan = plan_fakes(
-        ["openai"], ["openai=llm-bad-args"], llm_script=script, llm_timing=FAST
-    )
+    plan = plan_fakes(["openai"], ["openai=llm-bad-args"], llm_script=script, llm_timing=FAST)
     called: list[object] = []
 
     async def handler(params: object) -> None:
