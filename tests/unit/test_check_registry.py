@@ -16,12 +16,13 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "voicectl"
 _CHECK_BUILDERS = {"Check", "check"}
 
-#: Calls that build a check from an id made elsewhere: a suite scoping its scenarios' checks
-#: and a saved report being read back. Any other id that cannot be read from the source fails.
+#: Calls that build a check from an id made elsewhere: a suite scoping its scenarios' checks,
+#: a saved report being read back and ``--trials`` merging its trials' checks. Any other id that cannot be read from the source fails.
 _REWRAPPING = {
     ("suite/merge.py", "f'{scenario.name}/{item.id}'"),
     ("suite/merge.py", "f'{name}/{suffix}'"),
     ("report/jsonreport.py", "_string(data['id'], 'check id')"),
+    ("report/trials.py", "first.id"),
 }
 
 

@@ -441,6 +441,29 @@ _SPECS: tuple[CheckSpec, ...] = (
         worst="error",
         never_passes_because="it is emitted only when the codes disagree",
     ),
+    *(
+        CheckSpec(
+            f"baseline.first_audio_p{p}",
+            f"first-audio latency p{p} did not regress against the baseline",
+            (
+                "replay",
+                "chaos interrupt",
+                "chaos hangup",
+                "chaos carrier-close",
+                "load",
+                "report compare",
+            ),
+            f"the new run's first-audio p{p} is not slower than the baseline's by the minimum "
+            "effect with a 95 % bootstrap interval (4000 resamples, seeded) excluding zero",
+            "100 ms (--min-effect-ms on report compare)",
+            "below 100 ms a caller does not hear the difference; the interval keeps run-to-run "
+            "noise from failing CI",
+            "tests/unit/test_compare.py::test_a_run_compared_with_itself_passes",
+            "tests/unit/test_compare.py::"
+            "test_a_bot_0_8_s_slower_fails_both_percentiles_with_the_interval",
+        )
+        for p in (50, 95)
+    ),
     CheckSpec(
         "suite.accept",
         "every accepted check id names a check",

@@ -21,6 +21,8 @@ from voicectl.checks.conversation import (
 from voicectl.cli.applicability import reject_reference_bot_options
 from voicectl.cli.chaos import chaos_app
 from voicectl.cli.common import (
+    BaselineOpt,
+    Gating,
     HtmlOpt,
     JsonOpt,
     JunitOpt,
@@ -30,6 +32,7 @@ from voicectl.cli.common import (
     QuietOpt,
     StrictOpt,
     TimeoutOpt,
+    TrialsOpt,
     VerboseOpt,
     execute,
     fail_usage,
@@ -46,8 +49,9 @@ from voicectl.conversation.scenarios import (
 )
 from voicectl.errors import InputError
 from voicectl.faults.base import check_close_code
-from voicectl.replay.runner import add_line_table
+from voicectl.replay.runner import add_line_table, record_first_audio
 from voicectl.report import Report
+from voicectl.report.compare import recording_fingerprints
 
 __all__ = ["carrier_close", "hangup", "interrupt"]
 
@@ -130,6 +134,8 @@ def interrupt(
     audio: AudioOpt = None,
     variant: VariantOpt = BotVariant.CORRECT,
     line: LineOpt = None,
+    trials: TrialsOpt = 1,
+    baseline: BaselineOpt = None,
     json: JsonOpt = None,
     junit: JunitOpt = None,
     markdown: MarkdownOpt = None,
@@ -164,10 +170,15 @@ def interrupt(
             "at_s": at,
             "tool_delay_s": tool_delay,
             "audio": call.audio.source,
+            "recordings": recording_fingerprints([call.audio.source]),
             "bot": None if url else config.describe(),
             "line": None if line_spec is None else line_spec.to_json(),
         },
     )
+    try:
+        gating = Gating.prepare(report, trials, baseline)
+    except InputError as exc:
+        raise fail_usage(str(exc)) from None
 
     async def work(report: Report) -> None:
         result = await run_barge_in(
@@ -181,11 +192,14 @@ def interrupt(
             ]
         )
         _barge_in_timeline(report, result)
+        record_first_audio(report, [result.outcome])
         if line_spec is not None:
             add_line_table(line_spec, [("barge-in call", result.outcome)], report)
 
     execute(
-        report, make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout), work
+        report,
+        make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout),
+        gating.wrap(work),
     )
 
 
@@ -264,6 +278,8 @@ def _ending_command(
     end_within: float,
     outputs: Outputs,
     line: str | None,
+    trials: int,
+    baseline: Path | None,
 ) -> None:
     try:
         _check_url(url)
@@ -288,10 +304,15 @@ def _ending_command(
             "code": code if how == "close" else None,
             "reason": reason or None,
             "audio": call.audio.source,
+            "recordings": recording_fingerprints([call.audio.source]),
             "bot": None if url else config.describe(),
             "line": None if line_spec is None else line_spec.to_json(),
         },
     )
+    try:
+        gating = Gating.prepare(report, trials, baseline)
+    except InputError as exc:
+        raise fail_usage(str(exc)) from None
 
     async def work(report: Report) -> None:
         result = await run_call_ending(
@@ -312,10 +333,11 @@ def _ending_command(
             )
             report.add_check(judge_tasks_released(prefix, result))
         _ending_timeline(report, result)
+        record_first_audio(report, [result.outcome])
         if line_spec is not None:
             add_line_table(line_spec, [("call", result.outcome)], report)
 
-    execute(report, outputs, work)
+    execute(report, outputs, gating.wrap(work))
 
 
 def _ending_timeline(report: Report, result: CallEndingResult) -> None:
@@ -390,6 +412,8 @@ def hangup(
         ),
     ] = 5.0,
     line: LineOpt = None,
+    trials: TrialsOpt = 1,
+    baseline: BaselineOpt = None,
     json: JsonOpt = None,
     junit: JunitOpt = None,
     markdown: MarkdownOpt = None,
@@ -413,6 +437,8 @@ def hangup(
         end_within,
         make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout),
         line,
+        trials,
+        baseline,
     )
 
 
@@ -444,6 +470,8 @@ def carrier_close(
         ),
     ] = 5.0,
     line: LineOpt = None,
+    trials: TrialsOpt = 1,
+    baseline: BaselineOpt = None,
     json: JsonOpt = None,
     junit: JunitOpt = None,
     markdown: MarkdownOpt = None,
@@ -473,4 +501,6 @@ def carrier_close(
         end_within,
         make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout),
         line,
+        trials,
+        baseline,
     )

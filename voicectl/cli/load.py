@@ -14,6 +14,8 @@ from rich.console import Console
 from voicectl.audio.script import Call, bundled_calls, load_call
 from voicectl.carriers import CarrierName
 from voicectl.cli.common import (
+    BaselineOpt,
+    Gating,
     HtmlOpt,
     JsonOpt,
     JunitOpt,
@@ -22,6 +24,7 @@ from voicectl.cli.common import (
     Outputs,
     QuietOpt,
     StrictOpt,
+    TrialsOpt,
     VerboseOpt,
     execute,
     fail_usage,
@@ -33,6 +36,7 @@ from voicectl.load.checks import LoadBounds
 from voicectl.load.loop import ensure_descriptors, load_event_loop
 from voicectl.load.plan import LoadPlan, LoadShape
 from voicectl.report import Report
+from voicectl.report.compare import recording_fingerprints
 
 if TYPE_CHECKING:
     from voicectl.bot.pipeline import ReferenceBotConfig
@@ -105,6 +109,8 @@ def load(
         float, typer.Option("--reply-secs", help="Length of the reference bot's replies, seconds.")
     ] = _DEFAULT_REPLY_SECS,
     line: LineOpt = None,
+    trials: TrialsOpt = 1,
+    baseline: BaselineOpt = None,
     json: JsonOpt = None,
     junit: JunitOpt = None,
     markdown: MarkdownOpt = None,
@@ -140,6 +146,7 @@ def load(
         command="load",
         args={
             "audio": [c.audio.source for c in plan.calls],
+            "recordings": recording_fingerprints([c.audio.source for c in plan.calls]),
             "url": url,
             "carrier": plan.carrier,
             "calls": shape.concurrency,
@@ -153,7 +160,13 @@ def load(
             "line": None if plan.line is None else plan.line.to_json(),
         },
     )
-    run_timeout = timeout if timeout is not None else plan.expected_run_s() + _STARTUP_MARGIN_S
+    try:
+        gating = Gating.prepare(report, trials, baseline)
+    except InputError as exc:
+        raise fail_usage(str(exc)) from None
+    run_timeout = (
+        timeout if timeout is not None else (plan.expected_run_s() + _STARTUP_MARGIN_S) * trials
+    )
     outputs = Outputs(
         json=json,
         junit=junit,
@@ -177,7 +190,7 @@ def load(
             async with live_view(run, console if show_live else None):
                 await run_load(target_plan, report, bounds, run)
 
-    execute(report, outputs, work, loop_factory=load_event_loop, status=False)
+    execute(report, outputs, gating.wrap(work), loop_factory=load_event_loop, status=False)
 
 
 def _plan(

@@ -13,7 +13,9 @@ from voicectl.bot.pipeline import SUPPORTED_RATES, ReferenceBotConfig
 from voicectl.carriers import CarrierName
 from voicectl.cli.applicability import reject_reference_bot_options
 from voicectl.cli.common import (
+    BaselineOpt,
     CallerChannelOpt,
+    Gating,
     HtmlOpt,
     JsonOpt,
     JunitOpt,
@@ -23,8 +25,10 @@ from voicectl.cli.common import (
     QuietOpt,
     StrictOpt,
     TimeoutOpt,
+    TrialsOpt,
     VerboseOpt,
     execute,
+    fail_usage,
     parse_line_option,
     parse_rates,
     print_notices,
@@ -32,6 +36,7 @@ from voicectl.cli.common import (
 from voicectl.errors import InputError
 from voicectl.replay.runner import ReplayPlan, run_replay
 from voicectl.report import Report
+from voicectl.report.compare import recording_fingerprints
 
 __all__ = ["replay"]
 
@@ -104,7 +109,18 @@ def replay(
             help="Reference bot: add a real Pipecat STT (soniox, cartesia-stt, deepgram-flux, assemblyai, openai-stt) on a fake provider that transcribes the call's sidecar; turns then end with a transcript.",
         ),
     ] = None,
+    reply_delay: Annotated[
+        float,
+        typer.Option(
+            "--bot-reply-delay",
+            help="Reference bot: wait this long (a simulated function call) before each answer, e.g. to see a latency regression.",
+            min=0,
+            max=30,
+        ),
+    ] = 0.0,
     line: LineOpt = None,
+    trials: TrialsOpt = 1,
+    baseline: BaselineOpt = None,
     json: JsonOpt = None,
     junit: JunitOpt = None,
     markdown: MarkdownOpt = None,
@@ -162,8 +178,6 @@ def replay(
                     f"{call.audio.source}: no transcript sidecar ({call.name}.json) to know when the caller speaks"
                 )
     except InputError as exc:
-        from voicectl.cli.common import fail_usage
-
         raise fail_usage(str(exc)) from None
 
     print_notices(call.audio.notice for call in calls)
@@ -171,6 +185,7 @@ def replay(
     config = ReferenceBotConfig(
         reply_secs=reply_secs if reply_secs is not None else (0.3 if pace_fast else 1.5),
         smart_turn_rate=smart_turn_rate,
+        tool_delay_s=reply_delay,
     )
     plan = ReplayPlan(
         calls=calls,
@@ -188,6 +203,7 @@ def replay(
         command="replay",
         args={
             "audio": [c.audio.source for c in calls],
+            "recordings": recording_fingerprints([c.audio.source for c in calls]),
             "rates": list(plan.rates),
             "url": url,
             "carrier": carrier.value,
@@ -202,6 +218,12 @@ def replay(
             else config.describe() + (f", {stt} STT on a fake provider" if stt else ""),
         },
     )
+    if url is not None and reply_delay:
+        raise fail_usage("--bot-reply-delay applies to the reference bot, not to a bot at --url")
+    try:
+        gating = Gating.prepare(report, trials, baseline)
+    except InputError as exc:
+        raise fail_usage(str(exc)) from None
     outputs = Outputs(
         json=json,
         junit=junit,
@@ -216,4 +238,4 @@ def replay(
     async def work(report: Report) -> None:
         await run_replay(plan, report)
 
-    execute(report, outputs, work)
+    execute(report, outputs, gating.wrap(work))

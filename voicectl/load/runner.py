@@ -68,9 +68,10 @@ async def run_load(
     finally:
         stats = run.stats()
         _tabulate(run, stats, report)
-        if plan.line is not None:
-            from voicectl.replay.runner import add_line_table
+        from voicectl.replay.runner import add_line_table, record_first_audio
 
+        record_first_audio(report, [r.outcome for r in run.records])
+        if plan.line is not None:
             add_line_table(plan.line, [(f"call {r.index}", r.outcome) for r in run.records], report)
         if finished:
             report.extend_checks(judge_load(stats, bounds))

@@ -18,9 +18,10 @@ from voicectl.bot.server import ReferenceBotServer
 from voicectl.checks.replay import RateObservation, judge_bot_answered, judge_rate_consistency
 from voicectl.replay.client import CallOptions, CallOutcome, place_call
 from voicectl.replay.line import LineSpec
+from voicectl.report.compare import FIRST_AUDIO_METRIC
 from voicectl.report.model import Report
 
-__all__ = ["ReplayPlan", "ReplayResult", "add_line_table", "run_replay"]
+__all__ = ["ReplayPlan", "ReplayResult", "add_line_table", "record_first_audio", "run_replay"]
 
 
 @dataclass(frozen=True)
@@ -371,6 +372,7 @@ def _tabulate(plan: ReplayPlan, result: ReplayResult, report: Report) -> None:
             )
         columns = ["call", "rate", "VAD segments", "turns", "end-of-turn p", "turn ends (s)"]
         report.add_table("What the bot perceived", columns, perceived)
+    record_first_audio(report, [r.outcome for r in result.runs])
     audio_s = sum(r.outcome.duration_s for r in result.runs)
     wall_s = sum(r.outcome.wall_s for r in result.runs)
     report.metrics["caller_audio_s"] = round(audio_s, 2)
@@ -383,6 +385,14 @@ def _tabulate(plan: ReplayPlan, result: ReplayResult, report: Report) -> None:
         report.metrics["send_time_error_p99_ms"] = round(float(np.percentile(values, 99)), 3)
     if plan.line is not None:
         add_line_table(plan.line, [(r.label, r.outcome) for r in result.runs], report)
+
+
+def record_first_audio(report: Report, outcomes: Sequence[CallOutcome]) -> None:
+    """``metrics.first_audio_s``: every answered turn's first-audio latency (what a baseline
+    compare and ``--trials`` read)."""
+    report.metrics[FIRST_AUDIO_METRIC] = [
+        round(t.latency_s, 4) for o in outcomes for t in o.turns if t.latency_s is not None
+    ]
 
 
 def add_line_table(
