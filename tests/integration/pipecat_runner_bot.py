@@ -4,10 +4,14 @@ voicectl did not shape this bot: it is Pipecat's runner (``pipecat.runner.run.ma
 FastAPI server behind ``python bot.py -t twilio``), Pipecat's telephony parsing, Twilio
 serializer, Silero VAD, Pipecat's user-turn processor (VAD turn start with interruptions, Smart
 Turn v3 turn end) and a responder that answers each turn with three seconds of a 440 Hz tone.
-Tests run it in a subprocess and replay into it, and barge in on it.
+Tests run it in a subprocess and replay into it, and barge in on it. ``BOT_RATE`` sets its
+pipeline rate (default 8000); ``BOT_SMART_TURN_RATE`` reproduces a rate bug by telling Smart Turn
+the audio is at that rate whatever the pipeline's.
 """
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 from pipecat.audio.turn.smart_turn.base_smart_turn import SmartTurnParams
@@ -66,7 +70,12 @@ async def bot(runner_args: RunnerArguments) -> None:
         user_turn_strategies=UserTurnStrategies(
             stop=[
                 TurnAnalyzerUserTurnStopStrategy(
-                    turn_analyzer=LocalSmartTurnAnalyzerV3(params=SmartTurnParams(stop_secs=1.5)),
+                    turn_analyzer=LocalSmartTurnAnalyzerV3(
+                        sample_rate=int(os.environ["BOT_SMART_TURN_RATE"])
+                        if os.environ.get("BOT_SMART_TURN_RATE")
+                        else None,
+                        params=SmartTurnParams(stop_secs=1.5),
+                    ),
                     wait_for_transcript=False,
                 )
             ]
@@ -81,9 +90,10 @@ async def bot(runner_args: RunnerArguments) -> None:
             transport.output(),
         ]
     )
+    rate = int(os.environ.get("BOT_RATE", "8000"))
     worker = PipelineWorker(
         pipeline,
-        params=PipelineParams(audio_in_sample_rate=8000, audio_out_sample_rate=8000),
+        params=PipelineParams(audio_in_sample_rate=rate, audio_out_sample_rate=rate),
         idle_timeout_secs=None,
     )
 

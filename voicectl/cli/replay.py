@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -12,6 +12,7 @@ from voicectl.audio.script import Call, bundled_calls, load_call
 from voicectl.bot.pipeline import SUPPORTED_RATES, ReferenceBotConfig
 from voicectl.carriers import CarrierName
 from voicectl.cli.applicability import reject_reference_bot_options
+from voicectl.cli.bot_options import with_bot_under_test
 from voicectl.cli.common import (
     BaselineOpt,
     CallerChannelOpt,
@@ -41,6 +42,7 @@ from voicectl.report.compare import recording_fingerprints
 __all__ = ["replay"]
 
 
+@with_bot_under_test
 def replay(
     audio: Annotated[
         list[Path] | None,
@@ -51,7 +53,8 @@ def replay(
     rates: Annotated[
         str | None,
         typer.Option(
-            "--rates", help="Reference bot pipeline rates, comma-separated [default: 8000,16000]."
+            "--rates",
+            help="Pipeline rates, comma-separated [default: 8000,16000]: the reference bot's, or your bot's via {rate} in --bot-cmd (one start per rate).",
         ),
     ] = None,
     url: Annotated[
@@ -129,6 +132,7 @@ def replay(
     verbose: VerboseOpt = False,
     strict: StrictOpt = False,
     timeout: TimeoutOpt = 600.0,
+    bot: Any = None,
 ) -> None:
     """Replay telephony calls into a bot and judge its answers (default: bundled calls -> reference bot at 8 and 16 kHz)."""
     try:
@@ -141,6 +145,22 @@ def replay(
                 "--stt": stt is not None,
             },
         )
+        if bot is not None:
+            if url is not None:
+                raise InputError("--url and --bot-cmd both name the bot: give one")
+            for option, given in {
+                "--reply-secs": reply_secs is not None,
+                "--bot-smart-turn-rate": smart_turn_rate is not None,
+                "--stt": stt is not None,
+            }.items():
+                if given:
+                    raise InputError(
+                        f"{option} applies to the reference bot, not to your bot (--bot-cmd)"
+                    )
+            if rates is not None and not bot.command.uses_rate:
+                raise InputError(
+                    "--rates starts your bot once per rate: put {rate} in --bot-cmd where it takes its pipeline rate"
+                )
         rate_list = parse_rates(rates or "8000,16000")
         if smart_turn_rate is not None and smart_turn_rate not in SUPPORTED_RATES:
             raise InputError(
@@ -148,7 +168,7 @@ def replay(
                 f"got {smart_turn_rate}"
             )
         line_spec = parse_line_option(line)
-        if url is None:
+        if url is None and bot is None:
             bad = [r for r in rate_list if r not in SUPPORTED_RATES]
             if bad:
                 raise InputError(
@@ -181,7 +201,7 @@ def replay(
         raise fail_usage(str(exc)) from None
 
     print_notices(call.audio.notice for call in calls)
-    pace_fast = fast if fast is not None else url is None
+    pace_fast = fast if fast is not None else url is None and bot is None
     config = ReferenceBotConfig(
         reply_secs=reply_secs if reply_secs is not None else (0.3 if pace_fast else 1.5),
         smart_turn_rate=smart_turn_rate,
@@ -189,8 +209,9 @@ def replay(
     )
     plan = ReplayPlan(
         calls=calls,
-        rates=rate_list if url is None else (),
+        rates=rate_list if url is None and (bot is None or bot.command.uses_rate) else (),
         url=url,
+        bot=bot,
         carrier=carrier.value,
         fast=pace_fast,
         answer_bound_s=answer_within,
@@ -213,7 +234,9 @@ def replay(
                 c.audio.source: c.audio.caller_channel for c in calls if c.audio.caller_channel
             },
             "line": None if line_spec is None else line_spec.to_json(),
-            "bot": None
+            "bot": bot.describe()
+            if bot is not None
+            else None
             if url
             else config.describe() + (f", {stt} STT on a fake provider" if stt else ""),
         },

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import re
-import signal
 import sys
 import tempfile
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from voicectl.errors import HarnessError
+from voicectl.sut.process import die_with_parent
 
 if TYPE_CHECKING:
     from voicectl.bot.pipeline import ReferenceBotConfig
@@ -26,23 +24,6 @@ if TYPE_CHECKING:
 __all__ = ["ReferenceBotProcess"]
 
 _LISTENING = re.compile(r"listening on (ws://\S+)")
-
-
-def _die_with_parent() -> Callable[[], None] | None:
-    """A pre-exec hook asking Linux to SIGTERM the child if this process dies (even by SIGKILL),
-    so a killed load run never leaves a reference bot behind; ``None`` elsewhere."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl  # resolved now, not in the forked child
-    except (OSError, AttributeError):
-        return None
-    pr_set_pdeathsig = 1
-
-    def hook() -> None:
-        prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
-
-    return hook
 
 
 class ReferenceBotProcess:
@@ -90,7 +71,7 @@ class ReferenceBotProcess:
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=self._stderr,
-            preexec_fn=_die_with_parent(),
+            preexec_fn=die_with_parent(),
         )
         assert self._process.stdout is not None
         try:

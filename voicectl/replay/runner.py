@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,7 +19,11 @@ from voicectl.checks.replay import RateObservation, judge_bot_answered, judge_ra
 from voicectl.replay.client import CallOptions, CallOutcome, place_call
 from voicectl.replay.line import LineSpec
 from voicectl.report.compare import FIRST_AUDIO_METRIC
-from voicectl.report.model import Report
+from voicectl.report.model import Check, Report, Verdict
+
+if TYPE_CHECKING:
+    from voicectl.sut.inside import WorkerView
+    from voicectl.sut.session import BotUnderTest
 
 __all__ = ["ReplayPlan", "ReplayResult", "add_line_table", "record_first_audio", "run_replay"]
 
@@ -39,6 +43,7 @@ class ReplayPlan:
     tail_s: float = 3.0
     stt: str | None = None  # reference bot: a built-in STT target behind a fake provider
     line: LineSpec | None = None  # a bad caller line between the caller and the bot
+    bot: BotUnderTest | None = None  # the user's bot as a process (--bot-cmd)
 
 
 @dataclass
@@ -49,6 +54,7 @@ class CallRun:
     rate: int | None
     outcome: CallOutcome
     perception: BotPerception | None = None
+    inside: WorkerView | None = None  # --bot-cmd: what the bot's own Pipecat reported
 
     @property
     def label(self) -> str:
@@ -68,6 +74,11 @@ async def run_replay(
 ) -> ReplayResult:
     """Run every call of the plan (at every rate for the reference bot) and fill in ``report``."""
     result = ReplayResult()
+    if plan.bot is not None:
+        hooked = await _replay_bot(plan, plan.bot, report, result, progress)
+        _judge(plan, result, report, hooked=hooked)
+        _tabulate(plan, result, report)
+        return result
     targets: list[int | None] = list(plan.rates) if plan.url is None else [None]
     for rate in targets:
         for call in plan.calls:
@@ -132,6 +143,106 @@ async def _replay_one(plan: ReplayPlan, call: Call, rate: int | None, report: Re
     if plan.record_dir is not None:
         _record(plan.record_dir, run)
     return run
+
+
+async def _replay_bot(
+    plan: ReplayPlan,
+    bot: BotUnderTest,
+    report: Report,
+    result: ReplayResult,
+    progress: Progress | None,
+) -> dict[int | None, bool]:
+    """Start the user's bot once per ``{rate}`` (once if it takes none), replay every call into
+    it and collect what its own Pipecat reported; returns, per start, whether the hook spoke."""
+    import time
+    from dataclasses import replace
+
+    from voicectl.carriers import CallIdentity
+    from voicectl.sut.session import BotRun
+
+    rates: list[int | None] = list(plan.rates) if bot.command.uses_rate else [None]
+    hooked: dict[int | None, bool] = {}
+    for rate in rates:
+        run_bot = BotRun(bot, rate=rate)
+        report.log("harness", "bot_starting", rate=rate, log=str(run_bot.log_path))
+        try:
+            async with run_bot:
+                process = run_bot.process
+                assert process is not None
+                report.log(
+                    "harness",
+                    "bot_started",
+                    url=run_bot.url,
+                    rate=rate,
+                    argv=process.argv,
+                    ready_after_s=round(process.ready_after_s or 0.0, 3),
+                    fakes={k: v for k, v in run_bot.fleet.env().items()},
+                )
+                for index, call in enumerate(plan.calls):
+                    if progress:
+                        progress(f"{call.name} @ {rate} Hz" if rate else call.name)
+                    seed = f"{call.name}@{rate}" if rate else call.name
+                    options = replace(_call_options(plan, call), url=run_bot.url, seed=seed)
+                    since = time.monotonic()
+                    utterances = call.script.utterances if call.script else ()
+                    outcome = await place_call(
+                        call.audio.samples, utterances, options, sample_rate=call.audio.sample_rate
+                    )
+                    if outcome.error and "rejected the WebSocket handshake" in outcome.error:
+                        raise run_bot.refused(outcome.error)
+                    died = run_bot.died()
+                    if died is not None:
+                        raise died
+                    if index == 0 and not run_bot.inside.hooked:
+                        await run_bot.probe.wait_for(lambda v: v.hooked, bot.hook_timeout_s)
+                    identity = CallIdentity.generate(plan.carrier, seed)
+                    worker = (
+                        await run_bot.worker_for_call(
+                            [identity.stream_id, identity.call_id], since, 5.0
+                        )
+                        if run_bot.inside.hooked
+                        else None
+                    )
+                    run = CallRun(call, rate, outcome, inside=worker)
+                    result.runs.append(run)
+                    _journal(report, run)
+                    if plan.record_dir is not None:
+                        _record(plan.record_dir, run)
+                hooked[rate] = run_bot.inside.hooked
+                report.log(
+                    "harness",
+                    "bot_inside",
+                    rate=rate,
+                    hooked=run_bot.inside.hooked,
+                    pipecat=run_bot.inside.pipecat_version,
+                    workers=len(run_bot.inside.workers),
+                )
+        finally:
+            process = run_bot.process
+            if process is not None:
+                report.log(
+                    "harness",
+                    "bot_stopped",
+                    rate=rate,
+                    exit_code=process.returncode,
+                    killed=process.killed,
+                    left_running=process.left_running,
+                    log=str(run_bot.log_path),
+                )
+            report.metrics[f"bot_log{'' if rate is None else f'_{rate}'}"] = str(run_bot.log_path)
+    return hooked
+
+
+def _call_options(plan: ReplayPlan, call: Call) -> CallOptions:
+    return CallOptions(
+        url=plan.url or "",
+        carrier=plan.carrier,
+        fast=plan.fast,
+        tail_s=plan.tail_s,
+        record=plan.record_dir is not None,
+        seed=call.name,
+        line=plan.line,
+    )
 
 
 async def _stt_stage(name: str, call: Call, observer: PerceptionObserver) -> tuple[Any, Any]:
@@ -230,9 +341,25 @@ def _journal(report: Report, run: CallRun) -> None:
             report.log(
                 f"bot:{run.label}", event.kind, clock="call", t=event.audio_t, detail=event.detail
             )
+    if run.inside is not None:
+        for inside in run.inside.events:
+            if inside.kind == "worker":
+                continue
+            report.log(
+                f"bot:{run.label}",
+                inside.kind,
+                clock="call",
+                t=inside.audio_t or 0.0,
+                **{k: v for k, v in inside.data.items() if isinstance(v, str | int | float | bool)},
+            )
 
 
-def _judge(plan: ReplayPlan, result: ReplayResult, report: Report) -> None:
+def _judge(
+    plan: ReplayPlan,
+    result: ReplayResult,
+    report: Report,
+    hooked: dict[int | None, bool] | None = None,
+) -> None:
     for run in result.runs:
         turns = run.outcome.turns
         report.add_check(
@@ -246,7 +373,7 @@ def _judge(plan: ReplayPlan, result: ReplayResult, report: Report) -> None:
                 connected=not run.outcome.unreachable,
             )
         )
-    if plan.url is None and len(plan.rates) > 1:
+    if plan.url is None and plan.bot is None and len(plan.rates) > 1:
         for call in plan.calls:
             observations = {
                 run.rate: _observation(run.rate, run.perception)
@@ -255,6 +382,60 @@ def _judge(plan: ReplayPlan, result: ReplayResult, report: Report) -> None:
             }
             spans = [(u.start, u.end) for u in call.script.utterances] if call.script else []
             report.add_check(judge_rate_consistency(call.name, observations, spans))
+    if plan.bot is not None and hooked is not None and len(hooked) > 1:
+        _judge_bot_rates(plan, result, report, hooked)
+
+
+_TURN_SETTLE_S = 1.0  # audio after an utterance a pipeline needs to have judged its end
+
+
+def _judge_bot_rates(
+    plan: ReplayPlan, result: ReplayResult, report: Report, hooked: dict[int | None, bool]
+) -> None:
+    """``replay.rate_consistency`` for the user's bot, from what its own Pipecat perceived."""
+    from voicectl.sut.session import NOT_HOOKED
+
+    for call in plan.calls:
+        spans = [(u.start, u.end) for u in call.script.utterances] if call.script else []
+        blind = [rate for rate, ok in hooked.items() if not ok]
+        runs = [r for r in result.runs if r.call is call and r.rate is not None]
+        unmatched = [r.rate for r in runs if r.inside is None and r.rate not in blind]
+        if blind or unmatched:
+            why = (
+                f"at {', '.join(f'{r} Hz' for r in blind if r)}: {NOT_HOOKED}"
+                if blind
+                else f"the bot reported no pipeline worker for the call at {unmatched[0]} Hz"
+            )
+            report.add_check(
+                Check(
+                    "replay.rate_consistency",
+                    f"{call.name}: the bot perceives the call the same at every pipeline rate",
+                    Verdict.ERROR,
+                    "the same VAD segments, turn ends and end-of-turn predictions at every rate",
+                    f"could not be judged: {why}",
+                )
+            )
+            continue
+        observations = {}
+        # A bot that cancels its pipeline when the caller hangs up drops the audio still queued
+        # (a --fast tail): judge only the utterances every rate's pipeline got through.
+        heard_until = min(run.inside.audio_processed(run.outcome.duration_s) for run in runs)  # type: ignore[union-attr]
+        judged = [(a, b) for a, b in spans if b + _TURN_SETTLE_S <= heard_until]
+        for run in runs:
+            assert run.rate is not None and run.inside is not None
+            observations[run.rate] = RateObservation(
+                run.rate,
+                [t for t in run.inside.turn_ends() if t <= heard_until],
+                run.inside.speech_segments(heard_until),
+                [(t, p) for t, p in run.inside.predictions() if t <= heard_until],
+            )
+        verdict = judge_rate_consistency(call.name, observations, judged)
+        if len(judged) < len(spans):
+            verdict.detail = (
+                f"{len(spans) - len(judged)} of {len(spans)} utterances not judged: the bot's pipeline "
+                f"ended after {heard_until:.1f} s of the call's audio at one of the rates. {verdict.detail}"
+            ).strip()
+        report.add_check(verdict)
 
 
 def _short(text: str, limit: int = 30) -> str:
@@ -280,6 +461,42 @@ def _observation(rate: int, perception: BotPerception) -> RateObservation:
         perception.speech_segments(),
         perception.predictions(),
     )
+
+
+def _tabulate_inside(result: ReplayResult, report: Report) -> None:
+    """What the user's bot's own Pipecat reported, per call (``--bot-cmd``)."""
+    rows = []
+    for run in result.runs:
+        inside = run.inside
+        if inside is None:
+            rows.append([run.call.name, run.rate or "-", "no", None, None, None, None, None, None])
+            continue
+        errors = inside.of_kind("error")
+        rows.append(
+            [
+                run.call.name,
+                run.rate or "-",
+                "yes",
+                len(inside.speech_segments(run.outcome.duration_s)),
+                len(inside.turn_ends()),
+                len(inside.of_kind("transcript")),
+                len(inside.of_kind("function_call")),
+                len(errors),
+                len(inside.of_kind("switched")),
+            ]
+        )
+    columns = [
+        "call",
+        "rate",
+        "seen inside",
+        "VAD segments",
+        "turns",
+        "transcripts",
+        "function calls",
+        "errors",
+        "switches",
+    ]
+    report.add_table("Inside the bot (its own Pipecat, via PIPECAT_SETUP_FILES)", columns, rows)
 
 
 def _tabulate(plan: ReplayPlan, result: ReplayResult, report: Report) -> None:
@@ -339,8 +556,9 @@ def _tabulate(plan: ReplayPlan, result: ReplayResult, report: Report) -> None:
         report.metrics[f"{key}.latency_p95_s"] = p95
         report.metrics[f"{key}.answered"] = len(latencies)
         report.metrics[f"{key}.utterances"] = utterances
+    reference = plan.url is None and plan.bot is None
     report.add_table(
-        "Per rate" if plan.url is None else "Summary",
+        "Per rate" if reference or len(by_rate) > 1 else "Summary",
         [
             "rate",
             "calls",
@@ -353,7 +571,9 @@ def _tabulate(plan: ReplayPlan, result: ReplayResult, report: Report) -> None:
         ],
         summary,
     )
-    if plan.url is None:
+    if plan.bot is not None:
+        _tabulate_inside(result, report)
+    if reference:
         perceived = []
         for run in result.runs:
             if run.perception is None or run.rate is None:

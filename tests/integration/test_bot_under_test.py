@@ -1,0 +1,224 @@
+"""``--bot-cmd``: the user's bot as a process under test, started, called and always stopped.
+
+The bots here are real processes: Pipecat's own runner serving a Twilio bot
+(``pipecat_runner_bot.py``), a Twilio bot that is not Pipecat (``echo_bot.py``) and commands that
+fail in the ways a user's bot does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from local_servers import write_first_turn
+
+HERE = Path(__file__).parent
+VOICECTL = [sys.executable, "-m", "voicectl"]
+RUNNER_BOT = (
+    f"env BOT_RATE={{rate}} {sys.executable} {HERE / 'pipecat_runner_bot.py'} "
+    "-t twilio --host 127.0.0.1 --port {port}"
+)
+ECHO_BOT = f"{sys.executable} {HERE / 'echo_bot.py'} {{port}}"
+
+
+def _voicectl(
+    *args: str, timeout: float = 240, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*VOICECTL, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "COLUMNS": "400", **(env or {})},
+    )
+
+
+def _alive(marker: str) -> list[str]:
+    """Command lines of live processes whose arguments contain ``marker``."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            state = (cmdline.parent / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if marker in text and state != "Z" and "pytest" not in text:
+            found.append(text)
+    return found
+
+
+def _checks(report: Path, check_id: str) -> list[dict[str, object]]:
+    return [c for c in json.loads(report.read_text())["checks"] if c["id"] == check_id]
+
+
+def test_a_bot_that_exits_at_once_is_one_line_with_its_last_log_lines(tmp_path: Path) -> None:
+    audio = write_first_turn(tmp_path)
+    bot = f"{sys.executable} -c 'import sys; print(\"no API key for DEEPGRAM\"); sys.exit(4)' {{port}}"
+    result = _voicectl("replay", str(audio), "--bot-cmd", bot, "--json", str(tmp_path / "r.json"))
+    assert result.returncode == 3, result.stdout + result.stderr
+    first, *rest = result.stdout.splitlines()
+    assert "the bot exited with code 4 before it listened on 127.0.0.1:" in first
+    assert any("no API key for DEEPGRAM" in line for line in rest)
+    assert "Traceback" not in result.stdout + result.stderr
+    assert (tmp_path / "r.bot.log").read_text().strip() == "no API key for DEEPGRAM"
+
+
+def test_a_bot_that_never_listens_is_stopped_with_its_whole_group(tmp_path: Path) -> None:
+    audio = write_first_turn(tmp_path)
+    marker = f"never-listens-{os.getpid()}"
+    script = (
+        "import subprocess, sys, time; "
+        f"subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)  # {marker}']); "
+        "print('starting...', flush=True); time.sleep(60)"
+    )
+    bot = f'{sys.executable} -c "{script}" {{port}} {marker}'
+    started = time.monotonic()
+    result = _voicectl("replay", str(audio), "--bot-cmd", bot, "--bot-ready-timeout", "3")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert time.monotonic() - started < 30
+    assert "the bot did not listen on 127.0.0.1:" in result.stdout
+    assert "within 3 s" in result.stdout and "| starting..." in result.stdout
+    assert _alive(marker) == []
+
+
+def test_a_bot_serving_another_path_is_named(tmp_path: Path) -> None:
+    audio = write_first_turn(tmp_path)
+    result = _voicectl("replay", str(audio), "--bot-cmd", ECHO_BOT, "--bot-path", "/ws")
+    assert result.returncode == 3, result.stdout + result.stderr
+    first = result.stdout.splitlines()[0]
+    assert "the bot listens on 127.0.0.1:" in first and "refused a call at /ws" in first
+    assert "HTTP 404" in first and "--bot-path" in first
+
+
+def test_ctrl_c_stops_the_bots_whole_process_group_and_keeps_the_report(tmp_path: Path) -> None:
+    audio = write_first_turn(tmp_path)
+    report = tmp_path / "r.json"
+    proc = subprocess.Popen(
+        [
+            *VOICECTL,
+            "replay",
+            str(audio),
+            "--bot-cmd",
+            ECHO_BOT + " --child",
+            "--bot-path",
+            "/media",
+            "--json",
+            str(report),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "400"},
+    )
+    try:
+        log = tmp_path / "r.bot.log"
+        deadline = time.monotonic() + 60
+        while "listening" not in (log.read_text() if log.exists() else ""):
+            assert time.monotonic() < deadline and proc.poll() is None, "the bot never started"
+            time.sleep(0.1)
+        assert _alive("echo-bot-child")
+        time.sleep(1.0)  # inside the call
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, out + err
+    assert _alive("echo-bot-child") == [] and _alive(str(HERE / "echo_bot.py")) == []
+    saved = json.loads(report.read_text())
+    stopped = [e for e in saved["events"] if e["kind"] == "bot_stopped"]
+    assert stopped and stopped[0]["left_running"] is False
+
+
+@pytest.mark.slow
+def test_a_bot_that_is_not_pipecat_gets_carrier_checks_and_unjudged_inside_checks(
+    tmp_path: Path,
+) -> None:
+    audio = write_first_turn(tmp_path)
+    report = tmp_path / "r.json"
+    result = _voicectl(
+        "replay",
+        str(audio),
+        "--bot-cmd",
+        ECHO_BOT + " --rate {rate}",
+        "--bot-path",
+        "/media",
+        "--rates",
+        "8000,16000",
+        "--fast",
+        "--json",
+        str(report),
+    )
+    assert result.returncode == 3, result.stdout + result.stderr
+    answered = _checks(report, "replay.bot_answered")
+    assert [c["verdict"] for c in answered] == ["pass", "pass"]
+    (consistency,) = _checks(report, "replay.rate_consistency")
+    assert consistency["verdict"] == "error"
+    assert "setup hook never reported from inside the bot" in str(consistency["observed"])
+
+
+@pytest.mark.slow
+def test_replay_into_a_pipecat_runner_bot_sees_inside_and_stops_it(tmp_path: Path) -> None:
+    audio = write_first_turn(tmp_path)
+    report = tmp_path / "r.json"
+    result = _voicectl(
+        "replay",
+        str(audio),
+        "--bot-cmd",
+        RUNNER_BOT,
+        "--rates",
+        "8000",
+        "--fast",
+        "--json",
+        str(report),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    saved = json.loads(report.read_text())
+    (inside,) = [e for e in saved["events"] if e["kind"] == "bot_inside"]
+    assert inside["hooked"] is True and inside["pipecat"].startswith("1.")
+    kinds = {e["kind"] for e in saved["events"] if e["source"].startswith("bot:")}
+    assert {"vad_start", "vad_stop", "turn_start", "turn_end", "bot_start"} <= kinds
+    assert "pipeline_end" in kinds
+    (stopped,) = [e for e in saved["events"] if e["kind"] == "bot_stopped"]
+    assert stopped["left_running"] is False
+    log = (tmp_path / "r.bot-8000.log").read_text()
+    assert "setup_pipeline_worker" in log or "Pipecat" in log
+    assert _alive(str(HERE / "pipecat_runner_bot.py")) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("smart_turn_rate", "verdict"), [(None, "pass"), ("16000", "fail")], ids=["correct", "bug"]
+)
+def test_rate_consistency_of_the_users_bot_is_judged_from_inside(
+    tmp_path: Path, smart_turn_rate: str | None, verdict: str
+) -> None:
+    """One bot start per {rate}; the Pipecat #3844 class of bug (Smart Turn told 8 kHz audio is
+    16 kHz) is caught from what the bot's own Smart Turn predicted."""
+    from voicectl.audio.script import bundled_fixtures_dir
+
+    report = tmp_path / "r.json"
+    result = _voicectl(
+        "replay",
+        str(bundled_fixtures_dir() / "order_status.wav"),
+        "--bot-cmd",
+        RUNNER_BOT,
+        "--rates",
+        "8000,16000",
+        "--fast",
+        "--answer-within",
+        "6",  # this test is about perception; a shared machine may slow a --fast answer
+        "--json",
+        str(report),
+        env={"BOT_SMART_TURN_RATE": smart_turn_rate or ""},
+    )
+    (consistency,) = _checks(report, "replay.rate_consistency")
+    assert consistency["verdict"] == verdict, consistency
+    assert result.returncode == (0 if verdict == "pass" else 1), result.stdout
+    assert (tmp_path / "r.bot-8000.log").exists() and (tmp_path / "r.bot-16000.log").exists()

@@ -1,0 +1,155 @@
+"""The user's bot under test: its fakes, voicectl's inside probe and the bot process, together.
+
+``async with BotRun(bot, rate=8000, ...) as run`` starts the fakes, the probe and the bot (with
+the fakes' URLs and the setup hook in its environment, the rest of the environment passed
+through), and stops all three, bot first, whatever happens.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from voicectl.errors import HarnessError
+from voicectl.sut.command import BotCommand
+from voicectl.sut.fakes import FakeFleet, FakeSpec, FaultSpec
+from voicectl.sut.inside import InsideView, WorkerView
+from voicectl.sut.probe import InsideProbe
+from voicectl.sut.process import BotProcess
+
+__all__ = ["NOT_HOOKED", "BotRun", "BotUnderTest"]
+
+#: Why a check that needs the inside view is ``error`` when the hook never spoke.
+NOT_HOOKED = (
+    "voicectl's setup hook never reported from inside the bot (PIPECAT_SETUP_FILES was set): "
+    "the bot is not a Pipecat >= 1.3 bot, or its Pipecat could not load the hook (see its log)"
+)
+
+
+@dataclass(frozen=True)
+class BotUnderTest:
+    """How to run the user's bot (``--bot-cmd``) and what to serve it (``--fake``, ``--fault``)."""
+
+    command: BotCommand
+    fakes: tuple[FakeSpec, ...] = ()
+    faults: tuple[FaultSpec, ...] = ()
+    path: str = "/ws"
+    ready_timeout_s: float = 60.0
+    log_stem: Path | None = None  # <stem>.bot.log, <stem>.bot-8000.log; None: a temporary folder
+    hook_timeout_s: float = 3.0  # after a whole call: a hook that loaded has long spoken
+    env: dict[str, str] = field(default_factory=dict)  # extra variables (tests)
+
+    def describe(self) -> str:
+        fakes = f"; fakes {', '.join(f.name for f in self.fakes)}" if self.fakes else ""
+        faults = (
+            f"; faults {', '.join(f'{f.fake}={f.spec}' for f in self.faults)}"
+            if self.faults
+            else ""
+        )
+        return f"{self.command.text}{fakes}{faults}"
+
+    def log_path(self, rate: int | None) -> Path:
+        suffix = f".bot-{rate}.log" if rate else ".bot.log"
+        if self.log_stem is not None:
+            return self.log_stem.with_name(self.log_stem.name + suffix)
+        return Path(tempfile.mkdtemp(prefix="voicectl-bot-")) / ("bot" + suffix)
+
+
+class BotRun:
+    """One start of the bot (one per ``{rate}``): its URL, its log, what it reported from inside."""
+
+    def __init__(self, bot: BotUnderTest, *, rate: int | None = None) -> None:
+        self.bot = bot
+        self.rate = rate
+        self.fleet = FakeFleet(bot.fakes, bot.faults)
+        self.probe = InsideProbe()
+        self.process: BotProcess | None = None
+        self.log_path = bot.log_path(rate)
+
+    @property
+    def url(self) -> str:
+        assert self.process is not None
+        return self.process.url
+
+    @property
+    def inside(self) -> InsideView:
+        return self.probe.view
+
+    def environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(self.fleet.env())
+        hook = self.probe.env()
+        earlier = env.get("PIPECAT_SETUP_FILES")
+        if earlier:
+            hook["PIPECAT_SETUP_FILES"] = os.pathsep.join([earlier, hook["PIPECAT_SETUP_FILES"]])
+        env.update(hook)
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        env.update(self.bot.env)
+        return env
+
+    async def start(self) -> None:
+        await self.fleet.start()
+        await self.probe.start()
+        self.process = BotProcess(
+            self.bot.command,
+            log_path=self.log_path,
+            env=self.environment(),
+            rate=self.rate,
+            path=self.bot.path,
+            ready_timeout_s=self.bot.ready_timeout_s,
+        )
+        await self.process.start()
+
+    async def stop(self) -> None:
+        try:
+            if self.process is not None:
+                await self.process.stop()
+        finally:
+            try:
+                await self.probe.stop()
+            finally:
+                await self.fleet.stop()
+
+    async def __aenter__(self) -> BotRun:
+        try:
+            await self.start()
+        except BaseException:
+            await self.stop()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def worker_for_call(
+        self, call_ids: list[str], since: float, timeout_s: float
+    ) -> WorkerView | None:
+        """The bot's pipeline worker for the call placed at ``since`` (monotonic), once it ended
+        (or ``timeout_s`` passed)."""
+
+        def found(view: InsideView) -> bool:
+            worker = view.worker_for(call_ids, since)
+            return worker is not None and worker.ended
+
+        await self.probe.wait_for(found, timeout_s)
+        return self.inside.worker_for(call_ids, since)
+
+    def refused(self, error: str) -> HarnessError:
+        """The one-line error for a bot that listens but not at ``--bot-path``."""
+        assert self.process is not None
+        return HarnessError(
+            f"the bot listens on {self.process.host}:{self.process.port} but refused a call at "
+            f"{self.process.path} ({error}): does it serve its carrier WebSocket at another path? "
+            "(--bot-path)" + self.process.tail_block()
+        )
+
+    def died(self) -> HarnessError | None:
+        """An error if the bot process is gone (it must serve every call of the run)."""
+        if self.process is None or self.process.running:
+            return None
+        code = self.process.returncode
+        return HarnessError(
+            f"the bot exited during the run (exit code {code})" + self.process.tail_block()
+        )
