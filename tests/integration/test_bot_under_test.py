@@ -175,6 +175,8 @@ def test_replay_into_a_pipecat_runner_bot_sees_inside_and_stops_it(tmp_path: Pat
         "--rates",
         "8000",
         "--fast",
+        "--answer-within",
+        "8",  # this test is about the inside view; a shared machine may slow a --fast answer
         "--json",
         str(report),
     )
