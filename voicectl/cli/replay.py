@@ -152,6 +152,7 @@ def replay(
                 "--reply-secs": reply_secs is not None,
                 "--bot-smart-turn-rate": smart_turn_rate is not None,
                 "--stt": stt is not None,
+                "--bot-reply-delay": bool(reply_delay),
             }.items():
                 if given:
                     raise InputError(
