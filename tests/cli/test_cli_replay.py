@@ -86,7 +86,7 @@ def test_unreachable_bot_is_a_harness_error_with_the_reason_in_every_report(
     assert all(c["verdict"] == "error" for c in report["checks"])
     assert all("cannot connect to ws://127.0.0.1:9/ws" in c["observed"] for c in report["checks"])
     suite = ET.parse(out_xml).getroot().find("testsuite")
-    assert suite is not None and int(suite.get("errors", "0")) == len(report["checks"]) == 3
+    assert suite is not None and int(suite.get("errors", "0")) == len(report["checks"]) == 6
 
 
 @pytest.mark.slow
@@ -94,13 +94,17 @@ def test_replay_with_no_arguments_passes_and_writes_valid_reports(tmp_path: Path
     out_json, out_xml = tmp_path / "r.json", tmp_path / "r.xml"
     result = _run("replay", "--json", str(out_json), "--junit", str(out_xml), timeout=170)
     assert result.returncode == 0, result.stdout[-3000:]
-    assert result.stdout.splitlines()[0].startswith("PASS  voicectl replay  9/9 checks passed")
+    assert result.stdout.splitlines()[0].startswith("PASS  voicectl replay  15/15 checks passed")
     report = json.loads(out_json.read_text())
     assert report["verdict"] == "pass" and report["args"]["rates"] == [8000, 16000]
-    assert {c["id"] for c in report["checks"]} == {"replay.bot_answered", "replay.rate_consistency"}
+    assert {c["id"] for c in report["checks"]} == {
+        "replay.bot_answered",
+        "replay.rate_consistency",
+        "carrier.protocol",
+    }
     assert [t["title"] for t in report["tables"]] == ["Turns", "Per rate", "What the bot perceived"]
     suite = ET.parse(out_xml).getroot().find("testsuite")
-    assert suite is not None and suite.get("tests") == "9" and suite.get("failures") == "0"
+    assert suite is not None and suite.get("tests") == "15" and suite.get("failures") == "0"
 
 
 def _two_party_call(directory: Path, *, caller_left: bool = True) -> Path:

@@ -116,6 +116,18 @@ _SPECS: tuple[CheckSpec, ...] = (
         "test_rate_consistency_fails_when_the_turn_model_hears_everything_as_finished",
     ),
     CheckSpec(
+        "carrier.protocol",
+        "the bot spoke the carrier's protocol",
+        ("replay", "chaos interrupt", "chaos hangup", "chaos carrier-close", "smoke"),
+        "every message the bot sends is one the real carrier accepts: this call's stream id, "
+        "valid base64 in the carrier's encoding, known events, nothing after the call ended",
+        "zero rejected messages; messages within 1.0 s after the end are in flight, not late",
+        "a carrier silently drops what it rejects: the caller hears nothing and no log says why",
+        "tests/unit/test_carrier_conformance.py::test_a_conforming_bot_passes_with_its_counts",
+        "tests/unit/test_carrier_conformance.py::"
+        "test_every_kind_of_message_a_carrier_rejects_is_counted_with_the_first_kept",
+    ),
+    CheckSpec(
         "close.not_retried",
         "a non-recoverable close is not retried",
         _PROVIDER,

@@ -26,6 +26,7 @@ def judge_bot_answered(
     call_error: str | None = None,
     fast: bool = False,
     connected: bool = True,
+    cause: str = "",
 ) -> Check:
     """``replay.bot_answered``: every scripted utterance got a reply within ``bound_s``.
 
@@ -62,6 +63,8 @@ def judge_bot_answered(
     problems += [f"utterance {i + 1} answered after {x:.2f} s" for i, x in late]
     if call_error:
         problems.insert(0, call_error)
+    if cause and (missing or late):
+        problems.insert(0, cause)
     passed = not missing and not late and call_error is None and bool(latencies)
     if not latencies:
         problems.append("the call has no scripted utterances to answer")

@@ -42,6 +42,7 @@ from voicectl.carriers import (
     CarrierSession,
     open_session,
 )
+from voicectl.carriers.conformance import ProtocolLedger
 from voicectl.replay.line import CallerLine, Delivery, LineSpec, LineStats, speech_level
 from voicectl.replay.pacing import PacingSchedule, SendTimeStats, sleep_until
 
@@ -62,6 +63,8 @@ Director = Callable[["CarrierCall"], Awaitable[None]]
 # Media arriving within this much of the end of the audio already received belongs to the same
 # run of bot speech (Pipecat sends bursts paced at half the playback interval).
 _RUN_GAP_S = 0.25
+#: Messages a bot had in flight when the call ended are not its fault; later ones are.
+AFTER_END_GRACE_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,7 @@ class CallOutcome:
     media_after_end: int = 0
     error: str | None = None
     unreachable: bool = False  # the call never connected: nothing about the bot was tested
+    protocol: ProtocolLedger | None = None  # the bot's messages as the carrier would judge them
     caller_audio: npt.NDArray[np.int16] | None = None
     bot_audio: npt.NDArray[np.int16] | None = None
     wire_rate: int = 8000
@@ -191,6 +195,8 @@ class CarrierCall:
             carrier=options.carrier, url=options.url, fast=options.fast, wire_rate=rate
         )
         self.outcome.turns = [TurnResult(i, u) for i, u in enumerate(self.utterances)]
+        self.outcome.protocol = ProtocolLedger(options.carrier)
+        self._ended_wall: float | None = None
         self._sent_s = 0.0  # call seconds of caller audio sent so far
         self._end_frames = {
             int(np.ceil(u.end / _FRAME_S)) - 1: k for k, u in enumerate(self.utterances)
@@ -333,6 +339,12 @@ class CarrierCall:
     async def _receive(self, ws: ClientConnection) -> None:
         async for message in ws:
             event = self.session.parse(message)
+            if self.outcome.protocol is not None:
+                late = (
+                    self._ended_wall is not None
+                    and time.monotonic() - self._ended_wall > AFTER_END_GRACE_S
+                )
+                self.outcome.protocol.observe(event, message, after_end=late)
             if self._count_after_end:
                 self.outcome.messages_after_end += 1
                 self.outcome.media_after_end += isinstance(event, BotMedia)
@@ -570,6 +582,7 @@ class CarrierCall:
         outcome.ended_by = how
         outcome.ended_at = self.now()
         self._count_after_end = True
+        self._ended_wall = time.monotonic()
         if how == "drop":
             # The line goes dead: no stop, no close frame, just the end of the TCP stream (FIN).
             # Keep reading, so we see whether (and when) the bot lets go of its side.

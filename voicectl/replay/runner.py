@@ -15,6 +15,7 @@ from voicectl.audio.script import Call, Utterance
 from voicectl.bot.observer import BotPerception, PerceptionObserver
 from voicectl.bot.pipeline import ReferenceBotConfig
 from voicectl.bot.server import ReferenceBotServer
+from voicectl.checks.protocol import judge_carrier_protocol
 from voicectl.checks.replay import RateObservation, judge_bot_answered, judge_rate_consistency
 from voicectl.replay.client import CallOptions, CallOutcome, place_call
 from voicectl.replay.line import LineSpec
@@ -371,8 +372,18 @@ def _judge(
                 call_error=run.outcome.error,
                 fast=plan.fast,
                 connected=not run.outcome.unreachable,
+                cause=run.outcome.protocol.cause() if run.outcome.protocol else "",
             )
         )
+        if run.outcome.protocol is not None:
+            report.add_check(
+                judge_carrier_protocol(
+                    run.label,
+                    run.outcome.protocol,
+                    connected=not run.outcome.unreachable,
+                    call_error=run.outcome.error,
+                )
+            )
     if plan.url is None and plan.bot is None and len(plan.rates) > 1:
         for call in plan.calls:
             observations = {

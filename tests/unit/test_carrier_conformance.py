@@ -1,0 +1,90 @@
+"""The carrier's view of a bot's messages: counted by kind, the first of each kept."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from voicectl.carriers import CallIdentity
+from voicectl.carriers.conformance import ProtocolLedger, Violation
+from voicectl.carriers.twilio import TwilioSession
+from voicectl.checks.protocol import judge_carrier_protocol
+from voicectl.report.model import Verdict
+
+SESSION = TwilioSession(CallIdentity.generate("twilio"))
+SID = SESSION.identity.stream_id
+PAYLOAD = base64.b64encode(b"\xff" * 160).decode()
+
+
+def _feed(ledger: ProtocolLedger, message: str | bytes, *, after_end: bool = False) -> None:
+    ledger.observe(SESSION.parse(message), message, after_end=after_end)
+
+
+def _media(sid: str | None = SID, payload: str = PAYLOAD) -> str:
+    data: dict[str, object] = {"event": "media", "media": {"payload": payload}}
+    if sid is not None:
+        data["streamSid"] = sid
+    return json.dumps(data)
+
+
+def test_a_conforming_bot_passes_with_its_counts() -> None:
+    ledger = ProtocolLedger("twilio")
+    for _ in range(3):
+        _feed(ledger, _media())
+    _feed(ledger, json.dumps({"event": "mark", "streamSid": SID, "mark": {"name": "m1"}}))
+    check = judge_carrier_protocol("call", ledger)
+    assert check.verdict is Verdict.PASS
+    assert check.observed == "4 messages accepted (3 media, 1 marks)"
+
+
+def test_every_kind_of_message_a_carrier_rejects_is_counted_with_the_first_kept() -> None:
+    ledger = ProtocolLedger("twilio")
+    _feed(ledger, _media("MZ000"))
+    _feed(ledger, _media("MZ000"))
+    _feed(ledger, _media(None))
+    _feed(ledger, _media(payload="not base64!"))
+    _feed(ledger, b"\x00\x01")
+    _feed(ledger, json.dumps({"event": "speak", "streamSid": SID}))
+    _feed(ledger, _media(), after_end=True)
+    assert ledger.counts == {
+        Violation.WRONG_STREAM: 2,
+        Violation.MISSING_STREAM: 1,
+        Violation.BAD_BASE64: 1,
+        Violation.NOT_CARRIER_JSON: 1,
+        Violation.UNKNOWN_EVENT: 1,
+        Violation.AFTER_END: 1,
+    }
+    assert ledger.dropped_media == 6  # the unknown event is not media
+    assert ledger.first[Violation.WRONG_STREAM].startswith("media: streamSid 'MZ000' is not")
+    check = judge_carrier_protocol("call", ledger)
+    assert check.verdict is Verdict.FAIL
+    assert check.observed.startswith("7 of 7 messages rejected: 2 addressed to another stream")
+    assert "addressed to 'MZ000', not this call's stream: the carrier drops them" in check.observed
+    assert "first unknown event: " in check.detail
+
+
+def test_the_first_offending_message_is_truncated_and_redacted() -> None:
+    ledger = ProtocolLedger("twilio")
+    secret = json.dumps(
+        {"event": "speak", "url": "wss://x.example/ws?token=s3cr3tvalue", "pad": "x" * 500}
+    )
+    _feed(ledger, secret)
+    check = judge_carrier_protocol("call", ledger)
+    assert "s3cr3tvalue" not in check.detail
+    assert len(check.detail) < 260
+
+
+def test_a_call_where_the_bot_sent_nothing_is_an_error_not_a_pass() -> None:
+    check = judge_carrier_protocol("call", ProtocolLedger("twilio"))
+    assert check.verdict is Verdict.ERROR
+    assert check.observed == "not exercised: the bot sent no message"
+
+
+def test_plivo_dtmf_and_raw_control_messages_are_accepted() -> None:
+    plivo = ProtocolLedger("plivo")
+    from voicectl.carriers.events import BotOther
+
+    plivo.observe(BotOther("sendDTMF", {}), "{}")
+    raw = ProtocolLedger("raw")
+    raw.observe(BotOther("hello", {}), "{}")
+    assert not plivo.counts and not raw.counts
