@@ -2,7 +2,8 @@
 
 The base prompts in tests/data/real_speech_rates/ are real human speech (see ATTRIBUTION
 there): 8 kHz telephony prompts (content to ~3.8 kHz) and 16 kHz wideband prompts (G.722,
-content to ~7 kHz). Every variant here is derived from them with soxr and voicectl's G.711:
+content to ~7 kHz) of three female voices, the corpus the issue asks for; and 8 and 16 kHz
+prompts of male voices (``male`` in the name), measured beside it. Every variant here is derived from them with soxr and voicectl's G.711:
 
 - correctly labelled: the 8 kHz prompts as PCM and mu-law, and upsampled to 16 and 48 kHz
   (telephony in a 16 kHz pipeline); the 16 kHz prompts as PCM, resampled to 44.1 and 48 kHz
@@ -47,6 +48,10 @@ class CorpusItem:
     samples: Int16Array
     declared_rate: int
     true_rate: int
+
+    @property
+    def male(self) -> bool:
+        return "male" in self.name
 
     @property
     def correctly_labelled(self) -> bool:

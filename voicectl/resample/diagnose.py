@@ -93,8 +93,8 @@ MIN_LOUD_S = 1.0  # loud audio needed before the bandwidth counts
 ANALYSIS_LIMIT_S = 600.0  # cues are measured on at most the first 10 minutes
 STRONG, MODERATE, SUPPORT = 2.0, 1.0, 0.5
 
-_PITCH_RATE = 8000
-_SPECTRUM_RATE = 8000
+_PITCH_RATE = 8000  # pitch and spectral centre need nothing above 4 kHz
+_ENVELOPE_RATE = 16000  # the envelope's 300-3400 Hz band needs nothing above 8 kHz
 _FRAME_HOP_S = 0.01
 _PITCH_HOP_S = 0.02
 _BLOCK_FRAMES = 2000
@@ -163,13 +163,16 @@ def _frame_blocks(
             yield x[chosen[:, None] + np.arange(size)[None, :]]
 
 
-def _pitch(x: npt.NDArray[np.float64], rate: int) -> tuple[float | None, int]:
-    """Median F0 (Hz, at ``rate``) over voiced frames by YIN, and how many frames were voiced.
+def _at_rate(x: npt.NDArray[np.float64], rate: int, to_rate: int) -> npt.NDArray[np.float64]:
+    """``x`` (declared ``rate``) at ``to_rate``, frequencies kept in declared Hz."""
+    return x if rate == to_rate else np.asarray(soxr.resample(x, rate, to_rate, quality="HQ"))
 
-    Analysed at 8 kHz (pitch needs nothing above 4 kHz), so every rate costs the same.
+
+def _pitch(x: npt.NDArray[np.float64]) -> tuple[float | None, int]:
+    """Median F0 (declared Hz) over voiced frames by YIN, and how many frames were voiced.
+
+    ``x`` is the audio brought to 8 kHz, so every rate costs the same.
     """
-    if rate != _PITCH_RATE:
-        x = np.asarray(soxr.resample(x, rate, _PITCH_RATE, quality="HQ"))
     min_lag, max_lag = int(_PITCH_RATE / 800), int(_PITCH_RATE / 40)
     size = 2 * max_lag + 2  # two periods of the lowest pitch
     window = size - max_lag
@@ -279,14 +282,12 @@ def _bandwidth(x: npt.NDArray[np.float64], rate: int) -> float | None:
     return float(freqs[above[-1]]) if len(above) else 0.0
 
 
-def _spectral_centre(x: npt.NDArray[np.float64], rate: int) -> float | None:
+def _spectral_centre(x: npt.NDArray[np.float64]) -> float | None:
     """Log-frequency centroid (Hz) of the long-term spectrum of loud frames over 100-3400 Hz.
 
-    Measured in declared Hz on the audio brought to 8 kHz, so every rate sees the same band.
-    None when there is less than ``MIN_LOUD_S`` of loud audio.
+    Measured in declared Hz on the audio brought to 8 kHz (``x``), so every rate sees the same
+    band. None when there is less than ``MIN_LOUD_S`` of loud audio.
     """
-    if rate != _SPECTRUM_RATE:
-        x = np.asarray(soxr.resample(x, rate, _SPECTRUM_RATE, quality="HQ"))
     size = 256
     window = np.hanning(size)
     spectrum = np.zeros(size // 2 + 1)
@@ -294,10 +295,10 @@ def _spectral_centre(x: npt.NDArray[np.float64], rate: int) -> float | None:
     for block in _frame_blocks(x, size, size // 2, -30.0):
         spectrum += np.sum(np.abs(np.fft.rfft(block * window, axis=1)) ** 2, axis=0)
         loud_frames += len(block)
-    freqs = np.fft.rfftfreq(size, 1 / _SPECTRUM_RATE)
+    freqs = np.fft.rfftfreq(size, 1 / _PITCH_RATE)
     band = (freqs >= 100.0) & (freqs <= TELEPHONY_EDGE_HZ)
     power = spectrum[band]
-    if loud_frames * size / 2 < MIN_LOUD_S * _SPECTRUM_RATE or power.sum() <= 0:
+    if loud_frames * size / 2 < MIN_LOUD_S * _PITCH_RATE or power.sum() <= 0:
         return None
     return math.exp(float(np.sum(power * np.log(freqs[band])) / power.sum()))
 
@@ -335,8 +336,10 @@ def measure_features(audio: Audio) -> RateFeatures:
     rate = audio.sample_rate
     head = audio.samples[: round(ANALYSIS_LIMIT_S * rate)]
     x = head.astype(np.float64) / 32768.0
-    f0, voiced = _pitch(x, rate)
-    modulation, speech_s = _speaking_rate(x, rate)
+    at_8k = _at_rate(x, rate, _PITCH_RATE)
+    f0, voiced = _pitch(at_8k)
+    envelope_rate = min(rate, _ENVELOPE_RATE)
+    modulation, speech_s = _speaking_rate(_at_rate(x, rate, envelope_rate), envelope_rate)
     return RateFeatures(
         declared_rate=rate,
         duration_s=audio.duration_s,
@@ -346,7 +349,7 @@ def measure_features(audio: Audio) -> RateFeatures:
         modulation_hz=modulation,
         speech_s=speech_s,
         bandwidth_hz=_bandwidth(x, rate),
-        spectral_centre_hz=_spectral_centre(x, rate),
+        spectral_centre_hz=_spectral_centre(at_8k),
         g711_law=_g711_law(head),
         sidecar_duration_s=_sidecar_duration(audio.source)
         if os.path.exists(audio.source)
