@@ -27,14 +27,15 @@ variants). Measured there, at the declared rate:
 
 | cue | correctly labelled | played 2x fast | played 2x slow |
 |---|---|---|---|
-| median pitch | 170-225 Hz | 348-471 Hz | 99-118 Hz |
+| median pitch | 170-235 Hz | 348-471 Hz | 92-116 Hz |
 | spectral centre | 250-388 Hz | 490-746 Hz | 174-223 Hz |
-| envelope centre | 2.10-5.35 Hz | 2.39-5.49 Hz (few measurable) | 1.62-2.82 Hz |
+| envelope centre | 2.10-5.35 Hz | 2.43-5.47 Hz (9 measurable) | 1.62-2.82 Hz |
 
 The bundled espeak calls and the synthetic voices are brighter (spectral centre 611-812 Hz),
-so a bright spectrum says nothing; a dark one votes for twice the rate. The corpus has no male
-voice: a real male voice may measure darker than 250 Hz, which is one moderate cue and so at
-most a warning.
+so a bright spectrum says nothing; a dark one votes for twice the rate. Male voices (62 more
+files, measured beside the corpus) span 247-748 Hz labelled right: a dark male voice comes near
+the bound, which is one moderate cue and so at most a warning. A male voice played 2x fast
+has a plausible pitch and spectrum, and is often not caught.
 """
 
 from __future__ import annotations
@@ -72,8 +73,9 @@ __all__ = [
 ]
 
 F0_RANGE_HZ = (70.0, 300.0)  # adult speech; outside it a 2x error is the likelier story
-# A median no adult voice has: a 2x story on its own (corpus: correct <= 225 Hz, fast >= 390
-# Hz bar one Italian prompt at 348 Hz; 360 Hz leaves room for high and children's voices).
+# A median no adult voice has: a 2x story on its own (corpus: correct <= 235 Hz, fast >= 390
+# Hz bar one Italian prompt at 348 Hz; 360 Hz leaves room for high and children's voices;
+# male voices played slow measure 48-58 Hz).
 F0_IMPOSSIBLE_HZ = (55.0, 360.0)
 # Speech envelope centre. Real correctly labelled speech measures 2.10-5.35 Hz (one prompt at
 # 2.10, the rest >= 2.43); the lower bound sits 0.10 Hz under it. Half-speed real speech
