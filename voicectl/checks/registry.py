@@ -477,6 +477,31 @@ _SPECS: tuple[CheckSpec, ...] = (
         for p in (50, 95)
     ),
     CheckSpec(
+        "call.wait_for",
+        "a scripted caller's wait_for step was met",
+        ("call",),
+        "bot speech, bot silence for `for` seconds, or a transcript word within the step's bound",
+        "`within`, default 10 s (silence: 1 s of quiet)",
+        "a caller waits a few seconds for a bot before repeating or hanging up",
+        "tests/unit/test_call_script.py::"
+        "test_judge_passes_met_steps_fails_unmet_ones_and_errors_unreached_ones",
+        "tests/integration/test_scripted_caller.py::"
+        "test_a_script_against_a_mute_bot_fails_and_stops_at_the_failed_wait",
+    ),
+    CheckSpec(
+        "call.expect",
+        "a scripted caller's expectation held",
+        ("call",),
+        "bot_answered (bot audio within `within` of the last say's end), bot_silent (no bot "
+        "audio for `for` s), call_open, or a transcript word",
+        "`within`, default 3 s; bot_silent `for`, default 2 s",
+        "3 s is replay.bot_answered's bound: a caller repeats or hangs up after about 3 s",
+        "tests/integration/test_scripted_caller.py::"
+        "test_a_script_against_an_answering_bot_passes_and_sends_dtmf",
+        "tests/unit/test_call_script.py::"
+        "test_judge_passes_met_steps_fails_unmet_ones_and_errors_unreached_ones",
+    ),
+    CheckSpec(
         "suite.accept",
         "every accepted check id names a check",
         ("run", "smoke"),

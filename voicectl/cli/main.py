@@ -22,6 +22,7 @@ from typer._click.exceptions import (  # noqa: E402  (typer >= 0.29 vendors Clic
 from voicectl import __version__  # noqa: E402
 from voicectl.cli import chaos_families  # noqa: E402, F401  (registers the chaos subcommands)
 from voicectl.cli.bot import bot  # noqa: E402
+from voicectl.cli.call import call  # noqa: E402
 from voicectl.cli.chaos import chaos_app  # noqa: E402
 from voicectl.cli.crash import save_traceback  # noqa: E402
 from voicectl.cli.fakes import fakes  # noqa: E402
@@ -44,6 +45,7 @@ app = typer.Typer(
 )
 app.command()(replay)
 app.command()(bot)
+app.command("call")(call)
 app.add_typer(chaos_app, name="chaos")
 app.add_typer(report_app, name="report")
 app.command("resample-check")(resample_check)

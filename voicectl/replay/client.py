@@ -246,6 +246,15 @@ class CarrierCall:
         self.outcome.turns.append(turn)
         return turn
 
+    async def press(self, digits: str, gap_s: float = 0.1) -> None:
+        """Send the carrier's ``dtmf`` event for each key of ``digits``, ``gap_s`` apart."""
+        for i, digit in enumerate(digits):
+            if i:
+                await asyncio.sleep(gap_s)
+            if self._ws is not None:
+                with contextlib.suppress(ConnectionClosed):
+                    await self._ws.send(self.session.dtmf_message(digit))
+
     def hang_up(self, how: str = "stop", code: int = 1000, reason: str = "") -> None:
         """End the call after the current frame: ``stop`` (carrier's stop + close 1000),
         ``drop`` (the TCP stream ends: no stop, no close frame) or ``close`` (a close frame with

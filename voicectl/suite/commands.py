@@ -35,7 +35,7 @@ __all__ = [
 # Set by ``voicectl run`` for every scenario, so a scenario may not set them.
 REPORT_OPTIONS = frozenset({"json", "junit", "markdown", "html", "quiet", "verbose", "help"})
 _SUITE_WIDE = frozenset({"strict"})
-_RUNNABLE = (("replay",), ("resample-check",), ("chaos", "*"))
+_RUNNABLE = (("replay",), ("resample-check",), ("call",), ("chaos", "*"))
 _INVALID_VALUE = re.compile(r"^Invalid value for '([^']+)':\s*(?:Value error,\s*)?")
 
 

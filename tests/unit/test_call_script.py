@@ -1,0 +1,150 @@
+"""Call scripts on plain text: parsing, one-line errors naming the line, and the step verdicts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from voicectl.checks.scripted import judge_script
+from voicectl.report.model import Verdict
+from voicectl.suite.callscript import ScriptStep, parse_call_script
+from voicectl.suite.model import SuiteError
+
+BASE = Path("/calls")
+SCRIPT = """\
+[call]
+name = "refund"
+audio = "order.wav"
+
+[[step]]
+say = 1
+[[step]]
+expect = "bot_answered"
+within = 2.5
+[[step]]
+say = { audio = "/other/x.wav", start = 1.0, end = 2.5 }
+[[step]]
+wait_for = "silence"
+for = 0.4
+[[step]]
+wait = 1
+[[step]]
+dtmf = "12#"
+[[step]]
+wait_for = "word:refund"
+[[step]]
+hangup = true
+"""
+
+
+def _parse(text: str, *, espeak: bool = True):
+    return parse_call_script(
+        text, "call.toml", base_dir=BASE, which=lambda _: "/usr/bin/espeak-ng" if espeak else None
+    )
+
+
+def test_a_script_parses_into_steps_with_their_lines_and_defaults() -> None:
+    spec = _parse(SCRIPT)
+    assert spec.name == "refund" and spec.audio == BASE / "order.wav"
+    actions = [s.action for s in spec.steps]
+    assert actions == ["say", "expect", "say", "wait_for", "wait", "dtmf", "wait_for", "hangup"]
+    assert [s.line for s in spec.steps] == [5, 7, 10, 12, 15, 17, 19, 21]
+    say, expect, segment, silence = spec.steps[:4]
+    assert say.say is not None and say.say.utterance == 1 and say.say.audio == BASE / "order.wav"
+    assert expect.target == "bot_answered" and expect.within_s == 2.5
+    assert segment.say is not None and (segment.say.start, segment.say.end) == (1.0, 2.5)
+    assert silence.for_s == 0.4 and silence.within_s == 10.0
+    assert spec.steps[5].digits == "12#" and spec.steps[7].hangup == "stop"
+    assert spec.steps[6].describe() == "wait for word:refund (within 10 s)"
+
+
+def test_text_is_spoken_by_espeak_ng_when_it_is_installed() -> None:
+    spec = _parse('[[step]]\nsay = "I want a refund"\n')
+    assert spec.steps[0].say is not None and spec.steps[0].say.text == "I want a refund"
+
+
+def test_text_without_espeak_ng_is_one_line_naming_the_tool() -> None:
+    with pytest.raises(SuiteError) as info:
+        _parse('[[step]]\nwait = 1\n[[step]]\nsay = "I want a refund"\n', espeak=False)
+    message = str(info.value)
+    assert message.startswith("call.toml:4: step 2: say 'I want a refund' needs espeak-ng")
+    assert "not installed" in message and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[[step]]\nshout = 1\n", "call.toml:2: step 1: unknown key 'shout'"),
+        ("[[step]]\nsay = 1\nwait = 2\n", "call.toml:1: step 1 has 2 actions (say, wait)"),
+        ("[[step]]\nname = 'x'\n", "step 1 has no action"),
+        ("[[step]]\nwait = -1\n", "call.toml:2: step 1: wait takes a positive number"),
+        ("[[step]]\nwait_for = 'bot'\n", "wait_for takes one of bot_speech, silence or word:WORD"),
+        ("[[step]]\nexpect = 'happy'\n", "expect takes one of bot_answered, bot_silent, call_open"),
+        ("[[step]]\ndtmf = '12x'\n", "dtmf takes keys 0-9 * # A-D"),
+        ("[[step]]\nhangup = 'slam'\n", "hangup takes true or one of stop, drop, close"),
+        ("[[step]]\nhangup = true\n[[step]]\nwait = 1\n", "call.toml:1: step 1: hangup ends"),
+        ("[[step]]\nsay = 1\n", "say needs an audio file here or in [call] audio"),
+        ("[[step]]\nsay = { audio = 'a.wav', start = 2, end = 1 }\n", "0 <= start < end"),
+        ("[[step]]\nwait = 1\nwithin = 2\n", "within applies to wait_for and expect"),
+        ("[[step]]\nexpect = 'call_open'\nfor = 2\n", "for applies to silence and bot_silent"),
+        ("[call]\nvoice = 'x'\n[[step]]\nwait = 1\n", "call.toml:2: unknown [call] key 'voice'"),
+        ("[call]\nname = 'x'\n", "no [[step]] to run"),
+        ("[[step]\nwait = 1\n", "call.toml:1: invalid TOML"),
+        ("[[steps]]\nwait = 1\n", "unknown table or key 'steps' (did you mean 'step'?)"),
+    ],
+)
+def test_bad_scripts_are_one_line_naming_file_line_and_problem(text: str, message: str) -> None:
+    with pytest.raises(SuiteError) as info:
+        _parse(text)
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+@dataclass
+class Done:
+    step: ScriptStep
+    ok: bool | None
+    observed: str
+    started_at: float = 0.0
+
+
+def test_judge_passes_met_steps_fails_unmet_ones_and_errors_unreached_ones() -> None:
+    spec = _parse(SCRIPT)
+    say, expect, segment, silence, wait, dtmf, word, _ = spec.steps
+    done = [
+        Done(say, None, "said"),
+        Done(expect, False, "no answer within 2.5 s"),
+        Done(segment, None, "said"),
+        Done(silence, True, "0.4 s of bot silence"),
+        Done(wait, None, "waited"),
+        Done(dtmf, None, "sent"),
+        Done(word, False, "not heard 'refund'"),
+    ]
+    checks = judge_script(spec.steps, done, None)
+    assert [(c.id, c.verdict) for c in checks] == [
+        ("call.expect", Verdict.FAIL),
+        ("call.wait_for", Verdict.PASS),
+        ("call.wait_for", Verdict.FAIL),
+    ]
+    assert checks[0].title == "step 2 (line 7): expect the bot to answer within 2.5 s"
+    assert checks[0].expected == "bot audio within 2.5 s of the end of the last say"
+
+
+def test_steps_after_a_failed_wait_for_are_errors_saying_why() -> None:
+    spec = _parse("[[step]]\nwait_for = 'bot_speech'\n[[step]]\nexpect = 'call_open'\n")
+    checks = judge_script(
+        spec.steps, [Done(spec.steps[0], False, "no bot audio within 10 s")], None
+    )
+    assert checks[1].verdict is Verdict.ERROR
+    assert checks[1].observed == "not reached: step 1 gave up (no bot audio within 10 s)"
+    dropped = judge_script(spec.steps, [], "bot closed the call at 1.00 s with code 1011")
+    assert all(c.verdict is Verdict.ERROR for c in dropped)
+    assert "not reached: bot closed the call" in dropped[0].observed
+
+
+def test_a_step_that_could_not_be_judged_is_an_error_never_a_pass() -> None:
+    spec = _parse("[[step]]\nwait_for = 'word:refund'\n")
+    [check] = judge_script(spec.steps, [Done(spec.steps[0], None, "no inside view")], None)
+    assert check.verdict is Verdict.ERROR and "no inside view" in check.observed

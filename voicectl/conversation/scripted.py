@@ -1,0 +1,338 @@
+"""A scripted caller: a call script's steps played live by the carrier client, step by step.
+
+:func:`prepare_clips` renders every ``say`` before the call (recording utterances and segments,
+espeak-ng text) so a bad file is an input error, not a broken call; :func:`run_call_script`
+places one real-time call (reference bot or ``--url``) whose director runs the steps; the
+results are plain data, judged by :func:`voicectl.checks.scripted.judge_script`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from voicectl.bot.observer import BotPerception, PerceptionObserver
+from voicectl.bot.pipeline import ReferenceBotConfig
+from voicectl.bot.server import ReferenceBotServer
+from voicectl.errors import InputError
+from voicectl.replay.client import CallOptions, CallOutcome, CarrierCall, TurnResult, place_call
+from voicectl.replay.line import LineSpec
+from voicectl.suite.callscript import CallScriptSpec, ScriptStep
+
+__all__ = ["Clip", "ScriptResult", "StepResult", "prepare_clips", "run_call_script"]
+
+_POLL_S = 0.02
+_ESPEAK_TIMEOUT_S = 15.0
+
+
+@dataclass(frozen=True)
+class Clip:
+    """What one ``say`` step speaks, at the wire rate."""
+
+    samples: npt.NDArray[np.int16]
+    text: str
+
+
+@dataclass
+class StepResult:
+    """What happened at one step: ``ok`` is None for a step that only acts."""
+
+    step: ScriptStep
+    started_at: float  # call seconds
+    ok: bool | None = None
+    observed: str = ""
+
+
+@dataclass
+class ScriptResult:
+    script: CallScriptSpec
+    outcome: CallOutcome
+    steps: list[StepResult] = field(default_factory=list)
+    perception: BotPerception | None = None
+
+
+def prepare_clips(script: CallScriptSpec, wire_rate: int) -> dict[int, Clip]:
+    """Every ``say`` step's audio by step number; unreadable audio raises InputError."""
+    from voicectl.audio.io import load_audio, resample
+    from voicectl.audio.script import load_call
+
+    clips: dict[int, Clip] = {}
+    for step in script.steps:
+        say = step.say
+        if step.action != "say" or say is None:
+            continue
+        where = f"{script.source}:{step.line}: step {step.number}"
+        if say.audio is None:
+            samples, rate = _espeak(say.text, where)
+            clips[step.number] = Clip(resample(samples, rate, wire_rate), say.text)
+            continue
+        if say.utterance is not None:
+            call = load_call(say.audio)
+            utterances = call.script.utterances if call.script else ()
+            if say.utterance > len(utterances):
+                raise InputError(
+                    f"{where}: {say.audio.name} has {len(utterances)} utterances in its sidecar, "
+                    f"not {say.utterance}"
+                )
+            u = utterances[say.utterance - 1]
+            audio = call.audio
+            part = audio.samples[int(u.start * audio.sample_rate) : int(u.end * audio.sample_rate)]
+            clips[step.number] = Clip(resample(part, audio.sample_rate, wire_rate), u.text)
+            continue
+        audio = load_audio(say.audio)
+        start, end = say.start or 0.0, say.end or 0.0
+        if end > audio.duration_s:
+            raise InputError(
+                f"{where}: segment ends at {end:g} s, past the end of {say.audio.name} "
+                f"({audio.duration_s:.2f} s)"
+            )
+        part = audio.samples[int(start * audio.sample_rate) : int(end * audio.sample_rate)]
+        clips[step.number] = Clip(resample(part, audio.sample_rate, wire_rate), "")
+    return clips
+
+
+def _espeak(text: str, where: str) -> tuple[npt.NDArray[np.int16], int]:
+    import soundfile as sf
+
+    try:
+        done = subprocess.run(
+            ["espeak-ng", "--stdout", text],
+            capture_output=True,
+            timeout=_ESPEAK_TIMEOUT_S,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise InputError(f"{where}: say text needs espeak-ng, which is not installed") from None
+    except subprocess.TimeoutExpired:
+        raise InputError(
+            f"{where}: espeak-ng did not finish in {_ESPEAK_TIMEOUT_S:.0f} s"
+        ) from None
+    if done.returncode != 0 or not done.stdout:
+        reason = done.stderr.decode(errors="replace").strip().splitlines()
+        raise InputError(f"{where}: espeak-ng failed: {reason[0] if reason else done.returncode}")
+    data, rate = sf.read(io.BytesIO(done.stdout), dtype="int16")
+    samples = np.asarray(data, dtype=np.int16)
+    return (samples if samples.ndim == 1 else samples[:, 0]), int(rate)
+
+
+async def _until(predicate: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while True:
+        if predicate():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(_POLL_S)
+
+
+def _bot_speech_since(call: CarrierCall, since: float) -> float | None:
+    """Call seconds at which bot audio started at or after ``since`` (or is flowing now)."""
+    flowing = call.bot_audio_flowing_since()
+    if flowing is not None:
+        return max(flowing, since)
+    starts = [run.start for run in call.outcome.runs if run.start >= since]
+    return min(starts) if starts else None
+
+
+def _words(perception: BotPerception | None) -> list[str]:
+    if perception is None:
+        return []
+    return [e.detail.lower() for e in perception.of_kind("transcript")]
+
+
+class _Director:
+    """Runs the script's steps on a live call."""
+
+    def __init__(
+        self,
+        script: CallScriptSpec,
+        clips: dict[int, Clip],
+        result: ScriptResult,
+        perception: BotPerception | None,
+    ) -> None:
+        self.script = script
+        self.clips = clips
+        self.result = result
+        self.perception = perception
+        self.last_turn: TurnResult | None = None
+
+    async def __call__(self, call: CarrierCall) -> None:
+        await asyncio.sleep(0.5)  # a moment of line silence before the first step
+        for step in self.script.steps:
+            done = StepResult(step, call.now())
+            self.result.steps.append(done)
+            keep_going = await self._run(call, step, done)
+            if step.action == "hangup":
+                return
+            if not keep_going:
+                break
+        await asyncio.sleep(0.3)
+        call.hang_up("stop")
+
+    async def _run(self, call: CarrierCall, step: ScriptStep, done: StepResult) -> bool:
+        if step.action == "say":
+            clip = self.clips[step.number]
+            turn = call.say(clip.samples, clip.text)
+            self.last_turn = turn
+            length = turn.utterance.end - turn.utterance.start
+            await _until(lambda: call.sent_s >= turn.utterance.end, length + 5)
+            done.observed = f"said {turn.utterance.start:.2f}-{turn.utterance.end:.2f} s"
+            return True
+        if step.action == "wait":
+            await asyncio.sleep(step.seconds)
+            done.observed = f"waited {step.seconds:g} s"
+            return True
+        if step.action == "dtmf":
+            await call.press(step.digits)
+            done.observed = f"sent dtmf {', '.join(step.digits)}"
+            return True
+        if step.action == "hangup":
+            call.hang_up(step.hangup)
+            done.observed = f"hung up ({step.hangup})"
+            return True
+        if step.target.startswith("word:"):
+            return await self._word(step, done)
+        if step.action == "wait_for":
+            return await self._wait_for(call, step, done)
+        await self._expect(call, step, done)
+        return True
+
+    async def _word(self, step: ScriptStep, done: StepResult) -> bool:
+        word = step.target.removeprefix("word:").lower()
+        if self.perception is None:
+            done.observed = (
+                "no inside view of this bot: transcripts are seen only in the in-process "
+                "reference bot"
+            )
+            return False
+        found = await _until(lambda: any(word in t for t in _words(self.perception)), step.within_s)
+        heard = " / ".join(_words(self.perception)) or "no transcript"
+        if not _words(self.perception) and not found:
+            done.observed = (
+                f"the bot's pipeline produced no transcript in {step.within_s:g} s "
+                "(the reference bot transcribes only with an STT)"
+            )
+            return False
+        done.ok = found
+        done.observed = f"{'heard' if found else 'not heard'} {word!r}; transcripts: {heard}"
+        return found or step.action == "expect"
+
+    async def _wait_for(self, call: CarrierCall, step: ScriptStep, done: StepResult) -> bool:
+        started = call.now()
+        if step.target == "bot_speech":
+            ok = await _until(lambda: _bot_speech_since(call, started) is not None, step.within_s)
+            at = _bot_speech_since(call, started)
+            done.ok = ok
+            done.observed = (
+                f"bot audio at {at:.2f} s ({at - started:.2f} s after the step began)"
+                if ok and at is not None
+                else f"no bot audio within {step.within_s:g} s"
+            )
+            return ok
+        quiet_since = [call.now()]
+
+        def quiet_long_enough() -> bool:
+            if call.bot_audio_flowing_since() is not None:
+                quiet_since[0] = call.now()
+            return call.now() - quiet_since[0] >= step.for_s
+
+        ok = await _until(quiet_long_enough, step.within_s)
+        done.ok = ok
+        done.observed = (
+            f"{step.for_s:g} s of bot silence from {quiet_since[0]:.2f} s"
+            if ok
+            else f"the bot did not stay quiet for {step.for_s:g} s within {step.within_s:g} s"
+        )
+        return ok
+
+    async def _expect(self, call: CarrierCall, step: ScriptStep, done: StepResult) -> None:
+        if step.target == "call_open":
+            done.ok = not call.outcome.closed_by_bot and call.outcome.error is None
+            done.observed = "the call is open" if done.ok else (call.outcome.error or "closed")
+            return
+        if step.target == "bot_silent":
+            started = call.now()
+            await asyncio.sleep(step.for_s)
+            at = _bot_speech_since(call, started)
+            done.ok = at is None
+            done.observed = (
+                f"no bot audio for {step.for_s:g} s"
+                if at is None
+                else f"bot audio at {at:.2f} s ({at - started:.2f} s into the {step.for_s:g} s)"
+            )
+            return
+        turn = self.last_turn
+        if turn is None:
+            done.ok = False
+            done.observed = "nothing was said before this step, so nothing could be answered"
+            return
+        end = turn.utterance.end
+        remaining = max(0.0, step.within_s - (call.now() - end)) + _POLL_S
+        await _until(lambda: turn.answered, remaining)
+        latency = turn.latency_s
+        done.ok = latency is not None and latency <= step.within_s
+        done.observed = (
+            f"answered {latency:.2f} s after the utterance ended"
+            if latency is not None
+            else f"no answer within {step.within_s:g} s of the utterance's end at {end:.2f} s"
+        )
+
+
+async def run_call_script(
+    script: CallScriptSpec,
+    clips: dict[int, Clip],
+    *,
+    url: str | None,
+    carrier: str = "twilio",
+    bot_config: ReferenceBotConfig | None = None,
+    line: LineSpec | None = None,
+    deadline_s: float = 120.0,
+) -> ScriptResult:
+    """Place one real-time call and play the script into it."""
+    options = CallOptions(
+        url=url or "", carrier=carrier, fast=False, tail_s=0.0, seed=script.name, line=line
+    )
+    wire_rate = 16000 if carrier == "raw" else 8000
+    result = ScriptResult(script, CallOutcome(carrier=carrier, url=url or "", fast=False))
+    silence = np.zeros(0, dtype=np.int16)
+    if url is not None:
+        director = _Director(script, clips, result, None)
+        result.outcome = await place_call(
+            silence, [], options, sample_rate=wire_rate, deadline_s=deadline_s, director=director
+        )
+        return result
+    perception = BotPerception()
+    result.perception = perception
+    director = _Director(script, clips, result, perception)
+    server = ReferenceBotServer(
+        bot_config or ReferenceBotConfig(),
+        observer_factory=lambda _i: [PerceptionObserver(perception)],
+    )
+    async with server:
+        options = CallOptions(**{**options.__dict__, "url": server.url})
+        result.outcome = await place_call(
+            silence, [], options, sample_rate=wire_rate, deadline_s=deadline_s, director=director
+        )
+    return result
+
+
+def script_length_s(script: CallScriptSpec, clips: dict[int, Clip], wire_rate: int) -> float:
+    """An upper bound on the call's length: every say, wait and bound in turn."""
+    total = 1.0
+    for step in script.steps:
+        clip = clips.get(step.number)
+        total += clip.samples.size / wire_rate + 0.1 if clip is not None else 0.0
+        total += step.seconds + step.within_s + step.for_s + 0.2 * len(step.digits)
+    return total
+
+
+def steps_not_reached(script: CallScriptSpec, done: Sequence[StepResult]) -> list[ScriptStep]:
+    """The steps the call never got to (a failed wait_for stops the script; so does a hang-up)."""
+    return list(script.steps[len(done) :])
