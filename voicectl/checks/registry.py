@@ -369,12 +369,15 @@ _SPECS: tuple[CheckSpec, ...] = (
         "rate.declared_matches_content",
         "a recording's content matches its declared rate",
         ("resample-check",),
-        "pitch, envelope and bandwidth cues agree with the declared sample rate",
-        "fails when 2 strong cues agree on another rate; 1 cue only warns",
-        "one cue alone is fooled by unusual voices; two agreeing are not",
-        "tests/unit/test_resample_diagnose.py::test_correctly_labelled_wideband_speech_passes",
-        "tests/unit/test_resample_diagnose.py::"
-        "test_8_khz_telephony_with_a_16_khz_header_fails_naming_8000",
+        "pitch, spectrum, envelope, bandwidth, G.711 and sidecar cues agree with the declared rate",
+        "fails on a strong cue (G.711 levels, sidecar duration, pitch beyond 55-360 Hz) or 2 "
+        "moderate cues agreeing on another rate; 1 moderate cue only warns",
+        "one cue alone is fooled by unusual voices; on 238 real recordings no correctly "
+        "labelled file was called mislabelled",
+        "tests/unit/test_resample_diagnose_real_speech.py::"
+        "test_every_correctly_labelled_female_recording_passes",
+        "tests/unit/test_resample_diagnose_real_speech.py::"
+        "test_real_16_khz_call_with_an_8_khz_header_fails_naming_16000",
     ),
     CheckSpec(
         "component.correct_rates_agree",
