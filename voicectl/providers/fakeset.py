@@ -43,6 +43,7 @@ assemblyai    websocket  ``/v3/ws`` STT
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 import time
@@ -68,6 +69,7 @@ from voicectl.providers.openai_stt import OpenAISTTProtocol
 from voicectl.providers.protocol import ProviderProtocol, ServiceKind
 from voicectl.providers.server import FakeProviderServer
 from voicectl.providers.soniox import SonioxProtocol
+from voicectl.providers.tts_audio import warm_up
 
 __all__ = [
     "HTTP_FAULTS",
@@ -347,6 +349,8 @@ class FakeSet:
 
     async def start(self) -> None:
         """Listen on every fake; on a failure, stop those already started and re-raise."""
+        # The TTS fakes' speech bank takes ~0.3 s to make: make it before serving, off the loop.
+        await asyncio.to_thread(warm_up)
         self._t0 = time.monotonic()
         try:
             for spec in self.plan.fakes:

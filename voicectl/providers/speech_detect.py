@@ -23,6 +23,7 @@ from voicectl.audio.g711 import alaw_decode, ulaw_decode
 __all__ = ["SpeechDetector", "SpeechEvent", "SpeechEventKind", "decode_pcm"]
 
 FRAME_S = 0.01
+_EMPTY = np.zeros(0, dtype=np.int16)
 
 
 class SpeechEventKind(StrEnum):
@@ -61,10 +62,11 @@ class SpeechDetector:
     ) -> None:
         self.sample_rate = sample_rate
         self.frame = max(1, round(sample_rate * FRAME_S))
-        self._threshold = 32768.0 * 10 ** (threshold_dbfs / 20.0)
+        # Compared with each frame's energy (sum of squares): no sqrt or mean per frame.
+        self._energy_threshold = self.frame * (32768.0 * 10 ** (threshold_dbfs / 20.0)) ** 2
         self._min_voiced = max(1, math.ceil(min_speech_ms / 10.0))
         self._end_frames = max(1, math.ceil(endpoint_ms / 10.0))
-        self._pending = np.zeros(0, dtype=np.int16)
+        self._pending = _EMPTY
         self.frames = 0  # 10 ms frames consumed
         self.speaking = False
         self._voiced_run = 0
@@ -83,18 +85,23 @@ class SpeechDetector:
         if self._pending.size:
             samples = np.concatenate((self._pending, samples))
         whole = samples.size - samples.size % self.frame
-        self._pending = samples[whole:].copy()
+        if whole < samples.size:
+            self._pending = samples[whole:].copy()
+        elif self._pending.size:
+            self._pending = _EMPTY
         if whole == 0:
             return []
-        frames = samples[:whole].astype(np.float64).reshape(-1, self.frame)
-        voiced = np.sqrt(np.mean(frames * frames, axis=1)) >= self._threshold
+        frames = samples[:whole].astype(np.float32).reshape(-1, self.frame)
+        voiced = np.einsum("ij,ij->i", frames, frames) >= self._energy_threshold
         events: list[SpeechEvent] = []
+        ended = False
         for is_voiced in voiced.tolist():
             self.frames += 1
-            event = self._step(bool(is_voiced))
+            event = self._step(is_voiced)
             if event is not None:
                 events.append(event)
-        if self.speaking and not any(e.kind is SpeechEventKind.ENDED for e in events):
+                ended = ended or event.kind is SpeechEventKind.ENDED
+        if self.speaking and not ended:
             start = self._started_frame * FRAME_S
             events.append(SpeechEvent(SpeechEventKind.ONGOING, self.stream_s, start))
         return events

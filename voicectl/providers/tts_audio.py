@@ -1,7 +1,7 @@
 """Speech-shaped TTS answers whose length follows the text, cheap enough for hundreds of calls.
 
 The audio is the reference bot's synthetic speech (:func:`voicectl.bot.speech.synthesize_reply`),
-made once per sample rate and sliced: a reply lasts about as long as a person would take to say
+made once at 8 kHz, resampled once per sample rate, and sliced: a reply lasts about as long as a person would take to say
 the text (``SECONDS_PER_CHAR``, ~15 characters a second), at least ``MIN_SECONDS``.
 """
 
@@ -10,11 +10,19 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+import soxr
 
 from voicectl.audio.g711 import alaw_encode, ulaw_encode
 from voicectl.bot.speech import synthesize_reply
 
-__all__ = ["MIN_SECONDS", "SECONDS_PER_CHAR", "encode_pcm", "speech_for_text", "speech_seconds"]
+__all__ = [
+    "MIN_SECONDS",
+    "SECONDS_PER_CHAR",
+    "encode_pcm",
+    "speech_for_text",
+    "speech_seconds",
+    "warm_up",
+]
 
 SECONDS_PER_CHAR = 1 / 15
 MIN_SECONDS = 0.3
@@ -26,9 +34,24 @@ def speech_seconds(text: str) -> float:
     return max(MIN_SECONDS, len(text.strip()) * SECONDS_PER_CHAR)
 
 
+@functools.lru_cache(maxsize=1)
+def _bank_8k() -> np.ndarray:
+    """The speech bank at 8 kHz: the one slow synthesis (~0.3 s), done once per process."""
+    return synthesize_reply(_BANK_SECONDS, 8000, seed=7)
+
+
 @functools.lru_cache(maxsize=16)
 def _bank(sample_rate: int) -> bytes:
-    return synthesize_reply(_BANK_SECONDS, sample_rate, seed=7).astype("<i2").tobytes()
+    base = _bank_8k()
+    if sample_rate == 8000:
+        return base.astype("<i2").tobytes()
+    audio = soxr.resample(base.astype(np.float32) / 32768.0, 8000, sample_rate, quality="HQ")
+    return (np.clip(audio, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+
+
+def warm_up() -> None:
+    """Synthesize the bank now (call off the event loop before serving: it takes ~0.3 s)."""
+    _bank_8k()
 
 
 def speech_for_text(text: str, sample_rate: int) -> bytes:
