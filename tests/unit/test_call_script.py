@@ -132,13 +132,19 @@ def test_judge_passes_met_steps_fails_unmet_ones_and_errors_unreached_ones() -> 
     assert checks[0].expected == "bot audio within 2.5 s of the end of the last say"
 
 
-def test_steps_after_a_failed_wait_for_are_errors_saying_why() -> None:
+def test_a_failed_wait_for_stops_the_script_and_names_the_steps_it_left() -> None:
     spec = _parse("[[step]]\nwait_for = 'bot_speech'\n[[step]]\nexpect = 'call_open'\n")
     checks = judge_script(
         spec.steps, [Done(spec.steps[0], False, "no bot audio within 10 s")], None
     )
-    assert checks[1].verdict is Verdict.ERROR
-    assert checks[1].observed == "not reached: step 1 gave up (no bot audio within 10 s)"
+    assert [c.verdict for c in checks] == [Verdict.FAIL]
+    assert checks[0].observed == (
+        "no bot audio within 10 s; the script stopped here (steps 2 not reached)"
+    )
+
+
+def test_steps_a_broken_call_never_reached_are_errors_saying_why() -> None:
+    spec = _parse("[[step]]\nwait_for = 'bot_speech'\n[[step]]\nexpect = 'call_open'\n")
     dropped = judge_script(spec.steps, [], "bot closed the call at 1.00 s with code 1011")
     assert all(c.verdict is Verdict.ERROR for c in dropped)
     assert "not reached: bot closed the call" in dropped[0].observed

@@ -1,7 +1,9 @@
 """Verdicts for a scripted call: one check per ``wait_for`` and ``expect`` step.
 
-Pure: plain step results in, checks out. A step the call never reached (an earlier
-``wait_for`` gave up, or the bot ended the call) is ``error`` with the reason, never a pass.
+Pure: plain step results in, checks out. A failed ``wait_for`` stops the script: its check
+fails and names the steps it left unreached (they get no check of their own, so the run fails
+with exit 1). A step the call never reached for any other reason (the call broke, or an earlier
+step could not be judged) is ``error`` with the reason, never a pass.
 """
 
 from __future__ import annotations
@@ -44,6 +46,11 @@ def judge_script(
     checks = []
     results = {d.step.number: d for d in done}
     stopped_by = next((d for d in done if d.step.action == "wait_for" and d.ok is not True), None)
+    skipped = [
+        step.number
+        for step in steps
+        if step.number not in results and step.action in ("wait_for", "expect")
+    ]
     for step in steps:
         if step.action not in ("wait_for", "expect"):
             continue
@@ -51,23 +58,27 @@ def judge_script(
         expected = _expected(step)
         result = results.get(step.number)
         if result is None:
-            if call_error:
-                reason = f"not reached: {call_error}"
-            elif stopped_by is not None:
-                reason = (
-                    f"not reached: step {stopped_by.step.number} gave up ({stopped_by.observed})"
-                )
-            else:
-                reason = "not reached: the call ended first"
-            verdict = Verdict.ERROR
-            observed = reason
+            if stopped_by is not None and stopped_by.ok is False and not call_error:
+                continue  # the failed wait_for that stopped the script names this step
+            reason = call_error or (
+                f"step {stopped_by.step.number} could not be judged ({stopped_by.observed})"
+                if stopped_by is not None
+                else "the call ended first"
+            )
+            verdict, observed = Verdict.ERROR, f"not reached: {reason}"
         elif result.ok is None:
             verdict, observed = Verdict.ERROR, f"could not be judged: {result.observed}"
         else:
             verdict = Verdict.PASS if result.ok else Verdict.FAIL
             observed = result.observed
+            if result is stopped_by and skipped and not call_error:
+                observed += f"; the script stopped here (steps {_numbers(skipped)} not reached)"
         if step.action == "wait_for":
             checks.append(Check("call.wait_for", title, verdict, expected, observed))
         else:
             checks.append(Check("call.expect", title, verdict, expected, observed))
     return checks
+
+
+def _numbers(numbers: Sequence[int]) -> str:
+    return ", ".join(str(n) for n in numbers)
