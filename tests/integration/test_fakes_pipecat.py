@@ -203,3 +203,39 @@ async def test_tts_service_gets_speech_as_long_as_the_text_at_its_rate(
     assert heard() == pytest.approx(expected, abs=0.05)
     samples = np.frombuffer(b"".join(f.audio for f in frames), dtype="<i2").astype(np.float64)
     assert np.sqrt(np.mean(samples**2)) > 300  # speech-shaped, not silence
+
+
+def stt_service(provider: str, env: dict[str, str]):
+    from voicectl.harness.targets import BUILTIN_TARGETS
+
+    target, url = {
+        "cartesia": ("cartesia-stt", env.get("CARTESIA_BASE_URL", "")),
+        "soniox": ("soniox", env.get("SONIOX_BASE_URL", "") + "/transcribe-websocket"),
+        "assemblyai": ("assemblyai", env.get("ASSEMBLYAI_BASE_URL", "") + "/v3/ws"),
+        "deepgram": ("deepgram-flux", env.get("DEEPGRAM_BASE_URL", "") + "/v2/listen"),
+        "openai-stt": ("openai-stt", env.get("OPENAI_STT_BASE_URL", "") + "/v1/realtime"),
+    }[provider]
+    return BUILTIN_TARGETS[target].build(url, sample_rate=RATE)
+
+
+@pytest.mark.parametrize("provider", ["cartesia", "soniox", "assemblyai", "deepgram", "openai-stt"])
+async def test_every_stt_fake_transcribes_what_it_heard_for_the_real_service(provider: str) -> None:
+    call = order_call()
+    assert call.script is not None
+    first = call.script.utterances[0]
+    plan = plan_fakes([provider], utterances=[u.text for u in call.script.utterances])
+    async with FakeSet(plan) as fakes:
+        service = stt_service(provider, fakes.env)
+        chunks = audio_frames(call, RATE)[: round((first.end + 1.5) / 0.02)]
+        async with running([service], sample_rate=RATE) as run:
+            start = time.monotonic()
+            for i, chunk in enumerate(chunks):
+                await run.queue(InputAudioRawFrame(chunk, RATE, 1))
+                wait = start + (i + 1) * 0.02 / SPEEDUP - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+            await run.wait_for(lambda: bool(run.of_type(TranscriptionFrame)), timeout=10)
+            arrived = next(t for t, f in run.frames if isinstance(f, TranscriptionFrame))
+            texts = [f.text.strip() for f in run.of_type(TranscriptionFrame)]
+    assert texts == [first.text]
+    assert (arrived - start) * SPEEDUP >= first.end  # not before its audio was sent

@@ -291,3 +291,24 @@ def test_tts_audio_length_follows_the_text() -> None:
     short, long = speech_for_text("Hi.", 16000), speech_for_text("Hi. " * 60, 16000)
     assert len(short) == round(0.3 * 16000) * 2
     assert len(long) == round(len(("Hi. " * 60).strip()) / 15 * 16000) * 2
+
+
+def test_a_wrapped_stt_protocol_takes_its_rate_from_the_config_and_transcribes_on_speech_end() -> (
+    None
+):
+    from voicectl.providers.heard import transcribing
+    from voicectl.providers.soniox import SonioxProtocol
+
+    protocol = transcribing(SonioxProtocol, ("hello there",), 500)("/transcribe-websocket")
+    protocol.on_message(json.dumps({"sample_rate": 8000, "audio_format": "pcm_s16le"}))
+    assert protocol.detector.sample_rate == 8000
+    t = np.arange(8000) / 8000
+    speech = (0.3 * 32767 * np.sin(2 * np.pi * 200 * t)).astype("<i2")
+    out: list[object] = []
+    for audio in (speech, np.zeros(8000, dtype="<i2")):
+        data = audio.tobytes()
+        for i in range(0, len(data), 320):
+            out.extend(protocol.on_message(data[i : i + 320]))
+    (message,) = decoded(out)
+    assert [t["text"] for t in message["tokens"]] == ["hello there", "<end>"]  # type: ignore[union-attr]
+    assert protocol.on_message(b"\x00" * 320) == []

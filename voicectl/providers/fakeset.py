@@ -25,6 +25,9 @@ The shape, for callers that run a bot against the fakes (``--bot-cmd``, the pyte
   ``base_url``, ``env`` and ``log`` (:class:`~voicectl.providers.log.ConnectionLog`: every
   connection or request, faults fired, answers sent). All share one clock (``now()``, seconds
   since start, or the ``clock`` you pass) so their journals line up.
+* Every STT fake transcribes only what it has heard: speech detection on the audio it receives
+  ends each utterance, and the Nth gets ``utterances[N-1]`` (cycling) or ``"utterance N"``
+  (:mod:`voicectl.providers.deepgram_stt`, :mod:`voicectl.providers.heard`).
 * ``env``: one ``<PREFIX>_BASE_URL`` per fake (prefix ``PROVIDER`` or ``PROVIDER_NAME``, upper
   case, ``-`` as ``_``). ``OPENAI_BASE_URL`` includes ``/v1`` as the OpenAI SDK expects.
 
@@ -61,6 +64,7 @@ from voicectl.providers.deepgram_flux import DeepgramFluxProtocol
 from voicectl.providers.deepgram_stt import DeepgramSTTProtocol
 from voicectl.providers.deepgram_tts import DeepgramTTSProtocol
 from voicectl.providers.elevenlabs_tts import ElevenLabsTTSProtocol
+from voicectl.providers.heard import transcribing
 from voicectl.providers.http_server import FakeHTTPProvider
 from voicectl.providers.log import ConnectionLog
 from voicectl.providers.openai_http import LLMTiming, OpenAIAPI
@@ -378,6 +382,8 @@ class FakeSet:
     def _configure(self, protocol: type[ProviderProtocol]) -> type[ProviderProtocol]:
         if issubclass(protocol, DeepgramSTTProtocol):
             return protocol.with_utterances(self.plan.utterances, endpoint_ms=self.plan.endpoint_ms)
+        if protocol.kind is ServiceKind.STT:
+            return transcribing(protocol, self.plan.utterances, self.plan.endpoint_ms)
         return protocol
 
     async def stop(self) -> None:
