@@ -312,3 +312,21 @@ def test_a_wrapped_stt_protocol_takes_its_rate_from_the_config_and_transcribes_o
     (message,) = decoded(out)
     assert [t["text"] for t in message["tokens"]] == ["hello there", "<end>"]  # type: ignore[union-attr]
     assert protocol.on_message(b"\x00" * 320) == []
+
+
+def test_a_burst_of_audio_gets_only_the_transcripts_its_audio_completes() -> None:
+    from voicectl.audio.io import resample
+    from voicectl.audio.script import bundled_calls
+
+    call = next(c for c in bundled_calls() if c.name == "order_status")
+    assert call.script is not None
+    pcm = resample(call.audio.samples, call.audio.sample_rate, RATE).astype("<i2")
+    protocol = deepgram(texts=tuple(u.text for u in call.script.utterances))
+    cut = round(6.0 * RATE)  # past utterance 1's end (4.33 s) plus the endpoint, before utterance 2
+    finals = [m for m in decoded(protocol.on_message(pcm[:cut].tobytes())) if m.get("is_final")]
+    assert [m["channel"]["alternatives"][0]["transcript"] for m in finals] == [  # type: ignore[index]
+        call.script.utterances[0].text
+    ]
+    rest = [m for m in decoded(protocol.on_message(pcm[cut:].tobytes())) if m.get("is_final")]
+    texts = [m["channel"]["alternatives"][0]["transcript"] for m in rest]  # type: ignore[index]
+    assert texts == [u.text for u in call.script.utterances[1:]]
