@@ -131,7 +131,7 @@ def test_custom_factory_target_with_generic_protocol_passes() -> None:
         "generic",
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "PASS      close.not_retried" in result.stdout
+    assert "PASS  close.not_retried" in result.stdout
 
 
 @pytest.mark.slow

@@ -90,6 +90,12 @@ def test_smoke_reports_pipecat_1_14_honestly_with_junit_matching_the_exit_code(
     errors = {c["id"] for c in report["checks"] if c["verdict"] == "error"}
     assert not errors, result.stdout
     assert failed == PIPECAT_1_14_FAILURES, result.stdout
+    # Piped (as in a CI log): failures come first, each check id whole on its own line.
+    lines = result.stdout.splitlines()
+    shown = [line.split()[1] for line in lines[1:] if line.startswith("FAIL  ")]
+    assert set(shown) == failed
+    first_pass = next(i for i, line in enumerate(lines) if line.startswith("PASS  "))
+    assert max(i for i, line in enumerate(lines) if line.startswith("FAIL  ")) < first_pass
     by_scenario: dict[str, set[str]] = {}
     for item in report["checks"]:
         scenario = item["id"].split("/")[0]

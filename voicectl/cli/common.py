@@ -30,6 +30,7 @@ from voicectl.report import (
     write_junit,
     write_markdown,
 )
+from voicectl.report.console import output_console
 from voicectl.report.model import ExitCode
 
 __all__ = [
@@ -332,7 +333,7 @@ def execute(
         stderr_console().print(f"[bold red]error:[/] {exc}", soft_wrap=True)
     report.finish()
     written = _write_outputs(report, outputs)
-    console = Console(highlight=False)
+    console = output_console()
     if outputs.quiet:
         console.print(Text(render_verdict_line(report)), soft_wrap=True)
     else:

@@ -12,6 +12,7 @@ from rich.console import Console
 from voicectl.cli.common import JsonOpt, JunitOpt, MarkdownOpt, QuietOpt
 from voicectl.errors import InputError
 from voicectl.report import Report, load_json, render_console, write_junit, write_markdown
+from voicectl.report.console import output_console
 from voicectl.report.html import write_html
 
 __all__ = ["report_app"]
@@ -44,7 +45,7 @@ def show(
 ) -> None:
     """Print a saved report as the command printed it; exits with the report's exit code."""
     report = _load(file)
-    render_console(report, Console(highlight=False), verbose=verbose)
+    render_console(report, output_console(), verbose=verbose)
     raise typer.Exit(int(report.exit_code))
 
 

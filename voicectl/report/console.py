@@ -7,6 +7,7 @@ escape codes too, so when the console has ``no_color`` set no style is applied a
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,9 +20,20 @@ from voicectl.report._format import flatten_metrics, format_value, is_number, ru
 from voicectl.report.model import Check, Event, Report, RunVerdict, Table, Verdict
 from voicectl.report.redact import redact, redact_value
 
-__all__ = ["MAX_EVENTS_SHOWN", "render_console", "render_verdict_line"]
+__all__ = [
+    "MAX_EVENTS_SHOWN",
+    "PIPED_WIDTH",
+    "SHORT_TABLE_ROWS",
+    "output_console",
+    "render_console",
+    "render_verdict_line",
+]
 
 MAX_EVENTS_SHOWN = 200
+#: Console width for piped output: a CI log has no terminal to fit.
+PIPED_WIDTH = 200
+#: Tables longer than this are left to -v, --html and --markdown.
+SHORT_TABLE_ROWS = 12
 
 _RUN_STYLE = {
     RunVerdict.PASS: "bold green",
@@ -38,6 +50,15 @@ _CHECK_STYLE = {
 _VALUE_LIMIT = 120
 
 
+def output_console() -> Console:
+    """The console a command prints its report on: when piped (CI logs), tables get
+    ``PIPED_WIDTH`` columns instead of Rich's 80, unless ``COLUMNS`` says otherwise."""
+    console = Console(highlight=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(highlight=False, width=PIPED_WIDTH)
+    return console
+
+
 def render_verdict_line(report: Report) -> str:
     """``PASS  voicectl replay  5/5 checks passed in 12.3 s`` — all ``--quiet`` prints."""
     return f"{report.verdict.value.upper():<5} voicectl {report.command}  {run_summary(report)}"
@@ -46,26 +67,43 @@ def render_verdict_line(report: Report) -> str:
 def render_console(report: Report, console: Console, *, verbose: bool = False) -> None:
     """Print the report: verdict line, checks, the report's tables, key metrics (and events)."""
     styles = _Styles(plain=console.no_color)
-    console.print(Text(render_verdict_line(report), style=styles(_RUN_STYLE[report.verdict])))
+    console.print(
+        Text(render_verdict_line(report), style=styles(_RUN_STYLE[report.verdict])),
+        soft_wrap=True,
+    )
     if report.harness_error is not None:
         # The verdict line carries the first line; show the rest (e.g. a traceback) below it.
         rest = redact(report.harness_error).strip().splitlines()[1:]
         if rest:
-            console.print(Text("\n".join(rest), style=styles("yellow")))
+            console.print(Text("\n".join(rest), style=styles("yellow")), soft_wrap=True)
 
-    if report.checks:
-        console.print(_checks_table(report, styles, verbose=verbose))
+    for line in _check_lines(report, styles, verbose=verbose):
+        console.print(line, soft_wrap=True)
+    hidden = []
     for table in report.tables:
-        console.print(_rich_table(table, styles))
+        if verbose or len(table.rows) <= SHORT_TABLE_ROWS:
+            console.print(_rich_table(table, styles))
+        else:
+            hidden.append(f"{redact(table.title)} ({len(table.rows)} rows)")
     metrics = list(flatten_metrics(report.metrics))
-    if metrics:
+    if metrics and (verbose or len(metrics) <= SHORT_TABLE_ROWS):
         console.print(_metrics_table(metrics, styles))
+    elif metrics:
+        hidden.append(f"Key metrics ({len(metrics)})")
+    if hidden:
+        console.print(
+            Text(
+                f"Not shown: {', '.join(hidden)}; see them with -v, --html or --markdown.",
+                style=styles("dim"),
+            ),
+            soft_wrap=True,
+        )
     if verbose and report.events:
         console.print(_events_table(report.events, styles))
-        hidden = len(report.events) - MAX_EVENTS_SHOWN
-        if hidden > 0:
+        more = len(report.events) - MAX_EVENTS_SHOWN
+        if more > 0:
             console.print(
-                Text(f"... {hidden} more events (see the JSON report)", style=styles("dim"))
+                Text(f"... {more} more events (see the JSON report)", style=styles("dim"))
             )
 
 
@@ -90,41 +128,43 @@ class _Styles:
         )
 
 
-def _checks_table(report: Report, styles: _Styles, *, verbose: bool) -> RichTable:
-    table = styles.table(None)
-    table.add_column("Verdict", no_wrap=True)
-    table.add_column("Check", overflow="fold", max_width=34)
-    table.add_column("Expected", ratio=1, overflow="fold")
-    table.add_column("Observed", ratio=1, overflow="fold")
-    for item in report.checks:
-        failing = item.verdict is not Verdict.PASS or verbose
-        table.add_row(
-            Text(item.verdict.value.upper(), style=styles(_verdict_style(item, report.strict))),
-            _check_name(item, styles, verbose=verbose),
-            Text(redact(item.expected)),
-            _observed(item, styles, show_detail=failing),
+_PROBLEM_ORDER = {Verdict.ERROR: 0, Verdict.FAIL: 1, Verdict.WARN: 2, Verdict.SKIP: 3}
+
+
+def _check_lines(report: Report, styles: _Styles, *, verbose: bool) -> list[Text]:
+    """Failing and erroring checks first, in full; then passing ones, one line each."""
+    problems = sorted(
+        (c for c in report.checks if c.verdict is not Verdict.PASS),
+        key=lambda c: _PROBLEM_ORDER[c.verdict],
+    )
+    lines = []
+    for item in problems + [c for c in report.checks if c.verdict is Verdict.PASS]:
+        head = Text(
+            f"{item.verdict.value.upper():<5} ", style=styles(_verdict_style(item, report.strict))
         )
-    return table
+        head.append(item.id, style=styles("bold"))
+        if item.verdict is Verdict.PASS and not verbose:
+            head.append(f"  {redact(item.title)}: " if item.title else "  ")
+            head.append(redact(item.observed))
+            lines.append(head)
+            continue
+        if item.title:
+            head.append(f"  {redact(item.title)}")
+        lines.append(head)
+        for label, value in (
+            ("expected", item.expected),
+            ("observed", item.observed),
+            ("detail", item.detail),
+        ):
+            if value:
+                lines.append(Text(f"      {label + ':':<10}") + Text(redact(value)))
+    return lines
 
 
 def _verdict_style(item: Check, strict: bool) -> str:
     if strict and item.verdict is Verdict.WARN:
         return _CHECK_STYLE[Verdict.FAIL]
     return _CHECK_STYLE[item.verdict]
-
-
-def _check_name(item: Check, styles: _Styles, *, verbose: bool) -> Text:
-    name = Text(item.id)
-    if item.title and item.title != item.id:
-        name.append("\n" + redact(item.title), style=styles("dim"))
-    return name
-
-
-def _observed(item: Check, styles: _Styles, *, show_detail: bool) -> Text:
-    text = Text(redact(item.observed))
-    if show_detail and item.detail:
-        text.append("\n" + redact(item.detail), style=styles("dim"))
-    return text
 
 
 def _rich_table(table: Table, styles: _Styles) -> RichTable:
