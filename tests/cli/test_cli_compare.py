@@ -155,3 +155,20 @@ def test_reference_bot_gates_a_0_8_s_reply_delay_and_passes_itself(tmp_path: Pat
     assert checks["baseline.first_audio_p50"]["metrics"]["diff_s"] > 0.5
     assert _run("report", "compare", str(base), str(same), "-q").returncode == 0
     assert _run("report", "compare", str(base), str(slow), "-q").returncode == 1
+
+
+def test_a_conversation_fault_over_a_bad_line_with_trials_reports_both(tmp_path: Path) -> None:
+    out = tmp_path / "hangup.json"
+    result = _run(
+        "chaos", "hangup", "--at", "2", "--line", "loss=10%,seed=3", "--trials", "2",
+        "--json", str(out), "-q", timeout=240,
+    )  # fmt: skip
+    assert result.returncode in (0, 1), result.stdout + result.stderr
+    report = json.loads(out.read_text())
+    assert report["args"]["line"]["spec"] == "loss=10%,conceal=repeat,seed=3"
+    assert report["args"]["trials"] == 2 and report["metrics"]["trials"] == 2
+    titles = [t["title"] for t in report["tables"]]
+    assert "Check pass rates" in titles and "Trials" in titles
+    assert "Trial 2: Caller line (loss=10%,conceal=repeat,seed=3)" in titles
+    assert any(e["source"].startswith("trial 2:") for e in report["events"])
+    assert all(c["observed"].startswith("passed ") for c in report["checks"])

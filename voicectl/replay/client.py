@@ -427,7 +427,10 @@ class CarrierCall:
             index < max(frames, self._buffered_frames()) or self._directed
         ):
             due = schedule.due(index)
-            await self._sleep_delivering(ws, due)
+            if self._line is None:
+                await sleep_until(due)
+            else:
+                await self._sleep_delivering(ws, due)
             if self._end_request is not None:
                 break
             stats.add(time.monotonic() - due)

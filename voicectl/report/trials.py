@@ -4,6 +4,7 @@ Each check id keeps one row whose verdict is the worst over the trials and whose
 is its pass rate (``passed 4/5 trials``) with the first failing trial's observation; the
 first-audio latencies of every trial are pooled (``metrics.first_audio_s``) and summarised
 (p50, p95, min, max) per trial and over all of them, which is what a baseline compare reads.
+What a ``--line`` did to each trial's calls is kept as one table per trial.
 """
 
 from __future__ import annotations
@@ -77,6 +78,10 @@ def merge_trials(report: Report, trials: Sequence[Report]) -> None:
         )
         rate_rows.append([first.id, first.title, f"{passed}/{n}", round(passed / n, 3)])
     report.add_table("Check pass rates", ["check", "title", "passed", "rate"], rate_rows)
+    for i, trial in enumerate(trials, start=1):
+        for table in trial.tables:
+            if table.title.startswith("Caller line"):
+                report.add_table(f"Trial {i}: {table.title}", table.columns, table.rows)
 
     pooled: list[float] = []
     trial_p50s: list[float] = []
