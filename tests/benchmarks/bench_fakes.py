@@ -18,7 +18,9 @@ What is timed, per message the fakes answer:
 
 The same round trips against an echo server (``--baseline``: a bare websockets/aiohttp server
 in the same child-process arrangement) give the cost of the loopback and the client; the
-difference is what the fakes add. The fake process's CPU time per message is also reported.
+difference is what the fakes add. The fake process's CPU time per message is also reported, and
+with ``--timed`` the time each fake's protocol spends handling each message (the fake's own
+work, without the sockets and websockets' framing that any server pays).
 
     python tests/benchmarks/bench_fakes.py --calls 200 --seconds 30
 """
@@ -144,6 +146,48 @@ class Pacer:
             event, self.events[group] = self.events[group], asyncio.Event()
             event.set()
             tick += 1
+
+
+TIMED_FAKES = r"""
+import asyncio, gc, json, signal, sys, time
+from voicectl.providers.cartesia_tts import CartesiaTTSProtocol
+from voicectl.providers.deepgram_stt import DeepgramSTTProtocol
+from voicectl.providers.fakeset import FakeSet, plan_fakes
+from voicectl.providers.openai_http import LLMTiming, OpenAIAPI
+
+spent = {"deepgram": [], "openai": [], "cartesia": []}
+
+def timed(cls, attr, key):
+    inner = getattr(cls, attr)
+    def wrapper(self, *args):
+        t = time.perf_counter()
+        try:
+            return inner(self, *args)
+        finally:
+            spent[key].append(time.perf_counter() - t)
+    setattr(cls, attr, wrapper)
+
+timed(DeepgramSTTProtocol, "on_message", "deepgram")
+timed(OpenAIAPI, "answer", "openai")
+timed(CartesiaTTSProtocol, "on_message", "cartesia")
+
+async def main():
+    plan = plan_fakes(["deepgram", "openai", "cartesia"], llm_timing=LLMTiming(0, 0),
+                      utterances=sys.argv[2:])
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    async with FakeSet(plan) as fakes:
+        gc.freeze()
+        for line in fakes.env_lines():
+            print(line, flush=True)
+        try:
+            await asyncio.wait_for(stop.wait(), float(sys.argv[1]))
+        except TimeoutError:
+            pass
+    print("SPENT " + json.dumps(spent), flush=True)
+
+asyncio.run(main())
+"""
 
 
 class Timings:
@@ -287,6 +331,10 @@ def start_server(
         cmd = [*os.environ["BENCH_FAKES_CMD"].split(), duration]
     elif baseline:
         cmd = [sys.executable, "-c", ECHO_SERVER, duration]
+    elif args.timed:
+        call = next(c for c in bundled_calls() if c.name == "order_status")
+        texts = [u.text for u in call.script.utterances] if call.script else []
+        cmd = [sys.executable, "-c", TIMED_FAKES, duration, *texts]
     else:
         transcripts = str(next(p for p in _call_paths() if p.stem == "order_status"))
         cmd = [
@@ -328,7 +376,11 @@ def measure(args: argparse.Namespace, baseline: bool) -> dict[str, object]:
         wall = time.monotonic() - t0
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        rest, _ = proc.communicate(timeout=30)
+    spent: dict[str, dict[str, float | int]] = {}
+    for line in (rest or "").splitlines():
+        if line.startswith("SPENT "):
+            spent = {k: percentiles(v) for k, v in json.loads(line[6:]).items()}
     messages = (
         timings.audio_messages
         + len(timings.finalize)
@@ -346,6 +398,7 @@ def measure(args: argparse.Namespace, baseline: bool) -> dict[str, object]:
         "server_cpu_s": round(cpu, 2),
         "server_cpu_us_per_message": round(cpu / max(1, messages) * 1e6, 1),
         "server_cpu_share": round(cpu / wall, 3),
+        "fake_processing_per_message": spent,
         "errors": timings.errors[:5],
         "load_average": os.getloadavg(),
     }
@@ -361,6 +414,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--client-cores", default="0")
     parser.add_argument("--fake-cores", default="1")
+    parser.add_argument(
+        "--timed",
+        action="store_true",
+        help="run the fakes in-process with each protocol's per-message handling timed",
+    )
     args = parser.parse_args()
     args.client_cores = {int(c) for c in args.client_cores.split(",")}
     args.fake_cores = {int(c) for c in args.fake_cores.split(",")}

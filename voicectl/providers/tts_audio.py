@@ -49,9 +49,14 @@ def _bank(sample_rate: int) -> bytes:
     return (np.clip(audio, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
 
 
+#: Rates Pipecat pipelines and TTS services use most; their banks are made before serving.
+COMMON_RATES = (8000, 16000, 24000)
+
+
 def warm_up() -> None:
-    """Synthesize the bank now (call off the event loop before serving: it takes ~0.3 s)."""
-    _bank_8k()
+    """Make the bank at the common rates now (off the event loop, before serving: ~0.35 s)."""
+    for rate in COMMON_RATES:
+        _bank(rate)
 
 
 def speech_for_text(text: str, sample_rate: int) -> bytes:
