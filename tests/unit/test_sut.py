@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+from voicectl.cli.bot_options import bot_under_test
 from voicectl.errors import InputError
 from voicectl.sut.command import BotCommand
-from voicectl.sut.fakes import FakeSpec, FaultSpec, validate_fakes
 from voicectl.sut.inside import InsideEvent, InsideView, parse_event
 
 
@@ -55,37 +56,39 @@ def test_literal_braces_stay_braces() -> None:
     assert not command.uses_rate
 
 
-def test_fake_names_become_base_url_variables() -> None:
-    assert FakeSpec.parse("soniox").env_var == "SONIOX_BASE_URL"
-    backup = FakeSpec.parse("cartesia-stt:backup")
-    assert (backup.name, backup.env_var) == ("cartesia-stt:backup", "CARTESIA_STT_BACKUP_BASE_URL")
+@pytest.mark.parametrize(
+    ("fakes", "faults", "message"),
+    [
+        (["nope"], [], "unknown provider 'nope'"),
+        (["deepgram"], ["deepgram:backup=ws-close:1008@8s"], "which is not started"),
+        ([], ["deepgram=ws-close:1008@8s"], "--fault needs the --fake"),
+        (["deepgram", "deepgram"], [], "two fakes are named 'deepgram'"),
+        (["deepgram"], ["deepgram=teleport:3"], "unknown fault 'teleport'"),
+    ],
+)
+def test_bad_fakes_and_faults_are_usage_errors_before_anything_runs(
+    fakes: list[str], faults: list[str], message: str
+) -> None:
+    with pytest.raises(InputError, match=message):
+        bot_under_test("python bot.py --port {port}", fakes, faults)
 
 
-def test_unknown_provider_is_rejected_with_the_known_ones() -> None:
-    with pytest.raises(InputError, match=r"unknown provider 'nope'.*soniox"):
-        FakeSpec.parse("nope")
+def test_fakes_without_a_bot_point_to_voicectl_fakes() -> None:
+    with pytest.raises(InputError, match="'voicectl fakes' serves fakes"):
+        bot_under_test(None, ["deepgram"], None)
+    assert bot_under_test(None, None, None) is None
 
 
-def test_fault_on_a_fake_not_started_is_rejected() -> None:
-    fault = FaultSpec.parse("soniox:backup=ws-close:1008@8s")
-    assert (fault.fake, fault.spec, fault.fault.name) == (
-        "soniox:backup",
-        "ws-close:1008@8s",
-        "ws-close",
+def test_the_bot_log_lands_beside_the_report(tmp_path: Path) -> None:
+    bot = bot_under_test(
+        "python bot.py --port {port}",
+        ["deepgram", "deepgram:backup"],
+        None,
+        report_path=tmp_path / "out.json",
     )
-    with pytest.raises(InputError, match="no fake named 'soniox:backup' is started"):
-        validate_fakes([FakeSpec.parse("soniox")], [fault])
-
-
-@pytest.mark.parametrize("text", ["soniox", "=ws-close", "soniox=", "soniox=teleport:3"])
-def test_malformed_fault_is_rejected(text: str) -> None:
-    with pytest.raises(InputError):
-        FaultSpec.parse(text)
-
-
-def test_the_same_fake_twice_needs_a_name() -> None:
-    with pytest.raises(InputError, match="given twice"):
-        validate_fakes([FakeSpec.parse("soniox"), FakeSpec.parse("soniox")], [])
+    assert bot.log_path(None) == tmp_path / "out.bot.log"
+    assert bot.log_path(16000) == tmp_path / "out.bot-16000.log"
+    assert bot.fakes_plan(["hello"]).utterances == ("hello",)
 
 
 @pytest.mark.parametrize(

@@ -108,8 +108,10 @@ def judge_switched(outcome: FailoverOutcome, *, bound_s: float) -> list[Check]:
 
 
 def _heard(outcome: FailoverOutcome, utterance: Utterance, role: str) -> bool:
+    # A real STT may finalize at a pause inside the utterance, seconds before its end.
     return any(
-        tr.service == role and utterance.end - 1.0 <= tr.t <= utterance.end + 3.0
+        tr.service == role
+        and min(utterance.start, utterance.end - 1.0) <= tr.t <= utterance.end + 3.0
         for tr in outcome.transcripts
     )
 

@@ -91,6 +91,21 @@ _OPTIONS: list[inspect.Parameter] = [
             ),
         ],
     ),
+    inspect.Parameter(
+        "caller_silence_bound",
+        inspect.Parameter.KEYWORD_ONLY,
+        default=8.0,
+        annotation=Annotated[
+            float,
+            typer.Option(
+                "--caller-silence-bound",
+                metavar="SECONDS",
+                help="After a --fault, the longest the caller may wait for the bot to speak or end the call (caller.silence_bounded).",
+                min=0.5,
+                rich_help_panel=BOT_PANEL,
+            ),
+        ],
+    ),
 ]
 _NAMES = {p.name for p in _OPTIONS}
 
@@ -102,6 +117,7 @@ def bot_under_test(
     bot_path: str = "/ws",
     bot_ready_timeout: float = 60.0,
     report_path: Path | None = None,
+    caller_silence_bound: float = 8.0,
 ) -> Any:
     """The :class:`~voicectl.sut.session.BotUnderTest` these options describe, or ``None``
     without ``--bot-cmd`` (:class:`InputError` for ``--fake``/``--fault`` without it)."""
@@ -113,22 +129,25 @@ def bot_under_test(
             )
         return None
     from voicectl.sut.command import BotCommand
-    from voicectl.sut.fakes import FakeSpec, FaultSpec, validate_fakes
     from voicectl.sut.session import BotUnderTest
 
-    fakes = tuple(FakeSpec.parse(f) for f in fake or ())
-    faults = tuple(FaultSpec.parse(f) for f in fault or ())
-    validate_fakes(fakes, faults)
+    if fault and not fake:
+        raise InputError(
+            "--fault needs the --fake it acts on (e.g. --fake deepgram --fault deepgram=ws-close:1008@8s)"
+        )
     if not bot_path.startswith("/"):
         raise InputError(f"--bot-path must start with '/', got {bot_path!r}")
-    return BotUnderTest(
+    bot = BotUnderTest(
         BotCommand.parse(bot_cmd),
-        fakes,
-        faults,
+        tuple(fake or ()),
+        tuple(fault or ()),
         path=bot_path,
         ready_timeout_s=bot_ready_timeout,
         log_stem=None if report_path is None else report_path.with_suffix(""),
+        silence_bound_s=caller_silence_bound,
     )
+    bot.fakes_plan()  # validates providers, names and faults now (InputError, exit 2)
+    return bot
 
 
 def with_bot_under_test(command: F) -> F:
@@ -156,6 +175,7 @@ def with_bot_under_test(command: F) -> F:
                 options["bot_path"],
                 options["bot_ready_timeout"],
                 report_path if isinstance(report_path, Path) else None,
+                options["caller_silence_bound"],
             )
         except InputError as exc:
             from voicectl.cli.common import fail_usage

@@ -158,6 +158,11 @@ def replay(
                     raise InputError(
                         f"{option} applies to the reference bot, not to your bot (--bot-cmd)"
                     )
+            if bot.faults and fast:
+                raise InputError(
+                    "--fault with --fast: faults fire on the wall clock and the caller's silence "
+                    "is judged in real time; drop --fast"
+                )
             if rates is not None and not bot.command.uses_rate:
                 raise InputError(
                     "--rates starts your bot once per rate: put {rate} in --bot-cmd where it takes its pipeline rate"

@@ -157,6 +157,7 @@ class CallOutcome:
     bot_audio: npt.NDArray[np.int16] | None = None
     wire_rate: int = 8000
     line: LineStats | None = None  # what a --line did to the caller's frames
+    started_monotonic: float | None = None  # time.monotonic() at call second 0
 
     @property
     def ok(self) -> bool:
@@ -544,6 +545,7 @@ class CarrierCall:
             if self.options.fast:
                 await asyncio.sleep(self.options.fast_settle_s)
             self._t0 = time.monotonic()
+            outcome.started_monotonic = self._t0
             directing = self._start_director()
             sender = asyncio.create_task(
                 self._send_fast(ws, frames)

@@ -164,7 +164,9 @@ async def _replay_bot(
     rates: list[int | None] = list(plan.rates) if bot.command.uses_rate else [None]
     hooked: dict[int | None, bool] = {}
     for rate in rates:
-        run_bot = BotRun(bot, rate=rate)
+        first = plan.calls[0].script
+        texts = [u.text for u in first.utterances] if first else []
+        run_bot = BotRun(bot, rate=rate, utterances=texts, clock=time.monotonic)
         report.log("harness", "bot_starting", rate=rate, log=str(run_bot.log_path))
         try:
             async with run_bot:
@@ -177,13 +179,18 @@ async def _replay_bot(
                     rate=rate,
                     argv=process.argv,
                     ready_after_s=round(process.ready_after_s or 0.0, 3),
-                    fakes={k: v for k, v in run_bot.fleet.env().items()},
+                    fakes=dict(run_bot.fakes.env) if run_bot.fakes else {},
                 )
                 for index, call in enumerate(plan.calls):
                     if progress:
                         progress(f"{call.name} @ {rate} Hz" if rate else call.name)
                     seed = f"{call.name}@{rate}" if rate else call.name
                     options = replace(_call_options(plan, call), url=run_bot.url, seed=seed)
+                    if bot.faults:
+                        # A caller left unanswered must be heard waiting longer than the bound.
+                        options = replace(
+                            options, tail_s=max(options.tail_s, bot.silence_bound_s + 1.0)
+                        )
                     since = time.monotonic()
                     utterances = call.script.utterances if call.script else ()
                     outcome = await place_call(
@@ -207,6 +214,8 @@ async def _replay_bot(
                     run = CallRun(call, rate, outcome, inside=worker)
                     result.runs.append(run)
                     _journal(report, run)
+                    if run_bot.fakes is not None and bot.faults:
+                        _judge_faults(bot, run_bot, run, report)
                     if plan.record_dir is not None:
                         _record(plan.record_dir, run)
                 hooked[rate] = run_bot.inside.hooked
@@ -219,7 +228,28 @@ async def _replay_bot(
                     workers=len(run_bot.inside.workers),
                 )
         finally:
+            if run_bot.fakes is not None:
+                run_t0 = time.monotonic() - report.elapsed()  # the fakes' clock is monotonic
+                for event in run_bot.fakes.journal():
+                    data = {k: v for k, v in event.items() if k not in ("t", "source", "kind")}
+                    report.log(
+                        str(event["source"]),
+                        str(event["kind"]),
+                        t=float(event["t"]) - run_t0,
+                        **data,
+                    )
             process = run_bot.process
+            if process is not None and bot.faults and not report.interrupted:
+                from voicectl.checks.caller import judge_bot_stopped_cleanly
+
+                report.add_check(
+                    judge_bot_stopped_cleanly(
+                        exit_code=process.returncode,
+                        killed=process.killed,
+                        left_running=process.left_running,
+                        stop_timeout_s=process.stop_timeout_s,
+                    )
+                )
             if process is not None:
                 report.log(
                     "harness",
@@ -232,6 +262,36 @@ async def _replay_bot(
                 )
             report.metrics[f"bot_log{'' if rate is None else f'_{rate}'}"] = str(run_bot.log_path)
     return hooked
+
+
+def _judge_faults(bot: BotUnderTest, run_bot: Any, run: CallRun, report: Report) -> None:
+    """Caller impact, a clean end and failover for a call into a faulted bot."""
+    from voicectl.sut.judge import faults_fired, judge_call_after_faults
+    from voicectl.sut.session import NOT_HOOKED
+
+    fired = faults_fired(run_bot.fakes)
+    checks = judge_call_after_faults(
+        run.label,
+        run.call,
+        run.outcome,
+        run.inside,
+        fired,
+        hooked=run_bot.inside.hooked,
+        why_unseen=NOT_HOOKED,
+        silence_bound_s=bot.silence_bound_s,
+    )
+    if not checks:
+        checks = [
+            Check(
+                "fault.fired",
+                f"{run.label}: the faults took effect during the call",
+                Verdict.ERROR,
+                f"a fault from {', '.join(bot.faults)} fires while the call is up",
+                "no fault fired during the call: the bot never used that fake then (is it "
+                "pointed at the fake's URL?), or the fault's trigger came after the call",
+            )
+        ]
+    report.extend_checks(checks)
 
 
 def _call_options(plan: ReplayPlan, call: Call) -> CallOptions:

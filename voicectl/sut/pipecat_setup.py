@@ -52,7 +52,7 @@ from pipecat.observers.base_observer import BaseObserver, FramePushed
 from pipecat.observers.error_observer import ErrorEvent, ErrorObserver
 from pipecat.processors.frame_processor import FrameDirection
 
-__all__ = ["setup_pipeline_worker"]
+__all__ = ["setup_pipeline_worker", "setup_worker_runner"]
 
 PROBE_ENV = "VOICECTL_PROBE"
 
@@ -311,3 +311,7 @@ def _watch_switches(strategy: Any, switcher: str, worker: int, watch: _Watch) ->
         _link.send("switched", worker, watch.audio_t(), switcher=switcher, to=str(service))
 
     strategy.add_event_handler("on_service_switched", on_service_switched)
+
+
+async def setup_worker_runner(runner: Any) -> None:
+    """Pipecat's per-runner hook: nothing to attach (the workers are watched one by one)."""

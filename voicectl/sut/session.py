@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from voicectl.errors import HarnessError
 from voicectl.sut.command import BotCommand
-from voicectl.sut.fakes import FakeFleet, FakeSpec, FaultSpec
 from voicectl.sut.inside import InsideView, WorkerView
 from voicectl.sut.probe import InsideProbe
 from voicectl.sut.process import BotProcess
 
-__all__ = ["NOT_HOOKED", "BotRun", "BotUnderTest"]
+#: The key a key-less bot is given for each faked provider (never a real one).
+FAKE_KEY = "voicectl-fake-key"
+
+__all__ = ["FAKE_KEY", "NOT_HOOKED", "BotRun", "BotUnderTest"]
 
 #: Why a check that needs the inside view is ``error`` when the hook never spoke.
 NOT_HOOKED = (
@@ -33,22 +37,28 @@ class BotUnderTest:
     """How to run the user's bot (``--bot-cmd``) and what to serve it (``--fake``, ``--fault``)."""
 
     command: BotCommand
-    fakes: tuple[FakeSpec, ...] = ()
-    faults: tuple[FaultSpec, ...] = ()
+    fakes: tuple[str, ...] = ()  # PROVIDER[:NAME], validated by plan_fakes
+    faults: tuple[str, ...] = ()  # NAME=SPEC
     path: str = "/ws"
     ready_timeout_s: float = 60.0
     log_stem: Path | None = None  # <stem>.bot.log, <stem>.bot-8000.log; None: a temporary folder
+    silence_bound_s: float = 8.0  # caller.silence_bounded, after a fault
     hook_timeout_s: float = 3.0  # after a whole call: a hook that loaded has long spoken
     env: dict[str, str] = field(default_factory=dict)  # extra variables (tests)
 
     def describe(self) -> str:
-        fakes = f"; fakes {', '.join(f.name for f in self.fakes)}" if self.fakes else ""
-        faults = (
-            f"; faults {', '.join(f'{f.fake}={f.spec}' for f in self.faults)}"
-            if self.faults
-            else ""
-        )
+        fakes = f"; fakes {', '.join(self.fakes)}" if self.fakes else ""
+        faults = f"; faults {', '.join(self.faults)}" if self.faults else ""
         return f"{self.command.text}{fakes}{faults}"
+
+    def fakes_plan(self, utterances: Sequence[str] = ()) -> Any:
+        """The validated :class:`~voicectl.providers.fakeset.FakesPlan` (``None`` without
+        ``--fake``); STT fakes transcribe the caller's utterances as ``utterances``."""
+        if not self.fakes and not self.faults:
+            return None
+        from voicectl.providers.fakeset import plan_fakes
+
+        return plan_fakes(self.fakes, self.faults, utterances=utterances)
 
     def log_path(self, rate: int | None) -> Path:
         suffix = f".bot-{rate}.log" if rate else ".bot.log"
@@ -60,10 +70,20 @@ class BotUnderTest:
 class BotRun:
     """One start of the bot (one per ``{rate}``): its URL, its log, what it reported from inside."""
 
-    def __init__(self, bot: BotUnderTest, *, rate: int | None = None) -> None:
+    def __init__(
+        self,
+        bot: BotUnderTest,
+        *,
+        rate: int | None = None,
+        utterances: Sequence[str] = (),
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        from voicectl.providers.fakeset import FakeSet
+
         self.bot = bot
         self.rate = rate
-        self.fleet = FakeFleet(bot.fakes, bot.faults)
+        plan = bot.fakes_plan(utterances)
+        self.fakes: FakeSet | None = None if plan is None else FakeSet(plan, clock=clock)
         self.probe = InsideProbe()
         self.process: BotProcess | None = None
         self.log_path = bot.log_path(rate)
@@ -79,7 +99,12 @@ class BotRun:
 
     def environment(self) -> dict[str, str]:
         env = dict(os.environ)
-        env.update(self.fleet.env())
+        if self.fakes is not None:
+            env.update(self.fakes.env)
+            # A bot run key-less reads an empty key; the fakes accept any, the SDKs need one.
+            for spec in self.fakes.plan.fakes:
+                if not env.get(f"{spec.provider.upper().replace('-', '_')}_API_KEY"):
+                    env[f"{spec.provider.upper().replace('-', '_')}_API_KEY"] = FAKE_KEY
         hook = self.probe.env()
         earlier = env.get("PIPECAT_SETUP_FILES")
         if earlier:
@@ -90,7 +115,8 @@ class BotRun:
         return env
 
     async def start(self) -> None:
-        await self.fleet.start()
+        if self.fakes is not None:
+            await self.fakes.start()
         await self.probe.start()
         self.process = BotProcess(
             self.bot.command,
@@ -110,7 +136,8 @@ class BotRun:
             try:
                 await self.probe.stop()
             finally:
-                await self.fleet.stop()
+                if self.fakes is not None:
+                    await self.fakes.stop()
 
     async def __aenter__(self) -> BotRun:
         try:

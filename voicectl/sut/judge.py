@@ -1,0 +1,206 @@
+"""Judge one call into the user's bot after a fault: what the fakes did, what the bot's own
+Pipecat reported (the inside view), and what the caller heard; all on the call clock."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from voicectl.audio.script import Call
+from voicectl.checks.caller import (
+    DEFAULT_SILENCE_BOUND_S,
+    CallerTimeline,
+    judge_call_ended_cleanly,
+    judge_caller_not_left_in_silence,
+)
+from voicectl.checks.failover import (
+    judge_cause_visible,
+    judge_stall_surfaced,
+    judge_switched,
+    judge_transcripts_continue,
+)
+from voicectl.replay.client import CallOutcome
+from voicectl.report.model import Check
+from voicectl.sut.inside import WorkerView
+
+__all__ = ["FaultFiring", "faults_fired", "judge_call_after_faults"]
+
+_INCIDENT_KINDS = {"ws-close": "close", "ws-drop": "drop", "stall": "stall"}
+
+
+@dataclass(frozen=True)
+class FaultFiring:
+    """A fake applied a fault: ``t`` monotonic seconds."""
+
+    t: float
+    fake: str
+    fault: str  # the fault's registered name (ws-close, handshake, llm-error, ...)
+    action: str  # what it did ("close 1008", "HTTP 401", ...)
+    code: int | None = None
+
+
+def faults_fired(fakes: Any) -> list[FaultFiring]:
+    """Every fault a :class:`~voicectl.providers.fakeset.FakeSet` applied, in time order."""
+    fired = []
+    for name, fake in fakes.fakes.items():
+        kinds = [fault for fault, _ in fakes.plan.faults_for(name)]
+        for record in fake.log.records():
+            if record.fault_at is not None:
+                at, action = record.fault_at, record.fault_action
+            elif record.status not in (101, 200):
+                at, action = record.opened_at, f"HTTP {record.status}"
+            else:
+                continue
+            fault = next((k for k in kinds if k.name != "handshake"), kinds[0]) if kinds else None
+            if action.startswith("HTTP"):
+                fault = next((k for k in kinds if k.name in ("handshake", "llm-error")), fault)
+            fired.append(
+                FaultFiring(
+                    at,
+                    name,
+                    fault.name if fault else "",
+                    action,
+                    getattr(fault, "code", None),
+                )
+            )
+    return sorted(fired, key=lambda f: f.t)
+
+
+def _stt_switcher(worker: WorkerView) -> dict[str, Any] | None:
+    switchers = [s for s in worker.switchers if len(s.get("services", [])) >= 2]
+    stt = [s for s in switchers if any("STT" in str(n) for n in s["services"])]
+    found = stt or switchers
+    return found[0] if found else None
+
+
+def _failover_outcome(
+    call: Call, outcome: CallOutcome, worker: WorkerView, t0: float, first: FaultFiring
+) -> Any:
+    from voicectl.failover.scenario import (
+        FailoverOutcome,
+        FailoverPlan,
+        Incident,
+        SeenError,
+        Switch,
+        Transcript,
+    )
+
+    switcher = _stt_switcher(worker)
+    assert switcher is not None
+    services = [str(s) for s in switcher["services"]]
+    names = {"primary": services[0], "backup": services[1]}
+    role_of = {name: role for role, name in names.items()}
+    failover = FailoverOutcome(FailoverPlan(call=call, incidents=()), call=outcome, names=names)
+
+    def at(t: float) -> float:
+        return t - t0
+
+    for event in worker.events:
+        processor = str(event.get("processor", ""))
+        if event.kind == "switched" and event.get("switcher") == switcher["name"]:
+            to = str(event.get("to", ""))
+            failover.switches.append(Switch(at(event.t), role_of.get(to, to)))
+        elif event.kind == "error":
+            failover.errors.append(
+                SeenError(
+                    at(event.t),
+                    processor,
+                    str(event.get("message", "")),
+                    str(event.get("category", "")),
+                    bool(event.get("usable", True)),
+                )
+            )
+        elif event.kind == "pipeline_error":
+            failover.pipeline_errors.append(
+                SeenError(at(event.t), processor, str(event.get("message", "")), "", True, True)
+            )
+        elif event.kind == "usable":
+            failover.usable.append((at(event.t), processor, bool(event.get("usable"))))
+        elif event.kind == "transcript":
+            failover.transcripts.append(
+                Transcript(
+                    at(event.t), role_of.get(processor, processor), str(event.get("text", ""))
+                )
+            )
+        elif event.kind == "heartbeat_timeout":
+            failover.heartbeat_timeouts.append(at(event.t))
+    fault_t = at(first.t)
+    # The service the fault hit: the first of the switcher's services to report an error after
+    # it; else the one active then (the fake does not know which service connected to it).
+    hit = next(
+        (
+            role_of[e.processor]
+            for e in failover.errors
+            if e.t >= fault_t and e.processor in role_of
+        ),
+        None,
+    )
+    if hit is None:
+        before = [s for s in failover.switches if s.t <= fault_t]
+        hit = before[-1].to if before else "primary"
+    kind = _INCIDENT_KINDS.get(first.fault, "error")
+    incident = Incident(round(fault_t, 2), kind, hit, first.code or 1011)
+    failover.plan = replace(failover.plan, incidents=(incident,))
+    failover.incidents_done.append((incident, fault_t, hit))
+    return failover
+
+
+def judge_call_after_faults(
+    label: str,
+    call: Call,
+    outcome: CallOutcome,
+    worker: WorkerView | None,
+    fired: Sequence[FaultFiring],
+    *,
+    hooked: bool,
+    why_unseen: str,
+    silence_bound_s: float = DEFAULT_SILENCE_BOUND_S,
+    switch_within_s: float = 15.0,
+) -> list[Check]:
+    """Caller impact, a clean end and (with a failover ServiceSwitcher inside) failover.*."""
+    t0 = outcome.started_monotonic
+    if t0 is None:
+        return []
+    end = outcome.duration_s
+    in_call = [f for f in fired if 0.0 <= f.t - t0 <= end]
+    checks: list[Check] = []
+    if not in_call:
+        return checks
+    first = in_call[0]
+    utterances = list(call.script.utterances) if call.script else []
+    timeline = CallerTimeline(
+        utterances,
+        [(run.start, run.end) for run in outcome.runs],
+        end,
+        end if outcome.closed_by_bot else None,
+    )
+    checks.append(
+        judge_caller_not_left_in_silence(label, timeline, first.t - t0, bound_s=silence_bound_s)
+    )
+    checks.append(
+        judge_call_ended_cleanly(
+            label,
+            hooked=hooked and worker is not None,
+            pipeline_ended=worker is not None and worker.ended,
+            why_unseen=why_unseen
+            if not hooked
+            else "the bot reported no pipeline worker for the call",
+        )
+    )
+    if (
+        worker is not None
+        and _stt_switcher(worker) is not None
+        and first.fault
+        in (
+            *_INCIDENT_KINDS,
+            "handshake",
+            "malformed",
+        )
+    ):
+        failover = _failover_outcome(call, outcome, worker, t0, first)
+        checks += judge_switched(failover, bound_s=switch_within_s)
+        checks += judge_transcripts_continue(failover, utterances)
+        checks += judge_cause_visible(failover)
+        checks += judge_stall_surfaced(failover)
+    return checks
