@@ -12,14 +12,19 @@ from voicectl.audio.io import write_wav
 from voicectl.audio.script import bundled_fixtures_dir, load_call
 
 
-def write_first_turn(folder: Path) -> Path:
-    """The first 7 s of the bundled ``order_status`` call (one utterance, 0.88-4.33 s) as a WAV
-    with its sidecar in ``folder``; returns the WAV's path."""
+def write_first_turn(folder: Path, *, silence_after_s: float = 0.0, text: str = "hi") -> Path:
+    """The first 7 s of the bundled ``order_status`` call (one utterance, 0.88-4.33 s), then
+    ``silence_after_s`` of silence, as a WAV with its sidecar in ``folder``; returns its path."""
+    import numpy as np
+
     source = load_call(bundled_fixtures_dir() / "order_status.wav")
     assert source.script is not None
-    write_wav(folder / "first_turn.wav", source.audio.samples[: 7 * 8000], 8000)
+    audio = np.concatenate(
+        [source.audio.samples[: 7 * 8000], np.zeros(round(silence_after_s * 8000), np.int16)]
+    )
+    write_wav(folder / "first_turn.wav", audio, 8000)
     utterance = source.script.utterances[0]
-    sidecar = {"utterances": [{"start": utterance.start, "end": utterance.end, "text": "hi"}]}
+    sidecar = {"utterances": [{"start": utterance.start, "end": utterance.end, "text": text}]}
     (folder / "first_turn.json").write_text(json.dumps(sidecar))
     return folder / "first_turn.wav"
 
@@ -46,3 +51,24 @@ def wait_until_listening(
 
 def _tail(log: Path | None) -> str:
     return f"; its log ends: {log.read_text(errors='replace')[-2000:]}" if log else ""
+
+
+def run_voicectl(
+    *args: str, timeout: float = 240, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m voicectl ARGS`` as a user runs it (wide console, so lines do not wrap)."""
+    import os
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "voicectl", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "COLUMNS": "400", **(env or {})},
+    )
+
+
+def report_checks(report: Path, check_id: str) -> list[dict[str, object]]:
+    """The checks with ``check_id`` in a saved JSON report."""
+    return [c for c in json.loads(report.read_text())["checks"] if c["id"] == check_id]

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from local_servers import write_first_turn
+from local_servers import report_checks, run_voicectl, write_first_turn
 
 HERE = Path(__file__).parent
 VOICECTL = [sys.executable, "-m", "voicectl"]
@@ -25,18 +25,6 @@ RUNNER_BOT = (
     "-t twilio --host 127.0.0.1 --port {port}"
 )
 ECHO_BOT = f"{sys.executable} {HERE / 'echo_bot.py'} {{port}}"
-
-
-def _voicectl(
-    *args: str, timeout: float = 240, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*VOICECTL, *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, "COLUMNS": "400", **(env or {})},
-    )
 
 
 def _alive(marker: str) -> list[str]:
@@ -53,14 +41,12 @@ def _alive(marker: str) -> list[str]:
     return found
 
 
-def _checks(report: Path, check_id: str) -> list[dict[str, object]]:
-    return [c for c in json.loads(report.read_text())["checks"] if c["id"] == check_id]
-
-
 def test_a_bot_that_exits_at_once_is_one_line_with_its_last_log_lines(tmp_path: Path) -> None:
     audio = write_first_turn(tmp_path)
     bot = f"{sys.executable} -c 'import sys; print(\"no API key for DEEPGRAM\"); sys.exit(4)' {{port}}"
-    result = _voicectl("replay", str(audio), "--bot-cmd", bot, "--json", str(tmp_path / "r.json"))
+    result = run_voicectl(
+        "replay", str(audio), "--bot-cmd", bot, "--json", str(tmp_path / "r.json")
+    )
     assert result.returncode == 3, result.stdout + result.stderr
     first, *rest = result.stdout.splitlines()
     assert "the bot exited with code 4 before it listened on 127.0.0.1:" in first
@@ -79,7 +65,7 @@ def test_a_bot_that_never_listens_is_stopped_with_its_whole_group(tmp_path: Path
     )
     bot = f'{sys.executable} -c "{script}" {{port}} {marker}'
     started = time.monotonic()
-    result = _voicectl("replay", str(audio), "--bot-cmd", bot, "--bot-ready-timeout", "3")
+    result = run_voicectl("replay", str(audio), "--bot-cmd", bot, "--bot-ready-timeout", "3")
     assert result.returncode == 3, result.stdout + result.stderr
     assert time.monotonic() - started < 30
     assert "the bot did not listen on 127.0.0.1:" in result.stdout
@@ -89,7 +75,7 @@ def test_a_bot_that_never_listens_is_stopped_with_its_whole_group(tmp_path: Path
 
 def test_a_bot_serving_another_path_is_named(tmp_path: Path) -> None:
     audio = write_first_turn(tmp_path)
-    result = _voicectl("replay", str(audio), "--bot-cmd", ECHO_BOT, "--bot-path", "/ws")
+    result = run_voicectl("replay", str(audio), "--bot-cmd", ECHO_BOT, "--bot-path", "/ws")
     assert result.returncode == 3, result.stdout + result.stderr
     first = result.stdout.splitlines()[0]
     assert "the bot listens on 127.0.0.1:" in first and "refused a call at /ws" in first
@@ -142,7 +128,7 @@ def test_a_bot_that_is_not_pipecat_gets_carrier_checks_and_unjudged_inside_check
 ) -> None:
     audio = write_first_turn(tmp_path)
     report = tmp_path / "r.json"
-    result = _voicectl(
+    result = run_voicectl(
         "replay",
         str(audio),
         "--bot-cmd",
@@ -156,9 +142,9 @@ def test_a_bot_that_is_not_pipecat_gets_carrier_checks_and_unjudged_inside_check
         str(report),
     )
     assert result.returncode == 3, result.stdout + result.stderr
-    answered = _checks(report, "replay.bot_answered")
+    answered = report_checks(report, "replay.bot_answered")
     assert [c["verdict"] for c in answered] == ["pass", "pass"]
-    (consistency,) = _checks(report, "replay.rate_consistency")
+    (consistency,) = report_checks(report, "replay.rate_consistency")
     assert consistency["verdict"] == "error"
     assert "setup hook never reported from inside the bot" in str(consistency["observed"])
 
@@ -167,7 +153,7 @@ def test_a_bot_that_is_not_pipecat_gets_carrier_checks_and_unjudged_inside_check
 def test_replay_into_a_pipecat_runner_bot_sees_inside_and_stops_it(tmp_path: Path) -> None:
     audio = write_first_turn(tmp_path)
     report = tmp_path / "r.json"
-    result = _voicectl(
+    result = run_voicectl(
         "replay",
         str(audio),
         "--bot-cmd",
@@ -206,7 +192,7 @@ def test_rate_consistency_of_the_users_bot_is_judged_from_inside(
     from voicectl.audio.script import bundled_fixtures_dir
 
     report = tmp_path / "r.json"
-    result = _voicectl(
+    result = run_voicectl(
         "replay",
         str(bundled_fixtures_dir() / "order_status.wav"),
         "--bot-cmd",
@@ -220,7 +206,7 @@ def test_rate_consistency_of_the_users_bot_is_judged_from_inside(
         str(report),
         env={"BOT_SMART_TURN_RATE": smart_turn_rate or ""},
     )
-    (consistency,) = _checks(report, "replay.rate_consistency")
+    (consistency,) = report_checks(report, "replay.rate_consistency")
     assert consistency["verdict"] == verdict, consistency
     assert result.returncode == (0 if verdict == "pass" else 1), result.stdout
     assert (tmp_path / "r.bot-8000.log").exists() and (tmp_path / "r.bot-16000.log").exists()

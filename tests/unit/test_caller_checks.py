@@ -48,10 +48,11 @@ def test_the_bot_ending_the_call_is_an_answer() -> None:
 
 
 def test_a_call_too_short_to_hear_the_silence_is_not_judged() -> None:
-    timeline = CallerTimeline(UTTERANCES, [(5.0, 7.0)], 25.0)
+    timeline = CallerTimeline(UTTERANCES, [(5.0, 7.0), (14.0, 15.0)], 25.0)
     late = judge_caller_not_left_in_silence("call", timeline, fault_at=21.0)
     assert late.verdict is Verdict.ERROR and "could not be judged" in late.observed
-    after_all = judge_caller_not_left_in_silence("call", timeline, fault_at=24.0)
+    answered = CallerTimeline(UTTERANCES, [(5.0, 7.0), (14.0, 15.0), (24.0, 24.5)], 25.0)
+    after_all = judge_caller_not_left_in_silence("call", answered, fault_at=24.6)
     assert after_all.verdict is Verdict.ERROR
     assert "no caller utterance ends after the fault" in after_all.observed
 
@@ -75,3 +76,11 @@ def test_a_bot_that_ignores_sigterm_or_leaves_processes_fails() -> None:
     assert killed.verdict is Verdict.FAIL and "had to be killed" in killed.observed
     left = judge_bot_stopped_cleanly(exit_code=0, killed=False, left_running=True, stop_timeout_s=5)
     assert left.verdict is Verdict.FAIL
+
+
+def test_the_turn_the_fault_hit_counts_even_though_it_ended_before() -> None:
+    """An LLM fault fires on the request the caller's turn made, after that turn ended."""
+    timeline = CallerTimeline(UTTERANCES, [(5.0, 7.0), (24.0, 25.0)], 30.0)
+    verdict = judge_caller_not_left_in_silence("call", timeline, fault_at=13.5)
+    assert verdict.verdict is Verdict.FAIL
+    assert verdict.observed.startswith("longest wait 11.00 s: utterance 2")

@@ -59,10 +59,16 @@ def judge_caller_not_left_in_silence(
     speaks or ends the call) within ``bound_s`` of its end."""
     title = f"{label}: caller not left in silence after the fault at {fault_at:.1f} s"
     expected = (
-        f"every utterance ending after the fault is answered (bot audio or the bot ending the "
-        f"call) within {bound_s:.1f} s"
+        f"every utterance waiting for an answer when the fault hit or ending after it is answered "
+        f"(bot audio or the bot ending the call) within {bound_s:.1f} s"
     )
-    after = [u for u in timeline.utterances if u.end > fault_at]
+    # The utterances after the fault, and any before it still waiting for an answer when it hit
+    # (an LLM fault fires on the request the caller's last turn made).
+    after = [
+        u
+        for u in timeline.utterances
+        if u.end > fault_at or (timeline.answer_after(u.end) or (float("inf"),))[0] > fault_at
+    ]
     waits: list[tuple[float, Utterance, str]] = []
     unjudged = []
     for utterance in after:

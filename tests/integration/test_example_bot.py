@@ -1,0 +1,113 @@
+"""The example Twilio bot (``examples/twilio_bot/bot.py``), unmodified and key-less, under voicectl.
+
+Real Pipecat services (two DeepgramSTTService in a failover ServiceSwitcher, OpenAILLMService
+with a tool, CartesiaTTSService) talk to voicectl's fakes; voicectl places Twilio calls and sees
+inside through the bot's own Pipecat. Each test starts the bot as a user would (``--bot-cmd``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from local_servers import report_checks, run_voicectl, write_first_turn
+
+from voicectl.audio.script import bundled_fixtures_dir
+
+pytestmark = pytest.mark.slow
+
+EXAMPLE = Path(__file__).parents[2] / "examples" / "twilio_bot" / "bot.py"
+BOT_CMD = f"{sys.executable} {EXAMPLE} -t twilio --host 127.0.0.1 --port {{port}}"
+FAKES = [
+    "--fake",
+    "deepgram",
+    "--fake",
+    "deepgram:backup",
+    "--fake",
+    "openai",
+    "--fake",
+    "cartesia",
+]
+
+
+def test_the_example_bot_answers_key_less_and_is_seen_from_inside(tmp_path: Path) -> None:
+    audio = write_first_turn(tmp_path, text="Hi, I'd like to check on the status of my order.")
+    report = tmp_path / "r.json"
+    result = run_voicectl(
+        "replay", str(audio), "--bot-cmd", BOT_CMD, *FAKES, "--answer-within", "8",
+        "--json", str(report),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    (answered,) = report_checks(report, "replay.bot_answered")
+    assert answered["verdict"] == "pass"
+    events = json.loads(report.read_text())["events"]
+    heard = [
+        e["text"] for e in events if e["source"].startswith("bot:") and e["kind"] == "transcript"
+    ]
+    assert heard == ["Hi, I'd like to check on the status of my order."]
+    asked = [e for e in events if e["source"] == "fake:openai" and e["kind"] == "connection"]
+    assert asked and all(e["status"] == 200 for e in asked)
+
+
+def test_a_revoked_deepgram_key_fails_over_as_the_bots_own_log_says(tmp_path: Path) -> None:
+    """1008 at 8 s on the primary STT's connection, then 401 on every reconnect."""
+    report = tmp_path / "r.json"
+    run_voicectl(
+        "replay", str(bundled_fixtures_dir() / "order_status.wav"), "--bot-cmd", BOT_CMD, *FAKES,
+        "--fault", "deepgram=ws-close:1008@8s#first", "--fault", "deepgram=handshake:401#2..",
+        "--json", str(report),
+    )  # fmt: skip
+    switched = report_checks(report, "failover.switched")
+    assert [c["verdict"] for c in switched] == ["pass"], switched
+    (cause,) = report_checks(report, "failover.cause_visible")
+    assert cause["verdict"] == "pass" and "401" in str(cause["observed"])
+    # The bot's own log names the service it switched to; voicectl's inside view agrees.
+    log = (tmp_path / "r.bot.log").read_text()
+    said = re.findall(r"STT failover: now using (\S+)", log)
+    events = json.loads(report.read_text())["events"]
+    seen = [e["to"] for e in events if e["kind"] == "switched"]
+    assert said and seen == said
+    assert "DeepgramSTTService#0" in str(switched[0]["observed"]) or "backup" in str(
+        switched[0]["observed"]
+    )
+    (stopped,) = report_checks(report, "bot.stopped_cleanly")
+    assert stopped["verdict"] == "pass"
+
+
+@pytest.mark.parametrize(
+    ("fault", "verdict"),
+    [("openai=llm-error:429~1#1", "pass"), ("openai=llm-stall:3#1", "fail")],
+    ids=["429-retry-after", "stalled-stream"],
+)
+def test_llm_faults_are_judged_for_caller_impact(tmp_path: Path, fault: str, verdict: str) -> None:
+    """A 429 with Retry-After is retried by the OpenAI SDK and the caller hears an answer; a
+    stream that stalls mid-reply leaves the caller in silence until the call ends.
+
+    Measured on this recording: the answer after a 429 comes ~5.2 s after the caller stops
+    (Smart Turn's 3 s incomplete-turn fallback + Retry-After 1 s + the reply), the stall leaves
+    ~28 s of silence; the bound sits between them with room for a busy machine."""
+    audio = write_first_turn(tmp_path, silence_after_s=13.0, text="Where is my order?")
+    report = tmp_path / "r.json"
+    run_voicectl(
+        "replay", str(audio), "--bot-cmd", BOT_CMD, *FAKES, "--fault", fault,
+        "--caller-silence-bound", "12", "--json", str(report),
+    )  # fmt: skip
+    (silence,) = report_checks(report, "caller.silence_bounded")
+    assert silence["verdict"] == verdict, silence
+    (ended,) = report_checks(report, "call.ended_cleanly")
+    assert ended["verdict"] == "pass", ended
+
+
+def test_rate_consistency_is_judged_for_the_example_bot(tmp_path: Path) -> None:
+    report = tmp_path / "r.json"
+    run_voicectl(
+        "replay", str(bundled_fixtures_dir() / "order_status.wav"),
+        "--bot-cmd", f"env BOT_SAMPLE_RATE={{rate}} {BOT_CMD}", *FAKES,
+        "--rates", "8000,16000", "--fast", "--json", str(report),
+    )  # fmt: skip
+    (consistency,) = report_checks(report, "replay.rate_consistency")
+    assert consistency["verdict"] in ("pass", "fail"), consistency
+    assert (tmp_path / "r.bot-8000.log").exists() and (tmp_path / "r.bot-16000.log").exists()
