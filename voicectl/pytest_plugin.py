@@ -245,8 +245,8 @@ async def _place_call(
     from voicectl.replay.client import CallOptions, place_call
 
     call = _load_call(audio)
-    if call.script is None or not call.script.utterances:
-        raise ValueError(f"{call.audio.source}: a call needs a transcript sidecar with utterances")
+    if not call.script.utterances:
+        raise ValueError(f"{call.audio.source}: its sidecar lists no caller utterances")
     samples, utterances = call.audio.samples, list(call.script.utterances)
     if seconds is not None:
         samples = samples[: int(seconds * call.audio.sample_rate)].copy()

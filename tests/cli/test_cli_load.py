@@ -84,12 +84,12 @@ def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None
     assert len([line for line in result.stderr.splitlines() if line.strip()]) == 1
 
 
-def test_audio_without_a_transcript_is_rejected(tmp_path: Path) -> None:
+def test_audio_without_a_sidecar_or_speech_is_rejected(tmp_path: Path) -> None:
     lone = tmp_path / "lone.wav"
     write_wav(lone, np.zeros(8000, dtype=np.int16), 8000)
     result = _run("load", str(lone))
     assert result.returncode == 2
-    assert "no transcript sidecar (lone.json)" in result.stderr
+    assert f"{lone}: no speech found (Silero VAD" in result.stderr
 
 
 def test_an_unreachable_bot_fails_with_the_reason_in_every_report(

@@ -8,6 +8,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 VOICECTL = [sys.executable, "-m", "voicectl"]
@@ -60,16 +61,15 @@ def test_text_file_named_wav_is_rejected(tmp_path: Path) -> None:
     assert "notes.wav" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_audio_without_a_transcript_sidecar_is_rejected(tmp_path: Path) -> None:
-    import shutil
-
-    from voicectl.audio.script import bundled_fixtures_dir
+def test_recording_without_a_sidecar_or_speech_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    from voicectl.audio.io import write_wav
 
     lone = tmp_path / "lone.wav"
-    shutil.copy(bundled_fixtures_dir() / "order_status.wav", lone)
+    write_wav(lone, np.zeros(8000 * 3, dtype=np.int16), 8000)
     result = _run("replay", str(lone))
     assert result.returncode == 2
-    assert "no transcript sidecar (lone.json)" in result.stderr
+    assert result.stderr.startswith(f"error: {lone}: no speech found (Silero VAD")
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_unreachable_bot_is_a_harness_error_with_the_reason_in_every_report(
@@ -111,8 +111,6 @@ def _two_party_call(directory: Path, *, caller_left: bool = True) -> Path:
     """order_status as the caller on one channel, billing_question as the old bot on the other."""
     import shutil
 
-    import numpy as np
-
     from voicectl.audio.io import load_audio, write_wav
     from voicectl.audio.script import bundled_fixtures_dir
 
@@ -146,7 +144,6 @@ def test_two_party_recording_replays_the_caller_channel_and_says_so(tmp_path: Pa
 
 
 def test_silent_caller_channel_is_one_line_and_exit_2(tmp_path: Path) -> None:
-    import numpy as np
 
     from voicectl.audio.io import write_wav
 

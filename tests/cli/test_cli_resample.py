@@ -8,6 +8,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 VOICECTL = [sys.executable, "-m", "voicectl"]
@@ -125,7 +126,6 @@ def test_raw_files_need_their_rate_and_rate_needs_files(tmp_path: Path) -> None:
 
 def test_component_and_plot_input_errors(tmp_path: Path) -> None:
     from voicectl.audio.io import write_wav
-    from voicectl.resample.synthetic import speech_like
 
     unknown = _run("--component", "whisper")
     assert unknown.returncode == 2
@@ -133,9 +133,9 @@ def test_component_and_plot_input_errors(tmp_path: Path) -> None:
     mixed = _run("--component", "smart-turn", "--rates", "8000,16000")
     assert mixed.returncode == 2 and "apply to the matrix only" in mixed.stderr
     lone = tmp_path / "lone.wav"
-    write_wav(lone, speech_like(8000, 2), 8000)
-    no_script = _run("--component", "silero-vad", str(lone))
-    assert no_script.returncode == 2 and "needs a transcript sidecar" in no_script.stderr
+    write_wav(lone, np.zeros(8000 * 2, dtype=np.int16), 8000)
+    no_speech = _run("--component", "silero-vad", str(lone))
+    assert no_speech.returncode == 2 and f"{lone}: no speech found" in no_speech.stderr
     blocker = tmp_path / "blocker"
     blocker.write_text("x")
     not_dir = _run("--plot", str(blocker), "--resamplers", "soxr-vhq")

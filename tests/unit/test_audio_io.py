@@ -203,7 +203,7 @@ def test_compressed_formats_are_read_through_libsndfile(
     path = tmp_path / f"call{suffix}"
     sf.write(
         path,
-        np.stack([TONE, BOT.repeat(2)[: len(TONE)]], axis=1),
+        np.stack([TONE, BOT.repeat(2)[: len(TONE)]], axis=1) / 32768.0,
         rate,
         format=file_format,
         subtype=subtype,

@@ -181,8 +181,10 @@ def test_parse_script_reads_utterances_and_pauses() -> None:
         (_with_utterance(1, end=0.5), "utterance 1 has zero length"),
         (_with_utterance(1, start=-0.1), "utterance 1 starts before 0 s"),
         (_with_utterance(2, start=1.0), "utterance 2 starts at 1.00 s, before utterance 1 ends"),
-        (_with_utterance(1, text=""), "utterance 1 has no text"),
-        (_with_utterance(1, text=None), "utterance 1 has no text"),
+        (_with_utterance(1, text=""), 'utterance 1 "text" is not a non-empty string'),
+        (_with_utterance(1, text=None), 'utterance 1 "text" is not a non-empty string'),
+        (_with_utterance(1, text=" "), 'utterance 1 "text" is not a non-empty string'),
+        ({**GOOD, "duration_s": "long"}, '"duration_s" is not a number of seconds'),
         (_with_utterance(1, start="0.5"), 'utterance 1 "start" is not a number of seconds'),
         (_with_utterance(1, end=True), 'utterance 1 "end" is not a number of seconds'),
         (_with_utterance(2, pauses=[[1.0, 2.5]]), "utterance 2 pause 1 (1.0 s -> 2.5 s) is not"),
@@ -196,6 +198,63 @@ def test_malformed_sidecars_name_the_problem(document: object, problem: str) -> 
         parse_script(document, source="call1.json")
     assert problem in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_text_is_optional_and_an_utterance_without_it_is_called_by_its_number() -> None:
+    untranscribed = {k: v for k, v in GOOD_UTTERANCES[1].items() if k != "text"}
+    script = parse_script({"utterances": [GOOD_UTTERANCES[0], untranscribed]}, source="c.json")
+    assert [u.text for u in script.utterances] == ["Hello.", "utterance 2"]
+    assert [u.transcribed for u in script.utterances] == [True, False]
+    assert script.utterances[1].pauses == ((2.5, 3.2),)
+
+
+# --- the JSON Schema shipped in the package ------------------------------------------------
+
+SCHEMA = json.loads((Path(voicectl.__file__).parent / "data" / "sidecar.schema.json").read_text())
+REAL_CALLS = Path(__file__).resolve().parent.parent / "data" / "real_calls"
+
+
+def _schema_errors(document: object) -> list[str]:
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(SCHEMA)
+    return [error.message for error in validator.iter_errors(document)]
+
+
+def test_schema_is_valid_draft_2020_12() -> None:
+    import jsonschema
+
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        *sorted(bundled_fixtures_dir().glob("*.json")),
+        *sorted(REAL_CALLS.glob("*.reference.json")),
+    ],
+    ids=lambda p: p.name,
+)
+def test_every_shipped_sidecar_matches_the_schema(path: Path) -> None:
+    assert _schema_errors(json.loads(path.read_text())) == []
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"description": "x"},
+        {"utterances": [{"start": 0.5}]},
+        _with_utterance(1, text=""),
+        _with_utterance(1, start="0.5"),
+        _with_utterance(1, start=-0.1),
+        _with_utterance(2, pauses=[[2.5]]),
+        {**GOOD, "duration_s": "long"},
+    ],
+)
+def test_documents_the_parser_rejects_fail_the_schema_too(document: object) -> None:
+    with pytest.raises(InputError):
+        parse_script(document, source="c.json")
+    assert _schema_errors(document)
 
 
 def test_load_script_rejects_files_that_are_not_json(tmp_path: Path) -> None:
@@ -215,11 +274,53 @@ def test_sidecar_paths() -> None:
     assert sidecar_path("calls/a.json") == Path("calls/a.script.json")
 
 
-def test_call_without_sidecar_has_no_script(tmp_path: Path) -> None:
-    write_wav(tmp_path / "lonely.wav", np.zeros(800, dtype=np.int16), 8000)
+def test_call_without_sidecar_gets_its_utterances_from_the_audio(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copy(REAL_CALLS / "call_a.wav", tmp_path / "lonely.wav")
     assert script_for(tmp_path / "lonely.wav") is None
     call = load_call(tmp_path / "lonely.wav")
-    assert (call.name, call.script) == ("lonely", None)
+    reference = json.loads((REAL_CALLS / "call_a.reference.json").read_text())["utterances"]
+    assert (call.name, call.script.source) == ("lonely", "audio")
+    assert len(call.script.utterances) == len(reference)
+    assert [u.text for u in call.script.utterances][:2] == ["utterance 1", "utterance 2"]
+    assert not any(u.transcribed for u in call.script.utterances)
+    assert call.notices == [
+        f"{tmp_path / 'lonely.wav'}: no sidecar (lonely.json); {len(reference)} caller "
+        "utterances found by Silero VAD (voicectl segment writes them for review)"
+    ]
+
+
+def test_sidecar_wins_over_the_audio(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copy(REAL_CALLS / "call_a.wav", tmp_path / "call.wav")
+    (tmp_path / "call.json").write_text(
+        json.dumps({"utterances": [{"start": 1.0, "end": 2.0, "text": "only this"}]})
+    )
+    call = load_call(tmp_path / "call.wav")
+    assert call.script.source == "sidecar" and call.notices == []
+    assert [u.text for u in call.script.utterances] == ["only this"]
+
+
+def test_recording_with_no_speech_and_no_sidecar_is_rejected(tmp_path: Path) -> None:
+    write_wav(tmp_path / "quiet.wav", np.zeros(8000 * 3, dtype=np.int16), 8000)
+    with pytest.raises(InputError, match=r"quiet\.wav: no speech found \(Silero VAD"):
+        load_call(tmp_path / "quiet.wav")
+
+
+def test_sidecar_made_for_a_recording_of_another_length_is_rejected(tmp_path: Path) -> None:
+    write_wav(tmp_path / "call.wav", np.zeros(8000 * 10, dtype=np.int16), 8000)
+    sidecar = {"duration_s": 10.2, "utterances": [{"start": 1.0, "end": 2.0}]}
+    (tmp_path / "call.json").write_text(json.dumps(sidecar))
+    assert load_call(tmp_path / "call.wav").script.duration_s == 10.2  # within 0.25 s
+    (tmp_path / "call.json").write_text(json.dumps({**sidecar, "duration_s": 34.6}))
+    with pytest.raises(InputError) as caught:
+        load_call(tmp_path / "call.wav")
+    assert str(caught.value) == (
+        f"{tmp_path / 'call.json'}: says the call lasts 34.60 s but {tmp_path / 'call.wav'} "
+        "lasts 10.00 s; is it the sidecar of another recording?"
+    )
 
 
 def test_sidecar_that_outlasts_the_audio_is_rejected(tmp_path: Path) -> None:
@@ -237,6 +338,7 @@ def test_sidecar_that_outlasts_the_audio_is_rejected(tmp_path: Path) -> None:
 
 def test_load_call_passes_the_rate_through(tmp_path: Path) -> None:
     (tmp_path / "call.ulaw").write_bytes(g711.ulaw_encode(np.zeros(1600, dtype=np.int16)))
+    (tmp_path / "call.json").write_text('{"utterances": []}')
     call = load_call(tmp_path / "call.ulaw", rate=16000)
     assert call.audio.sample_rate == 16000 and call.audio.duration_s == 0.1
     assert load_audio(tmp_path / "call.ulaw", rate=8000).duration_s == 0.2

@@ -62,7 +62,7 @@ def record(index: int, result: CallOutcome, start: float = 0.0, end: float = 8.0
 
 def recording(name: str = "order", script: bool = True) -> Call:
     audio = Audio(np.zeros(8000 * 6, dtype=np.int16), 8000, f"{name}.wav", "pcm16")
-    return Call(audio, CallScript(UTTERANCES) if script else None, name)
+    return Call(audio, CallScript(UTTERANCES if script else ()), name)
 
 
 # -- shape and plan --------------------------------------------------------------------------
@@ -112,10 +112,10 @@ def test_a_shape_rejects_impossible_values(kwargs: dict[str, float], message: st
         LoadShape(**kwargs)  # type: ignore[arg-type]
 
 
-def test_recordings_are_played_round_robin_and_need_a_transcript() -> None:
+def test_recordings_are_played_round_robin_and_need_caller_utterances() -> None:
     plan = LoadPlan([recording("a"), recording("b")], "ws://x/ws", LoadShape(3, 1.0))
     assert [plan.call_for(i).name for i in range(5)] == ["a", "b", "a", "b", "a"]
-    with pytest.raises(InputError, match=r"no transcript sidecar \(lone.json\)"):
+    with pytest.raises(InputError, match=r"lone.wav: its sidecar lists no caller utterances"):
         LoadPlan([recording("lone", script=False)], "ws://x/ws", LoadShape(1, 1.0))
 
 

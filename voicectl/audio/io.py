@@ -189,7 +189,7 @@ def write_wav(
     if sample_rate <= 0:
         raise ValueError(f"sample rate must be positive, got {sample_rate}")
     if encoding == "mulaw":
-        pcm = g711.ulaw_decode(g711.ulaw_encode(pcm))
+        pcm = g711.ulaw_decode(g711.ulaw_encode(pcm)).reshape(pcm.shape)
     target = Path(os.fspath(path))
     temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
     try:

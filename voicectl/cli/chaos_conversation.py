@@ -80,7 +80,7 @@ def _caller(audio: Path | None, need: int) -> Call:
     call = (
         load_call(audio) if audio else next(c for c in bundled_calls() if c.name == "order_status")
     )
-    utterances = call.script.utterances if call.script else ()
+    utterances = call.script.utterances
     if len(utterances) < need:
         raise InputError(
             f"{call.audio.source}: needs a transcript sidecar with at least {need} utterances"

@@ -151,7 +151,7 @@ def _run(
 
     async def work(report: Report) -> None:
         outcome = await run_failover(plan)
-        utterances = list(plan.call.script.utterances) if plan.call.script else []
+        utterances = list(plan.call.script.utterances)
         report.extend_checks(judge_switched(outcome, bound_s=switch_within))
         report.extend_checks(judge_transcripts_continue(outcome, utterances))
         report.add_check(judge_no_false_switch(outcome))
@@ -325,7 +325,7 @@ def stt_crash(
         call = _call(audio)
         crash_at = 8.0 if at is None else at
         if at_utterance is not None:
-            utterances = call.script.utterances if call.script else ()
+            utterances = call.script.utterances
             if at_utterance > len(utterances):
                 raise InputError(
                     f"--at-utterance {at_utterance}: the call has {len(utterances)} utterances"

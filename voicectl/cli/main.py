@@ -31,6 +31,7 @@ from voicectl.cli.replay import replay  # noqa: E402
 from voicectl.cli.report import report_app  # noqa: E402
 from voicectl.cli.resample_check import resample_check  # noqa: E402
 from voicectl.cli.run import run as run_suite  # noqa: E402
+from voicectl.cli.segment import segment  # noqa: E402
 from voicectl.cli.smoke import smoke  # noqa: E402
 from voicectl.errors import VoicectlError  # noqa: E402
 
@@ -44,6 +45,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command()(replay)
+app.command()(segment)
 app.command()(bot)
 app.command("call")(call)
 app.add_typer(chaos_app, name="chaos")

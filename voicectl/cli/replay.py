@@ -198,15 +198,10 @@ def replay(
             if audio
             else bundled_calls()
         )
-        for call in calls:
-            if call.script is None:
-                raise InputError(
-                    f"{call.audio.source}: no transcript sidecar ({call.name}.json) to know when the caller speaks"
-                )
     except InputError as exc:
         raise fail_usage(str(exc)) from None
 
-    print_notices(call.audio.notice for call in calls)
+    print_notices(notice for call in calls for notice in call.notices)
     pace_fast = fast if fast is not None else url is None and bot is None
     config = ReferenceBotConfig(
         reply_secs=reply_secs if reply_secs is not None else (0.3 if pace_fast else 1.5),

@@ -210,10 +210,8 @@ def _component_calls(name: str, files: list[Path], rate: int | None) -> list[Cal
         raise InputError(f"--component must be one of {', '.join(_COMPONENTS)}, not {name!r}")
     calls = [load_call(path, rate=rate) for path in files] if files else bundled_calls()
     for call in calls:
-        if call.script is None or not call.script.utterances:
-            raise InputError(
-                f"{call.audio.source}: --component needs a transcript sidecar ({call.name}.json) with utterance times"
-            )
+        if not call.script.utterances:
+            raise InputError(f"{call.audio.source}: its sidecar lists no caller utterances")
         if call.audio.sample_rate != 8000:
             raise InputError(
                 f"{call.audio.source}: --component runs on 8 kHz telephony calls, not {call.audio.sample_rate} Hz"

@@ -227,8 +227,6 @@ def validate_plan(plan: FailoverPlan) -> tuple[TargetSpec, TargetSpec, type[Any]
         ):
             raise InputError(f"{spec.name} is not an STT service; stt-crash needs STT targets")
     strategy = _load_strategy(plan.strategy) if plan.strategy else ServiceSwitcherStrategyFailover
-    if plan.call.script is None:
-        raise InputError(f"{plan.call.audio.source}: no transcript sidecar to script the fake STT")
     return primary, backup, strategy
 
 
@@ -354,7 +352,7 @@ async def run_failover(plan: FailoverPlan) -> FailoverOutcome:
             options = CallOptions(
                 url=server.url, fast=False, tail_s=plan.tail_s, seed=f"{plan.call.name}-failover"
             )
-            utterances = plan.call.script.utterances if plan.call.script else ()
+            utterances = plan.call.script.utterances
             outcome.call = await place_call(
                 plan.call.audio.samples,
                 utterances,

@@ -42,7 +42,7 @@ async def feed_audio(queue_frame: Callable[[Frame], object], call: Call, sample_
 
 async def feed_text(queue_frame: Callable[[Frame], object], call: Call) -> None:
     """Queue each utterance's text as a ``TTSSpeakFrame`` when the caller would start it."""
-    utterances = call.script.utterances if call.script else ()
+    utterances = call.script.utterances
     if not utterances:
         return
     start = time.monotonic()

@@ -113,7 +113,6 @@ class CallEngine:
         If the greenlet is killed (Locust stops the user), the call is cancelled and its
         connection closed.
         """
-        assert recording.script is not None
         result: gevent.event.AsyncResult = gevent.event.AsyncResult()
         hub_loop = gevent.get_hub().loop
         started: list[asyncio.Task[CallOutcome]] = []
@@ -127,7 +126,6 @@ class CallEngine:
                 result.set(done.result())
 
         def start() -> None:
-            assert recording.script is not None
             call = CarrierCall(
                 recording.audio.samples,
                 recording.script.utterances,

@@ -91,10 +91,8 @@ class LoadPlan:
         if not self.calls:
             raise InputError("a load run needs at least one call recording")
         for call in self.calls:
-            if call.script is None or not call.script.utterances:
-                raise InputError(
-                    f"{call.audio.source}: no transcript sidecar ({call.name}.json) to know when the caller speaks"
-                )
+            if not call.script.utterances:
+                raise InputError(f"{call.audio.source}: its sidecar lists no caller utterances")
 
     def call_for(self, index: int) -> Call:
         """The recording the ``index``-th call plays (round robin over the recordings)."""

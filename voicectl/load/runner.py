@@ -86,7 +86,6 @@ async def _caller(run: LoadRun, caller: int, report: Report) -> None:
         index = run.started
         run.started += 1
         recording = plan.call_for(index)
-        assert recording.script is not None  # LoadPlan checked it
         options = CallOptions(
             url=plan.url,
             carrier=plan.carrier,

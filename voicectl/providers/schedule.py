@@ -48,7 +48,7 @@ class TranscriptSchedule:
     ) -> TranscriptSchedule:
         """Each utterance's text ``latency_s`` after its end (a real STT finalises after the
         speech stops), repeating with the call (the feed loops it)."""
-        utterances = call.script.utterances if call.script else ()
+        utterances = call.script.utterances
         items = tuple(ScriptedTranscript(u.end + latency_s, u.text) for u in utterances)
         return cls(items, call.audio.duration_s if repeat and items else None)
 

@@ -90,11 +90,59 @@ async def run_replay(
             _journal(report, run)
     _judge(plan, result, report)
     _tabulate(plan, result, report)
+    _original_call(plan, report)
     return result
 
 
+def _original_call(plan: ReplayPlan, report: Report) -> None:
+    """The original bot's turns from the other channel of two-party recordings: context only
+    (never replayed, never judged), with how long after the caller's utterance each began."""
+    rows = []
+    for call in plan.calls:
+        if call.audio.caller_channel is None:
+            continue
+        channel = "right" if call.audio.caller_channel == "left" else "left"
+        for number, turn in enumerate(call.original_bot_turns, start=1):
+            before = [u for u in call.script.utterances if u.end <= turn.start]
+            after_s = round(turn.start - before[-1].end, 3) if before else None
+            report.log(
+                f"recording:{call.name}",
+                "original_bot_speech",
+                clock="call",
+                t=turn.start,
+                end=turn.end,
+                channel=channel,
+                after_caller_s=after_s,
+            )
+            rows.append(
+                [
+                    call.name,
+                    channel,
+                    number,
+                    round(turn.start, 2),
+                    round(turn.end, 2),
+                    len(before) or None,
+                    after_s,
+                ]
+            )
+    if rows:
+        report.add_table(
+            "Original call (the recording's bot channel, not replayed)",
+            [
+                "call",
+                "channel",
+                "bot turn",
+                "start s",
+                "end s",
+                "after utterance",
+                "began after (s)",
+            ],
+            rows,
+        )
+
+
 async def _replay_one(plan: ReplayPlan, call: Call, rate: int | None, report: Report) -> CallRun:
-    utterances = call.script.utterances if call.script else ()
+    utterances = call.script.utterances
     options = CallOptions(
         url=plan.url or "",
         carrier=plan.carrier,
@@ -451,7 +499,7 @@ def _judge(
                 for run in result.runs
                 if run.call is call and run.rate is not None and run.perception is not None
             }
-            spans = [(u.start, u.end) for u in call.script.utterances] if call.script else []
+            spans = [(u.start, u.end) for u in call.script.utterances]
             report.add_check(judge_rate_consistency(call.name, observations, spans))
     if plan.bot is not None and hooked is not None and len(hooked) > 1:
         _judge_bot_rates(plan, result, report, hooked)

@@ -103,7 +103,6 @@ async def run_smart_turn(calls: Sequence[Call]) -> SmartTurnResult:
 
     result = SmartTurnResult()
     for call in calls:
-        assert call.script is not None
         for number, utterance in enumerate(call.script.utterances, start=1):
             result.utterances.append((call.name, number, utterance))
     for variant in VARIANTS:
@@ -113,7 +112,6 @@ async def run_smart_turn(calls: Sequence[Call]) -> SmartTurnResult:
         try:
             for call in calls:
                 audio = _at_rate(call.audio.samples, variant.audio_rate)
-                assert call.script is not None
                 for utterance in call.script.utterances:
                     probabilities.append(
                         await _end_of_turn(analyzer, audio, variant.audio_rate, utterance)
@@ -284,7 +282,6 @@ def _aligned(reference: VadRun, other: VadRun) -> npt.NDArray[np.intp]:
 
 def _in_speech(times: npt.NDArray[np.float64], call: Call) -> npt.NDArray[np.bool_]:
     mask = np.zeros(len(times), dtype=bool)
-    assert call.script is not None
     for u in call.script.utterances:
         inside = (times >= u.start) & (times < u.end)
         for a, b in u.pauses:
@@ -322,7 +319,6 @@ def summarise_vad(result: VadResult, key: str) -> VadSummary:
         silence_conf += run.confidence[~in_speech].tolist()
         above += int(np.sum(run.confidence[in_speech] >= result.threshold))
         speaking_s += float(run.speaking.sum()) * run.window_s
-        assert call.script is not None
         scripted_s += sum(u.duration_s for u in call.script.utterances)
         index = _aligned(ref, run)
         flips += int(
