@@ -291,6 +291,21 @@ def test_call_without_sidecar_gets_its_utterances_from_the_audio(tmp_path: Path)
     ]
 
 
+def test_fake_stt_transcribes_an_utterance_of_unknown_text_by_its_number(tmp_path: Path) -> None:
+    import shutil
+
+    from voicectl.providers.schedule import TranscriptSchedule
+
+    shutil.copy(REAL_CALLS / "call_b.wav", tmp_path / "call.wav")
+    (tmp_path / "call.json").write_text(
+        json.dumps(
+            {"utterances": [{"start": 1.0, "end": 2.0, "text": "hi"}, {"start": 3, "end": 4}]}
+        )
+    )
+    schedule = TranscriptSchedule.from_call(load_call(tmp_path / "call.wav"), repeat=False)
+    assert [(item.at_s, item.text) for item in schedule] == [(2.0, "hi"), (4.0, "utterance 2")]
+
+
 def test_sidecar_wins_over_the_audio(tmp_path: Path) -> None:
     import shutil
 

@@ -64,7 +64,7 @@ AudioOpt = Annotated[
     Path | None,
     typer.Option(
         "--audio",
-        help="Caller audio with a transcript sidecar (default: the bundled order_status call).",
+        help="Caller audio; its utterances come from its sidecar, or from the audio (default: the bundled order_status call).",
     ),
 ]
 VariantOpt = Annotated[
@@ -83,9 +83,14 @@ def _caller(audio: Path | None, need: int) -> Call:
     utterances = call.script.utterances
     if len(utterances) < need:
         raise InputError(
-            f"{call.audio.source}: needs a transcript sidecar with at least {need} utterances"
+            f"{call.audio.source}: needs at least {need} caller utterances, "
+            f"its {_origin(call)} has {len(utterances)}"
         )
     return call
+
+
+def _origin(call: Call) -> str:
+    return "sidecar" if call.script.source == "sidecar" else "audio (Silero VAD)"
 
 
 def _check_url(url: str | None) -> None:

@@ -96,7 +96,8 @@ SurfaceWithinOpt = Annotated[
 AudioOpt = Annotated[
     Path | None,
     typer.Option(
-        "--audio", help="Caller audio with a transcript sidecar (default: bundled order_status)."
+        "--audio",
+        help="Caller audio; its utterances come from its sidecar, or from the audio (default: bundled order_status).",
     ),
 ]
 

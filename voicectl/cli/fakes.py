@@ -14,7 +14,7 @@ from typing import Annotated, TextIO
 
 import typer
 
-from voicectl.audio.script import CallScript, load_script, script_for
+from voicectl.audio.script import CallScript, load_call, load_script
 from voicectl.cli.common import configure_logging, fail_usage, stderr_console
 from voicectl.errors import InputError, VoicectlError
 from voicectl.providers.deepgram_stt import endpoint_for
@@ -123,11 +123,7 @@ def _plan(
         if transcripts.suffix.lower() == ".json":
             script = load_script(transcripts)
         else:
-            if not transcripts.is_file():
-                raise InputError(f"--transcripts {transcripts}: no such file")
-            script = script_for(transcripts)
-            if script is None:
-                raise InputError(f"--transcripts {transcripts}: no sidecar transcript beside it")
+            script = load_call(transcripts).script
     return plan_fakes(
         providers,
         faults,

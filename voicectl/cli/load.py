@@ -54,7 +54,7 @@ def load(
     audio: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Recordings the callers play, round robin (each with its transcript sidecar). Default: the bundled calls."
+            help="Recordings the callers play, round robin; the caller's utterances come from each one's sidecar, or from the audio. Default: the bundled calls."
         ),
     ] = None,
     url: Annotated[

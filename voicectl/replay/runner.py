@@ -240,7 +240,7 @@ async def _replay_bot(
                             options, tail_s=max(options.tail_s, bot.silence_bound_s + 1.0)
                         )
                     since = time.monotonic()
-                    utterances = call.script.utterances if call.script else ()
+                    utterances = call.script.utterances
                     outcome = await place_call(
                         call.audio.samples, utterances, options, sample_rate=call.audio.sample_rate
                     )
@@ -515,7 +515,7 @@ def _judge_bot_rates(
     from voicectl.sut.session import NOT_HOOKED
 
     for call in plan.calls:
-        spans = [(u.start, u.end) for u in call.script.utterances] if call.script else []
+        spans = [(u.start, u.end) for u in call.script.utterances]
         blind = [rate for rate, ok in hooked.items() if not ok]
         runs = [r for r in result.runs if r.call is call and r.rate is not None]
         unmatched = [r.rate for r in runs if r.inside is None and r.rate not in blind]
