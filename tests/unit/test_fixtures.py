@@ -306,6 +306,20 @@ def test_fake_stt_transcribes_an_utterance_of_unknown_text_by_its_number(tmp_pat
     assert [(item.at_s, item.text) for item in schedule] == [(2.0, "hi"), (4.0, "utterance 2")]
 
 
+def test_sidecar_text_is_one_utterance_per_line_and_parses_back() -> None:
+    from voicectl.audio.script import sidecar_text
+
+    text = sidecar_text(GOOD)
+    assert text.splitlines()[-4:] == [
+        '    {"start": 0.5, "end": 1.5, "text": "Hello."},',
+        '    {"start": 2.0, "end": 4.0, "text": "My number is... four.", "pauses": [[2.5, 3.2]]}',
+        "  ]",
+        "}",
+    ]
+    assert json.loads(text) == GOOD
+    assert json.loads(sidecar_text({"utterances": []})) == {"utterances": []}
+
+
 def test_sidecar_wins_over_the_audio(tmp_path: Path) -> None:
     import shutil
 

@@ -47,6 +47,7 @@ __all__ = [
     "segment_call",
     "sidecar_document",
     "sidecar_path",
+    "sidecar_text",
 ]
 
 END_SLACK_S = 0.05  # how far an utterance may end past the audio (rounding of hand-made times)
@@ -211,6 +212,17 @@ def sidecar_document(call: Call) -> dict[str, object]:
         "duration_s": round(call.audio.duration_s, 3),
         "utterances": utterances,
     }
+
+
+def sidecar_text(document: dict[str, object]) -> str:
+    """A sidecar document as JSON for people: one utterance per line."""
+    head = {k: v for k, v in document.items() if k != "utterances"}
+    lines = [f"  {json.dumps(key)}: {json.dumps(value)}," for key, value in head.items()]
+    utterances = document.get("utterances", [])
+    assert isinstance(utterances, list)
+    items = ",\n".join(f"    {json.dumps(item)}" for item in utterances)
+    body = f'  "utterances": [\n{items}\n  ]' if utterances else '  "utterances": []'
+    return "{\n" + "\n".join([*lines, body]) + "\n}\n"
 
 
 def load_call(

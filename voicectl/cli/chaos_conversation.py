@@ -38,6 +38,7 @@ from voicectl.cli.common import (
     fail_usage,
     make_outputs,
     parse_line_option,
+    print_notices,
 )
 from voicectl.conversation.scenarios import (
     BargeIn,
@@ -80,6 +81,7 @@ def _caller(audio: Path | None, need: int) -> Call:
     call = (
         load_call(audio) if audio else next(c for c in bundled_calls() if c.name == "order_status")
     )
+    print_notices(call.notices)
     utterances = call.script.utterances
     if len(utterances) < need:
         raise InputError(

@@ -29,6 +29,7 @@ from voicectl.cli.common import (
     execute,
     fail_usage,
     make_outputs,
+    print_notices,
 )
 from voicectl.errors import InputError
 from voicectl.failover.scenario import (
@@ -103,9 +104,11 @@ AudioOpt = Annotated[
 
 
 def _call(audio: Path | None) -> Call:
-    return (
-        load_call(audio) if audio else next(c for c in bundled_calls() if c.name == "order_status")
-    )
+    if audio is None:
+        return next(c for c in bundled_calls() if c.name == "order_status")
+    call = load_call(audio)
+    print_notices(call.notices)
+    return call
 
 
 def _backoff(text: str | None) -> tuple[float, float] | None:

@@ -29,6 +29,7 @@ from voicectl.cli.common import (
     execute,
     fail_usage,
     parse_line_option,
+    print_notices,
 )
 from voicectl.cli.progress import progress_wanted
 from voicectl.errors import InputError
@@ -241,6 +242,7 @@ def _plan(
             f"--calls {calls} needs about {needed} open files; this process may open {allowed} (raise ulimit -n)"
         )
     recordings: list[Call] = [load_call(p) for p in audio] if audio else bundled_calls()
+    print_notices(notice for call in recordings for notice in call.notices)
     plan = LoadPlan(recordings, url or "", shape, carrier=carrier)
     bounds = LoadBounds(
         min_success_rate=min_success,

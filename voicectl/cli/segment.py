@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json as jsonlib
 from pathlib import Path
 from typing import Annotated, TextIO
 
@@ -12,7 +11,13 @@ from rich.table import Table
 from rich.text import Text
 
 from voicectl.audio.io import FORMATS_HELP
-from voicectl.audio.script import Call, segment_call, sidecar_document, sidecar_path
+from voicectl.audio.script import (
+    Call,
+    segment_call,
+    sidecar_document,
+    sidecar_path,
+    sidecar_text,
+)
 from voicectl.cli.common import CallerChannelOpt, configure_logging, fail_usage, print_notices
 from voicectl.errors import InputError
 from voicectl.report._atomic import atomic_write
@@ -71,7 +76,7 @@ def segment(
             document = sidecar_document(call)
 
             def write(handle: TextIO, document: dict[str, object] = document) -> None:
-                handle.write(jsonlib.dumps(document, indent=2) + "\n")
+                handle.write(sidecar_text(document))
 
             atomic_write(target, write, "the sidecar")
             if not quiet:
