@@ -75,7 +75,7 @@ def prepare_clips(script: CallScriptSpec, wire_rate: int) -> dict[int, Clip]:
             continue
         if say.utterance is not None:
             call = load_call(say.audio)
-            utterances = call.script.utterances if call.script else ()
+            utterances = call.script.utterances
             if say.utterance > len(utterances):
                 raise InputError(
                     f"{where}: {say.audio.name} has {len(utterances)} utterances in its sidecar, "
