@@ -330,3 +330,8 @@ def test_a_burst_of_audio_gets_only_the_transcripts_its_audio_completes() -> Non
     rest = [m for m in decoded(protocol.on_message(pcm[cut:].tobytes())) if m.get("is_final")]
     texts = [m["channel"]["alternatives"][0]["transcript"] for m in rest]  # type: ignore[index]
     assert texts == [u.text for u in call.script.utterances[1:]]
+
+
+def test_deepgram_takes_a_bad_query_as_the_defaults_rather_than_failing() -> None:
+    protocol = DeepgramSTTProtocol("/v1/listen?sample_rate=abc&channels=-2&encoding=linear16")
+    assert (protocol.sample_rate, protocol.channels) == (16000, 1)

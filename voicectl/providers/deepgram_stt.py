@@ -62,6 +62,15 @@ def endpoint_for(script: CallScript) -> float:
     return round(endpoint * 1000.0)
 
 
+def _positive(text: str, default: int) -> int:
+    """A query parameter as a positive integer; anything else (a client's typo) is ``default``."""
+    try:
+        value = int(text)
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
 def _flag(query: dict[str, list[str]], name: str) -> bool:
     return (query.get(name) or ["false"])[0].lower() == "true"
 
@@ -79,13 +88,9 @@ class DeepgramSTTProtocol(ProviderProtocol):
     def __init__(self, request_path: str = "/") -> None:
         super().__init__(request_path)
         q = self.query
-        try:
-            rate = int((q.get("sample_rate") or ["16000"])[0])
-        except ValueError:
-            rate = 16000
-        self.sample_rate = rate if rate > 0 else 16000
+        self.sample_rate = _positive((q.get("sample_rate") or [""])[0], 16000)
         self.encoding = (q.get("encoding") or ["linear16"])[0]
-        self.channels = max(1, int((q.get("channels") or ["1"])[0] or 1))
+        self.channels = _positive((q.get("channels") or [""])[0], 1)
         self.interim_results = _flag(q, "interim_results")
         self.vad_events = _flag(q, "vad_events")
         self.utterance_end = bool(q.get("utterance_end_ms"))
