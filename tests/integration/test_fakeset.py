@@ -51,3 +51,28 @@ async def test_every_fake_gets_its_own_port_and_env_var() -> None:
         assert env["OPENAI_BASE_URL"].startswith("http://127.0.0.1:")
         assert env["OPENAI_BASE_URL"].endswith("/v1")
         assert fakes.env_lines()[0] == f"DEEPGRAM_BASE_URL={env['DEEPGRAM_BASE_URL']}"
+
+
+async def test_a_client_that_gives_up_on_a_stalled_llm_stream_is_journaled() -> None:
+    import openai
+
+    plan = plan_fakes(["openai"], ["openai=llm-stall:2"])
+    async with FakeSet(plan) as fakes:
+        client = openai.AsyncOpenAI(
+            base_url=fakes.env["OPENAI_BASE_URL"], api_key="k", max_retries=0, timeout=1.0
+        )
+        stream = await client.chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "hi"}], stream=True
+        )
+        with pytest.raises(openai.APITimeoutError):
+            async for _ in stream:
+                pass
+        await client.close()
+        record = fakes["openai"].log.records()[0]
+        for _ in range(30):
+            if record.closed_at is not None:
+                break
+            await asyncio.sleep(0.1)
+    assert record.ended_by is EndedBy.TARGET
+    assert "the client closed the stalled answer" in record.notes
+    assert record.messages_out == 2

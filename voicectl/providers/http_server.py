@@ -52,6 +52,7 @@ __all__ = ["FakeHTTPProvider", "HTTPAnswer", "HTTPProviderAPI", "HTTPRequest"]
 
 _AUTH_HEADERS = ("Authorization", "X-API-Key", "api-key", "xi-api-key")
 _STOP_TIMEOUT_S = 3.0
+_HOLD_POLL_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -318,7 +319,9 @@ class FakeHTTPProvider:
                         _abort(request)
                         return response
                     else:  # Stall, StallStream: hold the response open, send nothing more
-                        await self._shutdown.wait()
+                        if await self._held_until_client_leaves(request):
+                            self.log.end(record, self.now(), EndedBy.TARGET)
+                            record.notes.append("the client closed the stalled answer")
                         return response
                 await response.write(chunk)
                 record.messages_out += 1
@@ -341,6 +344,17 @@ class FakeHTTPProvider:
                 record.notes.append("the client closed the connection mid-answer")
             raise
         return response
+
+    async def _held_until_client_leaves(self, request: web.Request) -> bool:
+        """Hold a stalled answer until the client closes it (True) or the fake stops (False)."""
+        while not self._shutdown.is_set():
+            transport = request.transport
+            if transport is None or transport.is_closing():
+                return True
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(_HOLD_POLL_S):
+                    await self._shutdown.wait()
+        return False
 
     def _fired(self, record: ConnectionRecord, action: Action) -> None:
         self.log.fault_fired(record, self.now(), action.describe())
