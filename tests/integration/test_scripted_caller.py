@@ -178,3 +178,43 @@ def test_a_missing_recording_is_one_line_exit_2(tmp_path: Path) -> None:
     )
     assert result.returncode == 2 and "nope.wav" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+WORDS = f"""\
+[call]
+audio = "{ORDER}"
+
+[[step]]
+say = 1
+[[step]]
+wait_for = "word:order"
+within = 5
+[[step]]
+expect = "word:refund"
+within = 2
+"""
+
+
+@pytest.mark.slow
+async def test_word_steps_see_the_reference_bots_real_stt_through_the_inside_view() -> None:
+    spec = parse_call_script(WORDS, "call.toml", base_dir=Path("."))
+    result = await run_call_script(
+        spec, prepare_clips(spec, 8000), url=None, deadline_s=60, stt="deepgram-flux"
+    )
+    checks = judge_script(spec.steps, result.steps, result.outcome.error)
+    assert [(c.id, c.verdict) for c in checks] == [
+        ("call.wait_for", Verdict.PASS),
+        ("call.expect", Verdict.FAIL),
+    ]
+    assert "heard 'order'" in checks[0].observed
+    assert "status of my order" in checks[1].observed  # the transcript it did hear
+
+
+async def test_word_steps_without_the_inside_view_are_errors(serve_bot) -> None:
+    spec = parse_call_script(WORDS, "call.toml", base_dir=Path("."))
+    result = await run_call_script(
+        spec, prepare_clips(spec, 8000), url=await serve_bot(ScriptedBot()), deadline_s=60
+    )
+    checks = judge_script(spec.steps, result.steps, result.outcome.error)
+    assert [c.verdict for c in checks] == [Verdict.ERROR, Verdict.ERROR]
+    assert "no inside view of this bot" in checks[0].observed

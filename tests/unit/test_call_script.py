@@ -154,3 +154,16 @@ def test_a_step_that_could_not_be_judged_is_an_error_never_a_pass() -> None:
     spec = _parse("[[step]]\nwait_for = 'word:refund'\n")
     [check] = judge_script(spec.steps, [Done(spec.steps[0], None, "no inside view")], None)
     assert check.verdict is Verdict.ERROR and "no inside view" in check.observed
+
+
+def test_live_transcripts_wait_at_infinity_until_the_caller_says_a_line() -> None:
+    from voicectl.conversation.scripted import LiveTranscripts
+
+    transcripts = LiveTranscripts(())
+    items = iter(transcripts)
+    first = next(items)
+    assert first.at_s == float("inf") and first.text == ""
+    transcripts.add(4.0, "where is my order")
+    transcripts.add(9.0, "")  # a recording segment has no known text: nothing to transcribe
+    assert (first.at_s, first.text) == (4.5, "where is my order")
+    assert next(items).at_s == float("inf")

@@ -63,6 +63,13 @@ def call(
             "--bot-reply-delay", help="Reference bot: wait this long before each answer.", min=0
         ),
     ] = 0.0,
+    stt: Annotated[
+        str | None,
+        typer.Option(
+            "--stt",
+            help="Reference bot: add a real Pipecat STT (soniox, deepgram-flux, ...) on a fake provider that transcribes what each say step says; gives word: steps the inside view.",
+        ),
+    ] = None,
     line: LineOpt = None,
     trials: TrialsOpt = 1,
     baseline: BaselineOpt = None,
@@ -92,6 +99,14 @@ def call(
             raise InputError(f"--url must be a ws:// or wss:// URL, got {url!r}")
         if url is not None and (reply_delay or variant is not BotVariant.CORRECT):
             raise InputError("--bot-variant and --bot-reply-delay apply to the reference bot")
+        if stt is not None:
+            from voicectl.harness.targets import BUILTIN_TARGETS
+
+            stt_names = [n for n in BUILTIN_TARGETS if not n.endswith("-tts")]
+            if stt not in stt_names:
+                raise InputError(f"--stt must be one of {', '.join(stt_names)}, got {stt!r}")
+            if url is not None:
+                raise InputError("--stt applies to the reference bot, not to a bot at --url")
         spec = load_call_script(path)
         clips = prepare_clips(spec, wire_rate)
         line_spec = parse_line_option(line)
@@ -111,7 +126,9 @@ def call(
             "recordings": recording_fingerprints([str(path), *sources]),
             "url": url,
             "carrier": carrier.value,
-            "bot": None if url else config.describe(),
+            "bot": None
+            if url
+            else config.describe() + (f", {stt} STT on a fake provider" if stt else ""),
             "line": None if line_spec is None else line_spec.to_json(),
         },
     )
@@ -134,6 +151,7 @@ def call(
             bot_config=config,
             line=line_spec,
             deadline_s=length + 30,
+            stt=stt,
         )
         outcome = result.outcome
         report.extend_checks(judge_script(spec.steps, result.steps, outcome.error))

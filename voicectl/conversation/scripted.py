@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import io
+import math
+import re
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -22,11 +25,19 @@ from voicectl.bot.observer import BotPerception, PerceptionObserver
 from voicectl.bot.pipeline import ReferenceBotConfig
 from voicectl.bot.server import ReferenceBotServer
 from voicectl.errors import InputError
+from voicectl.providers.schedule import STT_FINAL_LATENCY_S, ScriptedTranscript, TranscriptSchedule
 from voicectl.replay.client import CallOptions, CallOutcome, CarrierCall, TurnResult, place_call
 from voicectl.replay.line import LineSpec
 from voicectl.suite.callscript import CallScriptSpec, ScriptStep
 
-__all__ = ["Clip", "ScriptResult", "StepResult", "prepare_clips", "run_call_script"]
+__all__ = [
+    "Clip",
+    "LiveTranscripts",
+    "ScriptResult",
+    "StepResult",
+    "prepare_clips",
+    "run_call_script",
+]
 
 _POLL_S = 0.02
 _ESPEAK_TIMEOUT_S = 15.0
@@ -56,6 +67,44 @@ class ScriptResult:
     outcome: CallOutcome
     steps: list[StepResult] = field(default_factory=list)
     perception: BotPerception | None = None
+
+
+@dataclass(frozen=True)
+class LiveTranscripts(TranscriptSchedule):
+    """A fake STT's transcripts, added by the script as the caller says each line.
+
+    The fake provider walks its schedule lazily and waits for each item's time on the STT's
+    own audio clock; an item not said yet waits forever (until the fake stops).
+    """
+
+    said: list[ScriptedTranscript] = field(default_factory=list)
+
+    def add(self, end_s: float, text: str) -> None:
+        """The caller said ``text`` ending at ``end_s`` (call seconds)."""
+        if text:
+            self.said.append(ScriptedTranscript(end_s + STT_FINAL_LATENCY_S, text))
+
+    def __iter__(self) -> Iterator[ScriptedTranscript]:
+        index = 0
+        while True:
+            yield cast(ScriptedTranscript, _Pending(self.said, index))
+            index += 1
+
+
+class _Pending:
+    """The ``index``-th transcript, at infinity until the caller says it."""
+
+    def __init__(self, said: list[ScriptedTranscript], index: int) -> None:
+        self._said = said
+        self._index = index
+
+    @property
+    def at_s(self) -> float:
+        return self._said[self._index].at_s if self._index < len(self._said) else math.inf
+
+    @property
+    def text(self) -> str:
+        return self._said[self._index].text if self._index < len(self._said) else ""
 
 
 def prepare_clips(script: CallScriptSpec, wire_rate: int) -> dict[int, Clip]:
@@ -156,7 +205,9 @@ class _Director:
         clips: dict[int, Clip],
         result: ScriptResult,
         perception: BotPerception | None,
+        transcripts: LiveTranscripts | None = None,
     ) -> None:
+        self.transcripts = transcripts
         self.script = script
         self.clips = clips
         self.result = result
@@ -180,6 +231,8 @@ class _Director:
         if step.action == "say":
             clip = self.clips[step.number]
             turn = call.say(clip.samples, clip.text)
+            if self.transcripts is not None:
+                self.transcripts.add(turn.utterance.end, clip.text)
             self.last_turn = turn
             length = turn.utterance.end - turn.utterance.start
             await _until(lambda: call.sent_s >= turn.utterance.end, length + 5)
@@ -209,15 +262,19 @@ class _Director:
         if self.perception is None:
             done.observed = (
                 "no inside view of this bot: transcripts are seen only in the in-process "
-                "reference bot"
+                "reference bot with --stt"
             )
             return False
-        found = await _until(lambda: any(word in t for t in _words(self.perception)), step.within_s)
+        pattern = re.compile(rf"\b{re.escape(word)}\b")
+        found = await _until(
+            lambda: any(pattern.search(t) for t in _words(self.perception)), step.within_s
+        )
         heard = " / ".join(_words(self.perception)) or "no transcript"
         if not _words(self.perception) and not found:
             done.observed = (
                 f"the bot's pipeline produced no transcript in {step.within_s:g} s "
-                "(the reference bot transcribes only with an STT)"
+                "(the reference bot transcribes only with --stt, and only what a say step "
+                "says with a known text: a sidecar utterance or espeak-ng text)"
             )
             return False
         done.ok = found
@@ -294,6 +351,7 @@ async def run_call_script(
     bot_config: ReferenceBotConfig | None = None,
     line: LineSpec | None = None,
     deadline_s: float = 120.0,
+    stt: str | None = None,
 ) -> ScriptResult:
     """Place one real-time call and play the script into it."""
     options = CallOptions(
@@ -310,16 +368,42 @@ async def run_call_script(
         return result
     perception = BotPerception()
     result.perception = perception
-    director = _Director(script, clips, result, perception)
-    server = ReferenceBotServer(
-        bot_config or ReferenceBotConfig(),
-        observer_factory=lambda _i: [PerceptionObserver(perception)],
-    )
-    async with server:
-        options = CallOptions(**{**options.__dict__, "url": server.url})
-        result.outcome = await place_call(
-            silence, [], options, sample_rate=wire_rate, deadline_s=deadline_s, director=director
+    observer = PerceptionObserver(perception)
+    config = bot_config or ReferenceBotConfig()
+    transcripts = LiveTranscripts(()) if stt is not None else None
+    fake: Any = None
+    if stt is not None and transcripts is not None:
+        from dataclasses import replace
+
+        from voicectl.harness.targets import BUILTIN_TARGETS
+        from voicectl.providers.server import FakeProviderServer
+
+        target = BUILTIN_TARGETS[stt]
+        service: Any = None
+        fake = FakeProviderServer(
+            target.protocol,
+            transcript_schedule=transcripts,
+            clock=lambda: observer.audio_pushed_by(service),
         )
+        await fake.start()
+        service = target.build(fake.target_url)
+        config = replace(config, stt=service)
+    director = _Director(script, clips, result, perception, transcripts)
+    server = ReferenceBotServer(config, observer_factory=lambda _i: [observer])
+    try:
+        async with server:
+            options = CallOptions(**{**options.__dict__, "url": server.url})
+            result.outcome = await place_call(
+                silence,
+                [],
+                options,
+                sample_rate=wire_rate,
+                deadline_s=deadline_s,
+                director=director,
+            )
+    finally:
+        if fake is not None:
+            await fake.stop()
     return result
 
 
