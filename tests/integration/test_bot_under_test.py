@@ -210,3 +210,35 @@ def test_rate_consistency_of_the_users_bot_is_judged_from_inside(
     assert consistency["verdict"] == verdict, consistency
     assert result.returncode == (0 if verdict == "pass" else 1), result.stdout
     assert (tmp_path / "r.bot-8000.log").exists() and (tmp_path / "r.bot-16000.log").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--url", "ws://127.0.0.1:1/ws"], "--url and --bot-cmd both name the bot"),
+        (["--reply-secs", "2"], "--reply-secs applies to the reference bot"),
+        (["--fake", "nope"], "unknown provider 'nope'"),
+        (["--fake", "deepgram", "--fault", "openai=llm-error:429"], "which is not started"),
+    ],
+)
+def test_load_with_a_bad_bot_option_is_a_usage_error(args: list[str], message: str) -> None:
+    result = run_voicectl("load", "--bot-cmd", ECHO_BOT, *args, timeout=60)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_load_drives_concurrent_calls_through_the_bot_command_and_stops_it(
+    tmp_path: Path,
+) -> None:
+    audio = write_first_turn(tmp_path)
+    report = tmp_path / "load.json"
+    result = run_voicectl(
+        "load", str(audio), "--bot-cmd", ECHO_BOT + " --child", "--bot-path", "/media",
+        "--calls", "3", "--count", "3", "--json", str(report),
+    )  # fmt: skip
+    saved = json.loads(report.read_text())
+    assert saved["metrics"]["bot_log"] == str(tmp_path / "load.bot.log"), result.stdout
+    (success,) = report_checks(report, "load.success_rate")
+    assert "3/3 calls succeeded" in str(success["observed"]), success
+    (stopped,) = [e for e in saved["events"] if e["kind"] == "bot_stopped"]
+    assert stopped["left_running"] is False and _alive("echo-bot-child") == []

@@ -6,13 +6,14 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from voicectl.audio.script import Call, bundled_calls, load_call
 from voicectl.carriers import CarrierName
+from voicectl.cli.bot_options import with_bot_under_test
 from voicectl.cli.common import (
     BaselineOpt,
     Gating,
@@ -51,6 +52,7 @@ _DEFAULT_BOT_RATE = 16000
 _DEFAULT_REPLY_SECS = 1.5
 
 
+@with_bot_under_test
 def load(
     audio: Annotated[
         list[Path] | None,
@@ -126,12 +128,21 @@ def load(
             help="Hard deadline for the whole run, seconds (default: ramp + duration + the longest call + 60 s).",
         ),
     ] = None,
+    bot: Any = None,
 ) -> None:
     """Place many concurrent real-time calls and judge success, first-audio latency and the client's own pacing (default: 8 bundled calls -> reference bot)."""
     try:
+        if bot is not None:
+            if url is not None:
+                raise InputError("--url and --bot-cmd both name the bot: give one")
+            if reply_secs != _DEFAULT_REPLY_SECS:
+                raise InputError("--reply-secs applies to the reference bot, not to your bot")
+            if bot_rate != _DEFAULT_BOT_RATE and not bot.command.uses_rate:
+                raise InputError("--bot-rate reaches your bot only through {rate} in --bot-cmd")
         plan, bounds = _plan(
-            audio, url, carrier.value, calls, ramp, duration, count, min_success,
-            first_audio_p95, pacing_p95_ms, bot_rate, reply_secs, timeout,
+            audio, url or ("ws://bot-cmd" if bot else None), carrier.value, calls, ramp, duration,
+            count, min_success, first_audio_p95, pacing_p95_ms,
+            _DEFAULT_BOT_RATE if bot else bot_rate, reply_secs, timeout,
         )  # fmt: skip
         plan = replace(plan, line=parse_line_option(line))
     except InputError as exc:
@@ -140,7 +151,9 @@ def load(
     from voicectl.bot.pipeline import ReferenceBotConfig
 
     config = (
-        ReferenceBotConfig(sample_rate=bot_rate, reply_secs=reply_secs) if url is None else None
+        ReferenceBotConfig(sample_rate=bot_rate, reply_secs=reply_secs)
+        if url is None and bot is None
+        else None
     )
     shape = plan.shape
     report = Report(
@@ -157,7 +170,7 @@ def load(
             "min_success": bounds.min_success_rate,
             "first_audio_p95_s": bounds.first_audio_p95_s,
             "pacing_p95_ms": bounds.send_error_p95_ms,
-            "bot": None if config is None else config.describe(),
+            "bot": bot.describe() if bot else None if config is None else config.describe(),
             "line": None if plan.line is None else plan.line.to_json(),
         },
     )
@@ -185,7 +198,8 @@ def load(
         from voicectl.load.live import live_view
         from voicectl.load.runner import LoadRun, run_load
 
-        async with _target(plan, config, report) as target_url:
+        rate = bot_rate if bot is not None and bot.command.uses_rate else None
+        async with _target(plan, config, report, bot, rate) as target_url:
             target_plan = replace(plan, url=target_url)
             run = LoadRun(target_plan)
             async with live_view(run, console if show_live else None):
@@ -254,9 +268,39 @@ def _plan(
 
 @contextlib.asynccontextmanager
 async def _target(
-    plan: LoadPlan, config: ReferenceBotConfig | None, report: Report
+    plan: LoadPlan,
+    config: ReferenceBotConfig | None,
+    report: Report,
+    bot: Any = None,
+    rate: int | None = None,
 ) -> AsyncIterator[str]:
-    """The URL to load: the user's, or the reference bot's in a child process."""
+    """The URL to load: the user's, their bot started from ``--bot-cmd``, or the reference bot's
+    in a child process."""
+    if bot is not None:
+        import time
+
+        from voicectl.sut.session import BotRun
+
+        script = plan.calls[0].script
+        texts = [u.text for u in script.utterances] if script else []
+        run = BotRun(bot, rate=rate, utterances=texts, clock=time.monotonic)
+        try:
+            async with run:
+                assert run.process is not None
+                report.log("harness", "bot_started", url=run.url, argv=run.process.argv, rate=rate)
+                yield run.url
+        finally:
+            report.metrics["bot_log"] = str(run.log_path)
+            if run.process is not None:
+                report.log(
+                    "harness",
+                    "bot_stopped",
+                    exit_code=run.process.returncode,
+                    killed=run.process.killed,
+                    left_running=run.process.left_running,
+                    log=str(run.log_path),
+                )
+        return
     if config is None:
         yield plan.url
         return
