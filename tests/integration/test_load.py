@@ -192,3 +192,23 @@ async def test_an_interrupted_run_keeps_the_calls_it_finished(first_turn: Call) 
     assert report.metrics["calls"] >= 1 and report.metrics["cut_off_calls"] >= 1
     assert report.checks == []  # no verdict on a partial run
     assert any(t.title.startswith("Load:") for t in report.tables)
+
+
+async def test_a_load_over_a_bad_line_records_what_the_line_did_to_each_call(
+    first_turn: Call,
+) -> None:
+    from voicectl.replay.line import parse_line
+
+    async with serve(energy_bot, "127.0.0.1", 0) as server:
+        url = f"ws://127.0.0.1:{next(iter(server.sockets)).getsockname()[1]}/ws"
+        line = parse_line("loss=10%,jitter=60ms,seed=2")
+        plan = LoadPlan([first_turn], url, LoadShape(2, 10.0, total_calls=2), line=line)
+        report = Report("load")
+        await run_load(plan, report, LoadBounds())
+    table = next(t for t in report.tables if t.title.startswith("Caller line"))
+    assert table.title == "Caller line (loss=10%,conceal=repeat,jitter=60ms,seed=2)"
+    assert len(table.rows) == 2
+    assert report.metrics["line.frames"] == 2 * 500
+    assert 0.05 < report.metrics["line.loss_observed"] < 0.15
+    assert report.metrics["line.reordered"] > 0
+    assert len(report.metrics["first_audio_s"]) == 2  # each call's one utterance answered
