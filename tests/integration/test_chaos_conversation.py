@@ -32,6 +32,7 @@ def test_reference_bot_stops_and_answers_when_the_caller_barges_in(tmp_path: Pat
     code, report = _chaos(tmp_path, "interrupt")
     assert code == 0, report["checks"]
     assert set(_verdicts(report).values()) == {"pass"}
+    assert "carrier.protocol" in _verdicts(report)
     clear = next(c for c in report["checks"] if c["id"] == "interrupt.clear_sent")
     # Barge-in onset to clear: VAD start (0.2 s of speech) plus the pipeline, measured ~0.4 s.
     assert 0.15 < clear["metrics"]["clear_latency_s"] < 1.5
@@ -66,11 +67,12 @@ def test_an_interrupted_function_call_that_never_completes_freezes_the_bot(tmp_p
 def test_hangup_ends_the_reference_bot_pipeline_and_its_tasks(tmp_path: Path) -> None:
     code, report = _chaos(tmp_path, "hangup", "--at", "3")
     assert code == 0, report["checks"]
-    assert _verdicts(report) == {
+    assert {k: v for k, v in _verdicts(report).items() if k.startswith("hangup.")} == {
         "hangup.bot_released_call": "pass",
         "hangup.pipeline_ended": "pass",
         "hangup.tasks_released": "pass",
     }
+    assert set(_verdicts(report).values()) == {"pass"}
 
 
 def test_a_bot_that_hangs_on_hangup_fails(tmp_path: Path) -> None:
@@ -104,7 +106,10 @@ def test_carrier_close_against_a_pipecat_runner_bot(
 ) -> None:
     code, report = _chaos(tmp_path, "carrier-close", "--url", pipecat_runner_bot_url, "--at", "2")
     assert code == 0, report["checks"]
-    assert list(_verdicts(report)) == ["carrier_close.bot_released_call"]
+    assert [k for k in _verdicts(report) if k != "carrier.protocol"] == [
+        "carrier_close.bot_released_call"
+    ]
+    assert set(_verdicts(report).values()) == {"pass"}
 
 
 @pytest.mark.parametrize(

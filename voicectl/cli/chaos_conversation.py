@@ -18,6 +18,7 @@ from voicectl.checks.conversation import (
     judge_pipeline_ended,
     judge_tasks_released,
 )
+from voicectl.checks.protocol import judge_carrier_protocol
 from voicectl.cli.applicability import reject_reference_bot_options
 from voicectl.cli.chaos import chaos_app
 from voicectl.cli.common import (
@@ -191,13 +192,21 @@ def interrupt(
         result = await run_barge_in(
             call, plan, url=url, carrier=carrier.value, bot_config=config, line=line_spec
         )
-        report.extend_checks(
-            [
-                judge_clear_sent(result, bound_s=clear_within),
-                judge_audio_stopped(result),
-                judge_conversation_continues(result, bound_s=answer_within + tool_delay),
-            ]
-        )
+        if plan.after_turn_end_s is None:
+            report.add_check(judge_clear_sent(result, bound_s=clear_within))
+            report.add_check(judge_audio_stopped(result))
+        # Inside a function call the bot is silent by design: there is no audio to clear, and
+        # the barge-in is judged by the answer that must still come.
+        report.add_check(judge_conversation_continues(result, bound_s=answer_within + tool_delay))
+        if result.outcome.protocol is not None:
+            report.add_check(
+                judge_carrier_protocol(
+                    "call",
+                    result.outcome.protocol,
+                    connected=not result.outcome.unreachable,
+                    call_error=result.outcome.error,
+                )
+            )
         _barge_in_timeline(report, result)
         record_first_audio(report, [result.outcome])
         if line_spec is not None:
@@ -339,6 +348,9 @@ def _ending_command(
                 )
             )
             report.add_check(judge_tasks_released(prefix, result))
+        protocol = result.outcome.protocol
+        if protocol is not None and protocol.messages:  # a bot silent before the end said nothing
+            report.add_check(judge_carrier_protocol("call", protocol))
         _ending_timeline(report, result)
         record_first_audio(report, [result.outcome])
         if line_spec is not None:
