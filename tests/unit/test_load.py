@@ -316,3 +316,13 @@ def test_an_invalid_run_is_never_a_pass_and_its_other_checks_say_why() -> None:
     valid = judge_load(stats_of(outcome()), LoadBounds())
     assert [c.verdict for c in valid] == [Verdict.PASS] * 3
     assert all(c.detail == "" for c in valid)
+
+
+def test_the_cli_and_the_library_share_one_set_of_default_bounds() -> None:
+    import inspect
+
+    from voicectl.cli.load import load
+
+    defaults = {p.name: p.default for p in inspect.signature(load).parameters.values()}
+    assert defaults["first_audio_p95"] == LoadBounds().first_audio_p95_s == 2.5
+    assert defaults["min_success"] == LoadBounds().min_success_rate

@@ -90,21 +90,21 @@ def load(
         typer.Option(
             "--min-success", help="load.success_rate: smallest share of calls that succeed."
         ),
-    ] = 0.99,
+    ] = LoadBounds().min_success_rate,
     first_audio_p95: Annotated[
         float,
         typer.Option(
             "--first-audio-p95",
             help="load.first_audio_p95: bound on the p95 over all turns, seconds.",
         ),
-    ] = 2.5,
+    ] = LoadBounds().first_audio_p95_s,
     pacing_p95_ms: Annotated[
         float,
         typer.Option(
             "--pacing-p95-ms",
             help="load.client_pacing: the run is invalid if the client's own send-time error p95 exceeds this, ms.",
         ),
-    ] = 5.0,
+    ] = LoadBounds().send_error_p95_ms,
     bot_rate: Annotated[
         int, typer.Option("--bot-rate", help="Reference bot pipeline rate, Hz.")
     ] = _DEFAULT_BOT_RATE,

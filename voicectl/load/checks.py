@@ -28,7 +28,10 @@ class LoadBounds:
     """The expectations of a load run (each a CLI option)."""
 
     min_success_rate: float = 0.99
-    first_audio_p95_s: float = 1.5
+    # One default for the library and the CLI (they used to say 1.5 and 2.5 s). The reference
+    # bot answers with a p95 of 1.9 s on the shared 2-core machine (verdict audit 2026-12, one
+    # 8-call run), so 2.5 s passes it with 0.6 s to spare while a bot that stalls a turn fails.
+    first_audio_p95_s: float = 2.5
     # Judged on the p95: at p99 a shared machine's scheduling shows (measured: 8 calls, p99 5-16
     # ms while the client needed about a tenth of a CPU); a generator that cannot keep up is
     # late on most frames, and its p95 grows to tens of milliseconds.
