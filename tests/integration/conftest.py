@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import socket
 import subprocess
@@ -39,3 +40,13 @@ def pipecat_runner_bot_url() -> Iterator[str]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="session")
+def pipecat_1_14() -> str:
+    """What these tests pin was measured on Pipecat 1.14: on another version they fail, saying so."""
+    version = importlib.metadata.version("pipecat-ai")
+    assert version.startswith("1.14."), (
+        f"these claims were measured on Pipecat 1.14; installed: pipecat-ai {version}"
+    )
+    return version

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("pipecat_1_14")]
 HERE = Path(__file__).parent
 # The first 21 s of order_status (three turns), shipped for the smoke suite: shorter real-time runs.
 SHORT = [

@@ -21,7 +21,7 @@ from voicectl.harness.targets import resolve_target, target_names
 from voicectl.providers import get_protocol
 from voicectl.report.model import Verdict
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("pipecat_1_14")]
 
 TARGETS = Path(__file__).with_name("chaos_targets.py")
 
@@ -180,3 +180,12 @@ async def test_ws_close_1008_gives_a_verdict_for_every_builtin_target(target: st
     result = verdicts(outcome)
     assert Verdict.ERROR.value not in result.values(), result
     assert result["close.not_retried"] == "fail", observed(outcome, "close.not_retried")
+
+
+@pytest.mark.parametrize(("spec", "budget"), [("ws-drop", 10), ("handshake:503", 20)])
+async def test_soniox_errors_after_a_drop_or_a_503_do_not_name_their_cause(
+    spec: str, budget: float
+) -> None:
+    outcome = await run(spec, "soniox", budget)
+    assert verdicts(outcome)["error.attributable"] == "fail"
+    assert observed(outcome, "error.attributable").startswith("names none of them")
