@@ -112,3 +112,21 @@ async def test_noise_reaches_the_bot_at_the_requested_snr(listener) -> None:
     heard = np.concatenate(bot.frames).astype(np.float64)
     snr = 10 * np.log10(np.mean(clean**2) / np.mean((heard - clean) ** 2))
     assert 8.5 < snr < 10.5  # mu-law adds its own ~38 dB of quantization noise
+
+
+async def test_a_recording_over_a_bad_line_holds_what_the_bot_was_sent(listener) -> None:
+    bot, url = listener
+    options = CallOptions(
+        url=url,
+        fast=True,
+        tail_s=0.0,
+        seed="line-test",
+        record=True,
+        line=parse_line("loss=20%,conceal=drop,seed=3"),
+    )
+    outcome = await place_call(_numbered_audio(100), [], options, deadline_s=20)
+    assert outcome.caller_audio is not None and outcome.line is not None
+    assert outcome.caller_audio.size == (100 - outcome.line.dropped) * FRAME
+    heard = np.concatenate(bot.frames).astype(np.int32)
+    # The bot decodes mu-law: the recording matches it up to mu-law's quantization step.
+    assert np.abs(outcome.caller_audio.astype(np.int32) - heard).max() < 600

@@ -216,6 +216,9 @@ class CarrierCall:
         self._directed = False
         self._next_index = 0
         self._line: CallerLine | None = None
+        self._heard: list[
+            npt.NDArray[np.int16]
+        ] = []  # with record: the frames a bad line let through
         if options.line is not None and not options.line.clean:
             spans = [(u.start, u.end) for u in self.utterances]
             self._line = CallerLine(
@@ -402,6 +405,8 @@ class CarrierCall:
                 await ws.send(
                     self.session.media_message(self.session.encode_audio(delivery.samples))
                 )
+                if self.options.record:
+                    self._heard.append(delivery.samples)
             self._frame_delivered(delivery.index)
 
     async def _sleep_delivering(self, ws: ClientConnection, until: float) -> None:
@@ -511,7 +516,12 @@ class CarrierCall:
                 task.cancel()
             outcome.wall_s = time.monotonic() - started
             outcome.duration_s = self._sent_s
-            if self.options.record:
+            if self.options.record and self._line is not None:
+                # Over a bad line, record what the bot was sent: concealed, reordered, noisy.
+                outcome.caller_audio = (
+                    np.concatenate(self._heard) if self._heard else np.zeros(0, np.int16)
+                )
+            elif self.options.record:
                 outcome.caller_audio = self.audio[: int(self._sent_s * self.session.wire_rate)]
                 outcome.bot_audio = self._render_bot_audio()
         return outcome
