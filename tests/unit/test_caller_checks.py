@@ -57,19 +57,25 @@ def test_a_call_too_short_to_hear_the_silence_is_not_judged() -> None:
     assert "no caller utterance ends after the fault" in after_all.observed
 
 
-def test_a_pipeline_left_running_after_the_call_fails() -> None:
+def test_a_pipeline_that_finished_after_the_call_passes() -> None:
     assert judge_call_ended_cleanly("c", hooked=True, pipeline_ended=True).verdict is Verdict.PASS
+
+
+def test_a_pipeline_left_running_after_the_call_fails() -> None:
     running = judge_call_ended_cleanly("c", hooked=True, pipeline_ended=False)
     assert running.verdict is Verdict.FAIL and "still running" in running.observed
     blind = judge_call_ended_cleanly("c", hooked=False, pipeline_ended=False, why_unseen="no hook")
     assert blind.verdict is Verdict.ERROR and "no hook" in blind.observed
 
 
-def test_a_bot_that_ignores_sigterm_or_leaves_processes_fails() -> None:
+def test_a_bot_that_exits_on_sigterm_with_nothing_left_passes() -> None:
     clean = judge_bot_stopped_cleanly(
         exit_code=0, killed=False, left_running=False, stop_timeout_s=5
     )
     assert clean.verdict is Verdict.PASS
+
+
+def test_a_bot_that_ignores_sigterm_or_leaves_processes_fails() -> None:
     killed = judge_bot_stopped_cleanly(
         exit_code=-9, killed=True, left_running=False, stop_timeout_s=5
     )

@@ -52,6 +52,7 @@ _CV = "tests/unit/test_conversation_checks.py::"
 _RM = "tests/unit/test_resample_matrix.py::"
 _LD = "tests/unit/test_load.py::"
 _SM = "tests/unit/test_suite_merge.py::"
+_CC = "tests/unit/test_caller_checks.py::"
 _PROVIDER = ("chaos provider",)
 _STALL = "a stalled provider is only noticed by a keepalive or a send timeout"
 
@@ -223,7 +224,7 @@ _SPECS: tuple[CheckSpec, ...] = (
     CheckSpec(
         "failover.switched",
         "the switcher failed over",
-        ("chaos failover",),
+        ("chaos failover", "replay --bot-cmd --fault"),
         "on_service_switched within the bound after each crash of the active service",
         "15.0 s (--switch-within)",
         "Pipecat 1.14's default retries take about 12 s before it switches",
@@ -233,7 +234,7 @@ _SPECS: tuple[CheckSpec, ...] = (
     CheckSpec(
         "failover.transcripts_continue",
         "transcripts continue after the switch",
-        ("chaos failover",),
+        ("chaos failover", "replay --bot-cmd --fault"),
         "the service switched to transcribes the utterances after the switch",
         "utterances starting 1.0 s after the switch",
         "a switch needs a moment before the new service has heard a whole utterance",
@@ -243,7 +244,7 @@ _SPECS: tuple[CheckSpec, ...] = (
     CheckSpec(
         "failover.cause_visible",
         "the cause of the switch is visible",
-        ("chaos failover",),
+        ("chaos failover", "replay --bot-cmd --fault"),
         "an error marking the service unusable precedes the switch",
         "one such error before the switch",
         "a switch nobody can explain from the logs cannot be fixed",
@@ -503,6 +504,40 @@ _SPECS: tuple[CheckSpec, ...] = (
         "test_a_script_against_an_answering_bot_passes_and_sends_dtmf",
         "tests/unit/test_call_script.py::"
         "test_judge_passes_met_steps_fails_unmet_ones_and_errors_unreached_ones",
+    ),
+    CheckSpec(
+        "caller.silence_bounded",
+        "the caller was not left in silence after a fault",
+        ("replay --bot-cmd --fault",),
+        "every caller turn waiting for an answer when the fault hit, or ending after it, is "
+        "answered (bot audio or the bot ending the call) within the bound",
+        "8 s (--caller-silence-bound)",
+        "past about 8 s of dead air callers ask 'hello?' or hang up; Pipecat's default reconnect "
+        "budget (3 tries, 4 s apart) is longer, so a bot that only waits out its provider fails",
+        _CC + "test_a_bot_that_answers_every_turn_after_the_fault_passes",
+        _CC + "test_a_caller_talking_into_silence_after_the_fault_fails",
+    ),
+    CheckSpec(
+        "call.ended_cleanly",
+        "the bot's pipeline for the call ended",
+        ("replay --bot-cmd --fault",),
+        "the call's PipelineWorker reported on_pipeline_finished once the call was over (seen "
+        "through voicectl's PIPECAT_SETUP_FILES hook)",
+        "5 s after the call ends",
+        "a pipeline still running after its caller is gone holds a provider connection and a task",
+        _CC + "test_a_pipeline_that_finished_after_the_call_passes",
+        _CC + "test_a_pipeline_left_running_after_the_call_fails",
+    ),
+    CheckSpec(
+        "bot.stopped_cleanly",
+        "the bot stopped on SIGTERM with nothing left running",
+        ("replay --bot-cmd --fault",),
+        "the bot exits on SIGTERM and no process of its process group is left",
+        "5 s after SIGTERM",
+        "uvicorn and Pipecat's runner exit well within it; a bot that needs SIGKILL loses calls "
+        "on every deploy",
+        _CC + "test_a_bot_that_exits_on_sigterm_with_nothing_left_passes",
+        _CC + "test_a_bot_that_ignores_sigterm_or_leaves_processes_fails",
     ),
     CheckSpec(
         "suite.accept",
