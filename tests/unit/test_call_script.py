@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from voicectl.checks.scripted import judge_script
 from voicectl.report.model import Verdict
-from voicectl.suite.callscript import ScriptStep, parse_call_script
+from voicectl.suite.callscript import ACTIONS, ScriptStep, parse_call_script
 from voicectl.suite.model import SuiteError
 
 BASE = Path("/calls")
@@ -167,3 +170,92 @@ def test_live_transcripts_wait_at_infinity_until_the_caller_says_a_line() -> Non
     transcripts.add(9.0, "")  # a recording segment has no known text: nothing to transcribe
     assert (first.at_s, first.text) == (4.5, "where is my order")
     assert next(items).at_s == float("inf")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("[]{}=\"'.,#\n abcdefgilnorstuwyz_-0123456789:")),
+        max_size=200,
+    )
+)
+def test_the_script_parser_never_crashes_on_arbitrary_text(text: str) -> None:
+    try:
+        _parse(text)
+    except SuiteError as exc:
+        assert exc.line >= 1 and str(exc).startswith("call.toml:")
+        assert "\n" not in str(exc)
+
+
+def _toml(value: object) -> str:
+    """A TOML value (the few types the fuzzer makes)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return (
+            "nan"
+            if value != value
+            else ("inf" if value > 0 else "-inf")
+            if abs(value) == float("inf")
+            else repr(value)
+        )
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
+    return str(value)
+
+
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 50),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=8),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(
+        st.sampled_from(["audio", "utterance", "start", "end", "x"]),
+        st.one_of(st.integers(-2, 5), st.floats(-1, 5), st.text(max_size=5)),
+        max_size=3,
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.dictionaries(
+            st.sampled_from([*ACTIONS, "within", "for", "name", "x"]), _VALUES, max_size=3
+        ),
+        max_size=4,
+    )
+)
+def test_the_script_parser_never_crashes_on_arbitrary_steps(steps: list[dict]) -> None:
+    text = "".join(
+        "[[step]]\n" + "".join(f"{k} = {_toml(v)}\n" for k, v in step.items() if v is not None)
+        for step in steps
+    )
+    try:
+        _parse(text)
+    except SuiteError as exc:
+        assert exc.line >= 1 and "\n" not in str(exc)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("lossburstjiterndfcea=%,.-0123456789msdBp ")), max_size=60
+    )
+)
+def test_the_line_parser_never_crashes_on_arbitrary_text(text: str) -> None:
+    from voicectl.errors import InputError
+    from voicectl.replay.line import parse_line
+
+    try:
+        spec = parse_line(text)
+    except InputError as exc:
+        assert str(exc).startswith("--line") and "\n" not in str(exc)
+    else:
+        assert parse_line(spec.describe()) == spec
