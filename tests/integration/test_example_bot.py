@@ -111,3 +111,23 @@ def test_rate_consistency_is_judged_for_the_example_bot(tmp_path: Path) -> None:
     (consistency,) = report_checks(report, "replay.rate_consistency")
     assert consistency["verdict"] in ("pass", "fail"), consistency
     assert (tmp_path / "r.bot-8000.log").exists() and (tmp_path / "r.bot-16000.log").exists()
+
+
+def test_the_guide_shows_the_pytest_example_verbatim() -> None:
+    guide = (Path(__file__).parents[2] / "docs" / "guides" / "own-bot.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", guide, flags=re.DOTALL)
+    assert (EXAMPLE.with_name("test_bot.py")).read_text() in blocks
+
+
+def test_the_pytest_example_passes(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
+         str(EXAMPLE.with_name("test_bot.py"))],
+        capture_output=True, text=True, timeout=600, cwd=tmp_path,
+        env={**os.environ, "PYTHONWARNINGS": "ignore::DeprecationWarning"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "3 passed" in result.stdout
