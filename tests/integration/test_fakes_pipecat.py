@@ -239,3 +239,46 @@ async def test_every_stt_fake_transcribes_what_it_heard_for_the_real_service(pro
             texts = [f.text.strip() for f in run.of_type(TranscriptionFrame)]
     assert texts == [first.text]
     assert (arrived - start) * SPEEDUP >= first.end  # not before its audio was sent
+
+
+async def test_anthropic_llm_service_reaches_the_fake_through_its_env_var_and_calls_the_tool(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pipecat.adapters.llm.schemas.function_schema import FunctionSchema
+    from pipecat.adapters.llm.schemas.tools_schema import ToolsSchema
+    from pipecat.processors.aggregators.llm_context import LLMContext
+    from pipecat.processors.aggregators.llm_response_universal import LLMContextAggregatorPair
+    from pipecat.services.anthropic.llm import AnthropicLLMService
+    from pipecat.services.llm_service import FunctionCallParams
+
+    script = LLMScript((LLMRule(match="order", say="One moment.", tool="check_order_status"),))
+    plan = plan_fakes(["anthropic"], llm_script=script, llm_timing=LLMTiming(0.01, 0.001))
+    tool = FunctionSchema(
+        name="check_order_status",
+        description="Look up an order",
+        properties={"order_id": {"type": "string"}},
+        required=["order_id"],
+    )
+    calls: list[dict[str, object]] = []
+
+    async def check_order_status(params: FunctionCallParams) -> None:
+        calls.append(dict(params.arguments))
+        await params.result_callback({"status": "shipped"})
+
+    async with FakeSet(plan) as fakes:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", fakes.env["ANTHROPIC_BASE_URL"])
+        llm = AnthropicLLMService(api_key="voicectl-fake-key")
+        llm.register_function("check_order_status", check_order_status)
+        context = LLMContext(
+            messages=[{"role": "user", "content": "Where is my order?"}],
+            tools=ToolsSchema(standard_tools=[tool]),
+        )
+        pair = LLMContextAggregatorPair(context)
+        async with running([pair.user(), llm], tail=[pair.assistant()]) as run:
+            await run.queue(LLMRunFrame())
+            await run.wait_for(lambda: len(run.of_type(LLMFullResponseEndFrame)) >= 2, timeout=10)
+            text = "".join(f.text for f in run.of_type(LLMTextFrame))
+    assert calls == [{"order_id": "order_id-1"}]
+    assert text.startswith("One moment.")
+    assert 'Here is what I found: {"status": "shipped"}' in text
+    assert [r.path for r in fakes["anthropic"].log.records()] == ["/v1/messages?beta=true"] * 2

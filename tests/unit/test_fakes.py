@@ -335,3 +335,41 @@ def test_a_burst_of_audio_gets_only_the_transcripts_its_audio_completes() -> Non
 def test_deepgram_takes_a_bad_query_as_the_defaults_rather_than_failing() -> None:
     protocol = DeepgramSTTProtocol("/v1/listen?sample_rate=abc&channels=-2&encoding=linear16")
     assert (protocol.sample_rate, protocol.channels) == (16000, 1)
+
+
+def test_an_anthropic_request_is_planned_like_a_chat_and_streamed_as_anthropic_events() -> None:
+    from voicectl.providers.anthropic_http import as_chat_request, stream_events
+
+    request = {
+        "messages": [
+            {"role": "user", "content": [{"type": "text", "text": "my order?"}]},
+            {"role": "assistant", "content": [{"type": "tool_use", "id": "t1", "name": "x"}]},
+            {
+                "role": "user",
+                "content": [{"type": "tool_result", "tool_use_id": "t1", "content": "late"}],
+            },
+        ],
+        "tools": [
+            {"name": "check_order_status", "input_schema": TOOLS[0]["function"]["parameters"]}
+        ],  # type: ignore[index]
+    }
+    chat = as_chat_request(request)
+    assert [m["role"] for m in chat["messages"]] == ["user", "assistant", "tool"]
+    assert plan_completion(chat, LLMScript(), "c").content == "Here is what I found: late"
+    script = LLMScript((LLMRule(say="One moment.", tool="check_order_status"),))
+    completion = plan_completion(
+        as_chat_request({**request, "messages": request["messages"][:1]}), script, "toolu_1"
+    )
+    events = stream_events(completion, "msg_1", "claude")
+    kinds = [e["type"] for e in events]
+    assert kinds[:3] == ["message_start", "ping", "content_block_start"]
+    assert kinds[-2:] == ["message_delta", "message_stop"]
+    tool_start = next(e for e in events if e.get("content_block", {}).get("type") == "tool_use")
+    assert tool_start["index"] == 1 and tool_start["content_block"]["id"] == "toolu_1"
+    partial = "".join(
+        e["delta"]["partial_json"]
+        for e in events
+        if e.get("delta", {}).get("type") == "input_json_delta"
+    )
+    assert json.loads(partial) == {"order_id": "order_id-1", "carrier": "ups", "count": 2}
+    assert events[-2]["delta"]["stop_reason"] == "tool_use"

@@ -36,6 +36,7 @@ Providers (:data:`PROVIDERS`) and what each serves on its one port:
 ============  =========  ======================================================================
 deepgram      websocket  ``/v1/listen`` live STT, ``/v2/listen`` Flux, ``/v1/speak`` TTS
 openai        HTTP       ``/v1/chat/completions`` (LLM), ``/v1/audio/speech`` (TTS)
+anthropic     HTTP       ``/v1/messages`` (LLM; the SDK reads ``ANTHROPIC_BASE_URL``)
 openai-stt    websocket  ``/v1/realtime`` realtime transcription
 cartesia      websocket  ``/stt/websocket`` STT, ``/tts/websocket`` TTS
 elevenlabs    websocket  ``/v1/text-to-speech/VOICE/multi-stream-input`` TTS
@@ -57,6 +58,7 @@ from typing import Any, ClassVar
 from voicectl.errors import InputError
 from voicectl.faults.base import Fault, Selector
 from voicectl.faults.spec import parse_fault_spec
+from voicectl.providers.anthropic_http import AnthropicAPI
 from voicectl.providers.assemblyai import AssemblyAIProtocol
 from voicectl.providers.cartesia_stt import CartesiaSTTProtocol
 from voicectl.providers.cartesia_tts import CartesiaTTSProtocol
@@ -133,6 +135,7 @@ PROVIDERS: dict[str, Provider] = {
         Provider(
             "openai", "http", "/v1/chat/completions LLM, /v1/audio/speech TTS", url_suffix="/v1"
         ),
+        Provider("anthropic", "http", "/v1/messages LLM"),
         Provider("openai-stt", "websocket", "/v1/realtime STT", routes=(("/", OpenAISTTProtocol),)),
         Provider(
             "cartesia",
@@ -369,7 +372,8 @@ class FakeSet:
         provider = PROVIDERS[spec.provider]
         faults = self.plan.faults_for(spec.name)
         if provider.transport == "http":
-            api = OpenAIAPI(self.plan.llm_script, self.plan.llm_timing)
+            api_class = AnthropicAPI if spec.provider == "anthropic" else OpenAIAPI
+            api = api_class(self.plan.llm_script, self.plan.llm_timing)
             return FakeHTTPProvider(
                 api, faults, seed=self.plan.seed, clock=self.now, host=self.host
             )

@@ -40,6 +40,8 @@ from typing import Any
 from voicectl.errors import InputError
 
 __all__ = [
+    "ARGUMENT_PIECE",
+    "CONTENT_PIECE",
     "DEFAULT_AFTER_TOOL",
     "DEFAULT_REPLY",
     "Completion",
@@ -48,6 +50,7 @@ __all__ = [
     "ToolCall",
     "arguments_from_schema",
     "completion_body",
+    "pieces",
     "plan_completion",
     "stream_chunks",
 ]
@@ -247,7 +250,7 @@ def _fill(template: str, **values: str) -> str:
     return out
 
 
-def _pieces(text: str, size: int) -> list[str]:
+def pieces(text: str, size: int) -> list[str]:
     """Split text into deltas, on word boundaries where possible."""
     words = re.findall(r"\S+\s*|\s+", text)
     pieces: list[str] = []
@@ -283,7 +286,7 @@ def stream_chunks(
         }
 
     out = [chunk({"role": "assistant", "content": "", "refusal": None})]
-    out.extend(chunk({"content": piece}) for piece in _pieces(completion.content, CONTENT_PIECE))
+    out.extend(chunk({"content": piece}) for piece in pieces(completion.content, CONTENT_PIECE))
     for index, call in enumerate(completion.tool_calls):
         head = {
             "index": index,
