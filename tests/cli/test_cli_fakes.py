@@ -40,7 +40,7 @@ def test_no_arguments_serves_deepgram_openai_and_cartesia_for_the_duration() -> 
         (["deepgram", "--fault", "deepgram=nope"], "error: unknown fault 'nope'"),
         (["deepgram", "--transcripts", "missing.json"], "error: missing.json: no such file"),
         (["openai", "--llm-script", "missing.json"], "error: cannot read LLM script missing.json"),
-        (["deepgram", "--transcripts", "missing.wav"], "error: --transcripts missing.wav: no such"),
+        (["deepgram", "--transcripts", "missing.wav"], "error: missing.wav: no such file"),
     ],
 )
 def test_bad_fakes_or_faults_are_one_line_and_exit_2(args: list[str], message: str) -> None:
