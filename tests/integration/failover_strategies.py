@@ -8,7 +8,7 @@ from typing import Any
 from pipecat.frames.frames import ErrorFrame
 from pipecat.pipeline.service_switcher import ServiceSwitcherStrategyFailover
 
-__all__ = ["TripAfterErrors"]
+__all__ = ["FailBackToPrimary", "TripAfterErrors"]
 
 
 class TripAfterErrors(ServiceSwitcherStrategyFailover):
@@ -36,3 +36,20 @@ class TripAfterErrors(ServiceSwitcherStrategyFailover):
             self._errors.clear()
             await failed.set_usable(False)
         return await super().handle_error(error)
+
+
+class FailBackToPrimary(ServiceSwitcherStrategyFailover):
+    """Fail over as Pipecat does, and go back to the first service as soon as it is usable again.
+
+    Pipecat 1.14 leaves failback to the application (``on_service_switched``); this is the
+    smallest version of it, listening to the primary's ``on_usable_changed``.
+    """
+
+    def __init__(self, services: list[Any]) -> None:
+        super().__init__(services)
+        self._primary = services[0]
+        self._primary.add_event_handler("on_usable_changed", self._on_primary_usable)
+
+    async def _on_primary_usable(self, _service: Any, is_usable: bool) -> None:
+        if is_usable and self.active_service is not self._primary:
+            await self._set_active_if_available(self._primary)

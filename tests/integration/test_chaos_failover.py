@@ -100,6 +100,30 @@ def test_a_stalled_provider_goes_unnoticed(tmp_path: Path) -> None:
     assert _check(report, "failover.transcripts_continue")["verdict"] == "fail"
 
 
+def test_pipecat_never_fails_back_to_a_recovered_primary(tmp_path: Path) -> None:
+    code, report = _chaos(tmp_path, "failover", "--crashes", "1011@5,recover@20")
+    failback = _check(report, "failover.failback")
+    assert code == 0, report["checks"]  # a warn: Pipecat has no failback to judge it against
+    assert failback["verdict"] == "warn" and "still on the backup" in failback["observed"]
+
+
+def test_a_failback_strategy_returns_to_the_recovered_primary(tmp_path: Path) -> None:
+    code, report = _chaos(
+        tmp_path,
+        "failover",
+        "--crashes",
+        "1011@5,recover@20",
+        "--strategy",
+        "tests.integration.failover_strategies:FailBackToPrimary",
+    )
+    failback = _check(report, "failover.failback")
+    assert failback["verdict"] == "pass", failback
+    assert failback["metrics"]["failback_s"] < 1.0
+    # set_usable(True) does not reconnect the primary's socket: back on it, the bot hears nothing.
+    assert _check(report, "failover.transcripts_continue")["verdict"] == "fail"
+    assert code == 1
+
+
 def test_bad_failover_input_exits_2(tmp_path: Path) -> None:
     for args, message in [
         (["stt-crash", "--mode", "melt"], "--mode must be one of"),

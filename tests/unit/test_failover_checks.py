@@ -9,6 +9,7 @@ from voicectl.audio.io import Audio
 from voicectl.audio.script import Call, CallScript, Utterance
 from voicectl.checks.failover import (
     judge_cause_visible,
+    judge_failback,
     judge_no_false_switch,
     judge_switched,
     judge_transcripts_continue,
@@ -247,3 +248,52 @@ def test_a_custom_strategy_is_not_blamed_on_pipecats() -> None:
     (switched,) = judge_switched(outcome, bound_s=15.0)
     assert "the strategy mymod:Breaker did not switch" in switched.observed
     assert "Pipecat's failover strategy" not in switched.observed
+
+
+RECOVER = Incident(20.0, "recover")
+
+
+def _failback(
+    switches: list[tuple[float, str]], backup_crash_at: float | None = None
+) -> FailoverOutcome:
+    plan = FailoverPlan(call=CALL, incidents=(Incident(5.0, "close"), RECOVER))
+    outcome = FailoverOutcome(
+        plan, call=CallOutcome(carrier="twilio", url="", fast=False, duration_s=34.6)
+    )
+    outcome.incidents_done = [(plan.incidents[0], 5.0, "primary"), (RECOVER, 20.0, "all")]
+    if backup_crash_at is not None:
+        outcome.incidents_done.append(
+            (Incident(backup_crash_at, "close"), backup_crash_at, "backup")
+        )
+    outcome.switches = [Switch(t, to) for t, to in switches]
+    return outcome
+
+
+def test_failback_passes_when_the_bot_returns_to_the_recovered_primary() -> None:
+    check = judge_failback(_failback([(8.0, "backup"), (19.99, "primary")]))
+    assert check is not None and check.verdict is Verdict.PASS
+    assert check.metrics["failback_s"] == 0.0
+
+
+def test_failback_warns_when_the_bot_stays_on_the_backup() -> None:
+    check = judge_failback(_failback([(8.0, "backup")]))
+    assert check is not None and check.verdict is Verdict.WARN
+    assert "still on the backup 10.0 s after" in check.observed
+    assert "Pipecat 1.14 has no failback" in check.detail
+
+
+def test_failback_warns_when_only_a_backup_crash_brings_the_primary_back() -> None:
+    check = judge_failback(_failback([(8.0, "backup"), (26.9, "primary")], backup_crash_at=24.0))
+    assert check is not None and check.verdict is Verdict.WARN
+    assert "only because the backup crashed at 24.0 s" in check.observed
+
+
+def test_failback_is_an_error_when_the_bot_never_left_the_primary() -> None:
+    check = judge_failback(_failback([]))
+    assert check is not None and check.verdict is Verdict.ERROR
+
+
+def test_failback_is_not_judged_without_a_recovery() -> None:
+    outcome = _failback([(8.0, "backup")])
+    outcome.incidents_done = outcome.incidents_done[:1]
+    assert judge_failback(outcome) is None

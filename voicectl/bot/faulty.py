@@ -4,10 +4,24 @@ from __future__ import annotations
 
 import asyncio
 
-from pipecat.frames.frames import CancelFrame, EndFrame, Frame
+from pipecat.frames.frames import CancelFrame, EndFrame, Frame, InputDTMFFrame
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+from pipecat.serializers.base_serializer import FrameSerializer
 
-__all__ = ["StuckOnShutdown"]
+__all__ = ["StuckOnShutdown", "deaf_to_dtmf"]
+
+
+def deaf_to_dtmf(serializer: FrameSerializer) -> FrameSerializer:
+    """Make ``serializer`` drop the carrier's ``dtmf`` events, as a hand-written serializer that
+    decodes only ``media`` does: the keys the caller presses never reach the pipeline."""
+    decode = serializer.deserialize
+
+    async def deserialize(data: str | bytes) -> Frame | None:
+        frame = await decode(data)
+        return None if isinstance(frame, InputDTMFFrame) else frame
+
+    serializer.deserialize = deserialize  # type: ignore[method-assign]
+    return serializer
 
 
 class StuckOnShutdown(FrameProcessor):

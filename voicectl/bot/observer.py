@@ -11,6 +11,7 @@ from pipecat.frames.frames import (
     ErrorFrame,
     Frame,
     InputAudioRawFrame,
+    InputDTMFFrame,
     InterruptionFrame,
     MetricsFrame,
     TranscriptionFrame,
@@ -53,6 +54,7 @@ class BotPerception:
     events: list[PerceivedEvent] = field(default_factory=list)
     audio_in_s: float = 0.0
     input_rate: int = 0
+    wall_origin: float = 0.0  # monotonic time that ``wall_t`` counts from
 
     def of_kind(self, kind: str) -> list[PerceivedEvent]:
         return [e for e in self.events if e.kind == kind]
@@ -79,7 +81,7 @@ class BotPerception:
 
 
 class PerceptionObserver(BaseObserver):
-    """Record VAD, turn, bot-speech, interruption and error frames once, at their origin.
+    """Record VAD, turn, bot-speech, interruption, DTMF and error frames once, at their origin.
 
     Each event is stamped with the caller audio its processor had handled when it happened
     (``audio_t``): every processor's pushes of ``InputAudioRawFrame`` are counted separately,
@@ -92,6 +94,7 @@ class PerceptionObserver(BaseObserver):
         super().__init__(observe_every_push=True)
         self.perception = perception or BotPerception()
         self._t0 = time.monotonic()
+        self.perception.wall_origin = self._t0
         self._audio_by_source: dict[int, float] = {}
 
     def audio_pushed_by(self, processor: object) -> float:
@@ -115,6 +118,8 @@ class PerceptionObserver(BaseObserver):
         detail = ""
         if kind is None and isinstance(frame, ErrorFrame):
             kind, detail = "error", frame.error
+        if kind is None and isinstance(frame, InputDTMFFrame):
+            kind, detail = "dtmf", str(frame.button.value)
         if kind is None and isinstance(frame, TranscriptionFrame):
             kind, detail = "transcript", frame.text
         if kind is None and isinstance(frame, MetricsFrame):

@@ -42,6 +42,7 @@ class BotVariant(StrEnum):
         "freeze-on-interrupted-tool"  # interrupted function call never completes
     )
     HANG_ON_HANGUP = "hang-on-hangup"  # a processor blocks shutdown when the call ends
+    DEAF_TO_DTMF = "deaf-to-dtmf"  # the serializer drops the carrier's dtmf events
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,12 @@ class ReferenceBotConfig:
     sample_rate: int = 16000
     reply_secs: float = 1.5
     vad_stop_secs: float = 0.2
+    # VADParams.start_secs: continuous speech needed before the caller's turn starts (and the
+    # bot is interrupted); Pipecat's 0.2 s default stops the bot at any "mm-hmm".
+    vad_start_secs: float = 0.2
+    # VADProcessor(audio_idle_timeout=...): with no caller audio for this long while the caller
+    # speaks, the VAD forces the speech to stop (0: never, Pipecat #4124's stuck turn).
+    vad_audio_idle_timeout: float = 1.0
     smart_turn: bool = True
     # Pipecat's default is 3 s; the bundled callers pause 2.5-4 s between utterances and would
     # talk again before an "incomplete" turn ended, so the reference bot gives up after 1.5 s.
@@ -64,6 +71,9 @@ class ReferenceBotConfig:
     # processor; turns then end only with a transcript, as in a real bot. Processors serve one
     # pipeline: a config carrying one is good for one call.
     stt: FrameProcessor | None = None
+    # UserTurnProcessor(user_idle_timeout=...): seconds of caller silence after the bot stops
+    # speaking before it checks in with another reply (0: never, Pipecat's default).
+    idle_checkin_s: float = 0.0
     heartbeats: bool = False  # PipelineParams(enable_heartbeats=True): on_heartbeat_timeout
 
     def describe(self) -> str:
@@ -72,10 +82,15 @@ class ReferenceBotConfig:
             turn += f" told the audio is {self.smart_turn_rate} Hz"
         parts = [
             f"{self.sample_rate} Hz pipeline",
-            "Silero VAD",
+            "Silero VAD"
+            + (f" (start {self.vad_start_secs} s)" if self.vad_start_secs != 0.2 else ""),
             turn,
             f"{self.reply_secs} s replies",
         ]
+        if self.vad_audio_idle_timeout != 1.0:
+            parts.append(f"VAD audio idle timeout {self.vad_audio_idle_timeout} s")
+        if self.idle_checkin_s:
+            parts.append(f"checks in after {self.idle_checkin_s} s of caller silence")
         if self.tool_delay_s:
             parts.append(f"{self.tool_delay_s} s function call per answer")
         if self.variant is not BotVariant.CORRECT:
@@ -91,7 +106,10 @@ def build_bot_worker(
 ) -> tuple[PipelineWorker, SpeechResponder]:
     """Build one call's pipeline worker around ``transport``."""
     vad = VADProcessor(
-        vad_analyzer=RateAdaptingSileroVAD(params=VADParams(stop_secs=config.vad_stop_secs))
+        audio_idle_timeout=config.vad_audio_idle_timeout,
+        vad_analyzer=RateAdaptingSileroVAD(
+            params=VADParams(start_secs=config.vad_start_secs, stop_secs=config.vad_stop_secs)
+        ),
     )
     stop: list[BaseUserTurnStopStrategy]
     if config.smart_turn:
@@ -117,12 +135,19 @@ def build_bot_worker(
             start=[VADUserTurnStartStrategy(enable_interruptions=interruptions)], stop=stop
         ),
         user_turn_stop_timeout=config.user_turn_stop_timeout,
+        user_idle_timeout=config.idle_checkin_s,
     )
     responder = SpeechResponder(
         reply_secs=config.reply_secs,
         tool_delay_s=config.tool_delay_s,
         freeze_on_interrupted_tool=config.variant is BotVariant.FREEZE_ON_INTERRUPTED_TOOL,
     )
+    if config.idle_checkin_s:
+
+        @turns.event_handler("on_user_turn_idle")
+        async def _check_in(_processor: object) -> None:
+            await responder.speak()
+
     extra = list(config.extra_processors)
     if config.variant is BotVariant.HANG_ON_HANGUP:
         extra.append(StuckOnShutdown())

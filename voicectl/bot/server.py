@@ -26,7 +26,8 @@ from pipecat.serializers.base_serializer import FrameSerializer
 from pipecat.transports.websocket.fastapi import FastAPIWebsocketParams, FastAPIWebsocketTransport
 from pipecat.workers.runner import WorkerRunner
 
-from voicectl.bot.pipeline import ReferenceBotConfig, build_bot_worker
+from voicectl.bot.faulty import deaf_to_dtmf
+from voicectl.bot.pipeline import BotVariant, ReferenceBotConfig, build_bot_worker
 from voicectl.errors import HarnessError
 
 __all__ = ["BotCall", "ReferenceBotServer", "make_serializer", "running_pipeline_tasks"]
@@ -248,6 +249,8 @@ class ReferenceBotServer:
         carrier, call_data = await parse_telephony_websocket(websocket)
         call.carrier = carrier
         serializer = make_serializer(carrier, call_data)
+        if self.config.variant is BotVariant.DEAF_TO_DTMF:
+            serializer = deaf_to_dtmf(serializer)
         transport = FastAPIWebsocketTransport(
             websocket,
             FastAPIWebsocketParams(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["synthesize_reply"]
+__all__ = ["resonate", "synthesize_reply"]
 
 # (F1, F2, F3) in Hz for a few vowels.
 _VOWELS = (
@@ -22,7 +22,7 @@ _VOWELS = (
 )
 
 
-def _resonate(
+def resonate(
     signal: npt.NDArray[np.float64], freq: float, bandwidth: float, rate: int
 ) -> npt.NDArray[np.float64]:
     """Two-pole resonator (a formant filter), run over the whole signal."""
@@ -68,7 +68,7 @@ def synthesize_reply(
         vowel = _VOWELS[int(rng.integers(len(_VOWELS)))]
         excitation = pulses[seg] + 0.02 * rng.standard_normal(length)
         voiced[seg] = sum(
-            _resonate(excitation, f, 80.0 + 40.0 * j, base_rate) * (0.9**j)
+            resonate(excitation, f, 80.0 + 40.0 * j, base_rate) * (0.9**j)
             for j, f in enumerate(vowel)
         )
     audio = voiced * envelope

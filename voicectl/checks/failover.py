@@ -9,6 +9,7 @@ from voicectl.report.model import Check, Verdict, check
 __all__ = [
     "crashes",
     "judge_cause_visible",
+    "judge_failback",
     "judge_no_false_switch",
     "judge_stall_surfaced",
     "judge_switched",
@@ -312,3 +313,88 @@ def judge_stall_surfaced(outcome: FailoverOutcome, *, bound_s: float = 5.0) -> l
             )
         )
     return checks
+
+
+_RECOVERY_STAMP_S = 0.1
+_NO_FAILBACK = (
+    "Pipecat 1.14 has no failback: ServiceSwitcherStrategyFailover switches only when the "
+    "active service fails, so a recovered primary waits until the backup fails too. A "
+    "strategy that switches back on the primary's on_usable_changed(True) passes."
+)
+
+
+def judge_failback(outcome: FailoverOutcome, *, bound_s: float = 10.0) -> Check | None:
+    """``failover.failback``: after the primary recovers, the bot goes back to it in time.
+
+    Not meeting it is a ``warn`` (the run fails only with ``--strict``), since Pipecat has no
+    failback mechanism; None when the plan has no recovery after a crash.
+    """
+    recoveries = [t for i, t, _ in outcome.incidents_done if i.kind == "recover"]
+    earlier = [t for _, t, _ in crashes(outcome)]
+    recovered = next((t for t in recoveries if any(c < t for c in earlier)), None)
+    if recovered is None:
+        return None
+    title = "bot went back to the primary STT after it recovered"
+    expected = f"on_service_switched to the primary within {bound_s:.1f} s of its recovery"
+    # The recovery's own switch (a failback strategy reacting to on_usable_changed) is stamped
+    # a moment before the incident finishes; only earlier switches say where the bot was.
+    since = recovered - _RECOVERY_STAMP_S
+    before = [s for s in outcome.switches if s.t < since]
+    if not before or before[-1].to == "primary":
+        return Check(
+            "failover.failback",
+            title,
+            Verdict.ERROR,
+            expected,
+            f"not exercised: the bot was on the primary when it recovered at {recovered:.1f} s",
+        )
+    end = outcome.call.duration_s if outcome.call else recovered
+    back = next((s for s in outcome.switches if s.t >= since and s.to == "primary"), None)
+    backup_down = next(
+        (t for _, t, who in crashes(outcome) if who == "backup" and t > recovered), None
+    )
+    if back is not None and back.t - since <= bound_s:
+        if backup_down is not None and backup_down <= back.t:
+            observed = (
+                f"back on the primary {back.t - recovered:.2f} s after it recovered, but only "
+                f"because the backup crashed at {backup_down:.1f} s (a failover, not a failback)"
+            )
+            return check(
+                "failover.failback",
+                title,
+                False,
+                expected,
+                observed,
+                detail=_NO_FAILBACK,
+                warn_only=True,
+                failback_s=None,
+            )
+        return check(
+            "failover.failback",
+            title,
+            True,
+            expected,
+            f"back on the primary {max(0.0, back.t - recovered):.2f} s after it recovered at "
+            f"{recovered:.1f} s",
+            failback_s=round(max(0.0, back.t - recovered), 3),
+        )
+    if end - recovered < bound_s and back is None and backup_down is None:
+        return Check(
+            "failover.failback",
+            title,
+            Verdict.ERROR,
+            expected,
+            f"not exercised: the call ended {end - recovered:.1f} s after the recovery at "
+            f"{recovered:.1f} s, before the {bound_s:.1f} s bound",
+        )
+    late = f"; it switched back only at {back.t:.1f} s" if back is not None else ""
+    return check(
+        "failover.failback",
+        title,
+        False,
+        expected,
+        f"still on the backup {bound_s:.1f} s after the primary recovered at {recovered:.1f} s{late}",
+        detail=_NO_FAILBACK,
+        warn_only=True,
+        failback_s=None if back is None else round(back.t - recovered, 3),
+    )

@@ -53,6 +53,8 @@ _RM = "tests/unit/test_resample_matrix.py::"
 _LD = "tests/unit/test_load.py::"
 _SM = "tests/unit/test_suite_merge.py::"
 _CC = "tests/unit/test_caller_checks.py::"
+_CF = "tests/integration/test_chaos_caller.py::"
+_CU = "tests/unit/test_caller_fault_checks.py::"
 _PROVIDER = ("chaos provider",)
 _STALL = "a stalled provider is only noticed by a keepalive or a send timeout"
 
@@ -292,6 +294,79 @@ _SPECS: tuple[CheckSpec, ...] = (
         _CV + "test_conversation_continues_passes_and_fails_on_a_freeze",
     ),
     *_call_ending("hangup", "chaos hangup"),
+    CheckSpec(
+        "failover.failback",
+        "the bot went back to the primary STT after it recovered",
+        ("chaos failover",),
+        "on_service_switched to the primary within the bound after the primary recovered "
+        "(not merely because the backup crashed); a warn, since Pipecat 1.14 has no failback",
+        "10.0 s (--failback-within)",
+        "a bot left on the backup pays its cost and quality for the rest of the call; LiveKit "
+        "re-probes the primary, Pipecat leaves it to the application",
+        _FO + "test_failback_passes_when_the_bot_returns_to_the_recovered_primary",
+        _FO + "test_failback_warns_when_the_bot_stays_on_the_backup",
+        worst="warn",
+    ),
+    # Caller behaviour (voicectl/checks/caller_faults.py)
+    CheckSpec(
+        "dtmf.received",
+        "the bot received the caller's keys",
+        ("chaos dtmf",),
+        "every key pressed (carrier dtmf event or in-band tone) reaches the bot's pipeline as a "
+        "DTMF frame, in order; seen from inside the bot, an error without an inside view",
+        "1.0 s per key (--within)",
+        "an IVR menu must act on the key the caller pressed; over 1 s the caller presses again",
+        _CF + "test_reference_bot_receives_each_carriers_dtmf_events_in_order",
+        _CF + "test_a_bot_whose_serializer_drops_dtmf_fails",
+    ),
+    CheckSpec(
+        "backchannel.not_yielded",
+        "the bot kept talking through the caller's backchannels",
+        ("chaos backchannel",),
+        "no clear and no gap over the bound in the bot's audio in the 1.5 s after each "
+        '"mm-hmm"/"oh" made while it talks; a real barge-in later in the same call still '
+        "draws a clear within 1.5 s",
+        "300 ms gap (--gap-bound); 1.5 s clear (--clear-within)",
+        "a caller's acknowledgement is not a turn: a bot that stops at every 'mm-hmm' never "
+        "finishes a sentence; 300 ms is a pause a listener notices",
+        _CF
+        + "test_a_bot_that_needs_0_6_s_of_speech_talks_through_backchannels_yet_stops_for_a_barge_in",
+        _CF + "test_a_bot_that_stops_at_any_caller_sound_yields_to_mm_hmm",
+    ),
+    CheckSpec(
+        "silence.reengaged",
+        "the bot re-engaged a silent caller",
+        ("chaos silence",),
+        "after the bot's answer meets silence, it speaks again (a check-in) or ends the call "
+        "within the bound, never staying silent until the carrier's timeout",
+        "8.0 s (--within)",
+        "a caller who hears nothing for 8 s after an answer thinks the line is dead and hangs up",
+        _CF + "test_a_bot_with_a_user_idle_timeout_checks_in_on_a_silent_caller",
+        _CF + "test_a_bot_that_never_re_engages_a_silent_caller_fails",
+    ),
+    CheckSpec(
+        "media_gap.turn_ended",
+        "the bot ended the caller's turn when their media stopped",
+        ("chaos media-gap",),
+        "caller media stops mid-utterance with the socket open; the bot's pipeline ends the "
+        "caller's turn (inside view) or the bot replies (carrier side) within the bound",
+        "8.0 s (--turn-within)",
+        "Pipecat #4124: a VAD left 'speaking' keeps the turn open forever; 8 s is as long as a "
+        "caller waits on a silent line (Pipecat 1.14 itself takes about 6 s: 1 s VAD audio "
+        "idle timeout plus its 5 s user turn stop timeout)",
+        _CF + "test_pipecat_ends_a_turn_cut_by_a_media_gap_and_answers_once_media_resumes",
+        _CF + "test_a_bot_without_a_vad_audio_idle_timeout_never_ends_a_turn_cut_by_a_media_gap",
+    ),
+    CheckSpec(
+        "media_gap.bot_responsive",
+        "the bot answered once the caller's media resumed",
+        ("chaos media-gap",),
+        "after the media gap, the caller's next utterance gets bot audio within the bound",
+        "6.0 s (--answer-within)",
+        "a bot wedged by the gap never answers again; 6 s covers a turn decision and a slow reply",
+        _CF + "test_pipecat_ends_a_turn_cut_by_a_media_gap_and_answers_once_media_resumes",
+        _CU + "test_media_gap_bot_responsive_fails_a_bot_that_never_answers_again",
+    ),
     *_call_ending("carrier_close", "chaos carrier-close"),
     CheckSpec(
         "resample.snr",

@@ -55,7 +55,17 @@ from voicectl.replay.runner import add_line_table, record_first_audio
 from voicectl.report import Report
 from voicectl.report.compare import recording_fingerprints
 
-__all__ = ["carrier_close", "hangup", "interrupt"]
+__all__ = [
+    "AudioOpt",
+    "CarrierOpt",
+    "UrlOpt",
+    "VariantOpt",
+    "caller_call",
+    "carrier_close",
+    "check_bot_url",
+    "hangup",
+    "interrupt",
+]
 
 UrlOpt = Annotated[
     str | None,
@@ -523,3 +533,8 @@ def carrier_close(
         trials,
         baseline,
     )
+
+
+# Shared with the caller-behaviour commands (voicectl/cli/chaos_caller.py).
+check_bot_url = _check_url
+caller_call = _caller

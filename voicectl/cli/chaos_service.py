@@ -10,6 +10,7 @@ import typer
 from voicectl.audio.script import Call, bundled_calls, load_call
 from voicectl.checks.failover import (
     judge_cause_visible,
+    judge_failback,
     judge_no_false_switch,
     judge_stall_surfaced,
     judge_switched,
@@ -129,6 +130,7 @@ def _run(
     switch_within: float,
     outputs: Outputs,
     surface_within: float = 5.0,
+    failback_within: float = 10.0,
 ) -> None:
     try:
         validate_plan(plan)
@@ -161,6 +163,9 @@ def _run(
         report.add_check(judge_no_false_switch(outcome))
         report.extend_checks(judge_cause_visible(outcome))
         report.extend_checks(judge_stall_surfaced(outcome, bound_s=surface_within))
+        failback = judge_failback(outcome, bound_s=failback_within)
+        if failback is not None:
+            report.add_check(failback)
         if outcome.call is not None and outcome.call.error:
             report.harness_error = f"the call itself failed: {outcome.call.error}"
         _tabulate(report, outcome)
@@ -388,6 +393,14 @@ def failover(
     strategy: StrategyOpt = None,
     backoff: BackoffOpt = "0.5,1",
     switch_within: SwitchOpt = 15.0,
+    failback_within: Annotated[
+        float,
+        typer.Option(
+            "--failback-within",
+            help="Bound for going back to the primary after it recovers, seconds (failover.failback, a warn unless --strict).",
+            min=0.1,
+        ),
+    ] = 10.0,
     audio: AudioOpt = None,
     json: JsonOpt = None,
     junit: JunitOpt = None,
@@ -416,4 +429,5 @@ def failover(
         "chaos failover",
         switch_within,
         make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout),
+        failback_within=failback_within,
     )

@@ -33,9 +33,12 @@ __all__ = [
     "BargeInResult",
     "CallEnding",
     "CallEndingResult",
+    "DirectedCall",
     "caller_lines",
     "run_barge_in",
     "run_call_ending",
+    "run_directed",
+    "wait_until",
 ]
 
 _POLL_S = 0.01
@@ -62,6 +65,58 @@ async def _until(predicate: object, timeout: float) -> bool:
             return True
         await asyncio.sleep(_POLL_S)
     return False
+
+
+wait_until = _until
+
+
+@dataclass
+class DirectedCall:
+    """A directed call and, for the in-process reference bot, what its pipeline perceived."""
+
+    outcome: CallOutcome
+    perception: BotPerception | None = None  # None: no inside view (a bot at --url)
+    bot_calls: list[BotCall] = field(default_factory=list)
+
+
+async def run_directed(
+    director: Director,
+    *,
+    url: str | None,
+    carrier: str,
+    bot_config: ReferenceBotConfig | None,
+    deadline_s: float,
+    seed: str,
+    pipeline_wait_s: float = 10.0,
+) -> DirectedCall:
+    """Place one real-time call steered by ``director`` against ``url`` or the reference bot.
+
+    The caller's line is silent except for what the director plays. With the reference bot the
+    result carries its perception (VAD, turns, DTMF, bot speech) on the call's clocks, and
+    the call's pipeline is given ``pipeline_wait_s`` to finish.
+    """
+    options = CallOptions(url=url or "", carrier=carrier, fast=False, tail_s=0.0, seed=seed)
+    wire_rate = 16000 if carrier == "raw" else 8000
+    silence = np.zeros(0, dtype=np.int16)
+    if url is not None:
+        outcome = await place_call(
+            silence, [], options, sample_rate=wire_rate, deadline_s=deadline_s, director=director
+        )
+        return DirectedCall(outcome)
+    perception = BotPerception()
+    server = ReferenceBotServer(
+        bot_config or ReferenceBotConfig(),
+        observer_factory=lambda _i: [PerceptionObserver(perception)],
+    )
+    async with server:
+        options = CallOptions(**{**options.__dict__, "url": server.url})
+        outcome = await place_call(
+            silence, [], options, sample_rate=wire_rate, deadline_s=deadline_s, director=director
+        )
+        for served in server.calls:
+            if not await _until(served.finished.is_set, pipeline_wait_s):
+                served.leftover_tasks = running_pipeline_tasks()
+    return DirectedCall(outcome, perception, list(server.calls))
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ from voicectl.carriers import (
     open_session,
 )
 from voicectl.carriers.conformance import ProtocolLedger
+from voicectl.errors import InputError
 from voicectl.replay.line import CallerLine, Delivery, LineSpec, LineStats, speech_level
 from voicectl.replay.pacing import PacingSchedule, SendTimeStats, sleep_until
 
@@ -53,6 +54,7 @@ __all__ = [
     "CarrierCall",
     "ClearEvent",
     "Director",
+    "DtmfPress",
     "TurnResult",
     "place_call",
 ]
@@ -124,6 +126,17 @@ class ClearEvent:
     during_bot_audio: bool
 
 
+@dataclass(frozen=True)
+class DtmfPress:
+    """One key the caller pressed: a carrier ``dtmf`` event, or in-band tones in the audio."""
+
+    t: float  # call seconds the event left (in-band: the tone's first sample)
+    digit: str
+    wall: float  # monotonic time it left, to line it up with what the bot perceived
+    inband: bool = False
+    duration_s: float = 0.0  # in-band tone length
+
+
 @dataclass
 class CallOutcome:
     """Everything measured on one call."""
@@ -136,6 +149,8 @@ class CallOutcome:
     turns: list[TurnResult] = field(default_factory=list)
     runs: list[BotAudioRun] = field(default_factory=list)
     clears: list[ClearEvent] = field(default_factory=list)
+    dtmf_sent: list[DtmfPress] = field(default_factory=list)
+    media_gaps: list[tuple[float, float | None]] = field(default_factory=list)  # (from, to)
     marks_echoed: int = 0
     media_received: int = 0
     malformed: list[str] = field(default_factory=list)
@@ -215,6 +230,7 @@ class CarrierCall:
         self._director: Director | None = None
         self._directed = False
         self._next_index = 0
+        self._media_gaps: list[tuple[int, int | None]] = []  # frame indices not sent
         self._line: CallerLine | None = None
         self._heard: list[
             npt.NDArray[np.int16]
@@ -233,8 +249,9 @@ class CarrierCall:
         """Call seconds of caller audio sent so far."""
         return self._sent_s
 
-    def say(self, samples: npt.NDArray[np.int16], text: str = "") -> TurnResult:
-        """Speak ``samples`` (wire rate) from the next frame on, as a new scripted utterance."""
+    def play(self, samples: npt.NDArray[np.int16]) -> tuple[float, float]:
+        """Put ``samples`` (wire rate) on the line from the next frame on; returns (start, end)
+        in call seconds. Unlike :meth:`say` it is not a turn the bot is expected to answer."""
         start_index = self._next_index
         start = start_index * _FRAME_S
         end_sample = start_index * self.frame_samples + samples.size
@@ -243,7 +260,12 @@ class CarrierCall:
                 [self.audio, np.zeros(end_sample - self.audio.size, np.int16)]
             )
         self.audio[start_index * self.frame_samples : end_sample] = samples
-        utterance = Utterance(start, start + samples.size / self.session.wire_rate, text)
+        return start, start + samples.size / self.session.wire_rate
+
+    def say(self, samples: npt.NDArray[np.int16], text: str = "") -> TurnResult:
+        """Speak ``samples`` (wire rate) from the next frame on, as a new scripted utterance."""
+        start, end = self.play(samples)
+        utterance = Utterance(start, end, text)
         self.utterances.append(utterance)
         self._end_frames[int(np.ceil(utterance.end / _FRAME_S)) - 1] = len(self.utterances) - 1
         turn = TurnResult(len(self.outcome.turns), utterance)
@@ -258,6 +280,65 @@ class CarrierCall:
             if self._ws is not None:
                 with contextlib.suppress(ConnectionClosed):
                     await self._ws.send(self.session.dtmf_message(digit))
+
+    async def send_dtmf(
+        self, digits: str, *, inband: bool = False, tone_s: float = 0.1, gap_s: float = 0.15
+    ) -> list[DtmfPress]:
+        """Press ``digits`` one after another, ``gap_s`` apart (after each ``tone_s`` key press).
+
+        By default each key is the carrier's own ``dtmf`` message, sent on the call's socket
+        between media frames; with ``inband`` it is the key's two tones in the caller's audio
+        (what a bot hears when the carrier passes DTMF through as sound). Raises ``InputError``
+        for a key or carrier that cannot carry it, before anything is sent.
+        """
+        from voicectl.audio.dtmf import DTMF_FREQUENCIES, dtmf_tone
+        from voicectl.carriers.session import DTMF_DIGITS
+
+        for digit in digits:
+            if digit not in DTMF_DIGITS or digit not in DTMF_FREQUENCIES:
+                raise InputError(f"DTMF digit must be one of {DTMF_DIGITS}, got {digit!r}")
+        if not inband and not self.session.has_dtmf:
+            raise InputError(
+                f"the {self.options.carrier} carrier has no dtmf message; use --inband or another carrier"
+            )
+        pressed: list[DtmfPress] = []
+        for digit in digits:
+            if inband:
+                tone = dtmf_tone(digit, self.session.wire_rate, tone_s)
+                start, end = self.play(tone)
+                await self._until_sent(start)
+                press = DtmfPress(start, digit, time.monotonic(), inband=True, duration_s=tone_s)
+                await self._until_sent(end + gap_s)
+            else:
+                if self._ws is None:
+                    raise RuntimeError("send_dtmf needs a connected call")
+                await self._ws.send(self.session.dtmf_message(digit))
+                press = DtmfPress(self.now(), digit, time.monotonic())
+                await asyncio.sleep(tone_s + gap_s)
+            self.outcome.dtmf_sent.append(press)
+            pressed.append(press)
+        return pressed
+
+    def stop_media(self, seconds: float | None = None) -> float:
+        """Stop sending caller media from the next frame on, the socket left open, for
+        ``seconds`` (None: for the rest of the call), as when the carrier's RTP leg dies.
+
+        The call clock runs on: the audio due in the gap is never sent. Returns the call second
+        the gap starts.
+        """
+        start = self._next_index
+        end = None if seconds is None else start + round(seconds / _FRAME_S)
+        self._media_gaps.append((start, end))
+        self.outcome.media_gaps.append((start * _FRAME_S, None if end is None else end * _FRAME_S))
+        return start * _FRAME_S
+
+    def _media_stopped(self, index: int) -> bool:
+        return any(a <= index and (b is None or index < b) for a, b in self._media_gaps)
+
+    async def _until_sent(self, t: float) -> None:
+        """Wait until the caller audio up to call second ``t`` has left (or the call ends)."""
+        while self._sent_s < t and self._end_request is None and self._ws is not None:
+            await asyncio.sleep(_FRAME_S / 2)
 
     def hang_up(self, how: str = "stop", code: int = 1000, reason: str = "") -> None:
         """End the call after the current frame: ``stop`` (carrier's stop + close 1000),
@@ -381,6 +462,10 @@ class CarrierCall:
         return chunk
 
     async def _send_frame(self, ws: ClientConnection, index: int) -> None:
+        if self._media_gaps and self._media_stopped(index):
+            self._sent_s = (index + 1) * _FRAME_S  # a media gap: the frame's time passes unsent
+            self._next_index = index + 1
+            return
         if self._line is None:
             await ws.send(
                 self.session.media_message(self.session.encode_audio(self._frame_samples(index)))

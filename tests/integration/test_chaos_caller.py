@@ -1,0 +1,192 @@
+"""Caller behaviour end to end: key presses, backchannels, silence, media gaps."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from chaos_cli import check_of, run_chaos, verdicts
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize("carrier", ["twilio", "telnyx", "plivo", "exotel"])
+def test_reference_bot_receives_each_carriers_dtmf_events_in_order(
+    carrier: str, tmp_path: Path
+) -> None:
+    code, report = run_chaos(tmp_path, "dtmf", "--carrier", carrier, "--digits", "90*#")
+    received = check_of(report, "dtmf.received")
+    assert code == 0, received
+    assert received["metrics"]["received"] == "90*#"
+    assert received["metrics"]["latency_max_s"] < 0.5
+    sent = [e for e in report["events"] if e["kind"] == "dtmf"]
+    assert [e["digit"] for e in sent] == list("90*#")
+
+
+def test_a_bot_whose_serializer_drops_dtmf_fails(tmp_path: Path) -> None:
+    code, report = run_chaos(tmp_path, "dtmf", "--bot-variant", "deaf-to-dtmf")
+    received = check_of(report, "dtmf.received")
+    assert code == 1 and received["verdict"] == "fail"
+    assert "received no key at all" in received["observed"]
+
+
+def test_pipecat_serializers_drop_the_keys_a_to_d(tmp_path: Path) -> None:
+    code, report = run_chaos(tmp_path, "dtmf", "--digits", "1A2d")
+    received = check_of(report, "dtmf.received")
+    assert code == 1 and received["metrics"] == {
+        "sent": "1A2D",
+        "received": "12",
+        "latency_max_s": received["metrics"]["latency_max_s"],
+    }
+
+
+def test_pipecat_does_not_detect_in_band_dtmf_tones(tmp_path: Path) -> None:
+    code, report = run_chaos(tmp_path, "dtmf", "--inband", "--digits", "15")
+    received = check_of(report, "dtmf.received")
+    assert code == 1 and "in-band tones" in received["observed"]
+    assert received["metrics"]["received"] == ""
+    tones = [e for e in report["events"] if e["kind"] == "dtmf"]
+    assert [e["inband"] for e in tones] == [True, True]
+
+
+def test_dtmf_to_a_bot_without_an_inside_view_is_an_error_not_a_pass(
+    pipecat_runner_bot_url: str, tmp_path: Path
+) -> None:
+    code, report = run_chaos(tmp_path, "dtmf", "--url", pipecat_runner_bot_url)
+    assert code == 3
+    assert verdicts(report) == {"dtmf.received": "error"}
+    assert "no inside view" in check_of(report, "dtmf.received")["observed"]
+
+
+def test_a_bot_that_stops_at_any_caller_sound_yields_to_mm_hmm(tmp_path: Path) -> None:
+    # The reference bot as Pipecat configures it by default: VAD start after 0.2 s of speech.
+    code, report = run_chaos(tmp_path, "backchannel")
+    result = check_of(report, "backchannel.not_yielded")
+    assert code == 1 and result["verdict"] == "fail", result
+    # Usually to the synthesized "mm-hmm"; Silero sometimes hears under 0.2 s of speech in it,
+    # and then the bot yields to the recorded "oh" instead.
+    assert result["observed"].startswith("yielded to ")
+    assert result["metrics"]["yielded"] >= 1
+
+
+def test_a_bot_that_needs_0_6_s_of_speech_talks_through_backchannels_yet_stops_for_a_barge_in(
+    tmp_path: Path,
+) -> None:
+    code, report = run_chaos(tmp_path, "backchannel", "--bot-vad-start", "0.6")
+    result = check_of(report, "backchannel.not_yielded")
+    assert code == 0, result
+    assert result["metrics"]["yielded"] == 0 and result["metrics"]["backchannels"] == 2
+    assert result["metrics"]["max_gap_ms"] <= 300
+    assert result["metrics"]["barge_in_clear_latency_s"] <= 1.5
+
+
+def test_a_bot_that_never_yields_fails_backchannel_on_the_real_barge_in(tmp_path: Path) -> None:
+    code, report = run_chaos(tmp_path, "backchannel", "--bot-variant", "ignore-barge-in")
+    result = check_of(report, "backchannel.not_yielded")
+    assert code == 1 and "the real barge-in did not interrupt it" in result["observed"]
+
+
+def test_backchannel_against_a_pipecat_runner_bot(
+    pipecat_runner_bot_url: str, tmp_path: Path
+) -> None:
+    # Its replies are 3 s of tone and its VAD starts turns after Pipecat's default 0.2 s.
+    code, report = run_chaos(
+        tmp_path,
+        "backchannel",
+        "--url",
+        pipecat_runner_bot_url,
+        "--say",
+        "mm-hmm@0.8",
+        "--barge-in",
+        "2.0",
+    )
+    result = check_of(report, "backchannel.not_yielded")
+    assert code == 1 and result["observed"].startswith("yielded to 'mm-hmm'"), result
+
+
+def test_a_bot_that_never_re_engages_a_silent_caller_fails(tmp_path: Path) -> None:
+    code, report = run_chaos(tmp_path, "silence", "--within", "4", "--listen", "6")
+    result = check_of(report, "silence.reengaged")
+    assert code == 1 and result["verdict"] == "fail", result
+    assert result["metrics"]["silent_for_s"] >= 5.9
+    assert "never checked in or ended the call" in result["observed"]
+
+
+def test_a_bot_with_a_user_idle_timeout_checks_in_on_a_silent_caller(tmp_path: Path) -> None:
+    code, report = run_chaos(tmp_path, "silence", "--bot-idle-checkin", "3")
+    result = check_of(report, "silence.reengaged")
+    assert code == 0, result
+    # Pipecat starts the idle timer at BotStoppedSpeakingFrame, a moment after the audio ends.
+    assert 3.0 <= result["metrics"]["reengaged_after_s"] < 4.5
+
+
+def test_silence_against_a_pipecat_runner_bot(pipecat_runner_bot_url: str, tmp_path: Path) -> None:
+    code, report = run_chaos(
+        tmp_path, "silence", "--url", pipecat_runner_bot_url, "--within", "3", "--listen", "4"
+    )
+    result = check_of(report, "silence.reengaged")
+    assert code == 1 and "never checked in" in result["observed"], result
+
+
+def test_pipecat_ends_a_turn_cut_by_a_media_gap_and_answers_once_media_resumes(
+    tmp_path: Path,
+) -> None:
+    code, report = run_chaos(tmp_path, "media-gap")
+    ended = check_of(report, "media_gap.turn_ended")
+    assert code == 0, report["checks"]
+    # VADProcessor's 1 s audio idle timeout stops the speech, then the 5 s user turn stop
+    # timeout ends the turn (Smart Turn has no audio to judge): about 6 s.
+    assert 5.0 <= ended["metrics"]["turn_ended_after_s"] <= 8.0
+    assert check_of(report, "media_gap.bot_responsive")["verdict"] == "pass"
+
+
+def test_a_bot_without_a_vad_audio_idle_timeout_never_ends_a_turn_cut_by_a_media_gap(
+    tmp_path: Path,
+) -> None:
+    code, report = run_chaos(
+        tmp_path, "media-gap", "--resume-after", "never", "--bot-audio-idle-timeout", "0"
+    )
+    ended = check_of(report, "media_gap.turn_ended")
+    assert code == 1 and ended["verdict"] == "fail"
+    assert "the turn stayed open" in ended["observed"]
+    assert verdicts(report) == {"media_gap.turn_ended": "fail"}
+
+
+def test_media_gap_against_a_pipecat_runner_bot(
+    pipecat_runner_bot_url: str, tmp_path: Path
+) -> None:
+    code, report = run_chaos(tmp_path, "media-gap", "--url", pipecat_runner_bot_url)
+    ended = check_of(report, "media_gap.turn_ended")
+    assert code == 0, report["checks"]
+    assert "the bot replied" in ended["observed"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["dtmf", "--digits", "12x"], "--digits has 'x', not a DTMF key"),
+        (["dtmf", "--digits", ""], "--digits is empty"),
+        (["dtmf", "--carrier", "raw"], "the raw carrier has no dtmf message"),
+        (["backchannel", "--say", "hmm@1"], "--say: unknown backchannel 'hmm'"),
+        (["backchannel", "--say", "oh"], "--say: 'oh' needs KIND@SECONDS"),
+        (["backchannel", "--say", "oh@2,mm-hmm@1"], "in the order they are made"),
+        (["backchannel", "--barge-in", "1"], "--barge-in 1.0 must come after"),
+        (["silence", "--within", "8", "--listen", "5"], "--listen 5.0 is shorter than --within"),
+        (["media-gap", "--resume-after", "soon"], "--resume-after 'soon': give seconds"),
+        (["media-gap", "--into", "30"], "--into 30.0 is past the end of the caller's first"),
+        (
+            ["silence", "--url", "ws://127.0.0.1:9/ws", "--bot-idle-checkin", "5"],
+            "--bot-idle-checkin applies to the reference bot",
+        ),
+    ],
+)
+def test_bad_caller_fault_input_exits_2(args: list[str], message: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "voicectl", "chaos", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr

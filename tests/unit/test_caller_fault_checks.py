@@ -1,0 +1,78 @@
+"""Caller-fault verdicts (silence, media gap) from plain call outcomes (no sockets, no bot)."""
+
+from __future__ import annotations
+
+from voicectl.audio.script import Utterance
+from voicectl.checks.caller_faults import (
+    judge_media_gap_bot_responsive,
+    judge_media_gap_turn_ended,
+    judge_silence_reengaged,
+)
+from voicectl.conversation.media_gap import MediaGapPlan, MediaGapResult
+from voicectl.conversation.scenarios import DirectedCall
+from voicectl.conversation.silence import SilencePlan, SilenceResult
+from voicectl.replay.client import BotAudioRun, CallOutcome, TurnResult
+
+
+def _silence(
+    runs: list[tuple[float, float]], duration: float, closed: bool = False
+) -> SilenceResult:
+    outcome = CallOutcome(carrier="twilio", url="ws://bot", fast=False, duration_s=duration)
+    outcome.runs = [BotAudioRun(a, b, messages=10) for a, b in runs]
+    outcome.closed_by_bot = closed
+    outcome.close_code = 1000 if closed else None
+    result = SilenceResult(SilencePlan(), DirectedCall(outcome))
+    result.question = TurnResult(0, Utterance(0.5, 3.0, "hello?"))
+    result.reply_end = runs[0][1] if runs else None
+    return result
+
+
+def test_silence_reengaged_passes_when_the_bot_checks_in_within_the_bound() -> None:
+    check = judge_silence_reengaged(_silence([(4.0, 6.0), (11.0, 12.5)], 14.0), bound_s=8.0)
+    assert check.verdict.value == "pass" and check.metrics["reengaged_after_s"] == 5.0
+
+
+def test_silence_reengaged_fails_a_check_in_after_the_bound() -> None:
+    check = judge_silence_reengaged(_silence([(4.0, 6.0), (15.0, 16.0)], 17.0), bound_s=8.0)
+    assert check.verdict.value == "fail" and "spoke again 9.00 s" in check.observed
+
+
+def test_silence_reengaged_passes_a_bot_that_ends_the_call_in_time() -> None:
+    check = judge_silence_reengaged(_silence([(4.0, 6.0)], 10.0, closed=True), bound_s=8.0)
+    assert check.verdict.value == "pass" and check.metrics["how"] == "ended the call"
+
+
+def test_silence_reengaged_fails_a_bot_silent_until_the_caller_hangs_up() -> None:
+    check = judge_silence_reengaged(_silence([(4.0, 6.0)], 18.0), bound_s=8.0)
+    assert check.verdict.value == "fail" and check.metrics["silent_for_s"] == 12.0
+
+
+def test_silence_reengaged_is_an_error_when_the_bot_never_answered() -> None:
+    result = _silence([], 12.0)
+    result.note = "the bot did not answer within 10 s of the caller's question"
+    check = judge_silence_reengaged(result)
+    assert check.verdict.value == "error" and "did not answer" in check.observed
+
+
+def _gap(runs: list[tuple[float, float]], duration: float) -> MediaGapResult:
+    outcome = CallOutcome(carrier="twilio", url="ws://bot", fast=False, duration_s=duration)
+    outcome.runs = [BotAudioRun(a, b, messages=10) for a, b in runs]
+    result = MediaGapResult(MediaGapPlan(), DirectedCall(outcome))
+    result.cut = TurnResult(0, Utterance(0.5, 3.0, "hello?"))
+    result.gap_start = 1.5
+    result.after = TurnResult(1, Utterance(7.5, 10.0, "still there?"))
+    return result
+
+
+def test_media_gap_checks_pass_a_bot_that_replies_and_answers_again() -> None:
+    result = _gap([(7.4, 7.9), (10.8, 12.0)], 13.0)
+    ended = judge_media_gap_turn_ended(result)
+    assert ended.verdict.value == "pass" and "the bot replied 5.90 s later" in ended.observed
+    assert judge_media_gap_bot_responsive(result).metrics["answer_latency_s"] == 0.8
+
+
+def test_media_gap_bot_responsive_fails_a_bot_that_never_answers_again() -> None:
+    result = _gap([], 16.0)
+    responsive = judge_media_gap_bot_responsive(result)
+    assert responsive.verdict.value == "fail" and "the bot hung" in responsive.observed
+    assert judge_media_gap_turn_ended(result).verdict.value == "fail"

@@ -1,0 +1,127 @@
+"""Caller media stops mid-utterance with the socket open (a dead RTP leg), then resumes or not.
+
+Pipecat #4124: with no audio arriving the VAD stays "speaking", so the caller's turn never ends
+and the bot waits forever. Pipecat 1.14's ``VADProcessor(audio_idle_timeout=1.0)`` forces the
+speech to stop after a second without audio.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+from voicectl.audio.script import Call
+from voicectl.bot.observer import PerceivedEvent
+from voicectl.bot.pipeline import ReferenceBotConfig
+from voicectl.conversation.scenarios import DirectedCall, caller_lines, run_directed, wait_until
+from voicectl.replay.client import CallOutcome, CarrierCall, TurnResult
+
+__all__ = ["MediaGapPlan", "MediaGapResult", "run_media_gap"]
+
+
+@dataclass(frozen=True)
+class MediaGapPlan:
+    """Where the caller's media stops, for how long (None: for good), and how long to listen."""
+
+    into_utterance_s: float = 1.0
+    gap_s: float | None = 5.0
+    listen_s: float = 12.0  # after the gap began, when media never resumes
+    # After the media resumes, the caller waits for the bot's reply (or until this long after the
+    # gap began) before speaking again, so the next utterance never races the turn's end.
+    turn_wait_s: float = 8.0
+    answer_wait_s: float = 8.0
+
+
+@dataclass
+class MediaGapResult:
+    """The gap and what the bot did, in call seconds (and monotonic time of the gap's start)."""
+
+    plan: MediaGapPlan
+    call: DirectedCall
+    cut: TurnResult | None = None  # the utterance the gap cut
+    gap_start: float | None = None
+    gap_start_wall: float | None = None
+    after: TurnResult | None = None  # the caller's next utterance, once media resumed
+    note: str = ""
+
+    @property
+    def outcome(self) -> CallOutcome:
+        return self.call.outcome
+
+    def turn_end_after_gap_s(self) -> float | None:
+        """Inside view: seconds from the gap's start to the bot ending the caller's turn."""
+        perception = self.call.perception
+        if perception is None or self.gap_start_wall is None:
+            return None
+        ends: list[PerceivedEvent] = perception.of_kind("turn_end")
+        walls = [perception.wall_origin + e.wall_t - self.gap_start_wall for e in ends]
+        after = [w for w in walls if w >= 0]
+        return min(after, default=None)
+
+    def reply_after_gap_s(self) -> float | None:
+        """Carrier side: seconds from the gap's start to the first bot audio after it."""
+        if self.gap_start is None:
+            return None
+        starts = [r.start - self.gap_start for r in self.outcome.runs if r.start >= self.gap_start]
+        return min(starts, default=None)
+
+
+async def run_media_gap(
+    caller: Call,
+    plan: MediaGapPlan,
+    *,
+    url: str | None,
+    carrier: str = "twilio",
+    bot_config: ReferenceBotConfig | None = None,
+) -> MediaGapResult:
+    """Place a real-time call whose caller media stops mid-utterance, socket left open."""
+    wire_rate = 16000 if carrier == "raw" else 8000
+    lines = caller_lines(caller, wire_rate)
+    if len(lines) < 2:
+        raise ValueError(f"{caller.name} needs two utterances")
+    result = MediaGapResult(
+        plan, DirectedCall(CallOutcome(carrier=carrier, url=url or "", fast=False))
+    )
+
+    async def direct(call: CarrierCall) -> None:
+        await asyncio.sleep(0.5)
+        result.cut = call.say(*lines[0])
+        cut_at = result.cut.utterance.start + plan.into_utterance_s
+        await wait_until(lambda: call.sent_s >= cut_at, cut_at + 5)
+        result.gap_start = call.stop_media(plan.gap_s)
+        result.gap_start_wall = time.monotonic()
+        if plan.gap_s is None:
+            await asyncio.sleep(plan.listen_s)
+            call.hang_up("stop")
+            return
+        gap_start = result.gap_start
+        resume = gap_start + plan.gap_s
+        await wait_until(lambda: call.sent_s >= resume, plan.gap_s + 6)
+
+        def replied() -> bool:
+            return any(run.start >= gap_start for run in call.outcome.runs)
+
+        waited = max(0.0, gap_start + plan.turn_wait_s - call.sent_s)
+        if await wait_until(replied, waited):
+            await wait_until(lambda: call.bot_audio_flowing_since() is None, 30)
+        await asyncio.sleep(1.0)
+        result.after = call.say(*lines[1])
+        end = result.after.utterance.end
+        await wait_until(lambda: call.sent_s >= end, end + 5)
+        await wait_until(
+            lambda: any(run.start >= end for run in call.outcome.runs), plan.answer_wait_s
+        )
+        await asyncio.sleep(0.5)
+        call.hang_up("stop")
+
+    gap = plan.gap_s if plan.gap_s is not None else plan.listen_s
+    result.call = await run_directed(
+        direct,
+        url=url,
+        carrier=carrier,
+        bot_config=bot_config,
+        deadline_s=90.0 + gap + plan.turn_wait_s + plan.answer_wait_s,
+        seed=f"{caller.name}-media-gap",
+    )
+    return result

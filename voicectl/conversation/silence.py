@@ -1,0 +1,97 @@
+"""The caller goes quiet after the bot's answer: does the bot check in, or end the call?"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from voicectl.audio.script import Call
+from voicectl.bot.pipeline import ReferenceBotConfig
+from voicectl.conversation.scenarios import DirectedCall, caller_lines, run_directed, wait_until
+from voicectl.replay.client import CallOutcome, CarrierCall, TurnResult
+
+__all__ = ["SilencePlan", "SilenceResult", "run_silence"]
+
+
+@dataclass(frozen=True)
+class SilencePlan:
+    """How long the caller stays silent after the bot's reply ends."""
+
+    listen_s: float = 12.0  # silence after the reply, before the caller hangs up
+    wait_for_reply_s: float = 10.0
+
+
+@dataclass
+class SilenceResult:
+    """The bot's reply and what it did in the silence that followed, in call seconds."""
+
+    plan: SilencePlan
+    call: DirectedCall
+    question: TurnResult | None = None
+    reply_end: float | None = None  # the bot's answer to the question ended
+    note: str = ""
+
+    @property
+    def outcome(self) -> CallOutcome:
+        return self.call.outcome
+
+    @property
+    def spoke_again_at(self) -> float | None:
+        """Start of the first bot audio after the reply (a check-in, a prompt, a goodbye)."""
+        if self.reply_end is None:
+            return None
+        starts = [run.start for run in self.outcome.runs if run.start > self.reply_end + 0.01]
+        return min(starts, default=None)
+
+    @property
+    def bot_ended_call_at(self) -> float | None:
+        """Call second at which the bot closed the call, if it did."""
+        return self.outcome.duration_s if self.outcome.closed_by_bot else None
+
+
+async def run_silence(
+    caller: Call,
+    plan: SilencePlan,
+    *,
+    url: str | None,
+    carrier: str = "twilio",
+    bot_config: ReferenceBotConfig | None = None,
+) -> SilenceResult:
+    """Place a real-time call: one question, the bot's answer, then silence from the caller."""
+    wire_rate = 16000 if carrier == "raw" else 8000
+    question = caller_lines(caller, wire_rate)[0]
+    result = SilenceResult(
+        plan, DirectedCall(CallOutcome(carrier=carrier, url=url or "", fast=False))
+    )
+
+    async def direct(call: CarrierCall) -> None:
+        await asyncio.sleep(0.5)
+        result.question = call.say(*question)
+        asked = result.question.utterance.end
+        replied = await wait_until(
+            lambda: (s := call.bot_audio_flowing_since()) is not None and s >= asked - 0.5,
+            asked + plan.wait_for_reply_s,
+        )
+        if not replied:
+            result.note = f"the bot did not answer within {plan.wait_for_reply_s:.0f} s of the caller's question"
+            call.hang_up("stop")
+            return
+        await wait_until(lambda: call.bot_audio_flowing_since() is None, 120)
+        result.reply_end = call.outcome.runs[-1].end
+        end = result.reply_end
+        if await wait_until(
+            lambda: any(run.start > end + 0.01 for run in call.outcome.runs), plan.listen_s
+        ):
+            await asyncio.sleep(1.0)  # hear the start of what it says
+        call.hang_up("stop")
+
+    deadline = 40.0 + plan.wait_for_reply_s + plan.listen_s + 120
+    result.call = await run_directed(
+        direct,
+        url=url,
+        carrier=carrier,
+        bot_config=bot_config,
+        deadline_s=deadline,
+        seed=f"{caller.name}-silence",
+    )
+    return result
