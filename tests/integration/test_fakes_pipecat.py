@@ -282,3 +282,26 @@ async def test_anthropic_llm_service_reaches_the_fake_through_its_env_var_and_ca
     assert text.startswith("One moment.")
     assert 'Here is what I found: {"status": "shipped"}' in text
     assert [r.path for r in fakes["anthropic"].log.records()] == ["/v1/messages?beta=true"] * 2
+
+
+async def test_deepgram_stt_service_retries_a_1008_after_4_s_then_gives_up_on_the_401() -> None:
+    from pipecat.services.deepgram.stt import DeepgramSTTService
+
+    plan = plan_fakes(
+        ["deepgram"], ["deepgram=ws-close:1008@1s#first", "deepgram=handshake:401#2.."]
+    )
+    async with FakeSet(plan) as fakes:
+        stt = DeepgramSTTService(
+            api_key="k", base_url=fakes.env["DEEPGRAM_BASE_URL"], sample_rate=RATE
+        )
+        async with running([stt], sample_rate=RATE) as run:
+            for _ in range(400):  # 8 s of silence in real time
+                await run.queue(InputAudioRawFrame(b"\x00" * 640, RATE, 1))
+                await asyncio.sleep(0.02)
+            usable = stt.is_usable
+            errors = list(run.errors)
+        records = fakes["deepgram"].log.records()
+    assert [(r.status, r.close_sent) for r in records] == [(101, (1008, "")), (401, None)]
+    assert records[1].opened_at - records[0].closed_at >= 4.0  # Pipecat's minimum backoff
+    assert not usable
+    assert any("401" in e for e in errors), errors
