@@ -22,8 +22,8 @@ from pipecat.frames.frames import (
 )
 from service_pipeline import RunningPipeline, running
 
+from voicectl.outcome.connections import EndedBy
 from voicectl.providers.fakeset import FakeSet, plan_fakes
-from voicectl.providers.log import EndedBy
 from voicectl.providers.openai_http import LLMTiming
 from voicectl.providers.openai_llm import DEFAULT_REPLY, LLMRule, LLMScript
 

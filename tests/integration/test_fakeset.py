@@ -8,8 +8,8 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosedError, InvalidStatus
 
+from voicectl.outcome.connections import EndedBy
 from voicectl.providers.fakeset import FakeSet, plan_fakes
-from voicectl.providers.log import EndedBy
 
 
 async def test_revoked_key_closes_1008_then_rejects_every_reconnect_with_401() -> None:

@@ -10,6 +10,7 @@ import pytest
 from voicectl.audio.script import bundled_calls
 from voicectl.errors import InputError
 from voicectl.faults import MalformedKind, SendMalformed
+from voicectl.outcome.connections import HEAD_RECORDS, TAIL_RECORDS
 from voicectl.providers import (
     PROTOCOLS,
     CloseNormally,
@@ -23,7 +24,6 @@ from voicectl.providers import (
     protocol_names,
 )
 from voicectl.providers.elevenlabs_tts import ElevenLabsTTSProtocol
-from voicectl.providers.log import HEAD_RECORDS, TAIL_RECORDS
 from voicectl.providers.tts_audio import speech_seconds
 
 

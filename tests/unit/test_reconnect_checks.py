@@ -33,8 +33,8 @@ from voicectl.faults import (
     WsClose,
     WsDrop,
 )
-from voicectl.harness.journal import ChaosJournal, ErrorRecord
-from voicectl.providers.log import ConnectionLog, EndedBy
+from voicectl.outcome.connections import ConnectionLog, EndedBy
+from voicectl.outcome.journal import ChaosJournal, ErrorRecord
 from voicectl.report.model import Verdict
 
 QUICK_GIVE_UP = "SonioxSTTService#0 connection failed 3 times immediately after connecting"

@@ -33,8 +33,8 @@ import numpy.typing as npt
 from voicectl.checks.attribution import named_terms
 from voicectl.checks.policy import Expectation, Reaction
 from voicectl.faults.base import Fault, FaultFamily
-from voicectl.harness.journal import ChaosJournal
-from voicectl.providers.log import DOOMED
+from voicectl.outcome.connections import DOOMED
+from voicectl.outcome.journal import ChaosJournal
 from voicectl.report.model import Check, Verdict, check
 
 __all__ = [

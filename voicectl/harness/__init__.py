@@ -1,6 +1,5 @@
 """Runs a target in a real Pipecat ``PipelineWorker`` against the fake provider and journals it."""
 
-from voicectl.harness.journal import ChaosJournal, ErrorRecord, OutputRecord, UsableFlip
 from voicectl.harness.targets import (
     BUILTIN_TARGETS,
     DEFAULT_TARGET,
@@ -9,6 +8,7 @@ from voicectl.harness.targets import (
     resolve_target,
     target_names,
 )
+from voicectl.outcome.journal import ChaosJournal, ErrorRecord, OutputRecord, UsableFlip
 
 __all__ = [
     "BUILTIN_TARGETS",

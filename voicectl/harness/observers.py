@@ -10,7 +10,7 @@ from pipecat.frames.frames import ErrorFrame, TranscriptionFrame, TTSAudioRawFra
 from pipecat.observers.base_observer import BaseObserver, FramePushed
 from pipecat.observers.error_observer import ErrorEvent, ErrorObserver
 
-from voicectl.harness.journal import ChaosJournal, ErrorRecord
+from voicectl.outcome.journal import ChaosJournal, ErrorRecord
 
 __all__ = ["JournalErrorObserver", "OutputTap", "watch_usable"]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 
-from voicectl.harness.journal import ErrorRecord, UsableFlip
 from voicectl.harness.runner import ChaosOutcome, ChaosPlan
-from voicectl.providers.log import ConnectionRecord
+from voicectl.outcome.connections import ConnectionRecord
+from voicectl.outcome.journal import ErrorRecord, UsableFlip
 from voicectl.report.model import Report
 
 __all__ = ["MAX_TIMELINE_ROWS", "record_outcome"]

@@ -20,8 +20,8 @@ from voicectl.checks.policy import Expectation
 from voicectl.checks.reconnect import Judgement, judge_chaos
 from voicectl.errors import HarnessError
 from voicectl.faults.base import Fault, Selector
-from voicectl.harness.journal import ChaosJournal, ErrorRecord
 from voicectl.harness.targets import TargetSpec, build_target
+from voicectl.outcome.journal import ChaosJournal, ErrorRecord
 from voicectl.providers import FakeProviderServer, ServiceKind, TranscriptSchedule, get_protocol
 
 __all__ = ["DEFAULT_BUDGET_S", "ChaosOutcome", "ChaosPlan", "run_chaos"]

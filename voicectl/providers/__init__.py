@@ -3,6 +3,7 @@
 Importing this package registers every protocol in :data:`PROTOCOLS` under its CLI name.
 """
 
+from voicectl.outcome.connections import ConnectionLog, ConnectionRecord, EndedBy, SentTranscript
 from voicectl.providers import (  # noqa: F401  (each module registers its protocol)
     assemblyai,
     cartesia_stt,
@@ -15,7 +16,6 @@ from voicectl.providers import (  # noqa: F401  (each module registers its proto
     openai_stt,
     soniox,
 )
-from voicectl.providers.log import ConnectionLog, ConnectionRecord, EndedBy, SentTranscript
 from voicectl.providers.protocol import (
     PROTOCOLS,
     CloseNormally,

@@ -22,7 +22,7 @@ The shape, for callers that run a bot against the fakes (``--bot-cmd``, the pyte
   ``deepgram:backup=``). Unknown providers, duplicate names, faults for fakes not started and
   faults the fake's transport cannot carry are :class:`~voicectl.errors.InputError`.
 * :class:`FakeSet` starts and stops them; ``fakes[name]`` is a :class:`RunningFake` with its
-  ``base_url``, ``env`` and ``log`` (:class:`~voicectl.providers.log.ConnectionLog`: every
+  ``base_url``, ``env`` and ``log`` (:class:`~voicectl.outcome.connections.ConnectionLog`: every
   connection or request, faults fired, answers sent). All share one clock (``now()``, seconds
   since start, or the ``clock`` you pass) so their journals line up.
 * Every STT fake transcribes only what it has heard: speech detection on the audio it receives
@@ -58,6 +58,7 @@ from typing import Any, ClassVar
 from voicectl.errors import InputError
 from voicectl.faults.base import Fault, Selector
 from voicectl.faults.spec import parse_fault_spec
+from voicectl.outcome.connections import ConnectionLog
 from voicectl.providers.anthropic_http import AnthropicAPI
 from voicectl.providers.assemblyai import AssemblyAIProtocol
 from voicectl.providers.cartesia_stt import CartesiaSTTProtocol
@@ -68,7 +69,6 @@ from voicectl.providers.deepgram_tts import DeepgramTTSProtocol
 from voicectl.providers.elevenlabs_tts import ElevenLabsTTSProtocol
 from voicectl.providers.heard import transcribing
 from voicectl.providers.http_server import FakeHTTPProvider
-from voicectl.providers.log import ConnectionLog
 from voicectl.providers.openai_http import LLMTiming, OpenAIAPI
 from voicectl.providers.openai_llm import LLMScript
 from voicectl.providers.openai_stt import OpenAISTTProtocol

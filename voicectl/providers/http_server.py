@@ -12,7 +12,7 @@ What each fault does to a request: ``handshake``/``llm-error`` answer with the s
 stream early without its final chunks; ``llm-slow`` delays the first chunk; ``latency`` delays
 every chunk; ``malformed`` sends one bad chunk; ``llm-bad-args`` breaks tool-call arguments.
 
-Every request is journaled in a :class:`~voicectl.providers.log.ConnectionLog` (one record per
+Every request is journaled in a :class:`~voicectl.outcome.connections.ConnectionLog` (one record per
 request, secrets redacted); what the fake answered is in ``log.transcripts``.
 """
 
@@ -45,7 +45,7 @@ from voicectl.faults.actions import (
     TruncateStream,
 )
 from voicectl.faults.base import Fault, Selector, TriggerKind
-from voicectl.providers.log import ConnectionLog, ConnectionRecord, EndedBy
+from voicectl.outcome.connections import ConnectionLog, ConnectionRecord, EndedBy
 from voicectl.report.redact import redact
 
 __all__ = ["FakeHTTPProvider", "HTTPAnswer", "HTTPProviderAPI", "HTTPRequest"]

@@ -4,7 +4,7 @@ It speaks one provider protocol (sans-I/O, see :mod:`voicectl.providers.protocol
 drains what the client sends (a fake that stops reading stalls its own closing handshake and
 distorts every lifetime it reports), answers with scripted transcripts or TTS audio, and applies
 the fault to the connections the selector picks. Every connection is journaled in a bounded
-:class:`~voicectl.providers.log.ConnectionLog`, secrets redacted.
+:class:`~voicectl.outcome.connections.ConnectionLog`, secrets redacted.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from websockets.http11 import Request, Response
 from voicectl.errors import HarnessError
 from voicectl.faults.actions import Action, Close, Delay, Drop, Reject, SendMalformed, Stall
 from voicectl.faults.base import Fault, Selector, Trigger, TriggerKind
-from voicectl.providers.log import ConnectionLog, ConnectionRecord, EndedBy
+from voicectl.outcome.connections import ConnectionLog, ConnectionRecord, EndedBy
 from voicectl.providers.protocol import (
     CloseNormally,
     Message,
