@@ -172,3 +172,16 @@ def test_a_conversation_fault_over_a_bad_line_with_trials_reports_both(tmp_path:
     assert "Trial 2: Caller line (loss=10%,conceal=repeat,seed=3)" in titles
     assert any(e["source"].startswith("trial 2:") for e in report["events"])
     assert all(c["observed"].startswith("passed ") for c in report["checks"])
+
+
+def test_a_provider_fault_with_trials_reports_each_checks_pass_rate(tmp_path: Path) -> None:
+    out = tmp_path / "ws-close.json"
+    result = _run("chaos", "ws-close", "--code", "1008", "--trials", "2", "--json", str(out), "-q")
+    assert result.returncode == 1, result.stdout + result.stderr
+    report = json.loads(out.read_text())
+    checks = {c["id"]: c for c in report["checks"]}
+    # Pipecat 1.14 retries a 1008 in every trial; it always surfaces the failure.
+    assert checks["close.not_retried"]["observed"].startswith("passed 0/2 trials; trial 1:")
+    assert checks["close.not_retried"]["metrics"]["pass_rate"] == 0
+    assert checks["error.surfaced"]["observed"].startswith("passed 2/2 trials")
+    assert report["metrics"]["trials"] == 2

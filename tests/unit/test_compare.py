@@ -154,3 +154,24 @@ def test_a_check_missing_from_a_trial_is_an_error() -> None:
     merge_trials(merged, [_trial(Verdict.PASS, [0.5]), Report("replay")])
     assert merged.checks[0].verdict is Verdict.ERROR
     assert "not judged in 1" in merged.checks[0].observed
+
+
+def test_trials_match_checks_by_id_and_order_even_when_titles_differ() -> None:
+    def trial(instance: int) -> Report:
+        report = Report("chaos stt-crash")
+        for k in range(2):
+            report.add_check(
+                Check(
+                    "failover.cause_visible",
+                    f"SonioxSTTService#{instance + k}",
+                    Verdict.PASS,
+                    "",
+                    "",
+                )
+            )
+        return report
+
+    merged = Report("chaos stt-crash")
+    merge_trials(merged, [trial(0), trial(2)])
+    assert [c.verdict for c in merged.checks] == [Verdict.PASS, Verdict.PASS]
+    assert all(c.observed.startswith("passed 2/2 trials") for c in merged.checks)

@@ -19,12 +19,14 @@ from voicectl.audio.script import bundled_calls
 from voicectl.checks.policy import DEFAULT_MAX_ATTEMPTS, Reaction, expectation_for
 from voicectl.cli.chaos import chaos_app
 from voicectl.cli.common import (
+    Gating,
     JsonOpt,
     JunitOpt,
     MarkdownOpt,
     Outputs,
     QuietOpt,
     StrictOpt,
+    TrialsOpt,
     VerboseOpt,
     execute,
     fail_usage,
@@ -216,8 +218,9 @@ def run_provider_fault(build_fault: Callable[[], Fault], common: dict[str, Any])
         quiet=common["quiet"],
         verbose=common["verbose"],
         strict=common["strict"],
-        timeout_s=timeout,
+        timeout_s=timeout * common["trials"],
     )
+    gating = Gating.prepare(report, common["trials"], None)
 
     async def work(report: Report) -> None:
         from voicectl.harness.report import record_outcome
@@ -225,7 +228,7 @@ def run_provider_fault(build_fault: Callable[[], Fault], common: dict[str, Any])
         offset = report.elapsed()
         await run_chaos(plan, lambda outcome: record_outcome(report, plan, outcome, offset=offset))
 
-    execute(report, outputs, work)
+    execute(report, outputs, gating.wrap(work))
 
 
 def _common(**values: Any) -> dict[str, Any]:
@@ -249,6 +252,7 @@ def ws_close(
     surface_within: SurfaceOpt = None,
     expect: ExpectOpt = None,
     full_budget: FullBudgetOpt = False,
+    trials: TrialsOpt = 1,
     json: JsonOpt = None,
     junit: JunitOpt = None,
     markdown: MarkdownOpt = None,
@@ -284,6 +288,7 @@ def ws_drop(
     surface_within: SurfaceOpt = None,
     expect: ExpectOpt = None,
     full_budget: FullBudgetOpt = False,
+    trials: TrialsOpt = 1,
     json: JsonOpt = None,
     junit: JunitOpt = None,
     markdown: MarkdownOpt = None,
@@ -311,6 +316,7 @@ def handshake(
     surface_within: SurfaceOpt = None,
     expect: ExpectOpt = None,
     full_budget: FullBudgetOpt = False,
+    trials: TrialsOpt = 1,
     json: JsonOpt = None,
     junit: JunitOpt = None,
     markdown: MarkdownOpt = None,
@@ -353,6 +359,7 @@ def stall(
     surface_within: SurfaceOpt = None,
     expect: ExpectOpt = None,
     full_budget: FullBudgetOpt = False,
+    trials: TrialsOpt = 1,
     json: JsonOpt = None,
     junit: JunitOpt = None,
     markdown: MarkdownOpt = None,
@@ -420,6 +427,7 @@ def malformed(
     surface_within: SurfaceOpt = None,
     expect: ExpectOpt = None,
     full_budget: FullBudgetOpt = False,
+    trials: TrialsOpt = 1,
     json: JsonOpt = None,
     junit: JunitOpt = None,
     markdown: MarkdownOpt = None,
@@ -460,6 +468,7 @@ def latency(
     surface_within: SurfaceOpt = None,
     expect: ExpectOpt = None,
     full_budget: FullBudgetOpt = False,
+    trials: TrialsOpt = 1,
     json: JsonOpt = None,
     junit: JunitOpt = None,
     markdown: MarkdownOpt = None,
@@ -489,6 +498,7 @@ def flap(
     surface_within: SurfaceOpt = None,
     expect: ExpectOpt = None,
     full_budget: FullBudgetOpt = False,
+    trials: TrialsOpt = 1,
     json: JsonOpt = None,
     junit: JunitOpt = None,
     markdown: MarkdownOpt = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +19,7 @@ from voicectl.checks.failover import (
 )
 from voicectl.cli.chaos import chaos_app
 from voicectl.cli.common import (
+    Gating,
     HtmlOpt,
     JsonOpt,
     JunitOpt,
@@ -26,6 +28,7 @@ from voicectl.cli.common import (
     QuietOpt,
     StrictOpt,
     TimeoutOpt,
+    TrialsOpt,
     VerboseOpt,
     execute,
     fail_usage,
@@ -131,6 +134,7 @@ def _run(
     outputs: Outputs,
     surface_within: float = 5.0,
     failback_within: float = 10.0,
+    trials: int = 1,
 ) -> None:
     try:
         validate_plan(plan)
@@ -154,6 +158,8 @@ def _run(
             "switch_within_s": switch_within,
         },
     )
+    gating = Gating.prepare(report, trials, None)
+    outputs = replace(outputs, timeout_s=outputs.timeout_s * trials)
 
     async def work(report: Report) -> None:
         outcome = await run_failover(plan)
@@ -170,7 +176,7 @@ def _run(
             report.harness_error = f"the call itself failed: {outcome.call.error}"
         _tabulate(report, outcome)
 
-    execute(report, outputs, work)
+    execute(report, outputs, gating.wrap(work))
 
 
 def _tabulate(report: Report, outcome: FailoverOutcome) -> None:
@@ -322,6 +328,7 @@ def stt_crash(
     html: HtmlOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
+    trials: TrialsOpt = 1,
     strict: StrictOpt = False,
     timeout: TimeoutOpt = 120.0,
 ) -> None:
@@ -358,6 +365,7 @@ def stt_crash(
         switch_within,
         make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout),
         surface_within,
+        trials=trials,
     )
 
 
@@ -408,6 +416,7 @@ def failover(
     html: HtmlOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
+    trials: TrialsOpt = 1,
     strict: StrictOpt = False,
     timeout: TimeoutOpt = 150.0,
 ) -> None:
@@ -430,4 +439,5 @@ def failover(
         switch_within,
         make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout),
         failback_within=failback_within,
+        trials=trials,
     )

@@ -1,6 +1,6 @@
 """``--trials N``: one report from N repeats of a run. Sans-I/O: reports in, a report out.
 
-Each check id keeps one row whose verdict is the worst over the trials and whose observation
+Each check (its id, and its place among that id's checks) keeps one row whose verdict is the worst over the trials and whose observation
 is its pass rate (``passed 4/5 trials``) with the first failing trial's observation; the
 first-audio latencies of every trial are pooled (``metrics.first_audio_s``) and summarised
 (p50, p95, min, max) per trial and over all of them, which is what a baseline compare reads.
@@ -33,11 +33,15 @@ def _percentiles(values: Sequence[float]) -> tuple[float | None, float | None]:
 def merge_trials(report: Report, trials: Sequence[Report]) -> None:
     """Fill ``report`` with the merged checks, pooled latencies and tables of ``trials``."""
     n = len(trials)
-    order: list[tuple[str, str]] = []
-    runs: dict[tuple[str, str], list[tuple[int, Check]]] = {}
+    order: list[tuple[str, int]] = []
+    runs: dict[tuple[str, int], list[tuple[int, Check]]] = {}
     for i, trial in enumerate(trials, start=1):
+        seen: dict[str, int] = {}
         for item in trial.checks:
-            key = (item.id, item.title)
+            # The k-th check of an id in one trial is the k-th in another: titles may name
+            # per-run details (a service instance, a call label) that differ between trials.
+            seen[item.id] = seen.get(item.id, -1) + 1
+            key = (item.id, seen[item.id])
             if key not in runs:
                 order.append(key)
                 runs[key] = []
