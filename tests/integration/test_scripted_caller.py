@@ -48,7 +48,7 @@ hangup = "stop"
 
 
 class ScriptedBot:
-    """Answers 0.4 s of tone 300 ms after loud caller audio stops, and after each DTMF key."""
+    """Answers 0.4 s of tone 300 ms after loud caller audio stops, and after the DTMF key #."""
 
     def __init__(self, answer: bool = True) -> None:
         self.answer = answer
@@ -63,7 +63,7 @@ class ScriptedBot:
                 sid = data["start"]["streamSid"]
             elif data["event"] == "dtmf":
                 self.dtmf.append(data)
-                if self.answer and len(self.dtmf) == 1:
+                if self.answer and data["dtmf"]["digit"] == "#":
                     self._reply(ws, sid)
             elif data["event"] == "media":
                 pcm = ulaw_decode(base64.b64decode(data["media"]["payload"])).astype(float)

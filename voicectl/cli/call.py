@@ -29,6 +29,7 @@ from voicectl.cli.common import (
 )
 from voicectl.errors import InputError
 from voicectl.report import Report
+from voicectl.suite.callscript import CallScriptSpec
 
 __all__ = ["bundled_call_script", "call"]
 
@@ -36,6 +37,18 @@ __all__ = ["bundled_call_script", "call"]
 def bundled_call_script() -> Path:
     """The call script ``voicectl call`` plays when given none."""
     return Path(str(resources.files("voicectl") / "data" / "calls" / "order_status.call.toml"))
+
+
+def _check_dtmf(spec: CallScriptSpec, carrier: str) -> None:
+    """A dtmf step needs a carrier with a ``dtmf`` message."""
+    from voicectl.carriers import CallIdentity, open_session
+
+    step = next((s for s in spec.steps if s.action == "dtmf"), None)
+    if step is not None and not open_session(carrier, CallIdentity.generate(carrier, "x")).has_dtmf:
+        raise InputError(
+            f"{spec.source}:{step.line}: step {step.number}: the {carrier} carrier has no dtmf "
+            "message; use another --carrier"
+        )
 
 
 def call(
@@ -109,6 +122,7 @@ def call(
                 raise InputError("--stt applies to the reference bot, not to a bot at --url")
         spec = load_call_script(path)
         clips = prepare_clips(spec, wire_rate)
+        _check_dtmf(spec, carrier.value)
         line_spec = parse_line_option(line)
     except InputError as exc:
         raise fail_usage(str(exc)) from None

@@ -243,7 +243,7 @@ class _Director:
             done.observed = f"waited {step.seconds:g} s"
             return True
         if step.action == "dtmf":
-            await call.press(step.digits)
+            await call.send_dtmf(step.digits)
             done.observed = f"sent dtmf {', '.join(step.digits)}"
             return True
         if step.action == "hangup":

@@ -272,15 +272,6 @@ class CarrierCall:
         self.outcome.turns.append(turn)
         return turn
 
-    async def press(self, digits: str, gap_s: float = 0.1) -> None:
-        """Send the carrier's ``dtmf`` event for each key of ``digits``, ``gap_s`` apart."""
-        for i, digit in enumerate(digits):
-            if i:
-                await asyncio.sleep(gap_s)
-            if self._ws is not None:
-                with contextlib.suppress(ConnectionClosed):
-                    await self._ws.send(self.session.dtmf_message(digit))
-
     async def send_dtmf(
         self, digits: str, *, inband: bool = False, tone_s: float = 0.1, gap_s: float = 0.15
     ) -> list[DtmfPress]:
