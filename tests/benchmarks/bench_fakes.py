@@ -333,7 +333,7 @@ def start_server(
         cmd = [sys.executable, "-c", ECHO_SERVER, duration]
     elif args.timed:
         call = next(c for c in bundled_calls() if c.name == "order_status")
-        texts = [u.text for u in call.script.utterances] if call.script else []
+        texts = [u.text for u in call.script.utterances]
         cmd = [sys.executable, "-c", TIMED_FAKES, duration, *texts]
     else:
         transcripts = str(next(p for p in _call_paths() if p.stem == "order_status"))

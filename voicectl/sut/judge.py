@@ -168,7 +168,7 @@ def judge_call_after_faults(
     if not in_call:
         return checks
     first = in_call[0]
-    utterances = list(call.script.utterances) if call.script else []
+    utterances = list(call.script.utterances)
     timeline = CallerTimeline(
         utterances,
         [(run.start, run.end) for run in outcome.runs],
