@@ -320,6 +320,23 @@ def test_sidecar_text_is_one_utterance_per_line_and_parses_back() -> None:
     assert json.loads(sidecar_text({"utterances": []})) == {"utterances": []}
 
 
+def test_two_party_call_keeps_the_bot_channel_as_turns_apart_from_the_caller(
+    tmp_path: Path,
+) -> None:
+    import shutil
+
+    shutil.copy(REAL_CALLS / "two_party.wav", tmp_path / "dual.wav")
+    call = load_call(tmp_path / "dual.wav")
+    assert call.audio.caller_channel == "left" and len(call.notices) == 2
+    assert call.notices[0].startswith(f"{tmp_path / 'dual.wav'}: two-party recording")
+    caller = [(u.start, u.end) for u in call.script.utterances]
+    bot = call.original_bot_turns
+    assert len(caller) == 5 and len(bot) >= 2
+    assert not any(b.start < end and b.end > start for b in bot for start, end in caller)
+    mono = load_call(REAL_CALLS / "call_a.wav")
+    assert mono.original_bot_turns == () and mono.audio.notice is None
+
+
 def test_sidecar_wins_over_the_audio(tmp_path: Path) -> None:
     import shutil
 
