@@ -217,3 +217,17 @@ def test_a_killed_load_run_leaves_no_reference_bot_behind() -> None:
         for bot in bots:
             if _alive(bot):
                 os.kill(bot, 9)
+
+
+def test_load_says_which_channel_of_a_two_party_recording_is_the_caller(tmp_path: Path) -> None:
+    import shutil
+
+    dual = tmp_path / "dual.wav"
+    shutil.copy(ROOT / "tests" / "data" / "real_calls" / "two_party.wav", dual)
+    result = _run("load", str(dual), "--url", "ws://127.0.0.1:9/ws", "--calls", "1", "-q")
+    assert result.stderr.splitlines() == [
+        f"note: {dual}: two-party recording: the left channel is replayed as the caller, the "
+        "right channel is kept as the original bot's track (--caller-channel right to swap)",
+        f"note: {dual}: no sidecar (dual.json); 5 caller utterances found by Silero VAD "
+        "(voicectl segment writes them for review)",
+    ]
