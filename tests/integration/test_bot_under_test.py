@@ -242,3 +242,29 @@ def test_load_drives_concurrent_calls_through_the_bot_command_and_stops_it(
     assert "3/3 calls succeeded" in str(success["observed"]), success
     (stopped,) = [e for e in saved["events"] if e["kind"] == "bot_stopped"]
     assert stopped["left_running"] is False and _alive("echo-bot-child") == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("command", "judged"),
+    [
+        (["chaos", "interrupt"], "interrupt.clear_sent"),
+        (["chaos", "hangup", "--at", "5"], "hangup.bot_released_call"),
+    ],
+    ids=["interrupt", "hangup"],
+)
+def test_conversation_chaos_starts_and_stops_the_bot_command(
+    tmp_path: Path, command: list[str], judged: str
+) -> None:
+    report = tmp_path / "r.json"
+    result = run_voicectl(
+        *command, "--bot-cmd", RUNNER_BOT.replace("BOT_RATE={rate}", "BOT_RATE=8000"),
+        "--json", str(report),
+    )  # fmt: skip
+    assert result.returncode in (0, 1), result.stdout + result.stderr
+    (check,) = report_checks(report, judged)
+    assert check["verdict"] in ("pass", "fail")
+    saved = json.loads(report.read_text())
+    (stopped,) = [e for e in saved["events"] if e["kind"] == "bot_stopped"]
+    assert stopped["left_running"] is False
+    assert _alive(str(HERE / "pipecat_runner_bot.py")) == []

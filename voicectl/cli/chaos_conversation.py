@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -20,6 +22,7 @@ from voicectl.checks.conversation import (
 )
 from voicectl.checks.protocol import judge_carrier_protocol
 from voicectl.cli.applicability import reject_reference_bot_options
+from voicectl.cli.bot_options import with_bot_under_test
 from voicectl.cli.chaos import chaos_app
 from voicectl.cli.common import (
     BaselineOpt,
@@ -106,12 +109,40 @@ def _origin(call: Call) -> str:
     return "sidecar" if call.script.source == "sidecar" else "audio (Silero VAD)"
 
 
+def _check_bot(url: str | None, bot: Any, reference_only: dict[str, bool]) -> None:
+    """``--bot-cmd`` excludes ``--url`` and the reference bot's options."""
+    if bot is None:
+        return
+    if url is not None:
+        raise InputError("--url and --bot-cmd both name the bot: give one")
+    for option, given in reference_only.items():
+        if given:
+            raise InputError(f"{option} applies to the reference bot, not to your bot (--bot-cmd)")
+
+
+@contextlib.asynccontextmanager
+async def _bot_url(
+    bot: Any, call: Call, report: Report, url: str | None
+) -> AsyncIterator[str | None]:
+    """The URL to call: the bot started from ``--bot-cmd`` (stopped on the way out), or ``url``
+    (``None``: the in-process reference bot)."""
+    if bot is None:
+        yield url
+        return
+    from voicectl.sut.session import serve_bot
+
+    texts = [u.text for u in call.script.utterances] if call.script else []
+    async with serve_bot(bot, report, utterances=texts) as run:
+        yield run.url
+
+
 def _check_url(url: str | None) -> None:
     if url is not None and not url.startswith(("ws://", "wss://")):
         raise InputError(f"--url must be a ws:// or wss:// URL, got {url!r}")
 
 
 @chaos_app.command("interrupt")
+@with_bot_under_test
 def interrupt(
     url: UrlOpt = None,
     carrier: CarrierOpt = CarrierName.TWILIO,
@@ -162,10 +193,16 @@ def interrupt(
     verbose: VerboseOpt = False,
     strict: StrictOpt = False,
     timeout: TimeoutOpt = 120.0,
+    bot: Any = None,
 ) -> None:
     """The caller barges in while the bot speaks (or while it is in a function call): does it stop and answer?"""
     try:
         _check_url(url)
+        _check_bot(
+            url,
+            bot,
+            {"--tool-delay": tool_delay > 0, "--bot-variant": variant is not BotVariant.CORRECT},
+        )
         reject_reference_bot_options(
             url,
             {"--tool-delay": tool_delay > 0, "--bot-variant": variant is not BotVariant.CORRECT},
@@ -176,7 +213,9 @@ def interrupt(
         raise fail_usage(str(exc)) from None
     # With a function call, barge in half-way through it (the reference bot tells us when the
     # caller's turn ended; a bot at --url needs --at).
-    after_turn_end = tool_delay / 2 if tool_delay and at is None and url is None else None
+    after_turn_end = (
+        tool_delay / 2 if tool_delay and at is None and url is None and bot is None else None
+    )
     plan = BargeIn(during_reply_s=during_reply, at_s=at, after_turn_end_s=after_turn_end)
     config = ReferenceBotConfig(reply_secs=4.0, tool_delay_s=tool_delay, variant=variant)
     report = Report(
@@ -189,7 +228,7 @@ def interrupt(
             "tool_delay_s": tool_delay,
             "audio": call.audio.source,
             "recordings": recording_fingerprints([call.audio.source]),
-            "bot": None if url else config.describe(),
+            "bot": bot.describe() if bot else None if url else config.describe(),
             "line": None if line_spec is None else line_spec.to_json(),
         },
     )
@@ -199,9 +238,10 @@ def interrupt(
         raise fail_usage(str(exc)) from None
 
     async def work(report: Report) -> None:
-        result = await run_barge_in(
-            call, plan, url=url, carrier=carrier.value, bot_config=config, line=line_spec
-        )
+        async with _bot_url(bot, call, report, url) as target:
+            result = await run_barge_in(
+                call, plan, url=target, carrier=carrier.value, bot_config=config, line=line_spec
+            )
         if plan.after_turn_end_s is None:
             report.add_check(judge_clear_sent(result, bound_s=clear_within))
             report.add_check(judge_audio_stopped(result))
@@ -306,9 +346,11 @@ def _ending_command(
     line: str | None,
     trials: int,
     baseline: Path | None,
+    bot: Any = None,
 ) -> None:
     try:
         _check_url(url)
+        _check_bot(url, bot, {"--bot-variant": variant is not BotVariant.CORRECT})
         reject_reference_bot_options(url, {"--bot-variant": variant is not BotVariant.CORRECT})
         call = _caller(audio, 1)
         line_spec = parse_line_option(line)
@@ -331,7 +373,7 @@ def _ending_command(
             "reason": reason or None,
             "audio": call.audio.source,
             "recordings": recording_fingerprints([call.audio.source]),
-            "bot": None if url else config.describe(),
+            "bot": bot.describe() if bot else None if url else config.describe(),
             "line": None if line_spec is None else line_spec.to_json(),
         },
     )
@@ -341,17 +383,18 @@ def _ending_command(
         raise fail_usage(str(exc)) from None
 
     async def work(report: Report) -> None:
-        result = await run_call_ending(
-            call,
-            ending,
-            url=url,
-            carrier=carrier.value,
-            bot_config=config,
-            pipeline_wait_s=max(10.0, end_within * 2),
-            line=line_spec,
-        )
+        async with _bot_url(bot, call, report, url) as target:
+            result = await run_call_ending(
+                call,
+                ending,
+                url=target,
+                carrier=carrier.value,
+                bot_config=config,
+                pipeline_wait_s=max(10.0, end_within * 2),
+                line=line_spec,
+            )
         report.add_check(judge_bot_released_call(prefix, result, bound_s=release_within))
-        if url is None:
+        if url is None and bot is None:
             report.add_check(
                 judge_pipeline_ended(
                     prefix, result, bound_s=end_within, waited_s=max(10.0, end_within * 2)
@@ -418,6 +461,7 @@ def _ending_timeline(report: Report, result: CallEndingResult) -> None:
 
 
 @chaos_app.command("hangup")
+@with_bot_under_test
 def hangup(
     at: Annotated[
         float, typer.Option("--at", help="Drop the line this many seconds into the call.", min=0)
@@ -451,6 +495,7 @@ def hangup(
     verbose: VerboseOpt = False,
     strict: StrictOpt = False,
     timeout: TimeoutOpt = 120.0,
+    bot: Any = None,
 ) -> None:
     """The caller's line drops mid-call (no stop, no close frame): does the bot let go of the call?"""
     _ending_command(
@@ -468,10 +513,12 @@ def hangup(
         line,
         trials,
         baseline,
+        bot,
     )
 
 
 @chaos_app.command("carrier-close")
+@with_bot_under_test
 def carrier_close(
     code: Annotated[
         int, typer.Option("--code", help="WebSocket close code the carrier sends.")
@@ -509,6 +556,7 @@ def carrier_close(
     verbose: VerboseOpt = False,
     strict: StrictOpt = False,
     timeout: TimeoutOpt = 120.0,
+    bot: Any = None,
 ) -> None:
     """The carrier closes the call's WebSocket with a code mid-utterance: does the bot close and clean up?"""
     try:
@@ -532,6 +580,7 @@ def carrier_close(
         line,
         trials,
         baseline,
+        bot,
     )
 
 

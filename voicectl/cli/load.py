@@ -277,29 +277,12 @@ async def _target(
     """The URL to load: the user's, their bot started from ``--bot-cmd``, or the reference bot's
     in a child process."""
     if bot is not None:
-        import time
-
-        from voicectl.sut.session import BotRun
+        from voicectl.sut.session import serve_bot
 
         script = plan.calls[0].script
         texts = [u.text for u in script.utterances] if script else []
-        run = BotRun(bot, rate=rate, utterances=texts, clock=time.monotonic)
-        try:
-            async with run:
-                assert run.process is not None
-                report.log("harness", "bot_started", url=run.url, argv=run.process.argv, rate=rate)
-                yield run.url
-        finally:
-            report.metrics["bot_log"] = str(run.log_path)
-            if run.process is not None:
-                report.log(
-                    "harness",
-                    "bot_stopped",
-                    exit_code=run.process.returncode,
-                    killed=run.process.killed,
-                    left_running=run.process.left_running,
-                    log=str(run.log_path),
-                )
+        async with serve_bot(bot, report, rate=rate, utterances=texts) as run:
+            yield run.url
         return
     if config is None:
         yield plan.url

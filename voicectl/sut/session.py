@@ -7,12 +7,13 @@ through), and stops all three, bot first, whatever happens.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from voicectl.errors import HarnessError
 from voicectl.sut.command import BotCommand
@@ -20,10 +21,13 @@ from voicectl.sut.inside import InsideView, WorkerView
 from voicectl.sut.probe import InsideProbe
 from voicectl.sut.process import BotProcess
 
+if TYPE_CHECKING:
+    from voicectl.report.model import Report
+
 #: The key a key-less bot is given for each faked provider (never a real one).
 FAKE_KEY = "voicectl-fake-key"
 
-__all__ = ["FAKE_KEY", "NOT_HOOKED", "BotRun", "BotUnderTest"]
+__all__ = ["FAKE_KEY", "NOT_HOOKED", "BotRun", "BotUnderTest", "serve_bot"]
 
 #: Why a check that needs the inside view is ``error`` when the hook never spoke.
 NOT_HOOKED = (
@@ -180,3 +184,29 @@ class BotRun:
         return HarnessError(
             f"the bot exited during the run (exit code {code})" + self.process.tail_block()
         )
+
+
+@contextlib.asynccontextmanager
+async def serve_bot(
+    bot: BotUnderTest, report: Report, *, rate: int | None = None, utterances: Sequence[str] = ()
+) -> AsyncIterator[BotRun]:
+    """Start ``bot`` for a command that places calls, journal its start and stop, name its log."""
+    import time
+
+    run = BotRun(bot, rate=rate, utterances=utterances, clock=time.monotonic)
+    try:
+        async with run:
+            assert run.process is not None
+            report.log("harness", "bot_started", url=run.url, argv=run.process.argv, rate=rate)
+            yield run
+    finally:
+        report.metrics["bot_log"] = str(run.log_path)
+        if run.process is not None:
+            report.log(
+                "harness",
+                "bot_stopped",
+                exit_code=run.process.returncode,
+                killed=run.process.killed,
+                left_running=run.process.left_running,
+                log=str(run.log_path),
+            )
