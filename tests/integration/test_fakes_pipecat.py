@@ -284,6 +284,7 @@ async def test_anthropic_llm_service_reaches_the_fake_through_its_env_var_and_ca
     assert [r.path for r in fakes["anthropic"].log.records()] == ["/v1/messages?beta=true"] * 2
 
 
+@pytest.mark.slow
 async def test_deepgram_stt_service_retries_a_1008_after_4_s_then_gives_up_on_the_401() -> None:
     from pipecat.services.deepgram.stt import DeepgramSTTService
 
