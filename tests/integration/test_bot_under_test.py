@@ -268,3 +268,30 @@ def test_conversation_chaos_starts_and_stops_the_bot_command(
     (stopped,) = [e for e in saved["events"] if e["kind"] == "bot_stopped"]
     assert stopped["left_running"] is False
     assert _alive(str(HERE / "pipecat_runner_bot.py")) == []
+
+
+def test_a_suite_scenario_takes_the_bot_options_and_a_fault_that_never_fired_is_an_error(
+    tmp_path: Path,
+) -> None:
+    """The echo bot never calls the OpenAI fake, so its fault cannot act: error, not pass."""
+    audio = write_first_turn(tmp_path)
+    suite = tmp_path / "suite.toml"
+    suite.write_text(
+        "[[scenario]]\n"
+        'name = "own-bot"\n'
+        'command = "replay"\n'
+        f"audio = [{json.dumps(str(audio))}]\n"
+        f"bot-cmd = {json.dumps(ECHO_BOT)}\n"
+        'bot-path = "/media"\n'
+        'fake = ["deepgram", "openai"]\n'
+        'fault = ["openai=llm-error:429"]\n'
+    )
+    report = tmp_path / "r.json"
+    result = run_voicectl("run", str(suite), "--json", str(report))
+    assert result.returncode == 3, result.stdout + result.stderr
+    (fired,) = report_checks(report, "own-bot/fault.fired")
+    assert fired["verdict"] == "error" and "no fault fired during the call" in str(
+        fired["observed"]
+    )
+    (stopped,) = report_checks(report, "own-bot/bot.stopped_cleanly")
+    assert stopped["verdict"] == "pass"
