@@ -231,3 +231,5 @@ def test_load_says_which_channel_of_a_two_party_recording_is_the_caller(tmp_path
         f"note: {dual}: no sidecar (dual.json); 5 caller utterances found by Silero VAD "
         "(voicectl segment writes them for review)",
     ]
+    swapped = _run("load", str(dual), "--caller-channel", "right", "--url", "ws://127.0.0.1:9/ws")
+    assert "the right channel is replayed as the caller" in swapped.stderr.splitlines()[0]

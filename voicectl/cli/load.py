@@ -16,6 +16,7 @@ from voicectl.carriers import CarrierName
 from voicectl.cli.bot_options import with_bot_under_test
 from voicectl.cli.common import (
     BaselineOpt,
+    CallerChannelOpt,
     Gating,
     HtmlOpt,
     JsonOpt,
@@ -111,6 +112,7 @@ def load(
     reply_secs: Annotated[
         float, typer.Option("--reply-secs", help="Length of the reference bot's replies, seconds.")
     ] = _DEFAULT_REPLY_SECS,
+    caller_channel: CallerChannelOpt = None,
     line: LineOpt = None,
     trials: TrialsOpt = 1,
     baseline: BaselineOpt = None,
@@ -143,6 +145,7 @@ def load(
             audio, url or ("ws://bot-cmd" if bot else None), carrier.value, calls, ramp, duration,
             count, min_success, first_audio_p95, pacing_p95_ms,
             _DEFAULT_BOT_RATE if bot else bot_rate, reply_secs, timeout,
+            caller_channel=caller_channel.value if caller_channel else None,
         )  # fmt: skip
         plan = replace(plan, line=parse_line_option(line))
     except InputError as exc:
@@ -222,6 +225,8 @@ def _plan(
     bot_rate: int,
     reply_secs: float,
     timeout: float | None,
+    *,
+    caller_channel: str | None = None,
 ) -> tuple[LoadPlan, LoadBounds]:
     if url is not None and not url.startswith(("ws://", "wss://")):
         raise InputError(f"--url must be a ws:// or wss:// URL, got {url!r}")
@@ -255,7 +260,9 @@ def _plan(
         raise InputError(
             f"--calls {calls} needs about {needed} open files; this process may open {allowed} (raise ulimit -n)"
         )
-    recordings: list[Call] = [load_call(p) for p in audio] if audio else bundled_calls()
+    recordings: list[Call] = (
+        [load_call(p, caller_channel=caller_channel) for p in audio] if audio else bundled_calls()
+    )
     print_notices(notice for call in recordings for notice in call.notices)
     plan = LoadPlan(recordings, url or "", shape, carrier=carrier)
     bounds = LoadBounds(
