@@ -459,6 +459,16 @@ def test_write_wav_mulaw_holds_the_reference_codes(tmp_path: Path) -> None:
     assert np.array_equal(audio.samples, g711.ulaw_decode(g711.ulaw_encode(everything)))
 
 
+def test_write_wav_mulaw_keeps_two_channels_apart(tmp_path: Path) -> None:
+    write_wav(tmp_path / "dual.wav", np.stack([CALLER, BOT], axis=1), 8000, encoding="mulaw")
+    with sf.SoundFile(tmp_path / "dual.wav") as written:
+        assert (written.channels, written.frames) == (2, len(CALLER))
+    audio = load_audio(tmp_path / "dual.wav")
+    assert np.array_equal(audio.samples, g711.ulaw_decode(g711.ulaw_encode(CALLER)))
+    assert audio.other_track is not None
+    assert np.array_equal(audio.other_track, g711.ulaw_decode(g711.ulaw_encode(BOT)))
+
+
 def test_write_wav_replaces_an_existing_file(tmp_path: Path) -> None:
     target = tmp_path / "out.wav"
     target.write_text("old")
