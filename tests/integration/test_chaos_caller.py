@@ -190,3 +190,34 @@ def test_bad_caller_fault_input_exits_2(args: list[str], message: str) -> None:
         timeout=60,
     )
     assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_short_healthy_reply_raises_no_heartbeat_timeout(tmp_path: Path) -> None:
+    code, report = run_chaos(tmp_path, "heartbeat", "--reply", "6")
+    assert code == 0, report["checks"]
+    assert check_of(report, "heartbeat.no_false_alarm")["metrics"]["timeouts"] == 0
+
+
+def test_pipecat_raises_a_false_heartbeat_timeout_during_a_long_healthy_reply(
+    tmp_path: Path,
+) -> None:
+    code, report = run_chaos(tmp_path, "heartbeat", "--reply", "16")
+    alarm = check_of(report, "heartbeat.no_false_alarm")
+    assert code == 1 and alarm["verdict"] == "fail", alarm
+    assert alarm["metrics"]["timeouts"] >= 1
+
+
+def test_a_stuck_pipeline_raises_a_heartbeat_timeout(tmp_path: Path) -> None:
+    code, report = run_chaos(tmp_path, "heartbeat", "--stall", "12", "--reply", "2")
+    stall = check_of(report, "heartbeat.detects_stall")
+    assert code == 0, stall
+    # The monitor waits 10 s from the last heartbeat that got through, sent up to ~2 s earlier.
+    assert 7.0 <= stall["metrics"]["detected_after_s"] <= 12.0
+
+
+def test_a_stuck_pipeline_without_heartbeats_goes_undetected(tmp_path: Path) -> None:
+    code, report = run_chaos(
+        tmp_path, "heartbeat", "--stall", "12", "--reply", "2", "--no-bot-heartbeats"
+    )
+    stall = check_of(report, "heartbeat.detects_stall")
+    assert code == 1 and "never fired" in stall["observed"]

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
-from pipecat.frames.frames import CancelFrame, EndFrame, Frame, InputDTMFFrame
+from pipecat.frames.frames import (
+    CancelFrame,
+    EndFrame,
+    Frame,
+    InputDTMFFrame,
+    UserStoppedSpeakingFrame,
+)
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.serializers.base_serializer import FrameSerializer
 
-__all__ = ["StuckOnShutdown", "deaf_to_dtmf"]
+__all__ = ["StallAfterTurn", "StuckOnShutdown", "deaf_to_dtmf"]
 
 
 def deaf_to_dtmf(serializer: FrameSerializer) -> FrameSerializer:
@@ -35,4 +42,24 @@ class StuckOnShutdown(FrameProcessor):
         await super().process_frame(frame, direction)
         if isinstance(frame, EndFrame | CancelFrame):
             await asyncio.sleep(60)
+        await self.push_frame(frame, direction)
+
+
+class StallAfterTurn(FrameProcessor):
+    """Blocks for ``stall_s`` at the caller's first finished turn: a truly stuck pipeline.
+
+    Every frame behind it (heartbeats included) waits, which is what Pipecat's heartbeat
+    monitor exists to notice. ``stalled_at`` is the monotonic time the stall began.
+    """
+
+    def __init__(self, stall_s: float, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._stall_s = stall_s
+        self.stalled_at: float | None = None
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        await super().process_frame(frame, direction)
+        if isinstance(frame, UserStoppedSpeakingFrame) and self.stalled_at is None:
+            self.stalled_at = time.monotonic()
+            await asyncio.sleep(self._stall_s)
         await self.push_frame(frame, direction)

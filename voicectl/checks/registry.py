@@ -296,6 +296,28 @@ _SPECS: tuple[CheckSpec, ...] = (
     ),
     *_call_ending("hangup", "chaos hangup"),
     CheckSpec(
+        "heartbeat.no_false_alarm",
+        "no heartbeat timeout in a healthy pipeline",
+        ("chaos heartbeat",),
+        "with enable_heartbeats, no on_heartbeat_timeout while the reference bot answers with a "
+        "long reply",
+        "none",
+        "an alarm from a healthy pipeline trains people to ignore the one that matters",
+        _CF + "test_a_short_healthy_reply_raises_no_heartbeat_timeout",
+        _CF + "test_pipecat_raises_a_false_heartbeat_timeout_during_a_long_healthy_reply",
+    ),
+    CheckSpec(
+        "heartbeat.detects_stall",
+        "heartbeat timeout raised for a stuck pipeline",
+        ("chaos heartbeat",),
+        "on_heartbeat_timeout within heartbeats_monitor_secs (10 s) + 2 s of a processor "
+        "blocking the pipeline",
+        "12 s",
+        "Pipecat checks every monitor period (10 s); 2 s covers the heartbeat period and timing",
+        _CF + "test_a_stuck_pipeline_raises_a_heartbeat_timeout",
+        _CF + "test_a_stuck_pipeline_without_heartbeats_goes_undetected",
+    ),
+    CheckSpec(
         "failover.failback",
         "the bot went back to the primary STT after it recovered",
         ("chaos failover",),

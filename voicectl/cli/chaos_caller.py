@@ -1,4 +1,4 @@
-"""``voicectl chaos dtmf | backchannel | silence | media-gap``: what callers do to a bot."""
+"""``voicectl chaos dtmf | backchannel | silence | media-gap | heartbeat``: caller faults and heartbeats."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from voicectl.checks.caller_faults import (
     judge_media_gap_turn_ended,
     judge_silence_reengaged,
 )
+from voicectl.checks.heartbeat import judge_heartbeat_detects_stall, judge_heartbeat_no_false_alarm
 from voicectl.cli.applicability import reject_reference_bot_options
 from voicectl.cli.chaos import chaos_app
 from voicectl.cli.chaos_conversation import (
@@ -42,12 +43,13 @@ from voicectl.cli.common import (
 )
 from voicectl.conversation.backchannel import BackchannelPlan, BackchannelResult, run_backchannels
 from voicectl.conversation.dtmf import DtmfEntry, DtmfResult, run_dtmf
+from voicectl.conversation.heartbeat import HeartbeatPlan, run_heartbeat
 from voicectl.conversation.media_gap import MediaGapPlan, MediaGapResult, run_media_gap
 from voicectl.conversation.silence import SilencePlan, SilenceResult, run_silence
 from voicectl.errors import InputError
 from voicectl.report import Report
 
-__all__ = ["backchannel", "dtmf", "media_gap", "silence"]
+__all__ = ["backchannel", "dtmf", "heartbeat", "media_gap", "silence"]
 
 
 def _check_digits(digits: str, inband: bool, carrier: CarrierName) -> None:
@@ -533,3 +535,75 @@ def _media_gap_timeline(report: Report, result: MediaGapResult) -> None:
         report.log("call", "error", clock="call", t=outcome.duration_s, message=outcome.error)
     rows.sort(key=lambda row: float(row[0]))  # type: ignore[arg-type]
     report.add_table("Timeline (call seconds)", ["t", "who", "what"], rows)
+
+
+@chaos_app.command("heartbeat")
+def heartbeat(
+    reply: Annotated[
+        float,
+        typer.Option(
+            "--reply", help="Length of the reference bot's reply, seconds.", min=1.0, max=120.0
+        ),
+    ] = 20.0,
+    stall: Annotated[
+        float,
+        typer.Option(
+            "--stall",
+            help="Block the reference bot's pipeline this long at the caller's turn (judges heartbeat.detects_stall).",
+            min=0.0,
+            max=120.0,
+        ),
+    ] = 0.0,
+    heartbeats: Annotated[
+        bool,
+        typer.Option(
+            "--bot-heartbeats/--no-bot-heartbeats", help="PipelineParams(enable_heartbeats=...)."
+        ),
+    ] = True,
+    audio: AudioOpt = None,
+    json: JsonOpt = None,
+    junit: JunitOpt = None,
+    markdown: MarkdownOpt = None,
+    html: HtmlOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    strict: StrictOpt = False,
+    timeout: TimeoutOpt = 180.0,
+) -> None:
+    """Pipecat heartbeats on the reference bot: false alarms on a long reply, an alarm when stuck?"""
+    try:
+        call = caller_call(audio, 1)
+    except InputError as exc:
+        raise fail_usage(str(exc)) from None
+    plan = HeartbeatPlan(reply_s=reply, stall_s=stall, heartbeats=heartbeats)
+    report = Report(
+        command="chaos heartbeat",
+        args={
+            "reply_s": reply,
+            "stall_s": stall,
+            "heartbeats": heartbeats,
+            "audio": call.audio.source,
+        },
+    )
+
+    async def work(report: Report) -> None:
+        result = await run_heartbeat(call, plan)
+        if stall > 0:
+            report.add_check(judge_heartbeat_detects_stall(result))
+        else:
+            report.add_check(judge_heartbeat_no_false_alarm(result))
+        rows: list[list[object]] = []
+        if result.reply is not None:
+            rows.append([round(result.reply[0], 2), "bot", "reply starts"])
+            rows.append([round(result.reply[1], 2), "bot", "reply ends"])
+        if result.stalled_at is not None:
+            rows.append([round(result.stalled_at, 2), "bot", f"pipeline stuck for {stall:g} s"])
+        for t in result.timeouts:
+            rows.append([round(t, 2), "bot", "on_heartbeat_timeout"])
+            report.log("bot", "heartbeat_timeout", clock="call", t=t)
+        rows.sort(key=lambda row: float(row[0]))  # type: ignore[arg-type]
+        report.add_table("Timeline (call seconds)", ["t", "who", "what"], rows)
+
+    execute(
+        report, make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout), work
+    )
