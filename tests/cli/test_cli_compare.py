@@ -185,3 +185,17 @@ def test_a_provider_fault_with_trials_reports_each_checks_pass_rate(tmp_path: Pa
     assert checks["close.not_retried"]["metrics"]["pass_rate"] == 0
     assert checks["error.surfaced"]["observed"].startswith("passed 2/2 trials")
     assert report["metrics"]["trials"] == 2
+
+
+def test_a_caller_fault_runs_over_a_bad_line_with_trials(tmp_path: Path) -> None:
+    out = tmp_path / "dtmf.json"
+    result = _run(
+        "chaos", "dtmf", "--line", "loss=5%,jitter=40ms", "--trials", "2", "--json", str(out),
+        "-q", timeout=180,
+    )  # fmt: skip
+    assert result.returncode in (0, 1), result.stdout + result.stderr
+    report = json.loads(out.read_text())
+    assert report["args"]["line"]["spec"] == "loss=5%,conceal=repeat,jitter=40ms,seed=0"
+    titles = [t["title"] for t in report["tables"]]
+    assert "Trial 2: Caller line (loss=5%,conceal=repeat,jitter=40ms,seed=0)" in titles
+    assert report["checks"][0]["observed"].startswith("passed ")

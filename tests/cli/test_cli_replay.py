@@ -43,6 +43,8 @@ def _run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         (["chaos", "hangup", "--line", "burst=3"], "--line: burst needs a loss rate"),
         (["chaos", "carrier-close", "--line", "snr=loud"], "--line: snr must be decibels"),
         (["load", "--line", "drift=fast"], "--line: drift must be ppm"),
+        (["chaos", "dtmf", "--line", "loss=5%,conceal=fade"], "--line: conceal must be one of"),
+        (["chaos", "silence", "--line", "jitter=-5ms"], "--line: jitter must be milliseconds"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None:

@@ -29,17 +29,21 @@ from voicectl.cli.chaos_conversation import (
     check_bot_url,
 )
 from voicectl.cli.common import (
+    Gating,
     HtmlOpt,
     JsonOpt,
     JunitOpt,
+    LineOpt,
     MarkdownOpt,
     QuietOpt,
     StrictOpt,
     TimeoutOpt,
+    TrialsOpt,
     VerboseOpt,
     execute,
     fail_usage,
     make_outputs,
+    parse_line_option,
 )
 from voicectl.conversation.backchannel import BackchannelPlan, BackchannelResult, run_backchannels
 from voicectl.conversation.dtmf import DtmfEntry, DtmfResult, run_dtmf
@@ -47,6 +51,7 @@ from voicectl.conversation.heartbeat import HeartbeatPlan, run_heartbeat
 from voicectl.conversation.media_gap import MediaGapPlan, MediaGapResult, run_media_gap
 from voicectl.conversation.silence import SilencePlan, SilenceResult, run_silence
 from voicectl.errors import InputError
+from voicectl.replay.runner import add_line_table
 from voicectl.report import Report
 
 __all__ = ["backchannel", "dtmf", "heartbeat", "media_gap", "silence"]
@@ -83,6 +88,8 @@ def dtmf(
     url: UrlOpt = None,
     carrier: CarrierOpt = CarrierName.TWILIO,
     variant: VariantOpt = BotVariant.CORRECT,
+    line: LineOpt = None,
+    trials: TrialsOpt = 1,
     json: JsonOpt = None,
     junit: JunitOpt = None,
     markdown: MarkdownOpt = None,
@@ -97,6 +104,7 @@ def dtmf(
         check_bot_url(url)
         reject_reference_bot_options(url, {"--bot-variant": variant is not BotVariant.CORRECT})
         _check_digits(digits, inband, carrier)
+        line_spec = parse_line_option(line)
     except InputError as exc:
         raise fail_usage(str(exc)) from None
     digits = digits.upper()
@@ -111,16 +119,25 @@ def dtmf(
             "inband": inband,
             "gap_s": gap,
             "bot": None if url else config.describe(),
+            "line": None if line_spec is None else line_spec.to_json(),
         },
     )
 
+    gating = Gating.prepare(report, trials, None)
+
     async def work(report: Report) -> None:
-        result = await run_dtmf(entry, url=url, carrier=carrier.value, bot_config=config)
+        result = await run_dtmf(
+            entry, url=url, carrier=carrier.value, bot_config=config, line=line_spec
+        )
         report.add_check(judge_dtmf_received(result, bound_s=within))
         _dtmf_timeline(report, result)
+        if line_spec is not None:
+            add_line_table(line_spec, [("call", result.call.outcome)], report)
 
     execute(
-        report, make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout), work
+        report,
+        make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout * trials),
+        gating.wrap(work),
     )
 
 
@@ -214,6 +231,8 @@ def backchannel(
     carrier: CarrierOpt = CarrierName.TWILIO,
     audio: AudioOpt = None,
     variant: VariantOpt = BotVariant.CORRECT,
+    line: LineOpt = None,
+    trials: TrialsOpt = 1,
     json: JsonOpt = None,
     junit: JunitOpt = None,
     markdown: MarkdownOpt = None,
@@ -239,6 +258,7 @@ def backchannel(
                 f"--barge-in {barge_in} must come after the last backchannel ({offsets[-1]} s)"
             )
         call = caller_call(audio, 2)
+        line_spec = parse_line_option(line)
     except InputError as exc:
         raise fail_usage(str(exc)) from None
     plan = BackchannelPlan(kinds=kinds, into_reply_s=offsets, barge_in_s=barge_in)
@@ -254,20 +274,27 @@ def backchannel(
             "barge_in_s": barge_in,
             "audio": call.audio.source,
             "bot": None if url else config.describe(),
+            "line": None if line_spec is None else line_spec.to_json(),
         },
     )
 
+    gating = Gating.prepare(report, trials, None)
+
     async def work(report: Report) -> None:
         result = await run_backchannels(
-            call, plan, url=url, carrier=carrier.value, bot_config=config
+            call, plan, url=url, carrier=carrier.value, bot_config=config, line=line_spec
         )
         report.add_check(
             judge_backchannel_not_yielded(result, gap_bound_s=gap_bound, clear_bound_s=clear_within)
         )
         _backchannel_timeline(report, result)
+        if line_spec is not None:
+            add_line_table(line_spec, [("call", result.call.outcome)], report)
 
     execute(
-        report, make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout), work
+        report,
+        make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout * trials),
+        gating.wrap(work),
     )
 
 
@@ -334,6 +361,8 @@ def silence(
     url: UrlOpt = None,
     carrier: CarrierOpt = CarrierName.TWILIO,
     audio: AudioOpt = None,
+    line: LineOpt = None,
+    trials: TrialsOpt = 1,
     json: JsonOpt = None,
     junit: JunitOpt = None,
     markdown: MarkdownOpt = None,
@@ -351,6 +380,7 @@ def silence(
         listen_s = listen if listen is not None else within + 4.0
         if listen_s < within:
             raise InputError(f"--listen {listen_s} is shorter than --within {within}")
+        line_spec = parse_line_option(line)
     except InputError as exc:
         raise fail_usage(str(exc)) from None
     plan = SilencePlan(listen_s=listen_s)
@@ -364,16 +394,25 @@ def silence(
             "listen_s": listen_s,
             "audio": call.audio.source,
             "bot": None if url else config.describe(),
+            "line": None if line_spec is None else line_spec.to_json(),
         },
     )
 
+    gating = Gating.prepare(report, trials, None)
+
     async def work(report: Report) -> None:
-        result = await run_silence(call, plan, url=url, carrier=carrier.value, bot_config=config)
+        result = await run_silence(
+            call, plan, url=url, carrier=carrier.value, bot_config=config, line=line_spec
+        )
         report.add_check(judge_silence_reengaged(result, bound_s=within))
         _silence_timeline(report, result)
+        if line_spec is not None:
+            add_line_table(line_spec, [("call", result.call.outcome)], report)
 
     execute(
-        report, make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout), work
+        report,
+        make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout * trials),
+        gating.wrap(work),
     )
 
 
@@ -457,6 +496,8 @@ def media_gap(
     url: UrlOpt = None,
     carrier: CarrierOpt = CarrierName.TWILIO,
     audio: AudioOpt = None,
+    line: LineOpt = None,
+    trials: TrialsOpt = 1,
     json: JsonOpt = None,
     junit: JunitOpt = None,
     markdown: MarkdownOpt = None,
@@ -478,6 +519,7 @@ def media_gap(
                 f"--into {into} is past the end of the caller's first utterance "
                 f"({first.end - first.start:.1f} s)"
             )
+        line_spec = parse_line_option(line)
     except InputError as exc:
         raise fail_usage(str(exc)) from None
     plan = MediaGapPlan(into_utterance_s=into, gap_s=gap, turn_wait_s=turn_within)
@@ -491,18 +533,27 @@ def media_gap(
             "resume_after_s": gap,
             "audio": call.audio.source,
             "bot": None if url else config.describe(),
+            "line": None if line_spec is None else line_spec.to_json(),
         },
     )
 
+    gating = Gating.prepare(report, trials, None)
+
     async def work(report: Report) -> None:
-        result = await run_media_gap(call, plan, url=url, carrier=carrier.value, bot_config=config)
+        result = await run_media_gap(
+            call, plan, url=url, carrier=carrier.value, bot_config=config, line=line_spec
+        )
         report.add_check(judge_media_gap_turn_ended(result, bound_s=turn_within))
         if gap is not None:
             report.add_check(judge_media_gap_bot_responsive(result, bound_s=answer_within))
         _media_gap_timeline(report, result)
+        if line_spec is not None:
+            add_line_table(line_spec, [("call", result.call.outcome)], report)
 
     execute(
-        report, make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout), work
+        report,
+        make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout * trials),
+        gating.wrap(work),
     )
 
 

@@ -14,6 +14,7 @@ from voicectl.audio.script import Call
 from voicectl.bot.pipeline import ReferenceBotConfig
 from voicectl.conversation.scenarios import DirectedCall, caller_lines, run_directed, wait_until
 from voicectl.replay.client import CallOutcome, CarrierCall, TurnResult
+from voicectl.replay.line import LineSpec
 
 __all__ = ["BackchannelPlan", "BackchannelResult", "SentBackchannel", "run_backchannels"]
 
@@ -64,6 +65,7 @@ async def run_backchannels(
     url: str | None,
     carrier: str = "twilio",
     bot_config: ReferenceBotConfig | None = None,
+    line: LineSpec | None = None,
 ) -> BackchannelResult:
     """Place a real-time call: a question, backchannels during the answer, then a barge-in."""
     wire_rate = 16000 if carrier == "raw" else 8000
@@ -111,6 +113,7 @@ async def run_backchannels(
         url=url,
         carrier=carrier,
         bot_config=bot_config,
+        line=line,
         deadline_s=deadline,
         seed=f"{caller.name}-backchannel",
     )

@@ -9,6 +9,7 @@ from voicectl.bot.observer import PerceivedEvent
 from voicectl.bot.pipeline import ReferenceBotConfig
 from voicectl.conversation.scenarios import DirectedCall, run_directed
 from voicectl.replay.client import CarrierCall, DtmfPress
+from voicectl.replay.line import LineSpec
 
 __all__ = ["DtmfEntry", "DtmfResult", "run_dtmf"]
 
@@ -54,6 +55,7 @@ async def run_dtmf(
     url: str | None,
     carrier: str = "twilio",
     bot_config: ReferenceBotConfig | None = None,
+    line: LineSpec | None = None,
 ) -> DtmfResult:
     """Place a real-time call in which the caller presses ``entry.digits``."""
 
@@ -72,6 +74,7 @@ async def run_dtmf(
         url=url,
         carrier=carrier,
         bot_config=bot_config,
+        line=line,
         deadline_s=deadline,
         seed=f"dtmf-{entry.digits}",
     )

@@ -16,6 +16,7 @@ from voicectl.bot.observer import PerceivedEvent
 from voicectl.bot.pipeline import ReferenceBotConfig
 from voicectl.conversation.scenarios import DirectedCall, caller_lines, run_directed, wait_until
 from voicectl.replay.client import CallOutcome, CarrierCall, TurnResult
+from voicectl.replay.line import LineSpec
 
 __all__ = ["MediaGapPlan", "MediaGapResult", "run_media_gap"]
 
@@ -74,6 +75,7 @@ async def run_media_gap(
     url: str | None,
     carrier: str = "twilio",
     bot_config: ReferenceBotConfig | None = None,
+    line: LineSpec | None = None,
 ) -> MediaGapResult:
     """Place a real-time call whose caller media stops mid-utterance, socket left open."""
     wire_rate = 16000 if carrier == "raw" else 8000
@@ -121,6 +123,7 @@ async def run_media_gap(
         url=url,
         carrier=carrier,
         bot_config=bot_config,
+        line=line,
         deadline_s=90.0 + gap + plan.turn_wait_s + plan.answer_wait_s,
         seed=f"{caller.name}-media-gap",
     )

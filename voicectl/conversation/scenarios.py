@@ -88,6 +88,7 @@ async def run_directed(
     deadline_s: float,
     seed: str,
     pipeline_wait_s: float = 10.0,
+    line: LineSpec | None = None,
 ) -> DirectedCall:
     """Place one real-time call steered by ``director`` against ``url`` or the reference bot.
 
@@ -95,7 +96,9 @@ async def run_directed(
     result carries its perception (VAD, turns, DTMF, bot speech) on the call's clocks, and
     the call's pipeline is given ``pipeline_wait_s`` to finish.
     """
-    options = CallOptions(url=url or "", carrier=carrier, fast=False, tail_s=0.0, seed=seed)
+    options = CallOptions(
+        url=url or "", carrier=carrier, fast=False, tail_s=0.0, seed=seed, line=line
+    )
     wire_rate = 16000 if carrier == "raw" else 8000
     silence = np.zeros(0, dtype=np.int16)
     if url is not None:

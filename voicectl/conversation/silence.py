@@ -9,6 +9,7 @@ from voicectl.audio.script import Call
 from voicectl.bot.pipeline import ReferenceBotConfig
 from voicectl.conversation.scenarios import DirectedCall, caller_lines, run_directed, wait_until
 from voicectl.replay.client import CallOutcome, CarrierCall, TurnResult
+from voicectl.replay.line import LineSpec
 
 __all__ = ["SilencePlan", "SilenceResult", "run_silence"]
 
@@ -56,6 +57,7 @@ async def run_silence(
     url: str | None,
     carrier: str = "twilio",
     bot_config: ReferenceBotConfig | None = None,
+    line: LineSpec | None = None,
 ) -> SilenceResult:
     """Place a real-time call: one question, the bot's answer, then silence from the caller."""
     wire_rate = 16000 if carrier == "raw" else 8000
@@ -91,6 +93,7 @@ async def run_silence(
         url=url,
         carrier=carrier,
         bot_config=bot_config,
+        line=line,
         deadline_s=deadline,
         seed=f"{caller.name}-silence",
     )
