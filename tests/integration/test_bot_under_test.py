@@ -295,3 +295,29 @@ def test_a_suite_scenario_takes_the_bot_options_and_a_fault_that_never_fired_is_
     )
     (stopped,) = report_checks(report, "own-bot/bot.stopped_cleanly")
     assert stopped["verdict"] == "pass"
+
+
+@pytest.mark.slow
+async def test_a_setup_hook_that_cannot_reach_voicectl_is_one_line_with_the_bots_log(
+    tmp_path: Path,
+) -> None:
+    from voicectl.audio.script import load_call
+    from voicectl.errors import HarnessError
+    from voicectl.replay.runner import ReplayPlan, run_replay
+    from voicectl.report import Report
+    from voicectl.sut.command import BotCommand
+    from voicectl.sut.session import BotUnderTest
+
+    bot = BotUnderTest(
+        BotCommand.parse(RUNNER_BOT.replace("BOT_RATE={rate}", "BOT_RATE=8000")),
+        log_stem=tmp_path / "r",
+        env={"VOICECTL_PROBE": "127.0.0.1:1"},  # nothing listens there
+    )
+    plan = ReplayPlan(calls=[load_call(write_first_turn(tmp_path))], rates=(), fast=True, bot=bot)
+    with pytest.raises(HarnessError) as caught:
+        await run_replay(plan, Report("replay"))
+    first = str(caught.value).splitlines()[0]
+    assert first.startswith(
+        "voicectl's setup hook failed in the bot: voicectl setup hook: cannot reach"
+    )
+    assert _alive(str(HERE / "pipecat_runner_bot.py")) == []

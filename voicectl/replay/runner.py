@@ -251,6 +251,9 @@ async def _replay_bot(
                         raise died
                     if index == 0 and not run_bot.inside.hooked:
                         await run_bot.probe.wait_for(lambda v: v.hooked, bot.hook_timeout_s)
+                        failure = None if run_bot.inside.hooked else run_bot.hook_failure()
+                        if failure is not None:
+                            raise failure
                     identity = CallIdentity.generate(plan.carrier, seed)
                     worker = (
                         await run_bot.worker_for_call(

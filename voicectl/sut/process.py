@@ -185,7 +185,7 @@ class BotProcess:
         try:
             with self.log_path.open("rb") as log:
                 log.seek(0, os.SEEK_END)
-                log.seek(max(0, log.tell() - 16384))
+                log.seek(max(0, log.tell() - max(16384, lines * 300)))
                 text = log.read().decode(errors="replace")
         except OSError:
             return []

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from voicectl.errors import HarnessError
 from voicectl.sut.command import BotCommand
 from voicectl.sut.inside import InsideView, WorkerView
-from voicectl.sut.probe import InsideProbe
+from voicectl.sut.probe import SETUP_FILE, InsideProbe
 from voicectl.sut.process import BotProcess
 
 if TYPE_CHECKING:
@@ -166,6 +166,21 @@ class BotRun:
 
         await self.probe.wait_for(found, timeout_s)
         return self.inside.worker_for(call_ids, since)
+
+    def hook_failure(self) -> HarnessError | None:
+        """An error if the bot's log shows voicectl's setup hook failing to load, run or reach
+        voicectl (a bot that never loads it at all is simply not seen inside)."""
+        if self.process is None:
+            return None
+        marks = ("voicectl setup hook:", "error loading setup file", "unable to load setup file")
+        for line in self.process.log_tail(400):
+            hook_line = SETUP_FILE.name in line or "voicectl setup hook" in line
+            if hook_line and (any(m in line for m in marks) or "error running" in line):
+                return HarnessError(
+                    f"voicectl's setup hook failed in the bot: {line.strip()[-300:]}"
+                    + self.process.tail_block()
+                )
+        return None
 
     def refused(self, error: str) -> HarnessError:
         """The one-line error for a bot that listens but not at ``--bot-path``."""
