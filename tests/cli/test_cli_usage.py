@@ -19,7 +19,15 @@ VOICECTL = [sys.executable, "-m", "voicectl"]
             "error: Invalid value for '--code': Input should be a valid integer, unable to parse "
             "string as an integer (see 'voicectl chaos ws-close --help')",
         ),
-        (["replay", "--nope"], "error: No such option: --nope (see 'voicectl replay --help')"),
+        (
+            ["replay", "--zzz-not-an-option"],
+            "error: No such option: --zzz-not-an-option (see 'voicectl replay --help')",
+        ),
+        # Click's spelling suggestion stays on the same line.
+        (
+            ["replay", "--nope"],
+            "error: No such option: --nope (Possible options: --line) (see 'voicectl replay --help')",
+        ),
         (["report", "show"], "error: Missing argument 'file' (see 'voicectl report show --help')"),
         (["bogus"], "error: No such command 'bogus' (see 'voicectl --help')"),
         (["replay", "--rates"], "error: Option '--rates' requires an argument"),
