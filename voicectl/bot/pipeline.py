@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -25,10 +25,11 @@ from pipecat.turns.user_turn_processor import UserTurnProcessor
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
 from voicectl.bot.faulty import StuckOnShutdown
+from voicectl.bot.full import FullBotBrain, full_bot_stages
 from voicectl.bot.responder import SpeechResponder
 from voicectl.bot.vad import RateAdaptingSileroVAD
 
-__all__ = ["SUPPORTED_RATES", "BotVariant", "ReferenceBotConfig", "build_bot_worker"]
+__all__ = ["SUPPORTED_RATES", "BotBrain", "BotVariant", "ReferenceBotConfig", "build_bot_worker"]
 
 SUPPORTED_RATES = (8000, 16000, 24000, 48000)
 
@@ -43,6 +44,13 @@ class BotVariant(StrEnum):
     )
     HANG_ON_HANGUP = "hang-on-hangup"  # a processor blocks shutdown when the call ends
     DEAF_TO_DTMF = "deaf-to-dtmf"  # the serializer drops the carrier's dtmf events
+
+
+class BotBrain(StrEnum):
+    """What answers the caller: the light speech-shaped responder, or real STT, LLM and TTS."""
+
+    RESPONDER = "responder"  # fast: no STT/LLM/TTS, a reply of speech-shaped audio per turn
+    FULL = "full"  # Deepgram STT, OpenAI LLM with real function calls, Cartesia TTS (fakes)
 
 
 @dataclass(frozen=True)
@@ -75,8 +83,19 @@ class ReferenceBotConfig:
     # speaking before it checks in with another reply (0: never, Pipecat's default).
     idle_checkin_s: float = 0.0
     heartbeats: bool = False  # PipelineParams(enable_heartbeats=True): on_heartbeat_timeout
+    brain: BotBrain = BotBrain.RESPONDER
+    # FULL brain: register_function(cancel_on_interruption=...) for every function, and which
+    # function the fake model calls (see voicectl.bot.full.full_bot_llm_script).
+    cancel_on_interruption: bool = True
+    function: str = "check_order_status"
 
     def describe(self) -> str:
+        if self.brain is BotBrain.FULL:
+            return (
+                f"full bot: {self.sample_rate} Hz pipeline, Silero VAD, Deepgram STT, OpenAI LLM, "
+                f"Cartesia TTS (provider fakes); the model calls {self.function} "
+                f"({self.tool_delay_s or 2.0} s), cancel_on_interruption={self.cancel_on_interruption}"
+            )
         turn = "Smart Turn v3" if self.smart_turn else "0.6 s speech timeout"
         if self.smart_turn and self.smart_turn_rate:
             turn += f" told the audio is {self.smart_turn_rate} Hz"
@@ -103,8 +122,12 @@ def build_bot_worker(
     config: ReferenceBotConfig,
     *,
     observers: Sequence[BaseObserver] = (),
-) -> tuple[PipelineWorker, SpeechResponder]:
-    """Build one call's pipeline worker around ``transport``."""
+    provider_env: Mapping[str, str] | None = None,
+) -> tuple[PipelineWorker, SpeechResponder | FullBotBrain]:
+    """Build one call's pipeline worker around ``transport``.
+
+    The FULL brain needs ``provider_env``: the base URLs of its running provider fakes.
+    """
     vad = VADProcessor(
         audio_idle_timeout=config.vad_audio_idle_timeout,
         vad_analyzer=RateAdaptingSileroVAD(
@@ -112,6 +135,7 @@ def build_bot_worker(
         ),
     )
     stop: list[BaseUserTurnStopStrategy]
+    has_stt = config.stt is not None or config.brain is BotBrain.FULL
     if config.smart_turn:
         analyzer = LocalSmartTurnAnalyzerV3(
             sample_rate=config.smart_turn_rate,
@@ -119,17 +143,47 @@ def build_bot_worker(
         )
         # With no STT in the pipeline, waiting for a transcript would end every turn by timeout.
         stop = [
-            TurnAnalyzerUserTurnStopStrategy(
-                turn_analyzer=analyzer, wait_for_transcript=config.stt is not None
-            )
+            TurnAnalyzerUserTurnStopStrategy(turn_analyzer=analyzer, wait_for_transcript=has_stt)
         ]
     else:
         stop = [
-            SpeechTimeoutUserTurnStopStrategy(
-                user_speech_timeout=0.6, wait_for_transcript=config.stt is not None
-            )
+            SpeechTimeoutUserTurnStopStrategy(user_speech_timeout=0.6, wait_for_transcript=has_stt)
         ]
     interruptions = config.variant is not BotVariant.IGNORE_BARGE_IN
+    params = PipelineParams(
+        audio_in_sample_rate=config.sample_rate,
+        audio_out_sample_rate=config.sample_rate,
+        enable_heartbeats=config.heartbeats,
+    )
+    if config.brain is BotBrain.FULL:
+        brain = FullBotBrain(
+            tool_secs=config.tool_delay_s or 2.0,
+            cancel_on_interruption=config.cancel_on_interruption,
+        )
+        stages, assistant = full_bot_stages(
+            provider_env or {},
+            brain,
+            sample_rate=config.sample_rate,
+            stop=stop,
+            interruptions=interruptions,
+            user_turn_stop_timeout=config.user_turn_stop_timeout,
+        )
+        full_extra = list(config.extra_processors)
+        if config.variant is BotVariant.HANG_ON_HANGUP:
+            full_extra.append(StuckOnShutdown())
+        pipeline = Pipeline(
+            [transport.input(), vad, *stages, *full_extra, transport.output(), assistant]
+        )
+        worker = PipelineWorker(
+            pipeline,
+            params=params,
+            observers=[*observers, *brain.observers()],
+            idle_timeout_secs=None,
+            enable_rtvi=False,
+            enable_turn_tracking=False,
+            check_dangling_tasks=False,
+        )
+        return worker, brain
     turns = UserTurnProcessor(
         user_turn_strategies=UserTurnStrategies(
             start=[VADUserTurnStartStrategy(enable_interruptions=interruptions)], stop=stop
@@ -157,11 +211,7 @@ def build_bot_worker(
     )
     worker = PipelineWorker(
         pipeline,
-        params=PipelineParams(
-            audio_in_sample_rate=config.sample_rate,
-            audio_out_sample_rate=config.sample_rate,
-            enable_heartbeats=config.heartbeats,
-        ),
+        params=params,
         observers=list(observers),
         idle_timeout_secs=None,
         enable_rtvi=False,

@@ -27,8 +27,10 @@ from pipecat.transports.websocket.fastapi import FastAPIWebsocketParams, FastAPI
 from pipecat.workers.runner import WorkerRunner
 
 from voicectl.bot.faulty import deaf_to_dtmf
-from voicectl.bot.pipeline import BotVariant, ReferenceBotConfig, build_bot_worker
+from voicectl.bot.full import FULL_BOT_FAKES, FullBotBrain, full_bot_llm_script
+from voicectl.bot.pipeline import BotBrain, BotVariant, ReferenceBotConfig, build_bot_worker
 from voicectl.errors import HarnessError
+from voicectl.providers.fakeset import FakeSet, plan_fakes
 
 __all__ = ["BotCall", "ReferenceBotServer", "make_serializer", "running_pipeline_tasks"]
 
@@ -85,6 +87,7 @@ class BotCall:
     ended_at: float | None = None  # when the call's pipeline had finished
     leftover_tasks: list[str] = field(default_factory=list)
     finished: asyncio.Event = field(default_factory=asyncio.Event)
+    brain: FullBotBrain | None = None  # the full bot's function calls and hang-up, if FULL
 
 
 ObserverFactory = Callable[[int], Sequence[BaseObserver]]
@@ -132,6 +135,7 @@ class ReferenceBotServer:
         observer_factory: ObserverFactory | None = None,
         pipeline_error_handler: Callable[[ErrorFrame], object] | None = None,
         worker_hook: Callable[[PipelineWorker], object] | None = None,
+        fake_utterances: Sequence[str] = (),
     ) -> None:
         self.config = config or ReferenceBotConfig()
         self.host = host
@@ -146,6 +150,8 @@ class ReferenceBotServer:
         self._server: _Server | None = None
         self._task: asyncio.Task[None] | None = None
         self._active = 0
+        self._fake_utterances = tuple(fake_utterances)
+        self.fakes: FakeSet | None = None  # the full bot's provider fakes, while running
         self.app = FastAPI()
         self.app.add_api_websocket_route(path, self._serve_call)
 
@@ -164,6 +170,14 @@ class ReferenceBotServer:
         return self._active
 
     async def start(self) -> None:
+        if self.config.brain is BotBrain.FULL:
+            plan = plan_fakes(
+                list(FULL_BOT_FAKES),
+                utterances=self._fake_utterances,
+                llm_script=full_bot_llm_script(self.config.function),
+            )
+            self.fakes = FakeSet(plan)
+            await self.fakes.start()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -201,6 +215,9 @@ class ReferenceBotServer:
         if self._socket is not None:
             self._socket.close()
             self._socket = None
+        if self.fakes is not None:
+            await self.fakes.stop()
+            self.fakes = None
 
     async def __aenter__(self) -> ReferenceBotServer:
         await self.start()
@@ -263,7 +280,14 @@ class ReferenceBotServer:
         )
         observers = list(self._observer_factory(call.index)) if self._observer_factory else []
         call.observers = observers
-        worker, responder = build_bot_worker(transport, self.config, observers=observers)
+        worker, responder = build_bot_worker(
+            transport,
+            self.config,
+            observers=observers,
+            provider_env=self.fakes.env if self.fakes is not None else None,
+        )
+        if isinstance(responder, FullBotBrain):
+            call.brain = responder
 
         if self._worker_hook is not None:
             self._worker_hook(worker)
@@ -284,5 +308,7 @@ class ReferenceBotServer:
         try:
             await runner.run()
         finally:
+            if isinstance(responder, FullBotBrain):
+                responder.call_ended()
             call.replies = responder.replies
             call.tool_calls_interrupted = responder.tool_calls_interrupted

@@ -10,6 +10,8 @@ __all__ = [
     "judge_bot_released_call",
     "judge_clear_sent",
     "judge_conversation_continues",
+    "judge_end_call_spared_caller",
+    "judge_no_call_left_in_progress",
     "judge_pipeline_ended",
     "judge_tasks_released",
 ]
@@ -18,6 +20,16 @@ __all__ = [
 def _no_reply(check_id: str, title: str, expected: str, result: BargeInResult) -> Check | None:
     if result.onset is not None:
         return None
+    if result.during_tool_call and result.tool_call_id is None and not result.outcome.unreachable:
+        return Check(
+            check_id,
+            title,
+            Verdict.ERROR,
+            expected,
+            f"not exercised: {result.note or 'no function call was seen in progress'}",
+            "--during tool-call needs a bot that calls a function on the caller's first "
+            "utterance (the full reference bot does: --bot full).",
+        )
     if result.outcome.unreachable:
         return Check(
             check_id,
@@ -137,6 +149,15 @@ def judge_conversation_continues(result: BargeInResult, *, bound_s: float = 4.0)
     barge_end = result.barge.utterance.end
     if result.answer_started is None:
         waited = result.outcome.duration_s - barge_end
+        if waited < 0:
+            return check(
+                "interrupt.conversation_continues",
+                title,
+                False,
+                expected,
+                f"the call ended {-waited:.1f} s before the barge-in did: the bot hung up on the caller",
+                answer_latency_s=None,
+            )
         return check(
             "interrupt.conversation_continues",
             title,
@@ -238,4 +259,108 @@ def judge_tasks_released(prefix: str, result: CallEndingResult) -> Check:
         expected,
         "none left" if not left else f"{len(left)} still running: {', '.join(left[:5])}",
         leftover_tasks=len(left),
+    )
+
+
+NO_CALL_LEFT = "interrupt.no_call_left_in_progress"
+END_CALL_SPARED = "interrupt.end_call_spared_caller"
+
+
+def _tool_call_not_seen(check_id: str, title: str, expected: str, result: BargeInResult) -> Check:
+    why = result.note or "no function call was seen in progress"
+    if result.outcome.unreachable:
+        why = f"the call never connected ({result.outcome.error})"
+    return Check(check_id, title, Verdict.ERROR, expected, f"not exercised: {why}")
+
+
+def judge_no_call_left_in_progress(result: BargeInResult) -> Check:
+    """``interrupt.no_call_left_in_progress``: every function call settled by the end of the call.
+
+    Judged from inside the bot (Pipecat's ``FunctionCallObserver``): each call that started or
+    went in progress must have completed, failed, timed out or been cancelled (pipecat #3661,
+    flows #237: an orphaned in-progress call freezes the conversation or the flow).
+    """
+    title = "no function call left in progress"
+    expected = "every function call completed, failed, timed out or was cancelled by the call's end"
+    brain = result.bot_calls[0].brain if result.bot_calls else None
+    if result.tool_call_id is None or brain is None:
+        return _tool_call_not_seen(NO_CALL_LEFT, title, expected, result)
+    settled = len(brain.calls.events) - len(brain.calls.in_progress_now())
+    left = brain.calls.in_progress_now()
+    counts = ", ".join(
+        f"{n} {kind}"
+        for kind in ("started", "in_progress", "completed", "failed", "timed_out", "cancelled")
+        if (n := len(brain.calls.of_kind(kind)))
+    )
+    if not left and brain.aggregator_in_progress_at_end:
+        return check(
+            NO_CALL_LEFT,
+            title,
+            False,
+            expected,
+            f"the observer saw every call settle (events: {counts}), but the assistant "
+            "aggregator still counted a function call in progress when the call ended "
+            "(pipecat #3661: a cancel that overtook FunctionCallInProgressFrame)",
+            left_in_progress=1,
+        )
+    if left:
+        names = ", ".join(f"{e.function_name} ({e.tool_call_id})" for e in left)
+        return check(
+            NO_CALL_LEFT,
+            title,
+            False,
+            expected,
+            f"still in progress when the call ended: {names} (events: {counts})",
+            left_in_progress=len(left),
+        )
+    return check(
+        NO_CALL_LEFT,
+        title,
+        True,
+        expected,
+        f"all settled (events: {counts})",
+        left_in_progress=0,
+        settled_events=settled,
+    )
+
+
+def judge_end_call_spared_caller(result: BargeInResult) -> Check:
+    """``interrupt.end_call_spared_caller``: an ``end_call`` the caller interrupted does not hang up.
+
+    pipecat #4997: a function call from an interrupted generation still ran and ``end_call`` hung
+    up on a caller who was still talking.
+    """
+    title = "an interrupted end_call did not hang up on the caller"
+    expected = "the end_call in progress at the barge-in does not end the call"
+    if result.tool_call_id is None:
+        return _tool_call_not_seen(END_CALL_SPARED, title, expected, result)
+    if result.tool_call_name != "end_call":
+        return Check(
+            END_CALL_SPARED,
+            title,
+            Verdict.ERROR,
+            expected,
+            f"not exercised: the call in progress at the barge-in was {result.tool_call_name}, "
+            "not end_call",
+            "Run with --function end_call.",
+        )
+    if result.hung_up_by == result.tool_call_id:
+        return check(
+            END_CALL_SPARED,
+            title,
+            False,
+            expected,
+            f"the interrupted end_call ({result.tool_call_id}) still ran and hung up on the caller",
+        )
+    later = (
+        f"; a later end_call ({result.hung_up_by}) ended the call"
+        if result.hung_up_by
+        else "; the call was not ended by the bot"
+    )
+    return check(
+        END_CALL_SPARED,
+        title,
+        True,
+        expected,
+        f"the interrupted end_call ({result.tool_call_id}) did not hang up{later}",
     )

@@ -49,6 +49,7 @@ class CheckSpec:
 _RC = "tests/unit/test_reconnect_checks.py::"
 _FO = "tests/unit/test_failover_checks.py::"
 _CV = "tests/unit/test_conversation_checks.py::"
+_TC = "tests/unit/test_tool_call_checks.py::"
 _RM = "tests/unit/test_resample_matrix.py::"
 _LD = "tests/unit/test_load.py::"
 _SM = "tests/unit/test_suite_merge.py::"
@@ -293,6 +294,28 @@ _SPECS: tuple[CheckSpec, ...] = (
         "an interrupted function call or a stuck turn freezes the bot; 4 s covers a slow LLM",
         _CV + "test_conversation_continues_passes_and_fails_on_a_freeze",
         _CV + "test_conversation_continues_passes_and_fails_on_a_freeze",
+    ),
+    CheckSpec(
+        "interrupt.no_call_left_in_progress",
+        "no function call left in progress",
+        ("chaos interrupt --during tool-call",),
+        "every function call the bot started (seen by Pipecat's FunctionCallObserver inside it) "
+        "completed, failed, timed out or was cancelled by the end of the call, and the "
+        "assistant aggregator counts none in progress",
+        "none left (the caller waits for calls the answer started, up to --tool-wait)",
+        "pipecat #3661 and flows #237: an orphaned in-progress call freezes the turn or the flow",
+        _TC + "test_no_call_left_in_progress_passes_when_every_call_settled",
+        _TC + "test_no_call_left_in_progress_fails_on_a_call_never_settled",
+    ),
+    CheckSpec(
+        "interrupt.end_call_spared_caller",
+        "an interrupted end_call did not hang up",
+        ("chaos interrupt --during tool-call --function end_call",),
+        "the end_call in progress when the caller barged in does not end the call",
+        "none (the hang-up's tool_call_id must differ from the interrupted call's)",
+        "pipecat #4997: an end_call from an interrupted generation hung up on a live caller",
+        _TC + "test_end_call_spared_caller_passes_when_the_interrupted_end_call_did_not_hang_up",
+        _TC + "test_end_call_spared_caller_fails_when_the_interrupted_end_call_hung_up",
     ),
     *_call_ending("hangup", "chaos hangup"),
     CheckSpec(

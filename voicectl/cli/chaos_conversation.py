@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from voicectl.audio.script import Call, bundled_calls, load_call
-from voicectl.bot.pipeline import BotVariant, ReferenceBotConfig
+from voicectl.bot.full import FUNCTIONS
+from voicectl.bot.pipeline import BotBrain, BotVariant, ReferenceBotConfig
 from voicectl.carriers import CarrierName
 from voicectl.checks.conversation import (
     judge_audio_stopped,
     judge_bot_released_call,
     judge_clear_sent,
     judge_conversation_continues,
+    judge_end_call_spared_caller,
+    judge_no_call_left_in_progress,
     judge_pipeline_ended,
     judge_tasks_released,
 )
@@ -91,6 +95,23 @@ VariantOpt = Annotated[
 ]
 
 
+class During(StrEnum):
+    """What the bot is doing when the caller barges in."""
+
+    REPLY = "reply"  # speaking (--during-reply seconds into its reply)
+    TOOL_CALL = "tool-call"  # running a function call, as observed inside the bot
+
+
+BotOpt = Annotated[
+    BotBrain,
+    typer.Option(
+        "--bot",
+        help="Reference bot: 'responder' (fast, speech-shaped replies) or 'full' (Pipecat's "
+        "Deepgram STT, OpenAI LLM with registered functions, Cartesia TTS, against in-process fakes).",
+    ),
+]
+
+
 def _caller(audio: Path | None, need: int) -> Call:
     call = (
         load_call(audio) if audio else next(c for c in bundled_calls() if c.name == "order_status")
@@ -146,6 +167,45 @@ def _check_url(url: str | None) -> None:
 def interrupt(
     url: UrlOpt = None,
     carrier: CarrierOpt = CarrierName.TWILIO,
+    during: Annotated[
+        During,
+        typer.Option(
+            "--during",
+            help="Barge in while the bot speaks ('reply') or while a function call is in progress "
+            "('tool-call': timed from the FunctionCallInProgressFrame seen inside the bot; needs --bot full).",
+        ),
+    ] = During.REPLY,
+    reference_bot: BotOpt = BotBrain.RESPONDER,
+    function: Annotated[
+        str,
+        typer.Option(
+            "--function",
+            help=f"Full bot: the function the model calls on the caller's first turn ({', '.join(FUNCTIONS)}).",
+        ),
+    ] = "check_order_status",
+    cancel_on_interruption: Annotated[
+        bool,
+        typer.Option(
+            "--cancel-on-interruption/--no-cancel-on-interruption",
+            help="Full bot: register_function(cancel_on_interruption=...) (Pipecat's default: on).",
+        ),
+    ] = True,
+    into_tool_call: Annotated[
+        float,
+        typer.Option(
+            "--into-tool-call",
+            help="--during tool-call: barge in this many seconds after the call is seen in progress.",
+            min=0,
+        ),
+    ] = 0.3,
+    tool_wait: Annotated[
+        float,
+        typer.Option(
+            "--tool-wait",
+            help="--during tool-call: error if no function call is in progress this many seconds after the caller's first utterance.",
+            min=0.5,
+        ),
+    ] = 15.0,
     during_reply: Annotated[
         float,
         typer.Option(
@@ -164,7 +224,8 @@ def interrupt(
         float,
         typer.Option(
             "--tool-delay",
-            help="Reference bot: each answer waits on a simulated function call this long; the caller barges in during it.",
+            help="Reference bot: how long each function call runs (full bot: the registered "
+            "handlers; responder: a simulated call before each answer). Default 2 s on the full bot.",
             min=0,
         ),
     ] = 0.0,
@@ -198,26 +259,65 @@ def interrupt(
     """The caller barges in while the bot speaks (or while it is in a function call): does it stop and answer?"""
     try:
         _check_url(url)
-        _check_bot(
-            url,
-            bot,
-            {"--tool-delay": tool_delay > 0, "--bot-variant": variant is not BotVariant.CORRECT},
-        )
-        reject_reference_bot_options(
-            url,
-            {"--tool-delay": tool_delay > 0, "--bot-variant": variant is not BotVariant.CORRECT},
-        )
+        full = reference_bot is BotBrain.FULL
+        reference_only = {
+            "--tool-delay": tool_delay > 0,
+            "--bot-variant": variant is not BotVariant.CORRECT,
+            "--bot": full,
+            "--function": function != "check_order_status",
+            "--no-cancel-on-interruption": not cancel_on_interruption,
+        }
+        _check_bot(url, bot, reference_only)
+        reject_reference_bot_options(url, reference_only)
+        if during is During.TOOL_CALL and bot is not None:
+            raise InputError(
+                "--during tool-call with --bot-cmd is not supported yet: run it on the full "
+                "reference bot (--bot full)"
+            )
+        if during is During.TOOL_CALL and url is not None:
+            raise InputError(
+                "--during tool-call times the barge-in from inside the bot: it needs the "
+                "in-process reference bot (--bot full), not --url"
+            )
+        if during is During.TOOL_CALL and not full:
+            raise InputError(
+                "--during tool-call needs a bot that makes real function calls: add --bot full"
+            )
+        if during is During.TOOL_CALL and at is not None:
+            raise InputError("--during tool-call is timed from the observed call: drop --at")
+        if function not in FUNCTIONS:
+            raise InputError(
+                f"--function {function!r}: unknown function (the full bot has {', '.join(FUNCTIONS)})"
+            )
+        if not full and (function != "check_order_status" or not cancel_on_interruption):
+            raise InputError("--function and --no-cancel-on-interruption need --bot full")
         call = _caller(audio, 2)
         line_spec = parse_line_option(line)
     except InputError as exc:
         raise fail_usage(str(exc)) from None
-    # With a function call, barge in half-way through it (the reference bot tells us when the
-    # caller's turn ended; a bot at --url needs --at).
+    # Responder: with a simulated function call, barge in half-way through it (the reference
+    # bot tells us when the caller's turn ended; a bot at --url needs --at).
     after_turn_end = (
-        tool_delay / 2 if tool_delay and at is None and url is None and bot is None else None
+        tool_delay / 2
+        if tool_delay and at is None and url is None and bot is None and not full
+        else None
     )
-    plan = BargeIn(during_reply_s=during_reply, at_s=at, after_turn_end_s=after_turn_end)
-    config = ReferenceBotConfig(reply_secs=4.0, tool_delay_s=tool_delay, variant=variant)
+    plan = BargeIn(
+        during_reply_s=during_reply,
+        at_s=at,
+        after_turn_end_s=after_turn_end,
+        into_tool_call_s=into_tool_call if during is During.TOOL_CALL else None,
+        tool_call_wait_s=tool_wait,
+    )
+    config = ReferenceBotConfig(
+        reply_secs=4.0,
+        tool_delay_s=tool_delay,
+        variant=variant,
+        brain=reference_bot,
+        cancel_on_interruption=cancel_on_interruption,
+        function=function,
+    )
+    tool_s = tool_delay or (2.0 if full else 0.0)
     report = Report(
         command="chaos interrupt",
         args={
@@ -226,6 +326,8 @@ def interrupt(
             "during_reply_s": during_reply,
             "at_s": at,
             "tool_delay_s": tool_delay,
+            "during": during.value,
+            "into_tool_call_s": into_tool_call if during is During.TOOL_CALL else None,
             "audio": call.audio.source,
             "recordings": recording_fingerprints([call.audio.source]),
             "bot": bot.describe() if bot else None if url else config.describe(),
@@ -242,12 +344,19 @@ def interrupt(
             result = await run_barge_in(
                 call, plan, url=target, carrier=carrier.value, bot_config=config, line=line_spec
             )
-        if plan.after_turn_end_s is None:
-            report.add_check(judge_clear_sent(result, bound_s=clear_within))
-            report.add_check(judge_audio_stopped(result))
-        # Inside a function call the bot is silent by design: there is no audio to clear, and
-        # the barge-in is judged by the answer that must still come.
-        report.add_check(judge_conversation_continues(result, bound_s=answer_within + tool_delay))
+        checks = []
+        # Inside a simulated function call (the responder) the bot is silent by design; during
+        # a real one it may be speaking the model's words or not: the clear and audio checks are
+        # judged only when there was audio to clear, and the answer that must still come judges
+        # the barge-in.
+        if plan.after_turn_end_s is None and (during is During.REPLY or result.bot_audio_at_onset):
+            checks += [judge_clear_sent(result, bound_s=clear_within), judge_audio_stopped(result)]
+        checks.append(judge_conversation_continues(result, bound_s=answer_within + tool_s))
+        if during is During.TOOL_CALL:
+            checks.append(judge_no_call_left_in_progress(result))
+            if function == "end_call":
+                checks.append(judge_end_call_spared_caller(result))
+        report.extend_checks(checks)
         if result.outcome.protocol is not None:
             report.add_check(
                 judge_carrier_protocol(
@@ -295,6 +404,14 @@ def _barge_in_timeline(report: Report, result: BargeInResult) -> None:
                 + (" (while bot audio flowed)" if clear.during_bot_audio else " (bot silent)"),
             ]
         )
+    if result.tool_call_seen_at is not None:
+        rows.append(
+            [
+                round(result.tool_call_seen_at, 3),
+                "bot",
+                f"function call {result.tool_call_name} ({result.tool_call_id}) in progress",
+            ]
+        )
     if result.barge is not None:
         rows.append(
             [
@@ -329,6 +446,23 @@ def _barge_in_timeline(report: Report, result: BargeInResult) -> None:
     if result.bot_calls:
         report.metrics["bot.replies"] = result.bot_calls[0].replies
         report.metrics["bot.tool_calls_interrupted"] = result.bot_calls[0].tool_calls_interrupted
+        brain = result.bot_calls[0].brain
+        if brain is not None and brain.calls.events:
+            first = brain.calls.events[0].timestamp
+            report.add_table(
+                "Function calls, as Pipecat's FunctionCallObserver saw them",
+                ["t (s after the first)", "event", "function", "tool_call_id"],
+                [
+                    [
+                        round(e.timestamp - first, 3),
+                        e.kind.value.removeprefix("function_call_"),
+                        e.function_name,
+                        e.tool_call_id,
+                    ]
+                    for e in brain.calls.events
+                ],
+            )
+            report.metrics["bot.hung_up_by"] = result.hung_up_by
 
 
 def _ending_command(

@@ -130,8 +130,12 @@ class BargeIn:
     at_s: float | None = None  # ...or this many seconds after the first utterance ends
     # ...or this long after the in-process bot ended the caller's turn (inside its function call)
     after_turn_end_s: float | None = None
+    # ...or this long after the in-process bot's function call was OBSERVED in progress
+    # (FunctionCallInProgressFrame, through Pipecat's FunctionCallObserver)
+    into_tool_call_s: float | None = None
     wait_for_reply_s: float = 10.0  # how long to wait for the bot's first reply
     answer_wait_s: float = 8.0  # how long to wait for the answer to the barge-in
+    tool_call_wait_s: float = 15.0  # how long to wait for a function call to go in progress
 
 
 @dataclass
@@ -147,6 +151,12 @@ class BargeInResult:
     answer_started: float | None = None  # first run of bot audio starting after the barge-in ends
     note: str = ""
     bot_calls: list[BotCall] = field(default_factory=list)
+    # --during tool-call: the call in progress at the caller's onset, and when it was seen
+    during_tool_call: bool = False
+    tool_call_id: str | None = None
+    tool_call_name: str | None = None
+    tool_call_seen_at: float | None = None  # call seconds
+    hung_up_by: str | None = None  # tool_call_id of the bot's end_call that ended the call
 
 
 def _barge_in_director(
@@ -154,6 +164,7 @@ def _barge_in_director(
     plan: BargeIn,
     result: BargeInResult,
     perception: BotPerception | None = None,
+    bot_calls: list[BotCall] | None = None,
 ) -> Director:
     first_audio, first_text = lines[0]
     barge_audio, barge_text = lines[1]
@@ -162,7 +173,26 @@ def _barge_in_director(
         await asyncio.sleep(0.5)  # a moment of line silence before the caller speaks
         result.first = call.say(first_audio, first_text)
         first_end = result.first.utterance.end
-        if plan.after_turn_end_s is not None and perception is not None:
+        if plan.into_tool_call_s is not None:
+
+            def in_progress() -> bool:
+                brain = bot_calls[0].brain if bot_calls else None
+                return brain is not None and bool(brain.calls.in_progress_now())
+
+            if not await _until(in_progress, first_end + plan.tool_call_wait_s):
+                result.note = (
+                    f"the bot made no function call within {plan.tool_call_wait_s:.0f} s "
+                    "of the caller's first utterance ending"
+                )
+                call.hang_up("stop")
+                return
+            assert bot_calls and bot_calls[0].brain is not None
+            running_call = bot_calls[0].brain.calls.in_progress_now()[0]
+            result.tool_call_id = running_call.tool_call_id
+            result.tool_call_name = running_call.function_name
+            result.tool_call_seen_at = call.sent_s
+            await asyncio.sleep(plan.into_tool_call_s)
+        elif plan.after_turn_end_s is not None and perception is not None:
             first_start = result.first.utterance.start
 
             def turn_ended() -> bool:
@@ -202,6 +232,11 @@ def _barge_in_director(
 
         await _until(lambda: call.sent_s >= barge_end, barge_end + 5)
         await _until(answered, plan.answer_wait_s)
+        if plan.into_tool_call_s is not None and bot_calls and bot_calls[0].brain is not None:
+            # Let a function call the answer started settle before the caller hangs up.
+            calls = bot_calls[0].brain.calls
+            await _until(lambda: not calls.in_progress_now(), plan.tool_call_wait_s)
+            await _until(lambda: call.bot_audio_flowing_since() is None, plan.answer_wait_s)
         await asyncio.sleep(0.5)
         call.hang_up("stop")
 
@@ -230,9 +265,13 @@ async def run_barge_in(
     lines = caller_lines(call, wire_rate)
     if len(lines) < 2:
         raise ValueError(f"{call.name} needs two utterances for a barge-in")
-    result = BargeInResult(outcome=CallOutcome(carrier=carrier, url=url or "", fast=False))
+    result = BargeInResult(
+        outcome=CallOutcome(carrier=carrier, url=url or "", fast=False),
+        during_tool_call=plan.into_tool_call_s is not None,
+    )
     perception = BotPerception() if url is None else None
-    director = _barge_in_director(lines, plan, result, perception)
+    served: list[BotCall] = []
+    director = _barge_in_director(lines, plan, result, perception, served)
     silence = np.zeros(0, dtype=np.int16)
     deadline = 30.0 + plan.wait_for_reply_s + plan.answer_wait_s
     if url is not None:
@@ -243,15 +282,21 @@ async def run_barge_in(
         server = ReferenceBotServer(
             bot_config or ReferenceBotConfig(reply_secs=4.0),
             observer_factory=lambda _i: [PerceptionObserver(perception)],
+            fake_utterances=[text for _audio, text in lines],
         )
+        served = server.calls
         async with server:
             options = CallOptions(**{**options.__dict__, "url": server.url})
+            director = _barge_in_director(lines, plan, result, perception, served)
             result.outcome = await place_call(
                 silence, [], options, sample_rate=wire_rate, deadline_s=deadline, director=director
             )
-            for served in server.calls:
-                await _until(served.finished.is_set, 10)
+            for bot_call in server.calls:
+                await _until(bot_call.finished.is_set, 10)
             result.bot_calls = list(server.calls)
+            brain = result.bot_calls[0].brain if result.bot_calls else None
+            if brain is not None:
+                result.hung_up_by = brain.hung_up_by
     if result.barge is not None:
         barge_end = result.barge.utterance.end
         starts = [run.start for run in result.outcome.runs if run.start >= barge_end]

@@ -1,0 +1,155 @@
+"""``chaos interrupt --during tool-call`` on the full reference bot: Pipecat 1.14's real function calls.
+
+The caller barges in 0.3 s after Pipecat's ``FunctionCallObserver`` reports the call in progress.
+What each run shows is Pipecat 1.14's behaviour as it is (docs/findings/pipecat-1.14.md).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pipecat
+import pytest
+
+from voicectl.audio.script import bundled_calls
+
+pytestmark = pytest.mark.slow
+
+MEASURED_ON = "1.14.0"
+
+
+@pytest.fixture(autouse=True)
+def measured_pipecat() -> None:
+    assert pipecat.__version__ == MEASURED_ON, "re-measure these behaviours on the new Pipecat"
+
+
+def _interrupt(tmp_path: Path, *args: str) -> tuple[int, dict]:
+    out = tmp_path / "report.json"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "voicectl",
+            "chaos",
+            "interrupt",
+            "--bot",
+            "full",
+            *args,
+            "--json",
+            str(out),
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=150,
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.returncode, json.loads(out.read_text())
+
+
+def _verdicts(report: dict) -> dict[str, str]:
+    return {c["id"]: c["verdict"] for c in report["checks"]}
+
+
+def _function_events(report: dict) -> list[tuple[str, str]]:
+    table = next(t for t in report["tables"] if t["title"].startswith("Function calls"))
+    return [(row[1], row[3]) for row in table["rows"]]
+
+
+def test_cancel_on_interruption_true_cancels_the_call_but_the_aggregator_keeps_it_3661(
+    tmp_path: Path,
+) -> None:
+    """The bot answers, but the cancelled call stays in the assistant aggregator (pipecat #3661).
+
+    The cancel (a SystemFrame) overtakes FunctionCallInProgressFrame, which waits behind the
+    TTS speaking the model's words; the aggregator drops the cancel and then records the call.
+    """
+    code, report = _interrupt(tmp_path, "--during", "tool-call")
+    verdicts = _verdicts(report)
+    assert verdicts["interrupt.conversation_continues"] == "pass", report["checks"]
+    no_call = next(c for c in report["checks"] if c["id"] == "interrupt.no_call_left_in_progress")
+    assert no_call["verdict"] == "fail", no_call
+    assert "pipecat #3661" in no_call["observed"]
+    assert code == 1
+    events = _function_events(report)
+    assert events[:3] == [
+        ("started", "call_voicectl_1"),
+        ("in_progress", "call_voicectl_1"),
+        ("cancelled", "call_voicectl_1"),
+    ]
+    assert report["metrics"]["bot.tool_calls_interrupted"] == 1
+
+
+def test_cancel_on_interruption_false_lets_the_interrupted_call_complete(tmp_path: Path) -> None:
+    code, report = _interrupt(tmp_path, "--during", "tool-call", "--no-cancel-on-interruption")
+    assert code == 0, report["checks"]
+    assert _verdicts(report)["interrupt.no_call_left_in_progress"] == "pass"
+    events = _function_events(report)
+    assert ("completed", "call_voicectl_1") in events
+    assert ("cancelled", "call_voicectl_1") not in events
+
+
+def test_pipecat_4997_an_interrupted_end_call_is_cancelled_when_cancel_on_interruption(
+    tmp_path: Path,
+) -> None:
+    _code, report = _interrupt(tmp_path, "--during", "tool-call", "--function", "end_call")
+    verdicts = _verdicts(report)
+    assert verdicts["interrupt.end_call_spared_caller"] == "pass", report["checks"]
+    assert ("cancelled", "call_voicectl_1") in _function_events(report)
+    assert report["metrics"]["bot.hung_up_by"] != "call_voicectl_1"
+    assert verdicts["interrupt.conversation_continues"] == "pass", report["checks"]
+
+
+def test_pipecat_4997_an_interrupted_async_end_call_hangs_up_on_the_live_caller(
+    tmp_path: Path,
+) -> None:
+    code, report = _interrupt(
+        tmp_path, "--during", "tool-call", "--function", "end_call", "--no-cancel-on-interruption"
+    )
+    assert code == 1
+    verdicts = _verdicts(report)
+    assert verdicts["interrupt.end_call_spared_caller"] == "fail"
+    assert verdicts["interrupt.conversation_continues"] == "fail"
+    assert report["metrics"]["bot.hung_up_by"] == "call_voicectl_1"
+
+
+def test_a_bot_that_never_calls_a_function_is_an_error_after_the_bound(tmp_path: Path) -> None:
+    appointment = next(c for c in bundled_calls() if c.name == "appointment_pause")
+    code, report = _interrupt(
+        tmp_path, "--during", "tool-call", "--tool-wait", "3", "--audio", appointment.audio.source
+    )
+    assert code == 3
+    assert set(_verdicts(report).values()) == {"error"}
+    assert "interrupt.clear_sent" not in _verdicts(report)
+    no_call = next(c for c in report["checks"] if c["id"] == "interrupt.no_call_left_in_progress")
+    assert "no function call within 3 s" in no_call["observed"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--during", "tool-call"],
+            "--during tool-call needs a bot that makes real function calls",
+        ),
+        (["--bot", "full", "--function", "refund"], "--function 'refund': unknown function"),
+        (
+            ["--during", "tool-call", "--bot", "full", "--url", "ws://127.0.0.1:9/ws"],
+            "--bot applies to the reference bot",
+        ),
+        (["--during", "tool-call", "--bot", "full", "--at", "2"], "drop --at"),
+        (["--no-cancel-on-interruption"], "need --bot full"),
+    ],
+)
+def test_bad_tool_call_input_is_one_line_and_exit_2(args: list[str], message: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "voicectl", "chaos", "interrupt", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,262 @@
+"""The FULL reference bot: real Deepgram STT, OpenAI LLM with registered functions, Cartesia TTS.
+
+Every stage is Pipecat's own service, talking to voicectl's provider fakes on loopback
+(:mod:`voicectl.providers.fakeset`). The LLM fake's script makes the model call
+``check_order_status`` when the caller mentions an order, and ``end_call`` when they say goodbye;
+both go through Pipecat's real function-calling path (``register_function``,
+``FunctionCallParams``, ``result_callback``), so an interruption meets ``FunctionCallInProgressFrame``,
+``FunctionCallCancelFrame`` and the aggregators' bookkeeping as in production.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipecat.adapters.llm.schemas.function_schema import FunctionSchema
+from pipecat.adapters.llm.schemas.tools_schema import ToolsSchema
+from pipecat.frames.frames import EndWorkerFrame, Frame, TTSStartedFrame
+from pipecat.observers.base_observer import BaseObserver, FramePushed
+from pipecat.observers.function_call_observer import FunctionCallEvent, FunctionCallObserver
+from pipecat.processors.aggregators.llm_context import LLMContext
+from pipecat.processors.aggregators.llm_response_universal import (
+    LLMContextAggregatorPair,
+    LLMUserAggregatorParams,
+)
+from pipecat.processors.frame_processor import FrameDirection
+from pipecat.services.llm_service import FunctionCallParams
+from pipecat.turns.user_start import VADUserTurnStartStrategy
+from pipecat.turns.user_stop import BaseUserTurnStopStrategy
+from pipecat.turns.user_turn_strategies import UserTurnStrategies
+
+from voicectl.errors import InputError
+from voicectl.providers.openai_llm import LLMRule, LLMScript
+
+__all__ = [
+    "FULL_BOT_FAKES",
+    "FUNCTIONS",
+    "FullBotBrain",
+    "FunctionCallLog",
+    "full_bot_llm_script",
+    "full_bot_stages",
+]
+
+#: The provider fakes the full bot talks to (started in-process by the reference bot server).
+FULL_BOT_FAKES = ("deepgram", "openai", "cartesia")
+#: The functions the full bot registers, in the order the LLM is offered them.
+FUNCTIONS = ("check_order_status", "end_call")
+
+SYSTEM_PROMPT = (
+    "You are a phone agent for an online shop. Look orders up with check_order_status; "
+    "when the caller says goodbye, call end_call."
+)
+
+
+def full_bot_llm_script(function: str = "check_order_status") -> LLMScript:
+    """What the fake model does on the full bot: one rule per function, any caller turn calls ``function``.
+
+    The first caller turn that mentions an order (or any turn, for ``end_call``) makes the model
+    say a sentence and call ``function`` in the same response, as models do.
+    """
+    if function not in FUNCTIONS:
+        raise InputError(f"unknown function {function!r} (the full bot has {', '.join(FUNCTIONS)})")
+    if function == "end_call":
+        return LLMScript(
+            (
+                LLMRule(
+                    match=".",
+                    say="Thanks for calling, goodbye.",
+                    tool="end_call",
+                    after_tool="Goodbye.",
+                ),
+            )
+        )
+    return LLMScript(
+        (
+            LLMRule(
+                match="order",
+                say="Let me check that order for you.",
+                tool="check_order_status",
+                arguments={"order_id": "7294"},
+                after_tool="Your order {result}.",
+            ),
+            LLMRule(match=r"\bbye\b", say="Goodbye.", tool="end_call"),
+        ),
+        default_reply="Sure. You said: {user}",
+    )
+
+
+@dataclass
+class FunctionCallLog:
+    """Every function-call moment Pipecat's ``FunctionCallObserver`` reported in one call."""
+
+    events: list[FunctionCallEvent] = field(default_factory=list)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def observer(self) -> FunctionCallObserver:
+        observer = FunctionCallObserver(include_results=True)
+
+        @observer.event_handler("on_function_call_event")
+        async def _on_event(_observer: object, event: FunctionCallEvent) -> None:
+            self.events.append(event)
+            self.changed.set()
+
+        return observer
+
+    def of_kind(self, kind: str) -> list[FunctionCallEvent]:
+        return [e for e in self.events if e.kind.value == f"function_call_{kind}"]
+
+    def in_progress_now(self) -> list[FunctionCallEvent]:
+        """Calls that went in progress (or only started) and have not settled."""
+        opened: dict[str, FunctionCallEvent] = {}
+        for event in self.events:
+            kind = event.kind.value.removeprefix("function_call_")
+            if kind in ("started", "in_progress"):
+                opened[event.tool_call_id] = event
+            else:
+                opened.pop(event.tool_call_id, None)
+        return list(opened.values())
+
+
+class _SpeechCounter(BaseObserver):
+    """Counts the bot's replies (each ``TTSStartedFrame`` the TTS service pushes)."""
+
+    def __init__(self, brain: FullBotBrain) -> None:
+        super().__init__()
+        self._brain = brain
+        self._seen: set[int] = set()
+
+    async def on_push_frame(self, data: FramePushed) -> None:
+        frame: Frame = data.frame
+        if (
+            isinstance(frame, TTSStartedFrame)
+            and data.direction is FrameDirection.DOWNSTREAM
+            and frame.id not in self._seen
+        ):
+            self._seen.add(frame.id)
+            self._brain.replies += 1
+
+
+@dataclass
+class FullBotBrain:
+    """What the full bot did in one call: replies, function calls, whether it hung up and when."""
+
+    tool_secs: float = 2.0
+    cancel_on_interruption: bool = True
+    calls: FunctionCallLog = field(default_factory=FunctionCallLog)
+    replies: int = 0
+    hung_up_at: float | None = None  # monotonic, when end_call asked the pipeline to end
+    hung_up_by: str | None = None  # the tool_call_id of the end_call that ended the call
+    handler_runs: dict[str, int] = field(default_factory=dict)
+    assistant: Any = None  # the call's LLMAssistantAggregator
+    # At the call's end: whether the assistant aggregator still counted a call in progress
+    # (pipecat #3661 leaves one there even when the observer saw the call cancelled).
+    aggregator_in_progress_at_end: bool | None = None
+
+    def call_ended(self) -> None:
+        """Record what the aggregator holds once the call is over."""
+        if self.assistant is not None:
+            self.aggregator_in_progress_at_end = bool(self.assistant.has_function_calls_in_progress)
+
+    @property
+    def tool_calls_interrupted(self) -> int:
+        return len(self.calls.of_kind("cancelled"))
+
+    def observers(self) -> list[BaseObserver]:
+        return [self.calls.observer(), _SpeechCounter(self)]
+
+    async def check_order_status(self, params: FunctionCallParams) -> None:
+        """Look the order up (a ~``tool_secs`` back-end call) and hand the result to the LLM."""
+        self.handler_runs["check_order_status"] = self.handler_runs.get("check_order_status", 0) + 1
+        await asyncio.sleep(self.tool_secs)
+        order = str(params.arguments.get("order_id", "unknown"))
+        await params.result_callback({"order_id": order, "status": "shipped yesterday"})
+
+    async def end_call(self, params: FunctionCallParams) -> None:
+        """Hang up: report the result, then end the pipeline (the caller's line closes)."""
+        self.handler_runs["end_call"] = self.handler_runs.get("end_call", 0) + 1
+        await asyncio.sleep(self.tool_secs)
+        await params.result_callback({"ended": True})
+        self.hung_up_at = time.monotonic()
+        self.hung_up_by = params.tool_call_id
+        await params.llm.push_frame(EndWorkerFrame(), FrameDirection.UPSTREAM)
+
+
+def _tools() -> ToolsSchema:
+    return ToolsSchema(
+        standard_tools=[
+            FunctionSchema(
+                name="check_order_status",
+                description="Look up the delivery status of an order.",
+                properties={"order_id": {"type": "string", "description": "The order number."}},
+                required=["order_id"],
+            ),
+            FunctionSchema(
+                name="end_call",
+                description="End the phone call once the caller has said goodbye.",
+                properties={},
+                required=[],
+            ),
+        ]
+    )
+
+
+def full_bot_stages(
+    env: Mapping[str, str],
+    brain: FullBotBrain,
+    *,
+    sample_rate: int,
+    stop: list[BaseUserTurnStopStrategy],
+    interruptions: bool,
+    user_turn_stop_timeout: float,
+) -> tuple[list[Any], Any]:
+    """The stages between the VAD and the output transport, and the assistant aggregator after it.
+
+    ``env`` holds the fakes' base URLs (``DEEPGRAM_BASE_URL``, ``OPENAI_BASE_URL``,
+    ``CARTESIA_BASE_URL``) as :class:`~voicectl.providers.fakeset.FakeSet` gives them.
+    """
+    from pipecat.services.cartesia.tts import CartesiaTTSService
+    from pipecat.services.deepgram.stt import DeepgramSTTService
+    from pipecat.services.openai.llm import OpenAILLMService
+
+    missing = [
+        k for k in ("DEEPGRAM_BASE_URL", "OPENAI_BASE_URL", "CARTESIA_BASE_URL") if k not in env
+    ]
+    if missing:
+        raise InputError(f"the full reference bot needs {', '.join(missing)}")
+    stt = DeepgramSTTService(
+        api_key="voicectl-fake-key", base_url=env["DEEPGRAM_BASE_URL"], sample_rate=sample_rate
+    )
+    llm = OpenAILLMService(api_key="voicectl-fake-key", base_url=env["OPENAI_BASE_URL"])
+    llm.register_function(
+        "check_order_status",
+        brain.check_order_status,
+        cancel_on_interruption=brain.cancel_on_interruption,
+    )
+    llm.register_function(
+        "end_call", brain.end_call, cancel_on_interruption=brain.cancel_on_interruption
+    )
+    tts = CartesiaTTSService(
+        api_key="voicectl-fake-key",
+        url=env["CARTESIA_BASE_URL"] + "/tts/websocket",
+        sample_rate=sample_rate,
+        settings=CartesiaTTSService.Settings(voice="voicectl-fake-voice"),
+    )
+    context = LLMContext(
+        messages=[{"role": "system", "content": SYSTEM_PROMPT}],
+        tools=_tools(),
+    )
+    pair = LLMContextAggregatorPair(
+        context,
+        user_params=LLMUserAggregatorParams(
+            user_turn_strategies=UserTurnStrategies(
+                start=[VADUserTurnStartStrategy(enable_interruptions=interruptions)], stop=stop
+            ),
+            user_turn_stop_timeout=user_turn_stop_timeout,
+        ),
+    )
+    brain.assistant = pair.assistant()
+    return [stt, pair.user(), llm, tts], brain.assistant
