@@ -122,7 +122,8 @@ def test_a_bot_that_never_calls_a_function_is_an_error_after_the_bound(tmp_path:
         tmp_path, "--during", "tool-call", "--tool-wait", "3", "--audio", appointment.audio.source
     )
     assert code == 3
-    assert set(_verdicts(report).values()) == {"error"}
+    interrupt = {k: v for k, v in _verdicts(report).items() if k.startswith("interrupt.")}
+    assert set(interrupt.values()) == {"error"}, interrupt
     assert "interrupt.clear_sent" not in _verdicts(report)
     no_call = next(c for c in report["checks"] if c["id"] == "interrupt.no_call_left_in_progress")
     assert "no function call within 3 s" in no_call["observed"]
