@@ -14,7 +14,9 @@ from voicectl.suite.plan import GRACE_S
 
 @pytest.fixture(scope="module")
 def catalog() -> CommandCatalog:
-    return CommandCatalog.default()
+    from voicectl.cli.main import app
+
+    return CommandCatalog.from_app(app)
 
 
 def _plan(text: str, catalog: CommandCatalog, tmp_path: Path | None = None, *, deep: bool = True):

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Iterable, Iterator
-from contextvars import ContextVar
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -32,6 +30,7 @@ from voicectl.report import (
 )
 from voicectl.report.console import output_console
 from voicectl.report.model import ExitCode
+from voicectl.validation import validate_only, validating
 
 __all__ = [
     "BaselineOpt",
@@ -142,22 +141,6 @@ class Outputs:
     verbose: bool = False
     strict: bool = False
     timeout_s: float = 600.0
-
-
-_VALIDATE_ONLY: ContextVar[bool] = ContextVar("voicectl_validate_only", default=False)
-
-
-@contextlib.contextmanager
-def validate_only() -> Iterator[None]:
-    """Inside, a command parses and checks its input, then exits 0 before running anything.
-
-    ``voicectl run`` checks every scenario of a suite this way before it starts the first one.
-    """
-    token = _VALIDATE_ONLY.set(True)
-    try:
-        yield
-    finally:
-        _VALIDATE_ONLY.reset(token)
 
 
 def make_outputs(
@@ -307,7 +290,7 @@ def execute(
     and SIGINT/SIGTERM (exit 130 with what was measured so far). On a terminal, a transient
     status line shows the run is alive (``status=False``: the command draws its own progress).
     """
-    if _VALIDATE_ONLY.get():
+    if validating():
         raise typer.Exit(int(ExitCode.OK))
     try:
         check_output_paths(outputs)

@@ -147,7 +147,9 @@ def run_suite_file(
     (``only`` those, if given) under :func:`execute`; ``outputs.timeout_s`` 0: the suite's own."""
     try:
         spec = load_suite(path)
-        plan = select_scenarios(plan_suite(spec, CommandCatalog.default()), only or [])
+        from voicectl.cli.main import app  # main imports this module
+
+        plan = select_scenarios(plan_suite(spec, CommandCatalog.from_app(app)), only or [])
     except InputError as exc:
         raise fail_usage(escape(str(exc))) from None
     if dry_run:

@@ -2,7 +2,7 @@
 
 A scenario's options are checked by the command's own parser (``make_context``: unknown
 options, types, choices, ranges), then by the command's own input checks run in
-:func:`~voicectl.cli.common.validate_only` mode, which stops each command just before it
+:func:`~voicectl.validation.validate_only` mode, which stops each command just before it
 would start anything. So a suite is judged by exactly the rules its commands apply.
 """
 
@@ -117,13 +117,6 @@ class CommandCatalog:
     def from_app(cls, app: typer.Typer) -> CommandCatalog:
         return cls(typer.main.get_command(app))
 
-    @classmethod
-    def default(cls) -> CommandCatalog:
-        """The catalog of the installed ``voicectl`` command line."""
-        from voicectl.cli.main import app
-
-        return cls.from_app(app)
-
     def get(self, words: Sequence[str]) -> CommandSpec | None:
         return self._commands.get(tuple(words))
 
@@ -176,7 +169,7 @@ def check_argv(spec: CommandSpec, argv: Sequence[str]) -> dict[str, Any]:
 
 def dry_run(spec: CommandSpec, argv: Sequence[str], cwd: Path) -> None:
     """Run the command's own input checks without running it; raise what it would print."""
-    from voicectl.cli.common import validate_only
+    from voicectl.validation import validate_only
 
     err = io.StringIO()
     code: int | None = 0
