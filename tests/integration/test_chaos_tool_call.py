@@ -129,6 +129,51 @@ def test_a_bot_that_never_calls_a_function_is_an_error_after_the_bound(tmp_path:
     assert "no function call within 3 s" in no_call["observed"]
 
 
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "twilio_bot" / "bot.py"
+
+
+def test_during_tool_call_on_a_bot_cmd_bot_is_timed_and_judged_from_its_own_pipecat(
+    tmp_path: Path,
+) -> None:
+    """The example bot (its own 2 s check_order_status, cancel_on_interruption=True) as a process:
+    the barge-in is timed from the function_call events its setup hook sends."""
+    out = tmp_path / "report.json"
+    bot_cmd = f"{sys.executable} {EXAMPLE} -t twilio --host 127.0.0.1 --port {{port}}"
+    fakes = ["--fake", "deepgram", "--fake", "deepgram:backup", "--fake", "openai"]
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "voicectl",
+            "chaos",
+            "interrupt",
+            "--during",
+            "tool-call",
+            "--bot-cmd",
+            bot_cmd,
+            *fakes,
+            "--fake",
+            "cartesia",
+            "--json",
+            str(out),
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=200,
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    report = json.loads(out.read_text())
+    verdicts = _verdicts(report)
+    assert verdicts["interrupt.no_call_left_in_progress"] == "pass", report["checks"]
+    assert verdicts["interrupt.conversation_continues"] == "pass", report["checks"]
+    events = _function_events(report)
+    first = events[0][1]
+    assert events[0] == ("in_progress", first)
+    assert ("cancelled", first) in events
+    assert result.returncode == 0
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -142,7 +187,11 @@ def test_a_bot_that_never_calls_a_function_is_an_error_after_the_bound(tmp_path:
             "--bot applies to the reference bot",
         ),
         (["--during", "tool-call", "--bot", "full", "--at", "2"], "drop --at"),
-        (["--no-cancel-on-interruption"], "need --bot full"),
+        (["--no-cancel-on-interruption"], "--no-cancel-on-interruption needs --bot full"),
+        (
+            ["--during", "tool-call", "--bot-cmd", "python bot.py --port {port}"],
+            "--during tool-call with --bot-cmd needs --fake openai",
+        ),
     ],
 )
 def test_bad_tool_call_input_is_one_line_and_exit_2(args: list[str], message: str) -> None:

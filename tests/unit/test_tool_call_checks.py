@@ -5,7 +5,7 @@ from __future__ import annotations
 from pipecat.observers.function_call_observer import FunctionCallEvent, FunctionCallEventKind
 
 from voicectl.audio.script import Utterance
-from voicectl.bot.full import FullBotBrain
+from voicectl.bot.full import FullBotBrain, FunctionCallLog
 from voicectl.bot.server import BotCall
 from voicectl.checks.conversation import (
     judge_clear_sent,
@@ -16,6 +16,7 @@ from voicectl.checks.conversation import (
 from voicectl.conversation.scenarios import BargeInResult
 from voicectl.replay.client import BotAudioRun, CallOutcome, TurnResult
 from voicectl.report.model import Verdict
+from voicectl.sut.inside import InsideEvent
 
 
 def _event(kind: str, call_id: str, name: str = "check_order_status") -> FunctionCallEvent:
@@ -41,6 +42,7 @@ def _tool_call(
     brain.calls.events = [_event(kind, call_id, name) for kind, call_id in kinds]
     brain.hung_up_by = hung_up_by
     result.bot_calls = [BotCall(index=0, brain=brain)]
+    result.function_calls = brain.calls
     result.first = TurnResult(0, Utterance(0.5, 4.0, "first"))
     if seen:
         result.tool_call_id, result.tool_call_name, result.tool_call_seen_at = "c1", name, 9.0
@@ -75,9 +77,7 @@ def test_no_call_left_in_progress_fails_on_a_call_never_settled() -> None:
 
 def test_no_call_left_in_progress_fails_when_the_aggregator_still_counts_a_call() -> None:
     result = _tool_call(SETTLED)
-    brain = result.bot_calls[0].brain
-    assert brain is not None
-    brain.aggregator_in_progress_at_end = True
+    result.aggregator_in_progress_at_end = True
     verdict = judge_no_call_left_in_progress(result)
     assert verdict.verdict is Verdict.FAIL
     assert "pipecat #3661" in verdict.observed
@@ -101,6 +101,46 @@ def test_end_call_check_is_an_error_when_the_interrupted_call_was_another_functi
     verdict = judge_end_call_spared_caller(_tool_call(SETTLED))
     assert verdict.verdict is Verdict.ERROR
     assert "was check_order_status, not end_call" in verdict.observed
+
+
+def test_end_call_check_is_an_error_for_a_bot_seen_only_from_its_hook() -> None:
+    kinds = [("in_progress", "c1"), ("completed", "c1")]
+    result = _tool_call(kinds, name="end_call")
+    result.bot_calls = []
+    verdict = judge_end_call_spared_caller(result)
+    assert verdict.verdict is Verdict.ERROR
+    assert "cannot tell which function call ended the call" in verdict.observed
+
+
+def test_function_calls_seen_from_a_bot_cmd_hook_are_read_as_observer_moments() -> None:
+    events = [
+        InsideEvent(
+            "function_call",
+            1.0,
+            1,
+            data={"phase": "in_progress", "function": "f", "tool_call_id": "a"},
+        ),
+        InsideEvent(
+            "function_call",
+            1.5,
+            1,
+            data={"phase": "in_progress", "function": "f", "tool_call_id": "b"},
+        ),
+        InsideEvent(
+            "function_call",
+            2.0,
+            1,
+            data={"phase": "cancelled", "function": "f", "tool_call_id": "a"},
+        ),
+        InsideEvent("turn_end", 2.1, 1),
+    ]
+    log = FunctionCallLog.from_inside(events)
+    assert [e.kind.value for e in log.events] == [
+        "function_call_in_progress",
+        "function_call_in_progress",
+        "function_call_cancelled",
+    ]
+    assert [e.tool_call_id for e in log.in_progress_now()] == ["b"]
 
 
 def test_a_bot_that_never_calls_a_function_errors_every_check_never_passes() -> None:

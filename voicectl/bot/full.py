@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +20,11 @@ from pipecat.adapters.llm.schemas.function_schema import FunctionSchema
 from pipecat.adapters.llm.schemas.tools_schema import ToolsSchema
 from pipecat.frames.frames import EndWorkerFrame, Frame, TTSStartedFrame
 from pipecat.observers.base_observer import BaseObserver, FramePushed
-from pipecat.observers.function_call_observer import FunctionCallEvent, FunctionCallObserver
+from pipecat.observers.function_call_observer import (
+    FunctionCallEvent,
+    FunctionCallEventKind,
+    FunctionCallObserver,
+)
 from pipecat.processors.aggregators.llm_context import LLMContext
 from pipecat.processors.aggregators.llm_response_universal import (
     LLMContextAggregatorPair,
@@ -105,6 +109,36 @@ class FunctionCallLog:
             self.changed.set()
 
         return observer
+
+    @classmethod
+    def from_inside(cls, events: Iterable[Any]) -> FunctionCallLog:
+        """The log of a bot run from ``--bot-cmd``, from its setup hook's ``function_call``
+        events (phases ``in_progress``, ``cancelled``, ``result``)."""
+        kinds = {
+            "in_progress": FunctionCallEventKind.IN_PROGRESS,
+            "cancelled": FunctionCallEventKind.CANCELLED,
+            "result": FunctionCallEventKind.COMPLETED,
+        }
+        log = cls()
+        seen: set[tuple[str, str]] = set()
+        for event in events:
+            kind = kinds.get(str(event.get("phase", "")))
+            if event.kind != "function_call" or kind is None:
+                continue
+            # A broadcast frame is pushed both ways: one moment per call and phase.
+            key = (str(event.get("tool_call_id", "")), kind.value)
+            if key in seen:
+                continue
+            seen.add(key)
+            log.events.append(
+                FunctionCallEvent(
+                    kind=kind,
+                    function_name=str(event.get("function", "")),
+                    tool_call_id=str(event.get("tool_call_id", "")),
+                    timestamp=event.t,
+                )
+            )
+        return log
 
     def of_kind(self, kind: str) -> list[FunctionCallEvent]:
         return [e for e in self.events if e.kind.value == f"function_call_{kind}"]

@@ -282,17 +282,16 @@ def judge_no_call_left_in_progress(result: BargeInResult) -> Check:
     """
     title = "no function call left in progress"
     expected = "every function call completed, failed, timed out or was cancelled by the call's end"
-    brain = result.bot_calls[0].brain if result.bot_calls else None
-    if result.tool_call_id is None or brain is None:
+    calls = result.function_calls
+    if result.tool_call_id is None or calls is None:
         return _tool_call_not_seen(NO_CALL_LEFT, title, expected, result)
-    settled = len(brain.calls.events) - len(brain.calls.in_progress_now())
-    left = brain.calls.in_progress_now()
+    left = calls.in_progress_now()
     counts = ", ".join(
         f"{n} {kind}"
         for kind in ("started", "in_progress", "completed", "failed", "timed_out", "cancelled")
-        if (n := len(brain.calls.of_kind(kind)))
+        if (n := len(calls.of_kind(kind)))
     )
-    if not left and brain.aggregator_in_progress_at_end:
+    if not left and result.aggregator_in_progress_at_end:
         return check(
             NO_CALL_LEFT,
             title,
@@ -318,9 +317,13 @@ def judge_no_call_left_in_progress(result: BargeInResult) -> Check:
         title,
         True,
         expected,
-        f"all settled (events: {counts})",
+        f"all settled (events: {counts})"
+        + (
+            "; the assistant aggregator is not visible from outside this bot"
+            if result.aggregator_in_progress_at_end is None
+            else ""
+        ),
         left_in_progress=0,
-        settled_events=settled,
     )
 
 
@@ -334,6 +337,15 @@ def judge_end_call_spared_caller(result: BargeInResult) -> Check:
     expected = "the end_call in progress at the barge-in does not end the call"
     if result.tool_call_id is None:
         return _tool_call_not_seen(END_CALL_SPARED, title, expected, result)
+    if not result.bot_calls:
+        return Check(
+            END_CALL_SPARED,
+            title,
+            Verdict.ERROR,
+            expected,
+            "not judged: from outside a --bot-cmd bot voicectl cannot tell which function call "
+            "ended the call",
+        )
     if result.tool_call_name != "end_call":
         return Check(
             END_CALL_SPARED,

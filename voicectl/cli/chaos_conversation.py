@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from voicectl.audio.script import Call, bundled_calls, load_call
-from voicectl.bot.full import FUNCTIONS
+from voicectl.bot.full import FUNCTIONS, FunctionCallLog, full_bot_llm_script
 from voicectl.bot.pipeline import BotBrain, BotVariant, ReferenceBotConfig
 from voicectl.carriers import CarrierName
 from voicectl.checks.conversation import (
@@ -264,22 +265,23 @@ def interrupt(
             "--tool-delay": tool_delay > 0,
             "--bot-variant": variant is not BotVariant.CORRECT,
             "--bot": full,
-            "--function": function != "check_order_status",
             "--no-cancel-on-interruption": not cancel_on_interruption,
         }
         _check_bot(url, bot, reference_only)
-        reject_reference_bot_options(url, reference_only)
-        if during is During.TOOL_CALL and bot is not None:
+        reject_reference_bot_options(
+            url, {**reference_only, "--function": function != "check_order_status"}
+        )
+        if during is During.TOOL_CALL and bot is not None and "openai" not in bot.fakes:
             raise InputError(
-                "--during tool-call with --bot-cmd is not supported yet: run it on the full "
-                "reference bot (--bot full)"
+                "--during tool-call with --bot-cmd needs --fake openai: the fake model calls "
+                "--function on the caller's first turn"
             )
         if during is During.TOOL_CALL and url is not None:
             raise InputError(
                 "--during tool-call times the barge-in from inside the bot: it needs the "
                 "in-process reference bot (--bot full), not --url"
             )
-        if during is During.TOOL_CALL and not full:
+        if during is During.TOOL_CALL and not full and bot is None:
             raise InputError(
                 "--during tool-call needs a bot that makes real function calls: add --bot full"
             )
@@ -289,8 +291,10 @@ def interrupt(
             raise InputError(
                 f"--function {function!r}: unknown function (the full bot has {', '.join(FUNCTIONS)})"
             )
-        if not full and (function != "check_order_status" or not cancel_on_interruption):
-            raise InputError("--function and --no-cancel-on-interruption need --bot full")
+        if not full and bot is None and function != "check_order_status":
+            raise InputError("--function needs --bot full or --bot-cmd")
+        if not full and not cancel_on_interruption:
+            raise InputError("--no-cancel-on-interruption needs --bot full")
         call = _caller(audio, 2)
         line_spec = parse_line_option(line)
     except InputError as exc:
@@ -340,10 +344,28 @@ def interrupt(
         raise fail_usage(str(exc)) from None
 
     async def work(report: Report) -> None:
-        async with _bot_url(bot, call, report, url) as target:
-            result = await run_barge_in(
-                call, plan, url=target, carrier=carrier.value, bot_config=config, line=line_spec
-            )
+        if bot is not None and during is During.TOOL_CALL:
+            # The user's bot, its OpenAI fake scripted to call --function, seen from inside.
+            from voicectl.sut.session import serve_bot
+
+            texts = [u.text for u in call.script.utterances] if call.script else []
+            scripted = replace(bot, llm_script=full_bot_llm_script(function))
+            async with serve_bot(scripted, report, utterances=texts) as run:
+                result = await run_barge_in(
+                    call,
+                    plan,
+                    url=run.url,
+                    carrier=carrier.value,
+                    line=line_spec,
+                    live_calls=lambda: FunctionCallLog.from_inside(
+                        e for w in run.inside.workers.values() for e in w.events
+                    ),
+                )
+        else:
+            async with _bot_url(bot, call, report, url) as target:
+                result = await run_barge_in(
+                    call, plan, url=target, carrier=carrier.value, bot_config=config, line=line_spec
+                )
         checks = []
         # Inside a simulated function call (the responder) the bot is silent by design; during
         # a real one it may be speaking the model's words or not: the clear and audio checks are
@@ -446,23 +468,24 @@ def _barge_in_timeline(report: Report, result: BargeInResult) -> None:
     if result.bot_calls:
         report.metrics["bot.replies"] = result.bot_calls[0].replies
         report.metrics["bot.tool_calls_interrupted"] = result.bot_calls[0].tool_calls_interrupted
-        brain = result.bot_calls[0].brain
-        if brain is not None and brain.calls.events:
-            first = brain.calls.events[0].timestamp
-            report.add_table(
-                "Function calls, as Pipecat's FunctionCallObserver saw them",
-                ["t (s after the first)", "event", "function", "tool_call_id"],
+    calls = result.function_calls
+    if calls is not None and calls.events:
+        first = calls.events[0].timestamp
+        report.add_table(
+            "Function calls, as seen inside the bot",
+            ["t (s after the first)", "event", "function", "tool_call_id"],
+            [
                 [
-                    [
-                        round(e.timestamp - first, 3),
-                        e.kind.value.removeprefix("function_call_"),
-                        e.function_name,
-                        e.tool_call_id,
-                    ]
-                    for e in brain.calls.events
-                ],
-            )
-            report.metrics["bot.hung_up_by"] = result.hung_up_by
+                    round(e.timestamp - first, 3),
+                    e.kind.value.removeprefix("function_call_"),
+                    e.function_name,
+                    e.tool_call_id,
+                ]
+                for e in calls.events
+            ],
+        )
+    if result.bot_calls and result.bot_calls[0].brain is not None:
+        report.metrics["bot.hung_up_by"] = result.hung_up_by
 
 
 def _ending_command(

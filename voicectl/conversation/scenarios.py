@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,6 +16,7 @@ import numpy.typing as npt
 
 from voicectl.audio.io import resample
 from voicectl.audio.script import Call, Utterance
+from voicectl.bot.full import FunctionCallLog
 from voicectl.bot.observer import BotPerception, PerceptionObserver
 from voicectl.bot.pipeline import ReferenceBotConfig
 from voicectl.bot.server import BotCall, ReferenceBotServer, running_pipeline_tasks
@@ -157,6 +159,9 @@ class BargeInResult:
     tool_call_name: str | None = None
     tool_call_seen_at: float | None = None  # call seconds
     hung_up_by: str | None = None  # tool_call_id of the bot's end_call that ended the call
+    function_calls: FunctionCallLog | None = None  # every function-call moment, seen inside
+    # the reference bot's assistant aggregator still counted a call in progress at the end
+    aggregator_in_progress_at_end: bool | None = None
 
 
 def _barge_in_director(
@@ -164,7 +169,7 @@ def _barge_in_director(
     plan: BargeIn,
     result: BargeInResult,
     perception: BotPerception | None = None,
-    bot_calls: list[BotCall] | None = None,
+    live_calls: Callable[[], FunctionCallLog | None] | None = None,
 ) -> Director:
     first_audio, first_text = lines[0]
     barge_audio, barge_text = lines[1]
@@ -176,8 +181,8 @@ def _barge_in_director(
         if plan.into_tool_call_s is not None:
 
             def in_progress() -> bool:
-                brain = bot_calls[0].brain if bot_calls else None
-                return brain is not None and bool(brain.calls.in_progress_now())
+                calls = live_calls() if live_calls else None
+                return calls is not None and bool(calls.in_progress_now())
 
             if not await _until(in_progress, first_end + plan.tool_call_wait_s):
                 result.note = (
@@ -186,8 +191,9 @@ def _barge_in_director(
                 )
                 call.hang_up("stop")
                 return
-            assert bot_calls and bot_calls[0].brain is not None
-            running_call = bot_calls[0].brain.calls.in_progress_now()[0]
+            seen = live_calls() if live_calls else None
+            assert seen is not None
+            running_call = seen.in_progress_now()[0]
             result.tool_call_id = running_call.tool_call_id
             result.tool_call_name = running_call.function_name
             result.tool_call_seen_at = call.sent_s
@@ -232,10 +238,13 @@ def _barge_in_director(
 
         await _until(lambda: call.sent_s >= barge_end, barge_end + 5)
         await _until(answered, plan.answer_wait_s)
-        if plan.into_tool_call_s is not None and bot_calls and bot_calls[0].brain is not None:
+        if plan.into_tool_call_s is not None and live_calls is not None:
             # Let a function call the answer started settle before the caller hangs up.
-            calls = bot_calls[0].brain.calls
-            await _until(lambda: not calls.in_progress_now(), plan.tool_call_wait_s)
+            def settled() -> bool:
+                calls = live_calls()
+                return calls is None or not calls.in_progress_now()
+
+            await _until(settled, plan.tool_call_wait_s)
             await _until(lambda: call.bot_audio_flowing_since() is None, plan.answer_wait_s)
         await asyncio.sleep(0.5)
         call.hang_up("stop")
@@ -251,8 +260,13 @@ async def run_barge_in(
     carrier: str = "twilio",
     bot_config: ReferenceBotConfig | None = None,
     line: LineSpec | None = None,
+    live_calls: Callable[[], FunctionCallLog | None] | None = None,
 ) -> BargeInResult:
-    """Place a real-time call where the caller barges in on the bot's reply."""
+    """Place a real-time call where the caller barges in on the bot's reply.
+
+    ``live_calls`` reports the bot's function calls as they happen (a bot at ``url`` seen from
+    inside, for ``--during tool-call``); the in-process reference bot reports its own.
+    """
     options = CallOptions(
         url=url or "",
         carrier=carrier,
@@ -270,8 +284,7 @@ async def run_barge_in(
         during_tool_call=plan.into_tool_call_s is not None,
     )
     perception = BotPerception() if url is None else None
-    served: list[BotCall] = []
-    director = _barge_in_director(lines, plan, result, perception, served)
+    director = _barge_in_director(lines, plan, result, perception, live_calls)
     silence = np.zeros(0, dtype=np.int16)
     deadline = 30.0 + plan.wait_for_reply_s + plan.answer_wait_s
     if url is not None:
@@ -284,10 +297,15 @@ async def run_barge_in(
             observer_factory=lambda _i: [PerceptionObserver(perception)],
             fake_utterances=[text for _audio, text in lines],
         )
-        served = server.calls
+
+        def brain_calls() -> FunctionCallLog | None:
+            brain = server.calls[0].brain if server.calls else None
+            return brain.calls if brain is not None else None
+
+        live_calls = brain_calls
         async with server:
             options = CallOptions(**{**options.__dict__, "url": server.url})
-            director = _barge_in_director(lines, plan, result, perception, served)
+            director = _barge_in_director(lines, plan, result, perception, live_calls)
             result.outcome = await place_call(
                 silence, [], options, sample_rate=wire_rate, deadline_s=deadline, director=director
             )
@@ -297,6 +315,9 @@ async def run_barge_in(
             brain = result.bot_calls[0].brain if result.bot_calls else None
             if brain is not None:
                 result.hung_up_by = brain.hung_up_by
+                result.aggregator_in_progress_at_end = brain.aggregator_in_progress_at_end
+    if result.during_tool_call and live_calls is not None:
+        result.function_calls = live_calls()
     if result.barge is not None:
         barge_end = result.barge.utterance.end
         starts = [run.start for run in result.outcome.runs if run.start >= barge_end]

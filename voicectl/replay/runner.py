@@ -172,7 +172,11 @@ async def _replay_one(plan: ReplayPlan, call: Call, rate: int | None, report: Re
         if plan.stt is not None:
             fake, service = await _stt_stage(plan.stt, call, observer)
             config = replace(config, stt=service)
-        server = ReferenceBotServer(config, observer_factory=lambda _i: [observer])
+        server = ReferenceBotServer(
+            config,
+            observer_factory=lambda _i: [observer],
+            fake_utterances=[u.text for u in utterances],
+        )
         async with contextlib.AsyncExitStack() as stack:
             if fake is not None:
                 stack.push_async_callback(fake.stop)

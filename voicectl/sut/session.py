@@ -49,6 +49,7 @@ class BotUnderTest:
     silence_bound_s: float = 8.0  # caller.silence_bounded, after a fault
     hook_timeout_s: float = 3.0  # after a whole call: a hook that loaded has long spoken
     env: dict[str, str] = field(default_factory=dict)  # extra variables (tests)
+    llm_script: Any = None  # what the OpenAI fake's model does (voicectl.providers.openai_llm)
 
     def describe(self) -> str:
         fakes = f"; fakes {', '.join(self.fakes)}" if self.fakes else ""
@@ -62,7 +63,9 @@ class BotUnderTest:
             return None
         from voicectl.providers.fakeset import plan_fakes
 
-        return plan_fakes(self.fakes, self.faults, utterances=utterances)
+        return plan_fakes(
+            self.fakes, self.faults, utterances=utterances, llm_script=self.llm_script
+        )
 
     def log_path(self, rate: int | None) -> Path:
         suffix = f".bot-{rate}.log" if rate else ".bot.log"
