@@ -43,6 +43,7 @@ def _tool_call(
     brain.hung_up_by = hung_up_by
     result.bot_calls = [BotCall(index=0, brain=brain)]
     result.function_calls = brain.calls
+    result.aggregator_in_progress_at_end = False
     result.first = TurnResult(0, Utterance(0.5, 4.0, "first"))
     if seen:
         result.tool_call_id, result.tool_call_name, result.tool_call_seen_at = "c1", name, 9.0
