@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -83,3 +84,14 @@ def test_an_unwritable_json_path_is_found_before_the_run(tmp_path: Path) -> None
     assert result.returncode == 2
     assert "does not exist" in result.stderr
     assert time.monotonic() - started < 30  # a replay of the bundled calls would take longer
+
+
+@pytest.mark.slow
+def test_chaos_interrupt_that_never_barged_in_is_an_error_not_a_pass(tmp_path: Path) -> None:
+    # The reference bot's replies last 4 s: at 6 s into one the bot is already silent.
+    out = tmp_path / "r.json"
+    result = _run("chaos", "interrupt", "--during-reply", "6", "--json", str(out), timeout=200)
+    assert result.returncode == 3, result.stdout + result.stderr
+    verdicts = {c["id"]: c["verdict"] for c in json.loads(out.read_text())["checks"]}
+    assert verdicts["interrupt.clear_sent"] == verdicts["interrupt.audio_stopped"] == "error"
+    assert result.stdout.splitlines()[1].startswith("ERROR interrupt.clear_sent")
