@@ -116,6 +116,31 @@ def test_pipecat_4997_an_interrupted_async_end_call_hangs_up_on_the_live_caller(
     assert report["metrics"]["bot.hung_up_by"] == "call_voicectl_1"
 
 
+def test_flows_237_with_cancel_on_interruption_true_the_flow_stays_in_its_node(
+    tmp_path: Path,
+) -> None:
+    """The interrupted flows function is cancelled; the caller's next turn calls it again and it
+    completes, but the aggregator still counts the cancelled call (#3661), so the FlowManager
+    never makes its transition."""
+    code, report = _interrupt(tmp_path, "--bot", "flows", "--during", "tool-call")
+    verdicts = _verdicts(report)
+    assert code == 1
+    assert verdicts["interrupt.flow_reached_next_node"] == "fail", report["checks"]
+    assert verdicts["interrupt.no_call_left_in_progress"] == "fail"
+    assert ("cancelled", "call_voicectl_1") in _function_events(report)
+
+
+def test_flows_237_with_cancel_on_interruption_false_the_flow_moves_on(tmp_path: Path) -> None:
+    """Flows' own default: the interrupted call completes and the flow reaches its next node."""
+    _code, report = _interrupt(
+        tmp_path, "--bot", "flows", "--during", "tool-call", "--no-cancel-on-interruption"
+    )
+    verdicts = _verdicts(report)
+    assert verdicts["interrupt.flow_reached_next_node"] == "pass", report["checks"]
+    assert verdicts["interrupt.no_call_left_in_progress"] == "pass"
+    assert ("completed", "call_voicectl_1") in _function_events(report)
+
+
 def test_a_bot_that_never_calls_a_function_is_an_error_after_the_bound(tmp_path: Path) -> None:
     appointment = next(c for c in bundled_calls() if c.name == "appointment_pause")
     code, report = _interrupt(

@@ -11,6 +11,7 @@ from voicectl.checks.conversation import (
     judge_clear_sent,
     judge_conversation_continues,
     judge_end_call_spared_caller,
+    judge_flow_reached_next_node,
     judge_no_call_left_in_progress,
 )
 from voicectl.conversation.scenarios import BargeInResult
@@ -155,3 +156,22 @@ def test_a_bot_that_never_calls_a_function_errors_every_check_never_passes() -> 
     assert [v.verdict for v in verdicts] == [Verdict.ERROR] * 4
     for v in verdicts:
         assert "no function call within 15 s" in v.observed
+
+
+def test_flow_reached_next_node_passes_when_the_flow_moved_on() -> None:
+    result = _tool_call(SETTLED)
+    result.flow_start_node, result.flow_node_at_end = "order", "report"
+    verdict = judge_flow_reached_next_node(result)
+    assert verdict.verdict is Verdict.PASS
+    assert (
+        verdict.observed
+        == "the flow was in node 'report' when the call ended (it started in 'order')"
+    )
+
+
+def test_flow_reached_next_node_fails_when_the_flow_stayed_in_its_node() -> None:
+    result = _tool_call(SETTLED)
+    result.flow_start_node, result.flow_node_at_end = "order", "order"
+    assert judge_flow_reached_next_node(result).verdict is Verdict.FAIL
+    no_flows = _tool_call(SETTLED)
+    assert judge_flow_reached_next_node(no_flows).verdict is Verdict.ERROR

@@ -186,12 +186,66 @@ class FullBotBrain:
     hung_up_by: str | None = None  # the tool_call_id of the end_call that ended the call
     handler_runs: dict[str, int] = field(default_factory=dict)
     assistant: Any = None  # the call's LLMAssistantAggregator
+    flows: bool = False  # a pipecat.flows FlowManager runs the conversation
+    flow_manager: Any = None
+    flow_nodes: list[str] = field(default_factory=list)  # nodes the flow entered, in order
+    llm: Any = None
+    pair: Any = None
+
+    async def start_flow(self, worker: Any) -> None:
+        """Build the call's ``FlowManager`` and enter the first node (once the pipeline runs)."""
+        from pipecat.flows import FlowManager
+
+        self.flow_manager = FlowManager(llm=self.llm, context_aggregator=self.pair, worker=worker)
+        await self.flow_manager.initialize(self.order_node())
+
+    def flow_node(self) -> str | None:
+        return None if self.flow_manager is None else self.flow_manager.current_node
+
     # At the call's end: whether the assistant aggregator still counted a call in progress
     # (pipecat #3661 leaves one there even when the observer saw the call cancelled).
     aggregator_in_progress_at_end: bool | None = None
 
+    async def order_node_check(self, args: dict[str, Any], flow_manager: Any) -> tuple[Any, Any]:
+        """Flows handler for ``check_order_status``: look the order up, then go to ``report``."""
+        self.handler_runs["check_order_status"] = self.handler_runs.get("check_order_status", 0) + 1
+        await asyncio.sleep(self.tool_secs)
+        order = str(args.get("order_id", "unknown"))
+        return {"order_id": order, "status": "shipped yesterday"}, self.report_node()
+
+    def order_node(self) -> dict[str, Any]:
+        """The flow's first node: the caller asks about an order; a function moves the flow on."""
+        from pipecat.flows import FlowsFunctionSchema
+
+        return {
+            "name": "order",
+            "role_message": SYSTEM_PROMPT,
+            "task_messages": [{"role": "developer", "content": "Ask for the order number."}],
+            "functions": [
+                FlowsFunctionSchema(
+                    name="check_order_status",
+                    description="Look up the delivery status of an order.",
+                    properties={"order_id": {"type": "string"}},
+                    required=["order_id"],
+                    handler=self.order_node_check,
+                    cancel_on_interruption=self.cancel_on_interruption,
+                )
+            ],
+            "respond_immediately": False,
+        }
+
+    def report_node(self) -> dict[str, Any]:
+        """The flow's second node: tell the caller what the order system said."""
+        return {
+            "name": "report",
+            "task_messages": [{"role": "developer", "content": "Tell the caller the status."}],
+            "functions": [],
+        }
+
     def call_ended(self) -> None:
         """Record what the aggregator holds once the call is over."""
+        if self.flow_manager is not None and self.flow_manager.current_node:
+            self.flow_nodes.append(str(self.flow_manager.current_node))
         if self.assistant is not None:
             self.aggregator_in_progress_at_end = bool(self.assistant.has_function_calls_in_progress)
 
@@ -265,23 +319,26 @@ def full_bot_stages(
         api_key="voicectl-fake-key", base_url=env["DEEPGRAM_BASE_URL"], sample_rate=sample_rate
     )
     llm = OpenAILLMService(api_key="voicectl-fake-key", base_url=env["OPENAI_BASE_URL"])
-    llm.register_function(
-        "check_order_status",
-        brain.check_order_status,
-        cancel_on_interruption=brain.cancel_on_interruption,
-    )
-    llm.register_function(
-        "end_call", brain.end_call, cancel_on_interruption=brain.cancel_on_interruption
-    )
+    brain.llm = llm
+    if not brain.flows:  # with flows, each node registers its own functions
+        llm.register_function(
+            "check_order_status",
+            brain.check_order_status,
+            cancel_on_interruption=brain.cancel_on_interruption,
+        )
+        llm.register_function(
+            "end_call", brain.end_call, cancel_on_interruption=brain.cancel_on_interruption
+        )
     tts = CartesiaTTSService(
         api_key="voicectl-fake-key",
         url=env["CARTESIA_BASE_URL"] + "/tts/websocket",
         sample_rate=sample_rate,
         settings=CartesiaTTSService.Settings(voice="voicectl-fake-voice"),
     )
-    context = LLMContext(
-        messages=[{"role": "system", "content": SYSTEM_PROMPT}],
-        tools=_tools(),
+    context = (
+        LLMContext()
+        if brain.flows
+        else LLMContext(messages=[{"role": "system", "content": SYSTEM_PROMPT}], tools=_tools())
     )
     pair = LLMContextAggregatorPair(
         context,
@@ -292,5 +349,6 @@ def full_bot_stages(
             user_turn_stop_timeout=user_turn_stop_timeout,
         ),
     )
+    brain.pair = pair
     brain.assistant = pair.assistant()
     return [stt, pair.user(), llm, tts], brain.assistant

@@ -51,6 +51,7 @@ class BotBrain(StrEnum):
 
     RESPONDER = "responder"  # fast: no STT/LLM/TTS, a reply of speech-shaped audio per turn
     FULL = "full"  # Deepgram STT, OpenAI LLM with real function calls, Cartesia TTS (fakes)
+    FLOWS = "flows"  # FULL, with a pipecat.flows FlowManager: two nodes, a function moves on
 
 
 @dataclass(frozen=True)
@@ -90,9 +91,9 @@ class ReferenceBotConfig:
     function: str = "check_order_status"
 
     def describe(self) -> str:
-        if self.brain is BotBrain.FULL:
+        if self.brain is not BotBrain.RESPONDER:
             return (
-                f"full bot: {self.sample_rate} Hz pipeline, Silero VAD, Deepgram STT, OpenAI LLM, "
+                f"{self.brain.value} bot: {self.sample_rate} Hz pipeline, Silero VAD, Deepgram STT, OpenAI LLM, "
                 f"Cartesia TTS (provider fakes); the model calls {self.function} "
                 f"({self.tool_delay_s or 2.0} s), cancel_on_interruption={self.cancel_on_interruption}"
             )
@@ -135,7 +136,7 @@ def build_bot_worker(
         ),
     )
     stop: list[BaseUserTurnStopStrategy]
-    has_stt = config.stt is not None or config.brain is BotBrain.FULL
+    has_stt = config.stt is not None or config.brain is not BotBrain.RESPONDER
     if config.smart_turn:
         analyzer = LocalSmartTurnAnalyzerV3(
             sample_rate=config.smart_turn_rate,
@@ -155,10 +156,11 @@ def build_bot_worker(
         audio_out_sample_rate=config.sample_rate,
         enable_heartbeats=config.heartbeats,
     )
-    if config.brain is BotBrain.FULL:
+    if config.brain is not BotBrain.RESPONDER:
         brain = FullBotBrain(
             tool_secs=config.tool_delay_s or 2.0,
             cancel_on_interruption=config.cancel_on_interruption,
+            flows=config.brain is BotBrain.FLOWS,
         )
         stages, assistant = full_bot_stages(
             provider_env or {},
@@ -183,6 +185,12 @@ def build_bot_worker(
             enable_turn_tracking=False,
             check_dangling_tasks=False,
         )
+        if brain.flows:
+
+            @worker.event_handler("on_pipeline_started")
+            async def _enter_first_node(_worker: object, _frame: object) -> None:
+                await brain.start_flow(worker)
+
         return worker, brain
     turns = UserTurnProcessor(
         user_turn_strategies=UserTurnStrategies(

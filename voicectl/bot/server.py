@@ -170,7 +170,7 @@ class ReferenceBotServer:
         return self._active
 
     async def start(self) -> None:
-        if self.config.brain is BotBrain.FULL:
+        if self.config.brain is not BotBrain.RESPONDER:
             plan = plan_fakes(
                 list(FULL_BOT_FAKES),
                 utterances=self._fake_utterances,

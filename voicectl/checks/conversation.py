@@ -11,6 +11,7 @@ __all__ = [
     "judge_clear_sent",
     "judge_conversation_continues",
     "judge_end_call_spared_caller",
+    "judge_flow_reached_next_node",
     "judge_no_call_left_in_progress",
     "judge_pipeline_ended",
     "judge_tasks_released",
@@ -264,6 +265,7 @@ def judge_tasks_released(prefix: str, result: CallEndingResult) -> Check:
 
 NO_CALL_LEFT = "interrupt.no_call_left_in_progress"
 END_CALL_SPARED = "interrupt.end_call_spared_caller"
+FLOW_NEXT_NODE = "interrupt.flow_reached_next_node"
 
 
 def _tool_call_not_seen(check_id: str, title: str, expected: str, result: BargeInResult) -> Check:
@@ -375,4 +377,31 @@ def judge_end_call_spared_caller(result: BargeInResult) -> Check:
         True,
         expected,
         f"the interrupted end_call ({result.tool_call_id}) did not hang up{later}",
+    )
+
+
+def judge_flow_reached_next_node(result: BargeInResult) -> Check:
+    """``interrupt.flow_reached_next_node``: the flow moves past the node whose function the
+    caller interrupted (flows #237: an interrupted call left the flow stuck for good)."""
+    title = "the flow reached its next node"
+    expected = "the FlowManager left its first node by the end of the call"
+    if result.tool_call_id is None:
+        return _tool_call_not_seen(FLOW_NEXT_NODE, title, expected, result)
+    if result.flow_start_node is None:
+        return Check(
+            FLOW_NEXT_NODE,
+            title,
+            Verdict.ERROR,
+            expected,
+            "not exercised: the bot runs no pipecat.flows FlowManager",
+            "Run with --bot flows.",
+        )
+    node = result.flow_node_at_end
+    return check(
+        FLOW_NEXT_NODE,
+        title,
+        node is not None and node != result.flow_start_node,
+        expected,
+        f"the flow was in node {node!r} when the call ended (it started in "
+        f"{result.flow_start_node!r})",
     )

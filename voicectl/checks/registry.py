@@ -317,6 +317,16 @@ _SPECS: tuple[CheckSpec, ...] = (
         _TC + "test_end_call_spared_caller_passes_when_the_interrupted_end_call_did_not_hang_up",
         _TC + "test_end_call_spared_caller_fails_when_the_interrupted_end_call_hung_up",
     ),
+    CheckSpec(
+        "interrupt.flow_reached_next_node",
+        "the flow reached its next node",
+        ("chaos interrupt --during tool-call --bot flows",),
+        "the pipecat.flows FlowManager left the node whose function the caller interrupted",
+        "by the end of the call (the caller waits for calls the answer started, up to --tool-wait)",
+        "flows #237: an interrupted function call froze the flow in its node for good",
+        _TC + "test_flow_reached_next_node_passes_when_the_flow_moved_on",
+        _TC + "test_flow_reached_next_node_fails_when_the_flow_stayed_in_its_node",
+    ),
     *_call_ending("hangup", "chaos hangup"),
     CheckSpec(
         "heartbeat.no_false_alarm",

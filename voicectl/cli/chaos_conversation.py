@@ -21,6 +21,7 @@ from voicectl.checks.conversation import (
     judge_clear_sent,
     judge_conversation_continues,
     judge_end_call_spared_caller,
+    judge_flow_reached_next_node,
     judge_no_call_left_in_progress,
     judge_pipeline_ended,
     judge_tasks_released,
@@ -260,7 +261,7 @@ def interrupt(
     """The caller barges in while the bot speaks (or while it is in a function call): does it stop and answer?"""
     try:
         _check_url(url)
-        full = reference_bot is BotBrain.FULL
+        full = reference_bot is not BotBrain.RESPONDER
         reference_only = {
             "--tool-delay": tool_delay > 0,
             "--bot-variant": variant is not BotVariant.CORRECT,
@@ -378,6 +379,8 @@ def interrupt(
             checks.append(judge_no_call_left_in_progress(result))
             if function == "end_call":
                 checks.append(judge_end_call_spared_caller(result))
+            if reference_bot is BotBrain.FLOWS:
+                checks.append(judge_flow_reached_next_node(result))
         report.extend_checks(checks)
         if result.outcome.protocol is not None:
             report.add_check(

@@ -162,6 +162,9 @@ class BargeInResult:
     function_calls: FunctionCallLog | None = None  # every function-call moment, seen inside
     # the reference bot's assistant aggregator still counted a call in progress at the end
     aggregator_in_progress_at_end: bool | None = None
+    # the flows bot: its first node, and the node its FlowManager was in when the call ended
+    flow_start_node: str | None = None
+    flow_node_at_end: str | None = None
 
 
 def _barge_in_director(
@@ -316,6 +319,9 @@ async def run_barge_in(
             if brain is not None:
                 result.hung_up_by = brain.hung_up_by
                 result.aggregator_in_progress_at_end = brain.aggregator_in_progress_at_end
+                if brain.flows:
+                    result.flow_start_node = "order"
+                    result.flow_node_at_end = brain.flow_nodes[-1] if brain.flow_nodes else None
     if result.during_tool_call and live_calls is not None:
         result.function_calls = live_calls()
     if result.barge is not None:
