@@ -8,75 +8,17 @@ hand-written page at either path is an error: document a command on its page und
 
 from __future__ import annotations
 
-import importlib
 import logging
 from pathlib import Path
 from typing import Any
 
 from mkdocs.structure.files import File, Files
 
+from voicectl.checks.catalogue import check_catalogue_markdown
 from voicectl.cli.main import app
 from voicectl.cli.reference import cli_commands, cli_reference_markdown, command_pages
 
 log = logging.getLogger("mkdocs.hooks.reference")
-
-GENERATED = ("reference/cli.md", "checks.md")
-
-
-def _cell(text: str) -> str:
-    return " ".join(text.replace("|", "\\|").split())
-
-
-def check_catalogue_markdown() -> str:
-    """The check catalogue: every registered check id, what it expects, its bound and its tests."""
-    try:
-        registry: Any = importlib.import_module("voicectl.checks.registry")
-    except ModuleNotFoundError:
-        return (
-            "# Check catalogue\n\n"
-            "Generated from `voicectl/checks/registry.py`, which this build does not have yet. "
-            "Each command page lists its checks meanwhile.\n"
-        )
-    specs = list(registry.all_specs())
-    lines = [
-        "# Check catalogue",
-        "",
-        f"Every check id voicectl can emit ({len(specs)}), generated from "
-        "`voicectl/checks/registry.py` when the site is built. A suite prefixes each id with its "
-        "scenario (`<scenario>/<id>`). **worst** is the verdict a check gives when its "
-        "expectation is not met; a `warn` fails the run only under `--strict`. Every check has a "
-        "test where it passes and one where it gives its worst verdict.",
-        "",
-        "| check | commands | expects | default bound | worst |",
-        "|---|---|---|---|---|",
-    ]
-    for spec in specs:
-        anchor = spec.id.replace(".", "-").replace("/", "-")
-        commands = ", ".join(f"`{c}`" for c in spec.commands)
-        lines.append(
-            f"| [`{spec.id}`](#{anchor}) | {commands} | {_cell(spec.expects)} | "
-            f"{_cell(spec.bound)} | {spec.worst} |"
-        )
-    for spec in specs:
-        anchor = spec.id.replace(".", "-").replace("/", "-")
-        lines += [
-            "",
-            f"## `{spec.id}` {{#{anchor}}}",
-            "",
-            f"**{spec.title}**",
-            "",
-            f"- **Expects:** {spec.expects}",
-            f"- **Default bound:** {spec.bound}",
-            f"- **Why that bound:** {spec.bound_why}",
-            f"- **Commands:** {', '.join(f'`{c}`' for c in spec.commands)}",
-            f"- **Worst verdict:** `{spec.worst}`",
-        ]
-        if spec.passes_in:
-            lines.append(f"- **Passes in:** `{spec.passes_in}`")
-        else:
-            lines.append(f"- **Never passes:** {spec.never_passes_because}")
-        lines.append(f"- **Gives `{spec.worst}` in:** `{spec.fails_in}`")
-    return "\n".join(lines) + "\n"
 
 
 def on_files(files: Files, config: Any) -> Files:

@@ -58,3 +58,16 @@ def test_the_readme_stays_short_and_keeps_the_quickstart() -> None:
     assert "\n## Quickstart\n" in readme
     for page in ("concepts/sidecar.md", "concepts/exit-codes.md", "guides/own-bot.md"):
         assert f"(docs/{page})" in readme, page
+
+
+def test_the_check_catalogue_has_an_entry_for_every_registered_check_with_its_tests() -> None:
+    from voicectl.checks.catalogue import catalogue_anchor, check_catalogue_markdown
+    from voicectl.checks.registry import CHECKS
+
+    catalogue = check_catalogue_markdown()
+    assert CHECKS
+    for check_id, spec in CHECKS.items():
+        entry = catalogue[catalogue.index(f"## `{check_id}` {{#{catalogue_anchor(check_id)}}}") :]
+        entry = entry[: entry.find("\n## ", 1)]
+        assert spec.expects.split()[0] in entry and f"`{spec.fails_in}`" in entry, check_id
+        assert (f"`{spec.passes_in}`" if spec.passes_in else spec.never_passes_because) in entry
