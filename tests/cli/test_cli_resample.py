@@ -170,43 +170,6 @@ def test_matrix_plot_writes_response_charts(tmp_path: Path) -> None:
     ]
 
 
-def _readme_block(command: str) -> list[str]:
-    """The output lines the README shows under ``$ COMMAND``, up to the closing fence."""
-    readme = (Path(__file__).resolve().parents[2] / "docs/commands/resample-check.md").read_text()
-    start = readme.index(f"$ {command}\n") + len(command) + 3
-    return readme[start : readme.index("```", start)].splitlines()
-
-
-@pytest.mark.parametrize(
-    "command",
-    [
-        "voicectl resample-check voicectl/data/fixtures/*.wav order_status_16k_header.wav",
-        "voicectl resample-check billing_16k.wav billing_48k.wav billing_16k_8k_header.wav",
-    ],
-)
-def test_readme_file_diagnosis_examples_still_hold(command: str, tmp_path: Path) -> None:
-    from voicectl.audio.io import load_audio, resample, write_wav
-    from voicectl.audio.script import bundled_call_paths, bundled_fixtures_dir
-
-    order = load_audio(bundled_fixtures_dir() / "order_status.wav")
-    billing = load_audio(bundled_fixtures_dir() / "billing_question.wav")
-    write_wav(tmp_path / "order_status_16k_header.wav", order.samples, 16000)
-    write_wav(tmp_path / "billing_16k.wav", resample(billing.samples, 8000, 16000), 16000)
-    write_wav(tmp_path / "billing_48k.wav", resample(billing.samples, 8000, 48000), 48000)
-    write_wav(tmp_path / "billing_16k_8k_header.wav", resample(billing.samples, 8000, 16000), 8000)
-    args = [str(p) for p in bundled_call_paths() if "fixtures/*.wav" in command] + [
-        str(tmp_path / name) for name in command.split()[2:] if not name.startswith("voicectl/")
-    ]
-    result = _run(*args, columns=100)  # the README shows 100 columns
-    shown = _readme_block(command)
-    assert result.stdout.splitlines()[0].split(" in ")[0] == shown[0].split(" in ")[0]
-    rows = [line for line in shown if line.split() and line.split()[-1] in ("pass", "8k", "16k")]
-    assert rows, shown
-    actual = [line.rstrip() for line in result.stdout.splitlines()]
-    for row in rows:
-        assert row.rstrip() in actual, row
-
-
 def test_a_deadline_stops_the_matrix_with_exit_3_and_a_report(tmp_path: Path) -> None:
     out_json = tmp_path / "r.json"
     result = _run("--timeout", "1", "--json", str(out_json), "-q")

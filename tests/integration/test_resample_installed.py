@@ -1,4 +1,4 @@
-"""The matrix on the installed Pipecat and soxr: the figures the README and issue 6 rely on."""
+"""The matrix on the installed Pipecat and soxr: the figures the docs and issue 6 rely on."""
 
 from __future__ import annotations
 

@@ -18,8 +18,8 @@ from voicectl.cli.smoke import portable_smoke_suite, smoke_suite_path
 
 VOICECTL = [sys.executable, "-m", "voicectl"]
 
-# What Pipecat 1.14's SonioxSTTService and serializer resamplers do (README, "CI: suites,
-# smoke, reports"): these checks fail, and nothing else may.
+# What Pipecat 1.14's SonioxSTTService and serializer resamplers do (docs/commands/smoke.md):
+# these checks fail, and nothing else may.
 PIPECAT_1_14_FAILURES = {
     "non-recoverable-close-1008/close.not_retried",
     "non-recoverable-close-1008/error.attributable",

@@ -71,3 +71,28 @@ def test_the_check_catalogue_has_an_entry_for_every_registered_check_with_its_te
         entry = entry[: entry.find("\n## ", 1)]
         assert spec.expects.split()[0] in entry and f"`{spec.fails_in}`" in entry, check_id
         assert (f"`{spec.passes_in}`" if spec.passes_in else spec.never_passes_because) in entry
+
+
+def test_every_compact_spec_the_faults_page_shows_parses() -> None:
+    from voicectl.faults.spec import parse_fault_spec
+
+    page = (DOCS / "concepts" / "faults.md").read_text()
+    table = page[page.index("| spec | means |") :].split("\n\n")[0]
+    specs = [row.split("`")[1] for row in table.splitlines()[2:]]
+    assert len(specs) == 5
+    for spec in specs:
+        fault, _selector = parse_fault_spec(spec)
+        assert fault.name == spec.split(":")[0]
+
+
+def test_the_policy_page_lists_the_close_codes_the_policy_classifies() -> None:
+    from voicectl.checks.policy import NON_RECOVERABLE_CLOSE_CODES, RECOVERABLE_CLOSE_CODES
+
+    page = (DOCS / "concepts" / "policy.md").read_text()
+    table = page[page.index("| close or status | class |") :].split("\n\n")[0]
+    rows = {row.split("|")[2].strip(): row.split("|")[1] for row in table.splitlines()[2:]}
+    assert set(rows) == {"non-recoverable", "recoverable", "normal", "private"}
+    codes = {name: {int(c) for c in re.findall(r"\b1\d{3}\b", cell)} for name, cell in rows.items()}
+    assert codes["non-recoverable"] == NON_RECOVERABLE_CLOSE_CODES
+    assert codes["recoverable"] == RECOVERABLE_CLOSE_CODES
+    assert codes["normal"] == {1000}

@@ -257,15 +257,15 @@ def test_only_selects_scenarios_and_rejects_unknown_names(catalog: CommandCatalo
         select_scenarios(plan, ["c"])
 
 
-def test_readme_policy_table_matches_the_commands_that_take_each_key(
+def test_the_suites_guide_policy_table_matches_the_commands_that_take_each_key(
     catalog: CommandCatalog,
 ) -> None:
     import re
 
     from voicectl.suite.model import OPTION_POLICY_KEYS
 
-    readme = (Path(__file__).resolve().parents[2] / "docs/guides/suites.md").read_text()
-    table = readme[readme.index("| policy key | option | commands |") :].split("\n\n")[0]
+    guide = (Path(__file__).resolve().parents[2] / "docs/guides/suites.md").read_text()
+    table = guide[guide.index("| policy key | option | commands |") :].split("\n\n")[0]
     documented: dict[str, list[str]] = {}
     for row in table.splitlines()[2:]:
         keys, _options, commands = row.strip("|").split("|")

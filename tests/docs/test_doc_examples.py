@@ -1,0 +1,454 @@
+"""Every code block in README.md and docs/ runs, is checked against the code, or says why not.
+
+Sybil lexes the Markdown; each fenced block becomes one example, classified by its content and
+by an optional ``<!-- example: ... -->`` comment on the line before it:
+
+- a **transcript** (lines starting ``$ ``) is run in a shell, in a scratch directory that sees the
+  repository's ``voicectl``, ``tests``, ``examples`` and ``fixtures``, at 100 columns with
+  ``NO_COLOR=1``. Its output is compared in full (``...`` lines stand for any lines; the run time
+  in a verdict line is ignored), or with ``verdict`` by the verdict line and the verdict and id
+  of each check row shown, or with ``lines`` by the lines shown, in order. ``$ echo $?`` checks
+  the exit code of the command before it;
+- a **synopsis** (every line a ``voicectl`` command, ``#`` comments allowed) is parsed by the
+  real command line: unknown commands, options and bad values fail;
+- ``file PATH``: the block is that file of the repository, verbatim;
+- ``sidecar``: the block is a valid transcript sidecar; ``suite``: a valid suite file
+  (``voicectl run --dry-run``); ``steps``: CI steps whose ``voicectl`` commands parse;
+- ``not run: REASON``: not executed, for the stated reason.
+
+Comment flags: ``slow`` (real-time examples), ``timeout=S``, ``setup=NAME`` (a function below
+that writes the files the example uses), ``bot=PORT`` (a reference bot is served on a free port
+and the documented port is replaced by it, in the commands and in the output).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import socket
+import subprocess
+import sys
+import tomllib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer.main
+import yaml
+from sybil import Document, Example, Region
+from sybil.parsers.markdown.lexers import RawFencedCodeBlockLexer
+
+ROOT = Path(__file__).resolve().parents[2]
+DOC_FILES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+BIN = Path(sys.executable).parent
+SHELLS = {"", "console", "bash", "sh", "shell", "text"}
+DIRECTIVE = re.compile(r"<!--\s*example:\s*(?P<args>.*?)\s*-->\s*\n\s*$")
+DURATION = re.compile(r" in \d+(?:\.\d+)? ?s(?: \(\d+:\d\d:\d\d\))?$")
+CHECK_ROW = re.compile(r"^ (PASS|FAIL|WARN|SKIP|ERROR)\s+(\S+)")
+
+
+@dataclass(frozen=True)
+class Block:
+    """One fenced block: where it is, its language, its text and the comment before it."""
+
+    path: Path
+    line: int
+    language: str
+    source: str
+    directive: str
+
+    @property
+    def words(self) -> list[str]:
+        """The directive's words before any ``:`` (``verdict slow timeout=90``)."""
+        return self.directive.split(":")[0].split()
+
+    @property
+    def kind(self) -> str:
+        """What is done with the block: a directive's kind, else read from the block's text."""
+        if self.words and self.words[0] in ("file", "sidecar", "suite", "steps", "not"):
+            return self.words[0]
+        lines = [line for line in self.source.splitlines() if line.strip()]
+        if self.language in SHELLS and any(line.startswith("$ ") for line in lines):
+            return "transcript"
+        if self.language in SHELLS and lines and all(_is_voicectl(line) for line in lines):
+            return "synopsis"
+        return "unclassified"
+
+    @property
+    def flags(self) -> dict[str, str]:
+        """``slow``, ``verdict``, ``timeout=60``, ``setup=NAME``, ... from the directive."""
+        return dict(word.partition("=")[::2] for word in self.words)
+
+
+def _is_voicectl(line: str) -> bool:
+    return line.startswith(("voicectl ", "#")) or line == "voicectl"
+
+
+def _blocks(path: Path) -> Iterator[tuple[Region, Block]]:
+    document = Document(path.read_text(encoding="utf-8"), str(path))
+    lexer = RawFencedCodeBlockLexer(re.compile(r"(?P<language>[^\n]*)$\n", re.MULTILINE))
+    for region in lexer(document):
+        before = document.text[: region.start]
+        match = DIRECTIVE.search(before[-400:])
+        line = document.text.count("\n", 0, region.start) + 1
+        language = str(region.lexemes["language"]).strip()
+        block = Block(path, line, language, str(region.lexemes["source"]), "")
+        if match is not None:
+            block = Block(path, line, language, block.source, match["args"])
+        yield region, block
+
+
+def parse_doc_examples(document: Document) -> Iterator[Region]:
+    """The Sybil parser: one region per fenced block, evaluated by what the block is."""
+    for region, block in _blocks(Path(document.path)):
+        region.parsed = block
+        region.evaluator = _evaluate
+        yield region
+
+
+def _evaluate(example: Example) -> None:
+    block: Block = example.parsed
+    evaluate = EVALUATORS.get(block.kind)
+    assert evaluate is not None, (
+        f"{_where(block)}: neither a transcript ($ lines) nor a voicectl synopsis; say what it is "
+        "with an <!-- example: ... --> comment (see this module's docstring)"
+    )
+    evaluate(block)
+
+
+def _all_blocks() -> list[Block]:
+    return [block for path in DOC_FILES for _region, block in _blocks(path)]
+
+
+def _examples() -> list[Any]:
+    params = []
+    for path in DOC_FILES:
+        document = Document.parse(str(path), parse_doc_examples)
+        for example in document.examples():
+            block: Block = example.parsed
+            if block.kind == "not":
+                continue
+            marks = [pytest.mark.timeout(float(block.flags.get("timeout", 120)) + 60)]
+            if "slow" in block.flags:
+                marks.append(pytest.mark.slow)
+            name = f"{path.relative_to(ROOT)}:{block.line}"
+            params.append(pytest.param(example, id=name, marks=marks))
+    return params
+
+
+@pytest.mark.parametrize("example", _examples())
+def test_doc_example(example: Example) -> None:
+    example.evaluate()
+
+
+def test_every_code_block_in_the_docs_is_run_or_says_why_not() -> None:
+    known = set(EVALUATORS) | {"not"}
+    unclassified = [
+        f"{b.path.relative_to(ROOT)}:{b.line} ({b.kind})"
+        for b in _all_blocks()
+        if b.kind not in known
+    ]
+    assert unclassified == []
+    reasonless = [
+        f"{b.path.relative_to(ROOT)}:{b.line}"
+        for b in _all_blocks()
+        if b.kind == "not" and not b.directive.partition("not run:")[2].strip()
+    ]
+    assert reasonless == []
+
+
+# --- transcripts ------------------------------------------------------------------------------
+
+
+@dataclass
+class Step:
+    """One ``$ command`` of a transcript and the output shown under it."""
+
+    command: str
+    shown: list[str] = field(default_factory=list)
+
+
+def _steps(source: str) -> list[Step]:
+    steps: list[Step] = []
+    for line in source.splitlines():
+        if line.startswith("$ "):
+            steps.append(Step(line[2:].strip()))
+        elif steps:
+            steps[-1].shown.append(line.rstrip())
+    for step in steps:
+        while step.shown and not step.shown[-1]:
+            step.shown.pop()
+    return steps
+
+
+def _scratch_dir(tmp: Path) -> Path:
+    for name in ("voicectl", "tests", "examples", "fixtures"):
+        (tmp / name).symlink_to(ROOT / name)
+    return tmp
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _run_transcript(block: Block) -> None:
+    import tempfile
+
+    flags = block.flags
+    timeout = float(flags.get("timeout", 120))
+    env = {
+        **os.environ,
+        "NO_COLOR": "1",
+        "COLUMNS": "100",
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PYTHONWARNINGS": "ignore::DeprecationWarning",
+    }
+    env.pop("FORCE_COLOR", None)
+    with tempfile.TemporaryDirectory(prefix="voicectl-doc-") as tmp:
+        cwd = _scratch_dir(Path(tmp))
+        if "setup" in flags:
+            SETUPS[flags["setup"]](cwd)
+        steps = _steps(block.source)
+        bot = None
+        if "bot" in flags:
+            documented = flags["bot"]
+            port = _free_port()
+            bot = subprocess.Popen(
+                [str(BIN / "voicectl"), "bot", "--port", str(port), "--max-calls", "4"],
+                cwd=cwd,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            _wait_for_port(port, 60)
+            for step in steps:
+                step.command = step.command.replace(f":{documented}", f":{port}")
+                step.shown = [line.replace(f":{documented}", f":{port}") for line in step.shown]
+        try:
+            status = None
+            for step in steps:
+                if step.command == "echo $?":
+                    assert step.shown == [str(status)], f"{_where(block)}: exit code {status}"
+                    continue
+                result = subprocess.run(
+                    ["bash", "-c", step.command],
+                    cwd=cwd,
+                    env=env,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                    timeout=timeout,
+                )
+                status = result.returncode
+                _compare(block, step, [line.rstrip() for line in result.stdout.splitlines()])
+        finally:
+            if bot is not None:
+                bot.terminate()
+                bot.wait(10)
+
+
+def _wait_for_port(port: int, seconds: float) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise AssertionError(f"the reference bot did not listen on {port} within {seconds} s")
+
+
+def _where(block: Block) -> str:
+    return f"{block.path.relative_to(ROOT)}:{block.line}"
+
+
+def _without_durations(lines: list[str]) -> list[str]:
+    """Run times (``in 0.6 s`` ending a verdict headline, pytest's ``in 17.63s``) made equal."""
+    return [DURATION.sub(" in N s", line) for line in lines]
+
+
+def _compare(block: Block, step: Step, actual: list[str]) -> None:
+    mode = "verdict" if "verdict" in block.flags else "lines" if "lines" in block.flags else "full"
+    shown = _without_durations(step.shown)
+    got = _without_durations(actual)
+    while got and not got[-1]:
+        got.pop()
+    where = f"{_where(block)}: $ {step.command}"
+    if mode == "full":
+        assert _matches(shown, got), (
+            f"{where}\n--- shown\n" + "\n".join(shown) + ("\n--- actual\n" + "\n".join(got))
+        )
+    elif mode == "verdict":
+        shown_headline, actual_headline = _headline(shown), _headline(got)
+        assert actual_headline.startswith(shown_headline), (
+            f"{where}: the verdict line is\n{actual_headline}\nnot\n{shown_headline}"
+        )
+        rows = {m.groups() for line in got if (m := CHECK_ROW.match(line))}
+        for line in shown:
+            if (m := CHECK_ROW.match(line)) is not None:
+                assert m.groups() in rows, f"{where}: no check row {m.groups()} in\n" + "\n".join(
+                    got
+                )
+    else:
+        remaining = iter(got)
+        for line in (line for line in shown if line.strip() != "..."):
+            assert any(line == candidate for candidate in remaining), f"{where}: {line!r} missing"
+
+
+def _headline(lines: list[str]) -> str:
+    """The verdict line, unwrapped, up to its run time: ``FAIL  voicectl load  1 failed: ...``."""
+    words: list[str] = []
+    for line in lines:
+        if not line.strip() or line.strip() == "..." or CHECK_ROW.match(line):
+            break
+        words += line.split()
+    return DURATION.sub("", " ".join(words))
+
+
+def _matches(shown: list[str], actual: list[str]) -> bool:
+    """Line-by-line equality where a ``...`` line matches any number of lines."""
+    if not shown:
+        return not actual
+    if shown[0].strip() == "...":
+        return any(_matches(shown[1:], actual[i:]) for i in range(len(actual) + 1))
+    return bool(actual) and shown[0] == actual[0] and _matches(shown[1:], actual[1:])
+
+
+# --- synopses, files, sidecars, suites, CI steps ----------------------------------------------
+
+
+def _check_synopsis(block: Block) -> None:
+    for line in block.source.splitlines():
+        command = line.split("  #")[0].split(" # ")[0].strip()
+        if command and not command.startswith("#"):
+            _parse_command_line(command, _where(block))
+
+
+def _parse_command_line(command: str, where: str) -> None:
+    """Parse ``voicectl ...`` with the real command line, without running it."""
+    from typer._click.exceptions import ClickException
+
+    from voicectl.cli.main import app
+
+    words = shlex.split(command)
+    assert words[0] == "voicectl", f"{where}: {command!r} is not a voicectl command"
+    node: Any = typer.main.get_command(app)
+    args = words[1:]
+    path = ["voicectl"]
+    while getattr(node, "commands", None) and args and args[0] in node.commands:
+        path.append(args[0])
+        node = node.commands[args.pop(0)]
+    assert not getattr(node, "commands", None), f"{where}: {command!r}: no such command"
+    try:
+        node.make_context(" ".join(path), args)
+    except ClickException as error:
+        raise AssertionError(f"{where}: {command!r}: {error.format_message()}") from None
+
+
+def _check_file(block: Block) -> None:
+    name = block.words[1]
+    text = (ROOT / name).read_text()
+    if "tail" in block.flags:
+        assert text.endswith(block.source), f"{_where(block)} is not the end of {name} verbatim"
+    else:
+        assert text == block.source, f"{_where(block)} is not {name} verbatim"
+
+
+def _check_sidecar(block: Block) -> None:
+    from voicectl.audio.script import parse_script
+
+    script = parse_script(json.loads(block.source), source=_where(block))
+    assert script.utterances
+
+
+def _check_suite(block: Block) -> None:
+    import tempfile
+
+    tomllib.loads(block.source)
+    with tempfile.TemporaryDirectory(prefix="voicectl-doc-") as tmp:
+        suite = Path(tmp) / "suite.toml"
+        suite.write_text(block.source)
+        result = subprocess.run(
+            [sys.executable, "-m", "voicectl", "run", str(suite), "--dry-run"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 0, f"{_where(block)}: {result.stderr}"
+
+
+def _check_steps(block: Block) -> None:
+    steps = yaml.safe_load(block.source)
+    commands = [
+        line.strip()
+        for step in steps
+        if "run" in step
+        for line in step["run"].replace("\n--", " --").splitlines()
+        if line.strip().startswith("voicectl ")
+    ]
+    assert commands, f"{_where(block)}: no voicectl command"
+    for command in commands:
+        _parse_command_line(command.replace('"$GITHUB_STEP_SUMMARY"', "summary.md"), _where(block))
+
+
+EVALUATORS: dict[str, Callable[[Block], None]] = {
+    "transcript": _run_transcript,
+    "synopsis": _check_synopsis,
+    "file": _check_file,
+    "sidecar": _check_sidecar,
+    "suite": _check_suite,
+    "steps": _check_steps,
+}
+
+
+# --- set-ups: the files an example uses -------------------------------------------------------
+
+
+def _mislabelled_recordings(cwd: Path) -> None:
+    from voicectl.audio.io import load_audio, resample, write_wav
+    from voicectl.audio.script import bundled_fixtures_dir
+
+    order = load_audio(bundled_fixtures_dir() / "order_status.wav")
+    billing = load_audio(bundled_fixtures_dir() / "billing_question.wav")
+    write_wav(cwd / "order_status_16k_header.wav", order.samples, 16000)
+    write_wav(cwd / "billing_16k.wav", resample(billing.samples, 8000, 16000), 16000)
+    write_wav(cwd / "billing_48k.wav", resample(billing.samples, 8000, 48000), 48000)
+    write_wav(cwd / "billing_16k_8k_header.wav", resample(billing.samples, 8000, 16000), 8000)
+
+
+def _overlapping_sidecar(cwd: Path) -> None:
+    from voicectl.audio.script import bundled_fixtures_dir
+
+    fixtures = bundled_fixtures_dir()
+    (cwd / "bad.wav").write_bytes((fixtures / "order_status.wav").read_bytes())
+    sidecar = json.loads((fixtures / "order_status.json").read_text())
+    sidecar["utterances"][1]["start"] = 3.0
+    (cwd / "bad.json").write_text(json.dumps(sidecar))
+
+
+def _bad_suites(cwd: Path) -> None:
+    files = {
+        "typo-option.toml": '[[scenario]]\nname = "revoked-key"\ncommand = "chaos ws-close"\n'
+        "cod = 1008\n",
+        "bad-type.toml": '[[scenario]]\nname = "barge-in"\ncommand = "chaos interrupt"\n'
+        'answer-within = "soon"\n',
+        "typo.toml": '[[scenario]]\ncommand = "chaos ws-clsoe"\n',
+        "pol.toml": '[policy]\nswitch_within = 5\n\n[[scenario]]\ncommand = "replay"\n',
+    }
+    for name, text in files.items():
+        (cwd / name).write_text(text)
+
+
+SETUPS: dict[str, Callable[[Path], None]] = {
+    "mislabelled-recordings": _mislabelled_recordings,
+    "overlapping-sidecar": _overlapping_sidecar,
+    "bad-suites": _bad_suites,
+}
