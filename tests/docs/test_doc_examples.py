@@ -300,7 +300,9 @@ def _compare(block: Block, step: Step, actual: list[str]) -> None:
     else:
         remaining = iter(got)
         for line in (line for line in shown if line.strip() != "..."):
-            assert any(line == candidate for candidate in remaining), f"{where}: {line!r} missing"
+            assert any(_same(line, candidate) for candidate in remaining), (
+                f"{where}: {line!r} missing"
+            )
 
 
 def _headline(lines: list[str]) -> str:
@@ -319,7 +321,16 @@ def _matches(shown: list[str], actual: list[str]) -> bool:
         return not actual
     if shown[0].strip() == "...":
         return any(_matches(shown[1:], actual[i:]) for i in range(len(actual) + 1))
-    return bool(actual) and shown[0] == actual[0] and _matches(shown[1:], actual[1:])
+    return bool(actual) and _same(shown[0], actual[0]) and _matches(shown[1:], actual[1:])
+
+
+def _same(shown: str, actual: str) -> bool:
+    """A shown line matches an output line; ``...`` inside it stands for any text."""
+    if "..." not in shown:
+        return shown == actual
+    return (
+        re.fullmatch(".*".join(re.escape(part) for part in shown.split("...")), actual) is not None
+    )
 
 
 # --- synopses, files, sidecars, suites, CI steps ----------------------------------------------
