@@ -96,14 +96,3 @@ def test_the_policy_page_lists_the_close_codes_the_policy_classifies() -> None:
     assert codes["non-recoverable"] == NON_RECOVERABLE_CLOSE_CODES
     assert codes["recoverable"] == RECOVERABLE_CLOSE_CODES
     assert codes["normal"] == {1000}
-
-
-def test_the_site_home_page_lists_the_readme_commands() -> None:
-    readme = (ROOT / "README.md").read_text()
-    home = (DOCS / "index.md").read_text()
-
-    def table(text: str) -> str:
-        start = text.index("| command | what it does |")
-        return text[start : text.index("\n\n", start)]
-
-    assert table(home) == table(readme).replace("](docs/", "](")
