@@ -18,7 +18,8 @@ by an optional ``<!-- example: ... -->`` comment on the line before it:
 
 Comment flags: ``slow`` (real-time examples), ``timeout=S``, ``setup=NAME`` (a function below
 that writes the files the example uses), ``bot=PORT`` (a reference bot is served on a free port
-and the documented port is replaced by it, in the commands and in the output).
+and the documented port is replaced by it, in the commands and in the output), ``busy=PORT`` (a
+free port is held open, and replaces the documented one, for an example of a port in use).
 """
 
 from __future__ import annotations
@@ -232,6 +233,15 @@ def _run_transcript(block: Block) -> None:
             for step in steps:
                 step.command = step.command.replace(f":{documented}", f":{port}")
                 step.shown = [line.replace(f":{documented}", f":{port}") for line in step.shown]
+        busy = None
+        if "busy" in flags:
+            busy = socket.socket()
+            busy.bind(("127.0.0.1", 0))
+            busy.listen()
+            port = busy.getsockname()[1]
+            for step in steps:
+                step.command = step.command.replace(flags["busy"], str(port))
+                step.shown = [line.replace(flags["busy"], str(port)) for line in step.shown]
         try:
             status = None
             for step in steps:
@@ -250,6 +260,8 @@ def _run_transcript(block: Block) -> None:
                 status = result.returncode
                 _compare(block, step, [line.rstrip() for line in result.stdout.splitlines()])
         finally:
+            if busy is not None:
+                busy.close()
             if bot is not None:
                 bot.terminate()
                 bot.wait(10)
