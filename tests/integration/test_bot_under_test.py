@@ -194,7 +194,7 @@ def test_rate_consistency_of_the_users_bot_is_judged_from_inside(
     report = tmp_path / "r.json"
     result = run_voicectl(
         "replay",
-        str(bundled_fixtures_dir() / "order_status.wav"),
+        str(bundled_fixtures_dir() / "appointment_pause.wav"),
         "--bot-cmd",
         RUNNER_BOT,
         "--rates",
