@@ -73,7 +73,7 @@ class Block:
         """What is done with the block: a directive's kind, else read from the block's text."""
         if self.words and self.words[0] in ("file", "sidecar", "suite", "steps", "not"):
             return self.words[0]
-        lines = [line for line in self.source.splitlines() if line.strip()]
+        lines = [line for line in _joined(self.source) if line.strip()]
         if self.language in SHELLS and any(line.startswith("$ ") for line in lines):
             return "transcript"
         if self.language in SHELLS and lines and all(_is_voicectl(line) for line in lines):
@@ -84,6 +84,11 @@ class Block:
     def flags(self) -> dict[str, str]:
         """``slow``, ``verdict``, ``timeout=60``, ``setup=NAME``, ... from the directive."""
         return dict(word.partition("=")[::2] for word in self.words)
+
+
+def _joined(source: str) -> list[str]:
+    """The block's lines, a line ending in a backslash joined with the next, as a shell does."""
+    return source.replace("\\\n", " ").splitlines()
 
 
 def _is_voicectl(line: str) -> bool:
@@ -355,7 +360,7 @@ def _same(shown: str, actual: str) -> bool:
 
 
 def _check_synopsis(block: Block) -> None:
-    for line in block.source.splitlines():
+    for line in _joined(block.source):
         command = line.split("  #")[0].split(" # ")[0].strip()
         if command and not command.startswith("#"):
             _parse_command_line(command, _where(block))
