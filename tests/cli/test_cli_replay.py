@@ -33,6 +33,10 @@ def _run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
             "--rates applies to the reference bot",
         ),
         (["bot", "--rate", "11025"], "--rate must be one of 8000, 16000, 24000, 48000"),
+        (
+            ["bot", "--no-cancel-on-interruption"],
+            "--no-cancel-on-interruption needs --bot full or --bot flows",
+        ),
         (["replay", "--stt", "cartesia-tts"], "--stt must be one of"),
         (
             ["replay", "--stt", "soniox", "--url", "ws://127.0.0.1:1/ws"],

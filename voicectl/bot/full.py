@@ -318,7 +318,11 @@ def full_bot_stages(
     stt = DeepgramSTTService(
         api_key="voicectl-fake-key", base_url=env["DEEPGRAM_BASE_URL"], sample_rate=sample_rate
     )
-    llm = OpenAILLMService(api_key="voicectl-fake-key", base_url=env["OPENAI_BASE_URL"])
+    llm = OpenAILLMService(
+        api_key="voicectl-fake-key",
+        base_url=env["OPENAI_BASE_URL"],
+        settings=OpenAILLMService.Settings(system_instruction=SYSTEM_PROMPT),
+    )
     brain.llm = llm
     if not brain.flows:  # with flows, each node registers its own functions
         llm.register_function(
@@ -335,11 +339,7 @@ def full_bot_stages(
         sample_rate=sample_rate,
         settings=CartesiaTTSService.Settings(voice="voicectl-fake-voice"),
     )
-    context = (
-        LLMContext()
-        if brain.flows
-        else LLMContext(messages=[{"role": "system", "content": SYSTEM_PROMPT}], tools=_tools())
-    )
+    context = LLMContext() if brain.flows else LLMContext(tools=_tools())
     pair = LLMContextAggregatorPair(
         context,
         user_params=LLMUserAggregatorParams(

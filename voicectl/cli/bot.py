@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from voicectl.bot.pipeline import SUPPORTED_RATES, ReferenceBotConfig
+from voicectl.audio.script import bundled_calls
+from voicectl.bot.pipeline import SUPPORTED_RATES, BotBrain, ReferenceBotConfig
 from voicectl.bot.server import ReferenceBotServer
 from voicectl.cli.common import configure_logging, fail_usage, stderr_console
 from voicectl.errors import InputError, VoicectlError
@@ -41,6 +42,22 @@ def bot(
             "--duration", help="Stop after this many seconds (default: until Ctrl-C).", min=0.1
         ),
     ] = None,
+    kind: Annotated[
+        BotBrain,
+        typer.Option(
+            "--bot",
+            help="'responder' (speech-shaped replies), 'full' (Pipecat's Deepgram STT, OpenAI LLM "
+            "with registered functions, Cartesia TTS, against in-process fakes whose STT hears the "
+            "bundled order_status call's words) or 'flows' (full, run by a FlowManager).",
+        ),
+    ] = BotBrain.RESPONDER,
+    cancel_on_interruption: Annotated[
+        bool,
+        typer.Option(
+            "--cancel-on-interruption/--no-cancel-on-interruption",
+            help="Full/flows bot: register its functions with this cancel_on_interruption.",
+        ),
+    ] = True,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Pipecat's log.")] = False,
 ) -> None:
     """Serve the reference bot (real Pipecat serializer, Silero VAD, Smart Turn v3) at ws://HOST:PORT/ws."""
@@ -48,8 +65,17 @@ def bot(
         raise fail_usage(
             f"--rate must be one of {', '.join(map(str, SUPPORTED_RATES))}, got {rate}"
         )
+    if kind is BotBrain.RESPONDER and not cancel_on_interruption:
+        raise fail_usage("--no-cancel-on-interruption needs --bot full or --bot flows")
     configure_logging(verbose)
-    config = ReferenceBotConfig(sample_rate=rate, reply_secs=reply_secs)
+    config = ReferenceBotConfig(
+        sample_rate=rate,
+        reply_secs=reply_secs,
+        brain=kind,
+        cancel_on_interruption=cancel_on_interruption,
+    )
+    order_call = next(c for c in bundled_calls() if c.name == "order_status")
+    words = [u.text for u in order_call.script.utterances] if order_call.script else []
     console = Console(highlight=False)
 
     async def serve() -> None:
@@ -57,7 +83,9 @@ def bot(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        async with ReferenceBotServer(config, host=host, port=port, max_calls=max_calls) as server:
+        async with ReferenceBotServer(
+            config, host=host, port=port, max_calls=max_calls, fake_utterances=words
+        ) as server:
             console.print(
                 f"reference bot listening on {server.url} ({config.describe()}); carriers: twilio, telnyx, plivo, exotel"
             )
