@@ -45,7 +45,7 @@ from sybil.parsers.markdown.lexers import RawFencedCodeBlockLexer
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC_FILES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
-BIN = Path(sys.executable).parent
+BIN = Path(sys.prefix) / "bin"  # the venv's scripts, also in an xdist worker started by path
 SHELLS = {"", "console", "bash", "sh", "shell", "text"}
 DIRECTIVE = re.compile(r"<!--\s*example:\s*(?P<args>.*?)\s*-->\s*\n\s*$")
 DURATION = re.compile(r" in \d+(?:\.\d+)? ?s(?: \(\d+:\d\d:\d\d\))?$")
@@ -195,6 +195,13 @@ def _steps(source: str) -> list[Step]:
 def _scratch_dir(tmp: Path) -> Path:
     for name in ("voicectl", "tests", "examples", "fixtures"):
         (tmp / name).symlink_to(ROOT / name)
+    # `voicectl` and `pytest` in a transcript are this interpreter's, whatever else is on PATH.
+    scripts = tmp / ".bin"
+    scripts.mkdir()
+    for name, module in (("voicectl", "voicectl"), ("pytest", "pytest")):
+        script = scripts / name
+        script.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m {module} "$@"\n')
+        script.chmod(0o755)
     return tmp
 
 
@@ -220,6 +227,7 @@ def _run_transcript(block: Block) -> None:
     env.pop("FORCE_COLOR", None)
     with tempfile.TemporaryDirectory(prefix="voicectl-doc-") as tmp:
         cwd = _scratch_dir(Path(tmp))
+        env["PATH"] = f"{cwd / '.bin'}{os.pathsep}{env['PATH']}"
         if "setup" in flags:
             SETUPS[flags["setup"]](cwd)
         steps = _steps(block.source)
@@ -228,7 +236,7 @@ def _run_transcript(block: Block) -> None:
             documented = flags["bot"]
             port = _free_port()
             bot = subprocess.Popen(
-                [str(BIN / "voicectl"), "bot", "--port", str(port), "--max-calls", "4"],
+                [str(cwd / ".bin" / "voicectl"), "bot", "--port", str(port), "--max-calls", "4"],
                 cwd=cwd,
                 env=env,
                 stdout=subprocess.DEVNULL,
