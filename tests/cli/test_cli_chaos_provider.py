@@ -87,6 +87,7 @@ def test_the_1008_example_fails_close_not_retried_with_every_report(tmp_path: Pa
 
 
 @pytest.mark.slow
+@pytest.mark.timing
 def test_sigint_still_writes_the_report_with_what_was_measured(tmp_path: Path) -> None:
     out_json = tmp_path / "interrupted.json"
     args = ["chaos", "ws-close", "--code", "1011", "--after", "6", "--json", str(out_json), "-q"]

@@ -114,6 +114,7 @@ def test_an_unreachable_bot_fails_with_the_reason_in_every_report(
 
 
 @pytest.mark.slow
+@pytest.mark.timing
 def test_a_sink_run_draws_a_live_table_on_a_terminal_and_none_in_a_pipe(
     first_turn: Path, sink_url: str
 ) -> None:
@@ -129,6 +130,7 @@ def test_a_sink_run_draws_a_live_table_on_a_terminal_and_none_in_a_pipe(
 
 
 @pytest.mark.slow
+@pytest.mark.timing
 def test_load_with_no_arguments_passes_against_the_reference_bot(tmp_path: Path) -> None:
     out_json, out_xml = tmp_path / "r.json", tmp_path / "r.xml"
     result = _run("load", "--json", str(out_json), "--junit", str(out_xml), timeout=170)

@@ -16,7 +16,7 @@ by an optional ``<!-- example: ... -->`` comment on the line before it:
   (``voicectl run --dry-run``); ``steps``: CI steps whose ``voicectl`` commands parse;
 - ``not run: REASON``: not executed, for the stated reason.
 
-Comment flags: ``slow`` (real-time examples), ``timeout=S``, ``setup=NAME`` (a function below
+Comment flags: ``slow`` (real-time examples), ``timing`` (run alone, see the marker), ``timeout=S``, ``setup=NAME`` (a function below
 that writes the files the example uses), ``bot=PORT`` (a reference bot is served on a free port
 and the documented port is replaced by it, in the commands and in the output), ``busy=PORT`` (a
 free port is held open, and replaces the documented one, for an example of a port in use).
@@ -142,6 +142,8 @@ def _examples() -> list[Any]:
             marks = [pytest.mark.timeout(float(block.flags.get("timeout", 120)) + 60)]
             if "slow" in block.flags:
                 marks.append(pytest.mark.slow)
+            if "timing" in block.flags:
+                marks.append(pytest.mark.timing)
             name = f"{path.relative_to(ROOT)}:{block.line}"
             params.append(pytest.param(example, id=name, marks=marks))
     return params

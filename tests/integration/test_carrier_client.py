@@ -152,6 +152,7 @@ async def test_fast_call_measures_each_answer_and_echoes_marks(bot_url) -> None:
     assert outcome.close_code == 1000 and not outcome.closed_by_bot
 
 
+@pytest.mark.timing
 async def test_realtime_call_is_paced_and_measures_wall_latency(bot_url) -> None:
     url = await bot_url(energy_bot)
     outcome = await place_call(

@@ -143,6 +143,7 @@ def _close(locust_value: float, voicectl_value: float, share: float, floor: floa
     return abs(locust_value - voicectl_value) <= max(share * voicectl_value, floor)
 
 
+@pytest.mark.timing
 def test_locust_master_and_two_workers_agree_with_voicectl_load(
     bot_url: str, tmp_path: Path
 ) -> None:
