@@ -152,3 +152,28 @@ async def test_malformed_tool_arguments_make_pipecat_skip_the_call_silently() ->
         (record,) = fakes["openai"].log.records()
     assert record.fault_action == "malformed tool-call arguments"
     assert "(arguments corrupted)" in " ".join(record.notes)
+
+
+async def test_a_client_that_leaves_mid_answer_is_recorded_not_logged_as_an_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A caller's barge-in closes the stream mid-answer: the fake notes it, aiohttp logs nothing."""
+    slow = LLMTiming(first_token_s=0.0, chunk_interval_s=0.05)
+    plan = plan_fakes(["openai"], [], llm_timing=slow)
+    body = b'{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"Where is my order"}]}'
+    async with FakeSet(plan) as fakes:
+        host, port = fakes.env["OPENAI_BASE_URL"].split("//")[1].split("/")[0].split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(
+            b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+        )
+        await writer.drain()
+        assert b"200" in await asyncio.wait_for(reader.readline(), 5)
+        writer.transport.abort()
+        await asyncio.sleep(0.5)
+        (record,) = fakes["openai"].log.records()
+        assert record.ended_by is EndedBy.TARGET
+        assert "the client closed the connection mid-answer" in record.notes
+    errors = [r for r in caplog.records if r.levelname == "ERROR" and r.name.startswith("aiohttp")]
+    assert errors == [], [r.getMessage() for r in errors]

@@ -337,13 +337,19 @@ class FakeHTTPProvider:
                 self.log.transcript_sent(self.now(), record, answer.label)
             await response.write_eof()
             self.log.end(record, self.now(), EndedBy.PROVIDER)
-        except (ConnectionResetError, asyncio.CancelledError):
-            # The client went away mid-answer (aiohttp cancels the handler when it does).
-            self.log.end(record, self.now(), EndedBy.TARGET)
-            if not self._shutdown.is_set():
-                record.notes.append("the client closed the connection mid-answer")
+        except ConnectionResetError:
+            # The client closed the connection before the write: not an error of the fake's.
+            self._client_left(record)
+        except asyncio.CancelledError:
+            # aiohttp cancels the handler when the client goes away mid-answer.
+            self._client_left(record)
             raise
         return response
+
+    def _client_left(self, record: ConnectionRecord) -> None:
+        self.log.end(record, self.now(), EndedBy.TARGET)
+        if not self._shutdown.is_set():
+            record.notes.append("the client closed the connection mid-answer")
 
     async def _held_until_client_leaves(self, request: web.Request) -> bool:
         """Hold a stalled answer until the client closes it (True) or the fake stops (False)."""
