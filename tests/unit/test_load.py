@@ -298,9 +298,28 @@ def test_client_pacing_marks_the_run_invalid_when_the_generator_fell_behind() ->
     assert check.observed.startswith("RUN INVALID: the load generator was the bottleneck")
 
 
-def test_client_pacing_is_skipped_when_no_frame_was_sent() -> None:
+def test_client_pacing_is_an_error_when_no_frame_was_sent() -> None:
     refused = outcome(error="cannot connect", sent_s=0.0, pacing_ms=())
-    assert judge_client_pacing(stats_of(refused), 5.0).verdict is Verdict.SKIP
+    check = judge_client_pacing(stats_of(refused), 5.0)
+    assert check.verdict is Verdict.ERROR and check.observed.startswith("not exercised")
+
+
+def test_a_bot_no_call_reached_is_unreachable_not_failed() -> None:
+    refused = outcome(
+        error="cannot connect to ws://127.0.0.1:1/ws: refused", sent_s=0.0, pacing_ms=()
+    )
+    checks = judge_load(stats_of(refused, refused), LoadBounds())
+    assert [c.verdict for c in checks] == [Verdict.ERROR] * 3
+    assert "none of the 2 calls reached the bot" in checks[0].observed
+    assert "cannot connect to ws://127.0.0.1:1/ws" in checks[0].observed
+
+
+def test_connect_failures_under_load_fail_the_bot_when_some_calls_got_through() -> None:
+    refused = outcome(
+        error="cannot connect to ws://127.0.0.1:9/ws: refused", sent_s=0.0, pacing_ms=()
+    )
+    checks = judge_load(stats_of(outcome(), refused), LoadBounds())
+    assert checks[0].verdict is Verdict.FAIL and "1/2 calls succeeded" in checks[0].observed
 
 
 def test_an_invalid_run_is_never_a_pass_and_its_other_checks_say_why() -> None:

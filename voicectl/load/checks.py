@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from voicectl.load.aggregate import LoadStats
+from voicectl.load.aggregate import FailureKind, LoadStats
 from voicectl.report.model import Check, Verdict
 
 __all__ = [
@@ -110,9 +110,9 @@ def judge_client_pacing(stats: LoadStats, bound_ms: float) -> Check:
         return Check(
             CLIENT_PACING,
             title,
-            Verdict.SKIP,
+            Verdict.ERROR,
             expected,
-            "no frame was sent",
+            "not exercised: no frame was sent",
             metrics={"frames": 0, "bound_ms": bound_ms},
         )
     observed = (
@@ -145,7 +145,13 @@ def judge_client_pacing(stats: LoadStats, bound_ms: float) -> Check:
 
 
 def judge_load(stats: LoadStats, bounds: LoadBounds) -> list[Check]:
-    """All load checks; when the generator was the bottleneck, the others say so too."""
+    """All load checks; when the generator was the bottleneck, the others say so too.
+
+    When no call reached the bot, nothing about it was tested: every check is ``error`` (exit 3,
+    the bot was unreachable), never the bot's failure.
+    """
+    if stats.calls and stats.failure_kinds[FailureKind.CONNECT] == stats.calls:
+        return _unreachable(stats, bounds)
     pacing = judge_client_pacing(stats, bounds.send_error_p95_ms)
     checks = [
         judge_success_rate(stats, bounds.min_success_rate),
@@ -155,3 +161,14 @@ def judge_load(stats: LoadStats, bounds: LoadBounds) -> list[Check]:
         note = "measured while the load generator was the bottleneck (see load.client_pacing)"
         checks = [replace(c, detail=f"{note}; {c.detail}" if c.detail else note) for c in checks]
     return [*checks, pacing]
+
+
+def _unreachable(stats: LoadStats, bounds: LoadBounds) -> list[Check]:
+    reason = next(iter(stats.failures), "no call connected")
+    observed = f"not exercised: none of the {stats.calls} calls reached the bot ({reason})"
+    checks = [
+        judge_success_rate(stats, bounds.min_success_rate),
+        judge_first_audio_p95(stats, bounds.first_audio_p95_s),
+        judge_client_pacing(stats, bounds.send_error_p95_ms),
+    ]
+    return [replace(c, verdict=Verdict.ERROR, observed=observed) for c in checks]
