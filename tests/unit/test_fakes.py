@@ -119,6 +119,22 @@ def test_deepgram_finalize_sends_the_pending_words_once_or_an_empty_final() -> N
     assert [m["channel"]["alternatives"][0]["transcript"] for m in later] == [""]  # type: ignore[index]
 
 
+def test_deepgram_finalize_in_a_pause_sends_what_was_said_and_the_rest_comes_after() -> None:
+    """Deepgram transcribes the audio it has at a ``Finalize``; speech after it is a new final."""
+    protocol = deepgram(texts=("Yes, that's the one. It was supposed to arrive yesterday.",))
+    feed(protocol, np.concatenate([tone(1.2), silence(0.3)]))  # a breath, shorter than 500 ms
+    first = decoded(protocol.on_message('{"type": "Finalize"}'))
+    assert [m["channel"]["alternatives"][0]["transcript"] for m in first] == [  # type: ignore[index]
+        "Yes, that's the one."
+    ]
+    rest = decoded(feed(protocol, np.concatenate([tone(2.0), silence(0.6)])))
+    finals = [m for m in rest if m.get("is_final")]
+    assert [m["channel"]["alternatives"][0]["transcript"] for m in finals] == [  # type: ignore[index]
+        "It was supposed to arrive yesterday."
+    ]
+    assert finals[0]["speech_final"] is True
+
+
 def test_deepgram_close_stream_sends_metadata_then_closes_normally() -> None:
     protocol = deepgram()
     feed(protocol, tone(0.3))

@@ -11,7 +11,11 @@ has received only (:class:`~voicectl.providers.speech_detect.SpeechDetector`):
 * after ``endpoint_ms`` of silence (:func:`endpoint_for` fits it to a sidecar) -> a final ``Results`` (``is_final`` and ``speech_final``)
   with the whole utterance, then ``UtteranceEnd`` (when ``utterance_end_ms`` is set);
 * ``Finalize`` -> a final ``Results`` with ``from_finalize: true`` for what was heard so far (an
-  empty one when nothing is pending), as Deepgram does;
+  empty one when nothing is pending), as Deepgram does: it transcribes the audio received up to
+  the ``Finalize``, and audio after it goes into later results. A ``Finalize`` in a pause inside
+  an utterance (a caller who says "Yes, that's the one." and goes on after a breath) gets the
+  sentences spoken so far (:func:`words_heard`); the rest of the utterance comes in the next
+  final;
 * ``CloseStream`` -> the pending final, ``Metadata``, then a normal close.
 
 The words of the Nth utterance on a connection are ``utterances[N-1]`` (from the call's sidecar
@@ -24,6 +28,7 @@ import itertools
 import json
 import math
 import uuid
+from collections.abc import Sequence
 from typing import ClassVar
 
 from voicectl.audio.script import CallScript
@@ -44,6 +49,9 @@ __all__ = ["DEFAULT_ENDPOINT_MS", "DeepgramSTTProtocol", "endpoint_for"]
 INTERIM_EVERY_S = 0.5
 #: How fast interim results reveal an utterance's words.
 WORDS_PER_S = 2.5
+#: Speaking rate that places a ``Finalize`` inside an utterance's text (about 165 words a
+#: minute, the bundled calls' rate and an ordinary conversational one).
+CHARS_PER_S = 15.0
 MODEL_INFO = {"name": "general-nova-3", "version": "2026-01-01.0", "arch": "nova-3"}
 MODEL_UUID = "00000000-0000-4000-8000-00000000f4ce"
 DEFAULT_ENDPOINT_MS = 800.0
@@ -60,6 +68,21 @@ def endpoint_for(script: CallScript) -> float:
     if gaps and min(gaps) - 0.1 > 0.3:
         endpoint = min(endpoint, min(gaps) - 0.1)
     return round(endpoint * 1000.0)
+
+
+def words_heard(words: Sequence[str], sent: int, heard_s: float) -> int:
+    """How many of an utterance's ``words`` ``heard_s`` seconds of its speech covered.
+
+    The speech is placed on the text at :data:`CHARS_PER_S`; the answer is the sentence end
+    (a word ending in ``.``, ``?`` or ``!``), or the start or end of the text, nearest that
+    place, and never fewer than the ``sent`` words already transcribed. Pauses inside an
+    utterance fall between sentences, so a ``Finalize`` in one gets the sentences before it.
+    """
+    offsets = [0, *itertools.accumulate(len(w) + 1 for w in words)]
+    ends = [0, len(words), *(i for i, w in enumerate(words[:-1], 1) if w.endswith((".", "?", "!")))]
+    spoken = heard_s * CHARS_PER_S
+    best = min(ends, key=lambda i: (abs(offsets[i] - spoken), -i))
+    return max(best, sent)
 
 
 def _positive(text: str, default: int) -> int:
@@ -97,7 +120,7 @@ class DeepgramSTTProtocol(ProviderProtocol):
         self.request_id = str(uuid.uuid4())
         self.detector = SpeechDetector(self.sample_rate, endpoint_ms=self.endpoint_ms)
         self.utterance = 0  # utterances begun on this connection
-        self._finalized = False  # the current utterance's text was already sent
+        self._sent = 0  # words of the current utterance already in a final
         self._last_interim = 0.0
         self._closed = False
 
@@ -133,7 +156,7 @@ class DeepgramSTTProtocol(ProviderProtocol):
         for event in self.detector.feed(decode_pcm(data, self.encoding)):
             if event.kind is SpeechEventKind.STARTED:
                 self.utterance += 1
-                self._finalized = False
+                self._sent = 0
                 self._last_interim = event.at_s
                 if self.vad_events:
                     out.append(
@@ -142,13 +165,13 @@ class DeepgramSTTProtocol(ProviderProtocol):
                         )
                     )
             elif event.kind is SpeechEventKind.ONGOING:
+                words = self.words()[self._sent :]
                 if (
                     self.interim_results
-                    and not self._finalized
+                    and words
                     and event.at_s - self._last_interim >= INTERIM_EVERY_S
                 ):
                     self._last_interim = event.at_s
-                    words = self.words()
                     heard = max(1, math.floor((event.at_s - event.started_s) * WORDS_PER_S))
                     partial = " ".join(words[: min(heard, max(1, len(words) - 1))])
                     out.append(self._results(partial, event.started_s, event.at_s, final=False))
@@ -177,9 +200,14 @@ class DeepgramSTTProtocol(ProviderProtocol):
         self, *, from_finalize: bool, start: float | None = None, end: float | None = None
     ) -> list[Outgoing]:
         now = self.detector.stream_s
-        pending = self.utterance > 0 and not self._finalized
-        text = self.text() if pending else ""
-        self._finalized = self._finalized or pending
+        words = self.words() if self.utterance > 0 else []
+        upto = len(words)
+        if from_finalize and self.detector.speaking:
+            # Mid-utterance (the detector has not heard its end): only what was said so far.
+            heard = self.detector.last_voiced_s - self.detector.started_s
+            upto = words_heard(words, self._sent, heard)
+        text = " ".join(words[self._sent : upto])
+        self._sent = max(self._sent, upto)
         begin = start if start is not None else max(0.0, now - 1.0)
         message = self._results(
             text, begin, end if end is not None else now, final=True, from_finalize=from_finalize

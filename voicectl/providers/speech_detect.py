@@ -80,6 +80,16 @@ class SpeechDetector:
         """Seconds of audio consumed so far."""
         return self.frames * FRAME_S
 
+    @property
+    def started_s(self) -> float:
+        """Stream seconds at which the current (or last) stretch of speech began."""
+        return self._started_frame * FRAME_S
+
+    @property
+    def last_voiced_s(self) -> float:
+        """Stream seconds at the end of the last voiced frame."""
+        return self._last_voiced_frame * FRAME_S
+
     def feed(self, samples: np.ndarray) -> list[SpeechEvent]:
         """Consume samples; return the events they complete (at most one ONGOING per call)."""
         if self._pending.size:
