@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from voicectl.audio.script import bundled_calls
-from voicectl.bot.pipeline import ReferenceBotConfig
+from voicectl.bot.pipeline import BotBrain, ReferenceBotConfig
 from voicectl.replay.runner import ReplayPlan, ReplayResult, run_replay
 from voicectl.report import Report, Verdict
 
@@ -123,3 +123,21 @@ def _assert_every_utterance_answered_and_transcribed(report: Report, result: Rep
     assert run.perception is not None
     heard = [e.detail for e in run.perception.of_kind("transcript")]
     assert heard == [u.text for u in _call("order_status").script.utterances]
+
+
+async def test_fast_replay_runs_the_full_bots_fakes_at_the_callers_speed() -> None:
+    """--fast: the full bot's model streams and its TTS speaks 20x faster, as the caller's
+    silence goes, so a reply of 2-4 s of speech plays in 0.1-0.2 s."""
+    report = Report("replay")
+    plan = ReplayPlan(
+        calls=[_call("order_status")],
+        rates=(8000,),
+        tail_s=0.0,
+        bot_config=ReferenceBotConfig(brain=BotBrain.FULL, tool_delay_s=0.1),
+    )
+    result = await run_replay(plan, report)
+    (started,) = [e for e in report.events if e.kind == "bot_started"]
+    assert "provider fakes 20x faster than real time" in str(started.data["config"])
+    outcome = result.runs[0].outcome
+    assert sum(t.answered for t in outcome.turns) >= 4, outcome.turns
+    assert max(r.end - r.start for r in outcome.runs) < 0.5, outcome.runs

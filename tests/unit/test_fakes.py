@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import numpy as np
@@ -307,6 +308,40 @@ def test_tts_audio_length_follows_the_text() -> None:
     short, long = speech_for_text("Hi.", 16000), speech_for_text("Hi. " * 60, 16000)
     assert len(short) == round(0.3 * 16000) * 2
     assert len(long) == round(len(("Hi. " * 60).strip()) / 15 * 16000) * 2
+
+
+def test_sped_up_tts_audio_is_that_much_shorter_but_never_under_a_tenth_of_a_second() -> None:
+    from voicectl.providers.tts_audio import speech_for_text, speech_seconds
+
+    sentence = "Let me check that order for you, it will only take a moment."
+    assert speech_seconds(sentence, 20.0) == pytest.approx(speech_seconds(sentence) / 20)
+    assert (
+        len(speech_for_text(sentence, 8000, 20.0))
+        == round(speech_seconds(sentence) / 20 * 8000) * 2
+    )
+    assert speech_seconds("Hi.", 20.0) == 0.1  # 0.3 s / 20 would be under one output chunk
+    assert speech_seconds("Hi.", 1.0) == 0.3
+
+
+def test_a_sped_up_fake_set_streams_and_speaks_faster_and_a_bad_speed_is_an_input_error() -> None:
+    from voicectl.providers.cartesia_tts import CartesiaTTSProtocol
+    from voicectl.providers.fakeset import FakeSet
+    from voicectl.providers.openai_http import LLMTiming
+    from voicectl.providers.tts_audio import speech_seconds
+
+    assert LLMTiming(0.15, 0.01).faster(20.0) == LLMTiming(0.0075, 0.0005)
+    fakes = FakeSet(plan_fakes(["cartesia", "openai"], speed=20.0))
+    tts = fakes._configure(CartesiaTTSProtocol)("/tts/websocket")
+    said = "Your order shipped yesterday and will arrive on Friday."
+    request = {"context_id": "c", "transcript": said, "continue": False}
+    request["output_format"] = {"encoding": "pcm_s16le", "sample_rate": 8000}
+    chunk = json.loads(str(tts.on_message(json.dumps(request))[0].message))  # type: ignore[union-attr]
+    audio_s = len(base64.b64decode(chunk["data"])) / 2 / 8000
+    assert audio_s == pytest.approx(speech_seconds(said) / 20, abs=1e-3)
+    assert fakes._configure(CartesiaTTSProtocol) is not CartesiaTTSProtocol
+    assert FakeSet(plan_fakes(["cartesia"]))._configure(CartesiaTTSProtocol) is CartesiaTTSProtocol
+    with pytest.raises(InputError, match="speed must be > 0"):
+        plan_fakes(["cartesia"], speed=0)
 
 
 def test_a_wrapped_stt_protocol_takes_its_rate_from_the_config_and_transcribes_on_speech_end() -> (

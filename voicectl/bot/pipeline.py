@@ -89,12 +89,21 @@ class ReferenceBotConfig:
     # function the fake model calls (see voicectl.bot.full.full_bot_llm_script).
     cancel_on_interruption: bool = True
     function: str = "check_order_status"
+    # FULL brain: its provider fakes stream and speak this many times faster than real time
+    # (replay --fast sets the caller's silence speed: the model's timing and the length of its
+    # spoken replies then shrink as the caller's pauses do).
+    provider_speed: float = 1.0
 
     def describe(self) -> str:
         if self.brain is not BotBrain.RESPONDER:
+            fakes = (
+                "provider fakes"
+                if self.provider_speed == 1.0
+                else f"provider fakes {self.provider_speed:g}x faster than real time"
+            )
             return (
                 f"{self.brain.value} bot: {self.sample_rate} Hz pipeline, Silero VAD, Deepgram STT, OpenAI LLM, "
-                f"Cartesia TTS (provider fakes); the model calls {self.function} "
+                f"Cartesia TTS ({fakes}); the model calls {self.function} "
                 f"({self.tool_delay_s or 2.0} s), cancel_on_interruption={self.cancel_on_interruption}"
             )
         turn = "Smart Turn v3" if self.smart_turn else "0.6 s speech timeout"

@@ -175,6 +175,7 @@ class ReferenceBotServer:
                 list(FULL_BOT_FAKES),
                 utterances=self._fake_utterances,
                 llm_script=full_bot_llm_script(self.config.function),
+                speed=self.config.provider_speed,
             )
             self.fakes = FakeSet(plan)
             await self.fakes.start()

@@ -47,7 +47,7 @@ class CartesiaTTSProtocol(ProviderProtocol):
             fmt = data.get("output_format")
             fmt = fmt if isinstance(fmt, dict) else {}
             rate = int(fmt.get("sample_rate", 24000))
-            pcm = speech_for_text(text, rate)
+            pcm = speech_for_text(text, rate, self.speech_speed)
             audio = encode_pcm(pcm, str(fmt.get("encoding", "pcm_s16le")))
             chunk = {
                 "type": "chunk",

@@ -66,7 +66,7 @@ class DeepgramTTSProtocol(ProviderProtocol):
             text = data.get("text") if data else None
             if not isinstance(text, str) or not text.strip():
                 return []
-            pcm = speech_for_text(text, self.sample_rate)
+            pcm = speech_for_text(text, self.sample_rate, self.speech_speed)
             audio = encode_pcm(pcm, self.encoding)
             step = max(1, round(CHUNK_S * self.sample_rate)) * (2 if audio is pcm else 1)
             pieces: list[Outgoing] = [audio[i : i + step] for i in range(0, len(audio), step)]

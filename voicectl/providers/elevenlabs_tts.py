@@ -58,7 +58,7 @@ class ElevenLabsTTSProtocol(ProviderProtocol):
             return [json.dumps({"isFinal": True, "contextId": context})]
         text = data.get("text")
         if isinstance(text, str) and text.strip():
-            pcm = speech_for_text(text, self.sample_rate)
+            pcm = speech_for_text(text, self.sample_rate, self.speech_speed)
             audio = encode_pcm(pcm, self.encoding)
             answer = {"audio": b64(audio), "isFinal": None, "contextId": context, "alignment": None}
             return [Output(json.dumps(answer), f"audio {len(pcm) // 2} samples for {text!r}")]

@@ -228,6 +228,9 @@ class FakesPlan:
     llm_script: LLMScript = field(default_factory=LLMScript)
     llm_timing: LLMTiming = field(default_factory=LLMTiming)
     seed: int | None = None
+    # How many times faster than real time the LLM fakes stream and the TTS fakes speak
+    # (the reference bot under --fast: the caller's silence speed).
+    speed: float = 1.0
 
     def faults_for(self, name: str) -> list[tuple[Fault, Selector]]:
         return [(f.fault, f.selector) for f in self.faults if f.fake == name]
@@ -242,6 +245,7 @@ def plan_fakes(
     llm_script: LLMScript | None = None,
     llm_timing: LLMTiming | None = None,
     seed: int | None = None,
+    speed: float = 1.0,
 ) -> FakesPlan:
     """Validate fake specs and ``NAME=SPEC`` faults; every problem is one :class:`InputError`."""
     specs = [f if isinstance(f, FakeSpec) else FakeSpec.parse(f) for f in fakes]
@@ -276,6 +280,8 @@ def plan_fakes(
         parsed.append(FakeFault(spec.name, fault, selector, spec_text.strip()))
     if endpoint_ms is not None and endpoint_ms <= 0:
         raise InputError("the STT endpoint silence must be > 0 ms")
+    if not speed > 0:
+        raise InputError(f"the fakes' speed must be > 0, got {speed}")
     return FakesPlan(
         tuple(specs),
         tuple(parsed),
@@ -284,6 +290,7 @@ def plan_fakes(
         llm_script or LLMScript(),
         llm_timing or LLMTiming(),
         seed,
+        speed,
     )
 
 
@@ -372,8 +379,12 @@ class FakeSet:
         provider = PROVIDERS[spec.provider]
         faults = self.plan.faults_for(spec.name)
         if provider.transport == "http":
-            api_class = AnthropicAPI if spec.provider == "anthropic" else OpenAIAPI
-            api = api_class(self.plan.llm_script, self.plan.llm_timing)
+            timing = self.plan.llm_timing.faster(self.plan.speed)
+            api: OpenAIAPI | AnthropicAPI = (
+                AnthropicAPI(self.plan.llm_script, timing)
+                if spec.provider == "anthropic"
+                else OpenAIAPI(self.plan.llm_script, timing, speech_speed=self.plan.speed)
+            )
             return FakeHTTPProvider(
                 api, faults, seed=self.plan.seed, clock=self.now, host=self.host
             )
@@ -388,6 +399,8 @@ class FakeSet:
             return protocol.with_utterances(self.plan.utterances, endpoint_ms=self.plan.endpoint_ms)
         if protocol.kind is ServiceKind.STT:
             return transcribing(protocol, self.plan.utterances, self.plan.endpoint_ms)
+        if protocol.kind is ServiceKind.TTS and self.plan.speed != 1.0:
+            return type(protocol.__name__, (protocol,), {"speech_speed": self.plan.speed})
         return protocol
 
     async def stop(self) -> None:

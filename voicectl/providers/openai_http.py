@@ -46,6 +46,12 @@ class LLMTiming:
     first_token_s: float = 0.15
     chunk_interval_s: float = 0.01
 
+    def faster(self, speed: float) -> LLMTiming:
+        """The same model streaming ``speed`` times faster (the reference bot under ``--fast``)."""
+        if speed == 1.0:
+            return self
+        return LLMTiming(self.first_token_s / speed, self.chunk_interval_s / speed)
+
 
 class OpenAIAPI(HTTPProviderAPI):
     name: ClassVar[str] = "openai"
@@ -56,9 +62,15 @@ class OpenAIAPI(HTTPProviderAPI):
     )
     llm_paths: ClassVar[tuple[str, ...]] = (CHAT_PATH,)
 
-    def __init__(self, script: LLMScript | None = None, timing: LLMTiming | None = None) -> None:
+    def __init__(
+        self,
+        script: LLMScript | None = None,
+        timing: LLMTiming | None = None,
+        speech_speed: float = 1.0,
+    ) -> None:
         self.script = script or LLMScript()
         self.timing = timing or LLMTiming()
+        self.speech_speed = speech_speed
         self._ids = itertools.count(1)
 
     def answer(self, request: HTTPRequest) -> HTTPAnswer:
@@ -119,7 +131,7 @@ class OpenAIAPI(HTTPProviderAPI):
         fmt = str(data.get("response_format") or "mp3")
         if fmt not in ("pcm", "wav"):
             return self.error_answer(400, f"the fake serves response_format pcm or wav, not {fmt}")
-        pcm = speech_for_text(text, SPEECH_RATE)
+        pcm = speech_for_text(text, SPEECH_RATE, self.speech_speed)
         body = pcm if fmt == "pcm" else _wav(pcm, SPEECH_RATE)
         label = f"audio {len(pcm) // 2} samples for {text!r}"
         return HTTPAnswer(

@@ -73,6 +73,8 @@ class ProviderProtocol:
     path: ClassVar[str] = "/"
     #: Provider-specific meaning of private close codes: code -> "recoverable"/"non-recoverable".
     private_close_codes: ClassVar[dict[int, str]] = {}
+    #: TTS: how many times faster than a person the fake speaks (``--fast`` reference bot).
+    speech_speed: ClassVar[float] = 1.0
 
     def __init__(self, request_path: str = "/") -> None:
         self.request_path = request_path

@@ -2,7 +2,9 @@
 
 The audio is the reference bot's synthetic speech (:func:`voicectl.bot.speech.synthesize_reply`),
 made once at 8 kHz, resampled once per sample rate, and sliced: a reply lasts about as long as a person would take to say
-the text (``SECONDS_PER_CHAR``, ~15 characters a second), at least ``MIN_SECONDS``.
+the text (``SECONDS_PER_CHAR``, ~15 characters a second), at least ``MIN_SECONDS``. A fake told to
+speak ``speed`` times faster (the reference bot's fakes under ``--fast``) makes it that much
+shorter, but never under ``FAST_MIN_SECONDS``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from voicectl.audio.g711 import alaw_encode, ulaw_encode
 from voicectl.bot.speech import synthesize_reply
 
 __all__ = [
+    "FAST_MIN_SECONDS",
     "MIN_SECONDS",
     "SECONDS_PER_CHAR",
     "encode_pcm",
@@ -26,12 +29,16 @@ __all__ = [
 
 SECONDS_PER_CHAR = 1 / 15
 MIN_SECONDS = 0.3
+#: The shortest sped-up answer: two of Pipecat's 40 ms output chunks and a bit, so a caller
+#: still hears a reply (the responder's ``--fast`` replies in the benchmarks are 0.1 s too).
+FAST_MIN_SECONDS = 0.1
 _BANK_SECONDS = 12.0
 
 
-def speech_seconds(text: str) -> float:
-    """How long the fake takes to say ``text``."""
-    return max(MIN_SECONDS, len(text.strip()) * SECONDS_PER_CHAR)
+def speech_seconds(text: str, speed: float = 1.0) -> float:
+    """How long the fake takes to say ``text``, ``speed`` times faster than a person would."""
+    seconds = max(MIN_SECONDS, len(text.strip()) * SECONDS_PER_CHAR)
+    return seconds if speed == 1.0 else max(FAST_MIN_SECONDS, seconds / speed)
 
 
 @functools.lru_cache(maxsize=1)
@@ -59,10 +66,11 @@ def warm_up() -> None:
         _bank(rate)
 
 
-def speech_for_text(text: str, sample_rate: int) -> bytes:
-    """PCM s16le speech-shaped audio for ``text`` at ``sample_rate``."""
+def speech_for_text(text: str, sample_rate: int, speed: float = 1.0) -> bytes:
+    """PCM s16le speech-shaped audio for ``text`` at ``sample_rate`` (``speed``: see
+    :func:`speech_seconds`)."""
     bank = _bank(sample_rate)
-    want = round(speech_seconds(text) * sample_rate) * 2
+    want = round(speech_seconds(text, speed) * sample_rate) * 2
     if want <= len(bank):
         return bank[:want]
     return (bank * (want // len(bank) + 1))[:want]

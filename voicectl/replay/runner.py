@@ -167,6 +167,10 @@ async def _replay_one(plan: ReplayPlan, call: Call, rate: int | None, report: Re
         from dataclasses import replace
 
         config = replace(config, sample_rate=rate)
+        if plan.fast:
+            # The full bot's fakes keep pace with the caller: its model answers and its TTS
+            # speaks as much faster than real time as the caller's silence goes.
+            config = replace(config, provider_speed=options.fast_silence_speed)
         fake = None
         observer = PerceptionObserver(perception)
         if plan.stt is not None:
