@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
+from loguru import logger
 from pipecat.frames.frames import (
     CancelFrame,
     EndFrame,
@@ -15,7 +17,7 @@ from pipecat.frames.frames import (
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.serializers.base_serializer import FrameSerializer
 
-__all__ = ["StallAfterTurn", "StuckOnShutdown", "deaf_to_dtmf"]
+__all__ = ["StallAfterTurn", "StuckOnShutdown", "deaf_to_dtmf", "log_every_blocked_send"]
 
 
 def deaf_to_dtmf(serializer: FrameSerializer) -> FrameSerializer:
@@ -29,6 +31,22 @@ def deaf_to_dtmf(serializer: FrameSerializer) -> FrameSerializer:
 
     serializer.deserialize = deserialize  # type: ignore[method-assign]
     return serializer
+
+
+def log_every_blocked_send(transport: Any, give_up_s: float = 0.02) -> None:
+    """Make ``transport`` (a ``FastAPIWebsocketTransport``) give up on any send that waits more
+    than ``give_up_s`` and log a warning for it, then carry on with the next frame: the
+    per-send "exception sending data" flood of Pipecat #5789 when a carrier stops reading."""
+    client = transport._client
+    send = client.send
+
+    async def give_up_and_log(data: str | bytes) -> None:
+        try:
+            await asyncio.wait_for(send(data), give_up_s)
+        except TimeoutError:
+            logger.warning(f"{client} exception sending data: TimeoutError (peer not reading)")
+
+    client.send = give_up_and_log
 
 
 class StuckOnShutdown(FrameProcessor):

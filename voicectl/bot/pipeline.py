@@ -44,6 +44,8 @@ class BotVariant(StrEnum):
     )
     HANG_ON_HANGUP = "hang-on-hangup"  # a processor blocks shutdown when the call ends
     DEAF_TO_DTMF = "deaf-to-dtmf"  # the serializer drops the carrier's dtmf events
+    # a send that waits (the carrier stopped reading) is dropped with a warning, frame after frame
+    LOG_EVERY_BLOCKED_SEND = "log-every-blocked-send"
 
 
 class BotBrain(StrEnum):
@@ -93,6 +95,12 @@ class ReferenceBotConfig:
     # (replay --fast sets the caller's silence speed: the model's timing and the length of its
     # spoken replies then shrink as the caller's pauses do).
     provider_speed: float = 1.0
+    # TransportParams.audio_out_write_timeout_secs: how long one audio write may block before
+    # Pipecat writes the peer off (1.14's default 10 s).
+    audio_out_write_timeout_s: float = 10.0
+    # SO_SNDBUF of the bot's call sockets (None: the kernel's, which on Linux grows to 4 MB):
+    # how much of its speech the kernel holds for a carrier that stopped reading.
+    send_buffer_bytes: int | None = None
 
     def describe(self) -> str:
         if self.brain is not BotBrain.RESPONDER:
@@ -122,6 +130,10 @@ class ReferenceBotConfig:
             parts.append(f"checks in after {self.idle_checkin_s} s of caller silence")
         if self.tool_delay_s:
             parts.append(f"{self.tool_delay_s} s function call per answer")
+        if self.send_buffer_bytes is not None:
+            parts.append(f"{self.send_buffer_bytes}-byte socket send buffer")
+        if self.audio_out_write_timeout_s != 10.0:
+            parts.append(f"audio write timeout {self.audio_out_write_timeout_s:g} s")
         if self.variant is not BotVariant.CORRECT:
             parts.append(f"variant {self.variant.value}")
         return ", ".join(parts)

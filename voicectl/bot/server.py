@@ -26,7 +26,7 @@ from pipecat.serializers.base_serializer import FrameSerializer
 from pipecat.transports.websocket.fastapi import FastAPIWebsocketParams, FastAPIWebsocketTransport
 from pipecat.workers.runner import WorkerRunner
 
-from voicectl.bot.faulty import deaf_to_dtmf
+from voicectl.bot.faulty import deaf_to_dtmf, log_every_blocked_send
 from voicectl.bot.full import FULL_BOT_FAKES, FullBotBrain, full_bot_llm_script
 from voicectl.bot.pipeline import BotBrain, BotVariant, ReferenceBotConfig, build_bot_worker
 from voicectl.errors import HarnessError
@@ -181,6 +181,9 @@ class ReferenceBotServer:
             await self.fakes.start()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if self.config.send_buffer_bytes is not None:
+            # Accepted call sockets inherit the listening socket's buffer sizes.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.config.send_buffer_bytes)
         try:
             sock.bind((self.host, self._requested_port))
         except OSError as exc:
@@ -275,10 +278,13 @@ class ReferenceBotServer:
                 audio_in_enabled=True,
                 audio_out_enabled=True,
                 add_wav_header=False,
+                audio_out_write_timeout_secs=self.config.audio_out_write_timeout_s,
                 serializer=serializer,
                 allowed_origins=[],
             ),
         )
+        if self.config.variant is BotVariant.LOG_EVERY_BLOCKED_SEND:
+            log_every_blocked_send(transport)
         observers = list(self._observer_factory(call.index)) if self._observer_factory else []
         call.observers = observers
         worker, responder = build_bot_worker(

@@ -56,6 +56,7 @@ _SM = "tests/unit/test_suite_merge.py::"
 _CC = "tests/unit/test_caller_checks.py::"
 _CF = "tests/integration/test_chaos_caller.py::"
 _CU = "tests/unit/test_caller_fault_checks.py::"
+_SR = "tests/integration/test_chaos_slow_reader.py::"
 _PROVIDER = ("chaos provider",)
 _STALL = "a stalled provider is only noticed by a keepalive or a send timeout"
 
@@ -424,6 +425,45 @@ _SPECS: tuple[CheckSpec, ...] = (
         _CU + "test_media_gap_bot_responsive_fails_a_bot_that_never_answers_again",
     ),
     *_call_ending("carrier_close", "chaos carrier-close"),
+    CheckSpec(
+        "slow_reader.recovered",
+        "the bot answered again once the carrier read its socket again",
+        ("chaos slow-reader",),
+        "the carrier stops reading its socket mid-reply until its receive window closes, then "
+        "reads again; after the rest of the reply, the caller's next utterance gets bot audio "
+        "within the bound",
+        "6.0 s (--answer-within)",
+        "a pipeline wedged (or muted) by a carrier that stopped reading never answers again; "
+        "6 s covers a turn decision and a slow reply, as media_gap.bot_responsive does",
+        _SR + "test_pipecat_recovers_from_a_carrier_that_stops_reading_for_8_s",
+        _SR + "test_a_bot_whose_audio_write_times_out_stays_mute_and_outlives_the_call",
+    ),
+    CheckSpec(
+        "slow_reader.log_bounded",
+        "the bot's log did not flood while the carrier was not reading",
+        ("chaos slow-reader",),
+        "warning/error lines in the bot's log (the reference bot's loguru records, a --bot-cmd "
+        "bot's log file) from the carrier stopping reading to the end of the call stay within "
+        "the bound; error for a bot at --url (its log is not visible)",
+        "20 lines (--max-log-lines)",
+        "Pipecat #5789 logged 534 'exception sending data' lines for one stalled carrier; a "
+        "few lines name the problem, a line per frame buries it",
+        _SR + "test_pipecat_recovers_from_a_carrier_that_stops_reading_for_8_s",
+        _SR + "test_a_bot_that_logs_every_blocked_send_floods_its_log",
+    ),
+    CheckSpec(
+        "slow_reader.cleaned_up",
+        "the bot's call ended and nothing was left running",
+        ("chaos slow-reader",),
+        "after the caller hangs up (or, never reading again, tears the socket down) the bot's "
+        "pipeline finishes within the bound with no task left (inside view; error for a bot "
+        "at --url)",
+        "5.0 s (--end-within)",
+        "Pipecat ends a call's pipeline in well under a second once the socket goes; a "
+        "pipeline still running seconds later holds its tasks and models for good",
+        _SR + "test_pipecat_recovers_from_a_carrier_that_stops_reading_for_8_s",
+        _SR + "test_a_bot_whose_audio_write_times_out_stays_mute_and_outlives_the_call",
+    ),
     CheckSpec(
         "resample.snr",
         "signal-to-noise of the resampled signal",

@@ -6,7 +6,13 @@ import importlib
 
 __all__: list[str] = []
 
-for _family in ("chaos_provider", "chaos_conversation", "chaos_caller", "chaos_service"):
+for _family in (
+    "chaos_provider",
+    "chaos_conversation",
+    "chaos_caller",
+    "chaos_service",
+    "chaos_slow_reader",
+):
     try:
         importlib.import_module(f"voicectl.cli.{_family}")
     except ModuleNotFoundError as exc:

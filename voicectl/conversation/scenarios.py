@@ -91,6 +91,7 @@ async def run_directed(
     seed: str,
     pipeline_wait_s: float = 10.0,
     line: LineSpec | None = None,
+    recv_buffer_bytes: int | None = None,
 ) -> DirectedCall:
     """Place one real-time call steered by ``director`` against ``url`` or the reference bot.
 
@@ -99,7 +100,13 @@ async def run_directed(
     the call's pipeline is given ``pipeline_wait_s`` to finish.
     """
     options = CallOptions(
-        url=url or "", carrier=carrier, fast=False, tail_s=0.0, seed=seed, line=line
+        url=url or "",
+        carrier=carrier,
+        fast=False,
+        tail_s=0.0,
+        seed=seed,
+        line=line,
+        recv_buffer_bytes=recv_buffer_bytes,
     )
     wire_rate = 16000 if carrier == "raw" else 8000
     silence = np.zeros(0, dtype=np.int16)

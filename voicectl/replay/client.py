@@ -23,6 +23,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
+import socket
+import sys
+import termios
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
+from websockets.uri import parse_uri
 
 from voicectl.audio.script import Utterance
 from voicectl.carriers import (
@@ -90,6 +95,9 @@ class CallOptions:
     fast_settle_s: float = 0.5
     # A bad caller line (loss, jitter, noise, drift) between the caller and the bot; None: clean.
     line: LineSpec | None = None
+    # SO_RCVBUF of the carrier's socket, set before connecting (None: the kernel's default). A
+    # small one makes the bot's sends back up soon after the carrier stops reading.
+    recv_buffer_bytes: int | None = None
 
 
 @dataclass
@@ -323,6 +331,37 @@ class CarrierCall:
         self.outcome.media_gaps.append((start * _FRAME_S, None if end is None else end * _FRAME_S))
         return start * _FRAME_S
 
+    def stop_reading(self) -> float:
+        """Stop reading the call's socket (the caller keeps sending): the bot's messages pile up
+        in the kernel's buffers until its sends block. Returns the call second it stopped."""
+        if self._ws is None:
+            raise RuntimeError("stop_reading needs a connected call")
+        self._ws.transport.pause_reading()
+        return self.now()
+
+    def resume_reading(self) -> float:
+        """Read the call's socket again; returns the call second it resumed."""
+        if self._ws is None:
+            raise RuntimeError("resume_reading needs a connected call")
+        self._ws.transport.resume_reading()
+        return self.now()
+
+    def receive_buffer_bytes(self) -> int | None:
+        """The kernel's receive buffer on this end's socket (Linux doubles what was asked)."""
+        sock = None if self._ws is None else self._ws.transport.get_extra_info("socket")
+        return None if sock is None else int(sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF))
+
+    def unread_bytes(self) -> int | None:
+        """Bytes the bot sent that wait unread in this end's kernel receive buffer (None: unknown)."""
+        sock = None if self._ws is None else self._ws.transport.get_extra_info("socket")
+        if sock is None:
+            return None
+        try:
+            raw = fcntl.ioctl(sock.fileno(), termios.FIONREAD, b"\0\0\0\0")
+        except OSError:
+            return None
+        return int.from_bytes(raw, sys.byteorder, signed=True)
+
     def _media_stopped(self, index: int) -> bool:
         return any(a <= index and (b is None or index < b) for a, b in self._media_gaps)
 
@@ -333,9 +372,10 @@ class CarrierCall:
 
     def hang_up(self, how: str = "stop", code: int = 1000, reason: str = "") -> None:
         """End the call after the current frame: ``stop`` (carrier's stop + close 1000),
-        ``drop`` (the TCP stream ends: no stop, no close frame) or ``close`` (a close frame with
-        ``code``, no stop)."""
-        if how not in ("stop", "drop", "close"):
+        ``drop`` (the TCP stream ends: no stop, no close frame), ``close`` (a close frame with
+        ``code``, no stop) or ``reset`` (the socket is torn down at once: with the bot's bytes
+        unread in its buffer the kernel answers with a TCP reset)."""
+        if how not in ("stop", "drop", "close", "reset"):
             raise ValueError(f"unknown hang-up {how!r}")
         self._end_request = (how, code, reason)
 
@@ -605,10 +645,7 @@ class CarrierCall:
     async def _run(self, frames: int) -> None:
         outcome = self.outcome
         try:
-            ws = await asyncio.wait_for(
-                connect(self.options.url, open_timeout=None, max_size=2**22, compression=None),
-                self.options.connect_timeout_s,
-            )
+            ws = await asyncio.wait_for(self._connect(), self.options.connect_timeout_s)
         except TimeoutError:
             outcome.error = f"no WebSocket handshake from {self.options.url} within {self.options.connect_timeout_s:.0f} s"
             outcome.unreachable = True
@@ -660,6 +697,30 @@ class CarrierCall:
                 await asyncio.wait_for(ws.close(), 2.0)
             self._ws = None
 
+    async def _connect(self) -> ClientConnection:
+        buffer = self.options.recv_buffer_bytes
+        if buffer is None:
+            return await connect(
+                self.options.url, open_timeout=None, max_size=2**22, compression=None
+            )
+        uri = parse_uri(self.options.url)
+        loop = asyncio.get_running_loop()
+        family, kind, proto, _name, address = (
+            await loop.getaddrinfo(uri.host, uri.port, type=socket.SOCK_STREAM)
+        )[0]
+        sock = socket.socket(family, kind, proto)
+        try:
+            # Before connect(), so the window the bot may fill is this small from the start.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, buffer)
+            sock.setblocking(False)
+            await loop.sock_connect(sock, address)
+            return await connect(
+                self.options.url, sock=sock, open_timeout=None, max_size=2**22, compression=None
+            )
+        except BaseException:
+            sock.close()
+            raise
+
     def _start_director(self) -> asyncio.Task[None] | None:
         if self._director is None:
             return None
@@ -683,6 +744,10 @@ class CarrierCall:
         outcome.ended_at = self.now()
         self._count_after_end = True
         self._ended_wall = time.monotonic()
+        if how == "reset":
+            outcome.close_code = 1006
+            ws.transport.abort()
+            return
         if how == "drop":
             # The line goes dead: no stop, no close frame, just the end of the TCP stream (FIN).
             # Keep reading, so we see whether (and when) the bot lets go of its side.

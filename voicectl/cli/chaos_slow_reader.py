@@ -1,0 +1,327 @@
+"""``voicectl chaos slow-reader``: the carrier stops reading its socket mid-reply."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from voicectl.bot.pipeline import BotVariant, ReferenceBotConfig
+from voicectl.carriers import CarrierName
+from voicectl.checks.protocol import judge_carrier_protocol
+from voicectl.checks.slow_reader import (
+    judge_slow_reader_cleaned_up,
+    judge_slow_reader_log_bounded,
+    judge_slow_reader_recovered,
+)
+from voicectl.cli.applicability import reject_reference_bot_options
+from voicectl.cli.bot_options import with_bot_under_test
+from voicectl.cli.chaos import chaos_app
+from voicectl.cli.chaos_conversation import (
+    AudioOpt,
+    CarrierOpt,
+    UrlOpt,
+    VariantOpt,
+    caller_call,
+    check_bot_url,
+)
+from voicectl.cli.common import (
+    Gating,
+    LineOpt,
+    Outputs,
+    TrialsOpt,
+    execute,
+    fail_usage,
+    parse_line_option,
+)
+from voicectl.cli.report_options import outputs_of, with_report_outputs
+from voicectl.conversation.scenarios import wait_until
+from voicectl.conversation.slow_reader import (
+    SlowReaderPlan,
+    SlowReaderResult,
+    log_lines_since,
+    run_slow_reader,
+)
+from voicectl.errors import InputError
+from voicectl.replay.runner import add_line_table
+from voicectl.report import Report
+
+__all__ = ["slow_reader"]
+
+
+def _parse_stall(text: str) -> float | None:
+    if text.strip().lower() == "never":
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise InputError(f"--stall-s {text!r}: give seconds or 'never'") from None
+    if not 0.5 <= seconds <= 300:
+        raise InputError(f"--stall-s {text}: must be 0.5-300 seconds (or 'never')")
+    return seconds
+
+
+@chaos_app.command("slow-reader")
+@with_bot_under_test
+@with_report_outputs(timeout_s=180.0)
+def slow_reader(
+    stall_s: Annotated[
+        str,
+        typer.Option(
+            "--stall-s",
+            help="Seconds the carrier does not read its socket, or 'never' (it tears the "
+            "socket down after --hangup-after).",
+        ),
+    ] = "8",
+    into_reply: Annotated[
+        float,
+        typer.Option(
+            "--into-reply", help="Stop reading this many seconds into the bot's reply.", min=0.1
+        ),
+    ] = 1.0,
+    hangup_after: Annotated[
+        float,
+        typer.Option(
+            "--hangup-after",
+            help="--stall-s never: seconds without reading before the carrier tears the socket down.",
+            min=1.0,
+            max=300.0,
+        ),
+    ] = 15.0,
+    recv_buffer: Annotated[
+        int,
+        typer.Option(
+            "--recv-buffer",
+            help="SO_RCVBUF of the carrier's socket, bytes (small: its window closes within a second).",
+            min=1024,
+            max=4 * 1024 * 1024,
+        ),
+    ] = 4096,
+    answer_within: Annotated[
+        float,
+        typer.Option(
+            "--answer-within",
+            help="Bound for slow_reader.recovered: the bot answers the next turn, seconds.",
+            min=0.1,
+        ),
+    ] = 6.0,
+    max_log_lines: Annotated[
+        int,
+        typer.Option(
+            "--max-log-lines",
+            help="Bound for slow_reader.log_bounded: warning/error lines in the bot's log.",
+            min=0,
+        ),
+    ] = 20,
+    end_within: Annotated[
+        float,
+        typer.Option(
+            "--end-within",
+            help="Bound for slow_reader.cleaned_up: the bot's pipeline ends after the hang-up, seconds.",
+            min=0.05,
+        ),
+    ] = 5.0,
+    reply_secs: Annotated[
+        float,
+        typer.Option(
+            "--reply-secs",
+            help="Reference bot: length of its reply (it must outlast the stall to fill the buffers).",
+            min=1.0,
+            max=300.0,
+        ),
+    ] = 20.0,
+    send_buffer: Annotated[
+        int | None,
+        typer.Option(
+            "--bot-send-buffer",
+            help="Reference bot: SO_SNDBUF of its call socket, bytes (default: the kernel's, up to 4 MB on Linux).",
+            min=1024,
+        ),
+    ] = None,
+    write_timeout: Annotated[
+        float,
+        typer.Option(
+            "--bot-write-timeout",
+            help="Reference bot: Pipecat audio_out_write_timeout_secs (1.14 default 10 s).",
+            min=0.1,
+            max=300.0,
+        ),
+    ] = 10.0,
+    url: UrlOpt = None,
+    carrier: CarrierOpt = CarrierName.TWILIO,
+    audio: AudioOpt = None,
+    variant: VariantOpt = BotVariant.CORRECT,
+    line: LineOpt = None,
+    trials: TrialsOpt = 1,
+    outputs: Outputs | None = None,
+    bot: Any = None,
+) -> None:
+    """The carrier stops reading its socket mid-reply: does the bot recover, log little, clean up?"""
+    reference_only = {
+        "--reply-secs": reply_secs != 20.0,
+        "--bot-send-buffer": send_buffer is not None,
+        "--bot-write-timeout": write_timeout != 10.0,
+        "--bot-variant": variant is not BotVariant.CORRECT,
+    }
+    try:
+        check_bot_url(url)
+        if bot is not None and url is not None:
+            raise InputError("--url and --bot-cmd both name the bot: give one")
+        reject_reference_bot_options(url, reference_only)
+        if bot is not None:
+            for option, given in reference_only.items():
+                if given:
+                    raise InputError(
+                        f"{option} applies to the reference bot, not to your bot (--bot-cmd)"
+                    )
+        stall = _parse_stall(stall_s)
+        if stall is None and hangup_after <= into_reply:
+            raise InputError("--hangup-after must be longer than --into-reply")
+        call = caller_call(audio, 2)
+        line_spec = parse_line_option(line)
+    except InputError as exc:
+        raise fail_usage(str(exc)) from None
+    plan = SlowReaderPlan(
+        into_reply_s=into_reply,
+        stall_s=stall,
+        hangup_after_s=hangup_after,
+        recv_buffer_bytes=recv_buffer,
+        pipeline_wait_s=max(10.0, end_within * 2),
+    )
+    config = ReferenceBotConfig(
+        reply_secs=reply_secs,
+        variant=variant,
+        send_buffer_bytes=send_buffer,
+        audio_out_write_timeout_s=write_timeout,
+    )
+    report = Report(
+        command="chaos slow-reader",
+        args={
+            "url": url,
+            "carrier": carrier.value,
+            "stall_s": stall,
+            "into_reply_s": into_reply,
+            "hangup_after_s": hangup_after if stall is None else None,
+            "recv_buffer_bytes": recv_buffer,
+            "audio": call.audio.source,
+            "bot": bot.describe() if bot else None if url else config.describe(),
+            "line": None if line_spec is None else line_spec.to_json(),
+        },
+    )
+    try:
+        gating = Gating.prepare(report, trials, None)
+    except InputError as exc:
+        raise fail_usage(str(exc)) from None
+
+    async def work(report: Report) -> None:
+        if bot is None:
+            result = await run_slow_reader(
+                call, plan, url=url, carrier=carrier.value, bot_config=config, line=line_spec
+            )
+        else:
+            result = await _against_bot_cmd(bot, call, plan, carrier.value, line_spec, report)
+        if stall is not None:
+            report.add_check(judge_slow_reader_recovered(result, bound_s=answer_within))
+        report.add_check(judge_slow_reader_log_bounded(result, max_lines=max_log_lines))
+        report.add_check(judge_slow_reader_cleaned_up(result, bound_s=end_within))
+        protocol = result.outcome.protocol
+        if protocol is not None and protocol.messages:
+            report.add_check(judge_carrier_protocol("call", protocol))
+        _timeline(report, result)
+        if line_spec is not None:
+            add_line_table(line_spec, [("call", result.outcome)], report)
+
+    execute(report, outputs_of(outputs, trials), gating.wrap(work))
+
+
+async def _against_bot_cmd(
+    bot: Any, call: Any, plan: SlowReaderPlan, carrier: str, line: Any, report: Report
+) -> SlowReaderResult:
+    """Your bot from ``--bot-cmd``: its log file and its inside view (a Pipecat bot) judge it."""
+    from voicectl.sut.session import serve_bot
+
+    texts = [u.text for u in call.script.utterances] if call.script else []
+    async with serve_bot(bot, report, utterances=texts) as run:
+        offset = [0]
+
+        def mark_log() -> None:
+            offset[0] = run.log_path.stat().st_size if run.log_path.exists() else 0
+
+        result = await run_slow_reader(
+            call, plan, url=run.url, carrier=carrier, line=line, on_stop_reading=mark_log
+        )
+        if result.hung_up_wall is not None and run.inside.hooked:
+
+            def ended() -> bool:
+                return bool(run.inside.workers) and all(
+                    w.ended for w in run.inside.workers.values()
+                )
+
+            await wait_until(ended, plan.pipeline_wait_s)
+            ends = [
+                e.t
+                for w in run.inside.workers.values()
+                for e in w.of_kind("pipeline_end")
+                if e.t >= result.hung_up_wall - 60
+            ]
+            if ends:
+                result.pipeline_end_s = max(0.0, max(ends) - result.hung_up_wall)
+            elif ended() is False:
+                result.leftover_tasks = ["the bot's pipeline (no pipeline end reported)"]
+        result.log = log_lines_since(run.log_path, offset[0])
+    return result
+
+
+def _timeline(report: Report, result: SlowReaderResult) -> None:
+    outcome = result.outcome
+    rows: list[list[object]] = []
+    for turn in (result.question, result.after):
+        if turn is not None:
+            u = turn.utterance
+            rows.append([round(u.start, 3), "caller", f"says {u.text!r}"])
+            report.log("caller", "utterance", clock="call", t=u.start, end=u.end, text=u.text)
+    if result.stopped_at is not None:
+        rows.append([round(result.stopped_at, 3), "carrier", "stops reading its socket"])
+        report.log("carrier", "stop_reading", clock="call", t=result.stopped_at)
+        closed = result.window_closed_s
+        if closed is not None:
+            held = result.unread[-1][1]
+            rows.append(
+                [
+                    round(result.stopped_at + closed, 3),
+                    "carrier",
+                    f"receive buffer full ({held} bytes unread): the bot's sends back up",
+                ]
+            )
+    if result.resumed_at is not None:
+        rows.append([round(result.resumed_at, 3), "carrier", "reads again"])
+        report.log("carrier", "resume_reading", clock="call", t=result.resumed_at)
+    elif result.hung_up_wall is not None and result.stopped_at is not None:
+        rows.append(
+            [
+                round(result.stopped_at + result.plan.hangup_after_s, 3),
+                "carrier",
+                "tears the socket down (never read again)",
+            ]
+        )
+    for run in outcome.runs:
+        rows.append([round(run.start, 3), "bot", "audio starts"])
+        rows.append(
+            [round(run.end, 3), "bot", "audio cut by clear" if run.cleared else "audio ends"]
+        )
+        report.log("bot", "bot_audio", clock="call", t=run.start, end=run.end, cleared=run.cleared)
+    if outcome.error:
+        rows.append([round(outcome.duration_s, 3), "call", outcome.error])
+        report.log("call", "error", clock="call", t=outcome.duration_s, message=outcome.error)
+    rows.sort(key=lambda row: float(row[0]))  # type: ignore[arg-type]
+    report.add_table("Timeline (call seconds)", ["t", "who", "what"], rows)
+    logged = result.log_during()
+    if logged:
+        report.add_table(
+            "The bot's warnings and errors from the stall on",
+            ["level", "line"],
+            [[line.level, line.text[:160]] for line in logged[:20]],
+        )
+    report.metrics["slow_reader.backlog_s"] = round(result.backlog_s, 2)
+    if result.window_closed_s is not None:
+        report.metrics["slow_reader.window_closed_s"] = result.window_closed_s
