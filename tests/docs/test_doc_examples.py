@@ -14,6 +14,17 @@ by an optional ``<!-- example: ... -->`` comment on the line before it:
 - ``file PATH``: the block is that file of the repository, verbatim;
 - ``sidecar``: the block is a valid transcript sidecar; ``suite``: a valid suite file
   (``voicectl run --dry-run``); ``steps``: CI steps whose ``voicectl`` commands parse;
+- ``usage``: a usage line with ``[--option VALUE]`` parts: every option is the command's, plain
+  values parse;
+- ``python [from=MODULE,...] [run]``: Python that compiles; the capitalised names it calls are
+  found in the named modules (or its own imports) and accept the keyword arguments shown, events
+  given to ``event_handler`` are ones those classes register, ``test_*`` functions take voicectl
+  fixtures; with ``run`` the block is executed (its ``...`` lines are no-ops);
+- ``llm-script``: a valid LLM fake script (``--llm-script``);
+- ``shell``: commands that install or run the whole suite, not run here: the repository paths
+  they name exist, ``pip`` extras and ``pytest -m`` markers are declared, ``voicectl`` and
+  ``locust`` command lines parse;
+- ``synopsis continues``: ``... --option`` lines add options to the synopsis above on the page;
 - ``not run: REASON``: not executed, for the stated reason.
 
 Comment flags: ``slow`` (real-time examples), ``timing`` (run alone, see the marker), ``timeout=S``, ``setup=NAME`` (a function below
@@ -47,6 +58,18 @@ ROOT = Path(__file__).resolve().parents[2]
 DOC_FILES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 BIN = Path(sys.prefix) / "bin"  # the venv's scripts, also in an xdist worker started by path
 SHELLS = {"", "console", "bash", "sh", "shell", "text"}
+KINDS = (
+    "synopsis",
+    "file",
+    "sidecar",
+    "suite",
+    "steps",
+    "usage",
+    "python",
+    "llm-script",
+    "shell",
+    "not",
+)
 DIRECTIVE = re.compile(r"<!--\s*example:\s*(?P<args>.*?)\s*-->\s*\n\s*$")
 DURATION = re.compile(r" in \d+(?:\.\d+)? ?s(?: \(\d+:\d\d:\d\d\))?$")
 COUNTS = re.compile(r"\s*\d+/\d+ (?:checks )?passed(?: \([^)]*\))?(?: in N s)?$")
@@ -71,7 +94,7 @@ class Block:
     @property
     def kind(self) -> str:
         """What is done with the block: a directive's kind, else read from the block's text."""
-        if self.words and self.words[0] in ("file", "sidecar", "suite", "steps", "not"):
+        if self.words and self.words[0] in KINDS:
             return self.words[0]
         lines = [line for line in _joined(self.source) if line.strip()]
         if self.language in SHELLS and any(line.startswith("$ ") for line in lines):
@@ -370,8 +393,19 @@ def _same(shown: str, actual: str) -> bool:
 
 
 def _check_synopsis(block: Block) -> None:
+    """Every command line parses; with ``continues``, a ``... --option`` line is parsed as the
+    options added to the first command of the synopsis before it on the page."""
+    base = ""
+    if "continues" in block.flags:
+        before = [
+            b for _r, b in _blocks(block.path) if b.line < block.line and b.kind == "synopsis"
+        ]
+        assert before, f"{_where(block)}: no synopsis before it to continue"
+        base = _joined(before[-1].source)[0].split("  #")[0].strip()
     for line in _joined(block.source):
         command = line.split("  #")[0].split(" # ")[0].strip()
+        if base and command.startswith("... "):
+            command = f"{base} {command[4:]}"
         if command and not command.startswith("#"):
             _parse_command_line(command, _where(block))
 
@@ -380,17 +414,7 @@ def _parse_command_line(command: str, where: str) -> None:
     """Parse ``voicectl ...`` with the real command line, without running it."""
     from typer._click.exceptions import ClickException
 
-    from voicectl.cli.main import app
-
-    words = shlex.split(command)
-    assert words[0] == "voicectl", f"{where}: {command!r} is not a voicectl command"
-    node: Any = typer.main.get_command(app)
-    args = words[1:]
-    path = ["voicectl"]
-    while getattr(node, "commands", None) and args and args[0] in node.commands:
-        path.append(args[0])
-        node = node.commands[args.pop(0)]
-    assert not getattr(node, "commands", None), f"{where}: {command!r}: no such command"
+    node, path, args = _command_node(shlex.split(command), where)
     try:
         node.make_context(" ".join(path), args)
     except ClickException as error:
@@ -443,6 +467,150 @@ def _check_steps(block: Block) -> None:
         _parse_command_line(command.replace('"$GITHUB_STEP_SUMMARY"', "summary.md"), _where(block))
 
 
+def _command_node(words: list[str], where: str) -> tuple[Any, list[str], list[str]]:
+    """The click command ``words`` name, the path to it and the words after it."""
+    from voicectl.cli.main import app
+
+    assert words[0] == "voicectl", f"{where}: {' '.join(words)!r} is not a voicectl command"
+    node: Any = typer.main.get_command(app)
+    args = words[1:]
+    path = ["voicectl"]
+    while getattr(node, "commands", None) and args and args[0] in node.commands:
+        path.append(args[0])
+        node = node.commands[args.pop(0)]
+    assert not getattr(node, "commands", None), f"{where}: {' '.join(words)!r}: no such command"
+    return node, path, args
+
+
+def _check_usage(block: Block) -> None:
+    """A usage line: the command exists and every ``--option`` shown is one of its options.
+
+    ``[--within 8]`` parts whose value is a plain value are also parsed with that value.
+    """
+    text = " ".join(_joined(block.source))
+    words = text.split()
+    command = words[: next(i for i, w in enumerate(words) if w.startswith("["))]
+    node, path, _ = _command_node(command, _where(block))
+    known = {opt for param in node.params for opt in (*param.opts, *param.secondary_opts)}
+    shown = re.findall(r"\[(--[^\]\s]+)(?: ([^\]]+))?\]", text)
+    assert shown, f"{_where(block)}: no [--option] in the usage line"
+    for option, value in shown:
+        for name in option.split("/"):
+            assert name in known, f"{_where(block)}: {' '.join(path)} has no option {name}"
+        if value and not re.search(r"[…|]|[A-Z]{3,}", value):
+            _parse_command_line(f"{' '.join(path)} {option} {value}", _where(block))
+
+
+def _check_python(block: Block) -> None:
+    """Python shown in the docs compiles, and the Pipecat/voicectl names it calls exist.
+
+    ``python from=MODULE,MODULE``: every capitalised name called in the block is found in one of
+    those modules, its keyword arguments are parameters it accepts, and every event name given
+    to ``event_handler`` is one those classes register.
+    """
+    import ast
+    import importlib
+    import inspect
+
+    flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+    tree = compile(
+        block.source, _where(block), "exec", flags | ast.PyCF_ONLY_AST, dont_inherit=True
+    )
+    compile(tree, _where(block), "exec", flags, dont_inherit=True)
+    modules = [importlib.import_module(m) for m in block.flags.get("from", "").split(",") if m]
+    imported = {
+        alias.asname or alias.name: importlib.import_module(node.module)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module
+        for alias in node.names
+    }
+    classes: list[Any] = []
+    for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
+        func = call.func
+        if isinstance(func, ast.Name) and (func.id[0].isupper() or func.id in imported):
+            owners = [imported[func.id]] if func.id in imported else modules
+            found = [getattr(m, func.id) for m in owners if hasattr(m, func.id)]
+            assert found, f"{_where(block)}: {func.id} is in none of {block.flags.get('from')}"
+            target = found[0]
+            classes.append(target)
+            keywords = {k.arg: None for k in call.keywords if k.arg is not None}
+            try:
+                inspect.signature(target).bind_partial(**keywords)
+            except TypeError as error:
+                raise AssertionError(f"{_where(block)}: {func.id}(...): {error}") from None
+        elif isinstance(func, ast.Attribute) and func.attr == "event_handler":
+            event = call.args[0]
+            assert isinstance(event, ast.Constant), f"{_where(block)}: event name not a string"
+            sources = [inspect.getsource(c) for c in classes if inspect.isclass(c)]
+            assert any(f'"{event.value}"' in source for source in sources), (
+                f"{_where(block)}: no class called here registers the event {event.value!r}"
+            )
+    tests = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.AsyncFunctionDef | ast.FunctionDef)
+        if n.name.startswith("test_")
+    ]
+    for test in tests:
+        plugin = importlib.import_module("voicectl.pytest_plugin")
+        for arg in test.args.args:
+            assert hasattr(plugin, arg.arg), f"{_where(block)}: no voicectl fixture {arg.arg!r}"
+    assert modules or imported or tests, f"{_where(block)}: name the modules with python from=..."
+    if "run" in block.flags:  # the block itself runs, its `...` lines being no-ops
+        import asyncio
+
+        code = compile(tree, _where(block), "exec", flags, dont_inherit=True)
+        result = eval(code, {"__name__": "doc_example"})
+        if inspect.iscoroutine(result):
+            asyncio.run(asyncio.wait_for(result, 60))
+
+
+def _check_llm_script(block: Block) -> None:
+    from voicectl.providers.openai_llm import LLMScript
+
+    script = LLMScript.parse(json.loads(block.source), source=_where(block))
+    assert script.rules
+
+
+def _check_shell(block: Block) -> None:
+    """Commands that install or run the whole suite: what they name exists.
+
+    Each repository path named exists; each ``pip install`` extra is in pyproject.toml; each
+    ``pytest -m MARKER`` is a registered marker; ``voicectl`` commands parse; ``locust`` command
+    lines parse with Locust's own argument parser.
+    """
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    extras = set(project["project"]["optional-dependencies"])
+    markers = {m.split(":")[0] for m in project["tool"]["pytest"]["ini_options"]["markers"]}
+    for line in _joined(block.source):
+        for command in re.split(r"&&|;", line.split("  #")[0]):
+            words = shlex.split(command)
+            if not words:
+                continue
+            program = Path(words[0]).name
+            for word in words:
+                if re.fullmatch(r"[\w.-]+/[\w./-]+", word) and not word.startswith(".venv/"):
+                    assert (ROOT / word).exists(), f"{_where(block)}: {word} does not exist"
+            if program == "pip":
+                for extra in re.findall(r"\[([\w,-]+)\]", command):
+                    missing = set(extra.split(",")) - extras
+                    assert not missing, f"{_where(block)}: no extra {missing} in pyproject.toml"
+            if program == "pytest" and "-m" in words:
+                marker = words[words.index("-m") + 1]
+                assert marker in markers, f"{_where(block)}: no pytest marker {marker!r}"
+            if program == "voicectl":
+                _parse_command_line(shlex.join(["voicectl", *words[1:]]), _where(block))
+            if program == "locust":  # in a child: importing locust monkey-patches with gevent
+                parse = "import sys; from locust.argument_parser import parse_options as p; p(sys.argv[1:])"
+                result = subprocess.run(
+                    [sys.executable, "-c", parse, *words[1:]],
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                )
+                assert result.returncode == 0, f"{_where(block)}: {command}: {result.stderr}"
+
+
 EVALUATORS: dict[str, Callable[[Block], None]] = {
     "transcript": _run_transcript,
     "synopsis": _check_synopsis,
@@ -450,6 +618,10 @@ EVALUATORS: dict[str, Callable[[Block], None]] = {
     "sidecar": _check_sidecar,
     "suite": _check_suite,
     "steps": _check_steps,
+    "usage": _check_usage,
+    "python": _check_python,
+    "llm-script": _check_llm_script,
+    "shell": _check_shell,
 }
 
 
