@@ -1,9 +1,11 @@
 """MkDocs hook: the CLI reference and the check catalogue, generated from the code at build time.
 
 ``reference/cli.md`` is walked from the Typer app; ``checks.md`` from the check registry
-(``voicectl/checks/registry.py``). Neither is a file in the repository, so neither can drift. A
-hand-written page at either path is an error: document a command on its page under
-``commands/``, and a check in the registry.
+(``voicectl/checks/registry.py``). Both are also committed, so that README.md can link to them on
+GitHub: the build fails when a committed copy differs from what the code generates (a hand edit,
+or a command, option or check changed without regenerating). Regenerate them with
+``python docs/_hooks/reference.py``; document a command on its page under ``commands/``, and a
+check in the registry.
 """
 
 from __future__ import annotations
@@ -14,29 +16,34 @@ from typing import Any
 
 from mkdocs.structure.files import File, Files
 
-from voicectl.checks.catalogue import check_catalogue_markdown
 from voicectl.cli.main import app
-from voicectl.cli.reference import cli_commands, cli_reference_markdown, command_pages
+from voicectl.cli.reference import cli_commands, command_pages, generated_doc_pages
 
 log = logging.getLogger("mkdocs.hooks.reference")
 
 
 def on_files(files: Files, config: Any) -> Files:
-    """Add the generated pages; a hand-written page at a generated path fails the build."""
+    """Serve the generated pages; a committed copy that differs from them fails the build."""
     docs_dir = Path(config["docs_dir"])
-    commands = cli_commands(app)
-    pages = command_pages(docs_dir, [c.path for c in commands])
-    for path in (c.path for c in commands):
+    commands = [c.path for c in cli_commands(app)]
+    pages = command_pages(docs_dir, commands)
+    for path in commands:
         if path not in pages:
             log.warning("voicectl %s has no page under docs/commands/", path)
-    generated = {
-        "reference/cli.md": cli_reference_markdown(app, pages),
-        "checks.md": check_catalogue_markdown(),
-    }
-    for uri, content in generated.items():
+    for uri, content in generated_doc_pages(docs_dir).items():
+        committed = docs_dir / uri
+        if not committed.exists() or committed.read_text(encoding="utf-8") != content:
+            log.warning("docs/%s is stale: regenerate it with python docs/_hooks/reference.py", uri)
         existing = files.get_file_from_path(uri)
         if existing is not None:
-            log.warning("docs/%s is generated from the code; remove the hand-written file", uri)
             files.remove(existing)
         files.append(File.generated(config, uri, content=content))
     return files
+
+
+if __name__ == "__main__":
+    docs = Path(__file__).resolve().parents[1]
+    for uri, content in generated_doc_pages(docs).items():
+        (docs / uri).parent.mkdir(parents=True, exist_ok=True)
+        (docs / uri).write_text(content, encoding="utf-8")
+        print(f"wrote docs/{uri}")

@@ -52,11 +52,28 @@ def test_every_relative_link_in_the_readme_resolves_to_a_file() -> None:
     assert [link for link in relative if not (ROOT / link).exists()] == []
 
 
+def test_the_committed_cli_reference_and_check_catalogue_are_what_the_code_generates() -> None:
+    from voicectl.cli.reference import generated_doc_pages
+
+    stale = [
+        uri
+        for uri, content in generated_doc_pages(DOCS).items()
+        if not (DOCS / uri).is_file() or (DOCS / uri).read_text(encoding="utf-8") != content
+    ]
+    assert stale == [], "regenerate them: python docs/_hooks/reference.py"
+
+
 def test_the_readme_stays_short_and_keeps_the_quickstart() -> None:
     readme = (ROOT / "README.md").read_text()
     assert len(readme.splitlines()) <= 250
     assert "\n## Quickstart\n" in readme
-    for page in ("concepts/sidecar.md", "concepts/exit-codes.md", "guides/own-bot.md"):
+    for page in (
+        "concepts/sidecar.md",
+        "concepts/exit-codes.md",
+        "guides/own-bot.md",
+        "reference/cli.md",
+        "checks.md",
+    ):
         assert f"(docs/{page})" in readme, page
 
 

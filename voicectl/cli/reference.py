@@ -10,7 +10,13 @@ from typing import Any
 import typer
 import typer.main
 
-__all__ = ["CommandDoc", "cli_commands", "cli_reference_markdown", "command_pages"]
+__all__ = [
+    "CommandDoc",
+    "cli_commands",
+    "cli_reference_markdown",
+    "command_pages",
+    "generated_doc_pages",
+]
 
 
 @dataclass(frozen=True)
@@ -144,3 +150,15 @@ def cli_reference_markdown(app: typer.Typer, pages: dict[str, str]) -> str:
             default = f"`{_cell(option.default)}`" if option.default else ""
             lines.append(f"| {names} | {_cell(option.help)} | {default} |")
     return "\n".join(lines) + "\n"
+
+
+def generated_doc_pages(docs_dir: Path) -> dict[str, str]:
+    """The pages under ``docs_dir`` generated from the code: the CLI reference, the catalogue."""
+    from voicectl.checks.catalogue import check_catalogue_markdown
+    from voicectl.cli.main import app
+
+    pages = command_pages(docs_dir, [c.path for c in cli_commands(app)])
+    return {
+        "reference/cli.md": cli_reference_markdown(app, pages),
+        "checks.md": check_catalogue_markdown(),
+    }
