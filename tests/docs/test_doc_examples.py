@@ -24,10 +24,14 @@ by an optional ``<!-- example: ... -->`` comment on the line before it:
 - ``shell``: commands that install or run the whole suite, not run here: the repository paths
   they name exist, ``pip`` extras and ``pytest -m`` markers are declared, ``voicectl`` and
   ``locust`` command lines parse;
+- ``excerpt file=NAME``: lines of the file NAME written by the shared run of the transcript
+  above (in order; ``...`` for any lines or text);
 - ``synopsis continues``: ``... --option`` lines add options to the synopsis above on the page;
 - ``not run: REASON``: not executed, for the stated reason.
 
-Comment flags: ``slow`` (real-time examples), ``timing`` (run alone, see the marker), ``timeout=S``, ``setup=NAME`` (a function below
+Comment flags: ``slow`` (real-time examples), ``shared`` (each plain ``voicectl`` command is
+run once per session by ``shared_runs.shared_run``, with the integration test that runs the same
+command), ``timing`` (run alone, see the marker), ``timeout=S``, ``setup=NAME`` (a function below
 that writes the files the example uses), ``bot=PORT`` (a reference bot is served on a free port
 and the documented port is replaced by it, in the commands and in the output), ``busy=PORT`` (a
 free port is held open, and replaces the documented one, for an example of a port in use).
@@ -51,11 +55,16 @@ from typing import Any
 import pytest
 import typer.main
 import yaml
+from shared_runs import CliRun, shared_run
 from sybil import Document, Example, Region
 from sybil.parsers.markdown.lexers import RawFencedCodeBlockLexer
 
 ROOT = Path(__file__).resolve().parents[2]
-DOC_FILES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+GENERATED = {ROOT / "docs" / "reference" / "cli.md", ROOT / "docs" / "checks.md"}  # from the code
+DOC_FILES = [
+    ROOT / "README.md",
+    *sorted(path for path in (ROOT / "docs").rglob("*.md") if path not in GENERATED),
+]
 BIN = Path(sys.prefix) / "bin"  # the venv's scripts, also in an xdist worker started by path
 SHELLS = {"", "console", "bash", "sh", "shell", "text"}
 KINDS = (
@@ -68,6 +77,7 @@ KINDS = (
     "python",
     "llm-script",
     "shell",
+    "excerpt",
     "not",
 )
 DIRECTIVE = re.compile(r"<!--\s*example:\s*(?P<args>.*?)\s*-->\s*\n\s*$")
@@ -286,6 +296,11 @@ def _run_transcript(block: Block) -> None:
                 if step.command == "echo $?":
                     assert step.shown == [str(status)], f"{_where(block)}: exit code {status}"
                     continue
+                if "shared" in flags and _is_plain_voicectl(step.command):
+                    run = shared_run(*shlex.split(step.command)[1:], timeout=timeout)
+                    status = run.code
+                    _compare(block, step, [line.rstrip() for line in run.output.splitlines()])
+                    continue
                 result = subprocess.run(
                     ["bash", "-c", step.command],
                     cwd=cwd,
@@ -303,6 +318,37 @@ def _run_transcript(block: Block) -> None:
             if bot is not None:
                 bot.terminate()
                 bot.wait(10)
+
+
+def _is_plain_voicectl(command: str) -> bool:
+    """A ``voicectl`` command with no shell syntax: it can be one shared run (``shared``)."""
+    return command.startswith("voicectl ") and not re.search(r"[|&;<>$`*]", command)
+
+
+def _shared_run_above(block: Block) -> CliRun:
+    """The shared run of the last ``shared`` transcript above ``block`` on its page."""
+    above = [
+        b
+        for _r, b in _blocks(block.path)
+        if b.line < block.line and b.kind == "transcript" and "shared" in b.flags
+    ]
+    assert above, f"{_where(block)}: no shared transcript above it on the page"
+    commands = [s.command for s in _steps(above[-1].source) if _is_plain_voicectl(s.command)]
+    timeout = float(above[-1].flags.get("timeout", 120))
+    return shared_run(*shlex.split(commands[-1])[1:], timeout=timeout)
+
+
+def _check_excerpt(block: Block) -> None:
+    """``excerpt file=NAME``: the lines shown are, in order, lines of the file NAME that the
+    shared run of the transcript above wrote (``...`` stands for any lines or text)."""
+    run = _shared_run_above(block)
+    written = (run.folder / block.flags["file"]).read_text().splitlines()
+    remaining = iter([line.rstrip() for line in written])
+    for line in (line.rstrip() for line in block.source.splitlines() if line.strip() != "..."):
+        assert any(_same(line, candidate) for candidate in remaining), (
+            f"{_where(block)}: {line!r} is not in {block.flags['file']} (in order):\n"
+            + "\n".join(written)
+        )
 
 
 def _wait_for_port(port: int, seconds: float) -> None:
@@ -622,6 +668,7 @@ EVALUATORS: dict[str, Callable[[Block], None]] = {
     "python": _check_python,
     "llm-script": _check_llm_script,
     "shell": _check_shell,
+    "excerpt": _check_excerpt,
 }
 
 

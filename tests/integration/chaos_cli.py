@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
+
+from shared_runs import shared_run
 
 __all__ = ["check_of", "run_chaos", "verdicts"]
 
 
 def run_chaos(tmp_path: Path, *args: str, timeout: float = 120) -> tuple[int, dict[str, Any]]:
-    """Exit code and JSON report of ``voicectl chaos ARGS``; a traceback fails the test."""
-    out = tmp_path / "report.json"
-    result = subprocess.run(
-        [sys.executable, "-m", "voicectl", "chaos", *args, "--json", str(out), "-q"],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    assert "Traceback" not in result.stderr, result.stderr
-    return result.returncode, json.loads(out.read_text())
+    """Exit code and JSON report of ``voicectl chaos ARGS``; a traceback fails the test.
+
+    The run is shared with any other test or doc example that runs the same command
+    (``shared_runs``); ``tmp_path`` is kept for the callers' own files.
+    """
+    run = shared_run("chaos", *args, timeout=timeout)
+    assert "Traceback" not in run.output, run.output
+    return run.code, run.report
 
 
 def verdicts(report: dict[str, Any]) -> dict[str, str]:

@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from chaos_cli import run_chaos
 
 pytestmark = pytest.mark.slow
 
 
 def _chaos(tmp_path: Path, *args: str) -> tuple[int, dict]:
-    out = tmp_path / "report.json"
-    result = subprocess.run(
-        [sys.executable, "-m", "voicectl", "chaos", *args, "--json", str(out), "-q"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert "Traceback" not in result.stderr, result.stderr
-    return result.returncode, json.loads(out.read_text())
+    return run_chaos(tmp_path, *args)
 
 
 def _verdicts(report: dict) -> dict[str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from shared_runs import shared_run
 
 from voicectl.audio.io import load_audio
 from voicectl.audio.script import bundled_fixtures_dir, load_call, load_script
@@ -78,20 +78,21 @@ def test_the_printed_suite_runs_from_anywhere(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_smoke_reports_pipecat_1_14_honestly_with_junit_matching_the_exit_code(
-    tmp_path: Path,
-) -> None:
-    out_json, out_xml, out_md = tmp_path / "smoke.json", tmp_path / "smoke.xml", tmp_path / "s.md"
-    result = _smoke("--json", str(out_json), "--junit", str(out_xml), "--markdown", str(out_md))
-    report = json.loads(out_json.read_text())
-    assert result.returncode == report["exit_code"] == 1, result.stdout + result.stderr
+def test_smoke_reports_pipecat_1_14_honestly_with_junit_matching_the_exit_code() -> None:
+    # The same run as docs/commands/smoke.md's transcript and its JUnit and Markdown excerpts.
+    run = shared_run(
+        "smoke", "--json", "smoke.json", "--junit", "smoke.xml", "--markdown", "smoke.md"
+    )
+    out_xml, out_md = run.folder / "smoke.xml", run.folder / "smoke.md"
+    report = run.report
+    assert run.code == report["exit_code"] == 1, run.output
 
     failed = {c["id"] for c in report["checks"] if c["verdict"] == "fail"}
     errors = {c["id"] for c in report["checks"] if c["verdict"] == "error"}
-    assert not errors, result.stdout
-    assert failed == PIPECAT_1_14_FAILURES, result.stdout
+    assert not errors, run.output
+    assert failed == PIPECAT_1_14_FAILURES, run.output
     # Piped (as in a CI log): failures come first, each check id whole on its own line.
-    lines = result.stdout.splitlines()
+    lines = run.output.splitlines()
     shown = [line.split()[1] for line in lines[1:] if line.startswith("FAIL  ")]
     assert set(shown) == failed
     first_pass = next(i for i, line in enumerate(lines) if line.startswith("PASS  "))
