@@ -34,7 +34,8 @@ run once per session by ``shared_runs.shared_run``, with the integration test th
 command), ``timing`` (run alone, see the marker), ``timeout=S``, ``setup=NAME`` (a function below
 that writes the files the example uses), ``bot=PORT`` (a reference bot is served on a free port
 and the documented port is replaced by it, in the commands and in the output), ``busy=PORT`` (a
-free port is held open, and replaces the documented one, for an example of a port in use).
+free port is held open, and replaces the documented one, for an example of a port in use),
+``bare-path`` (PATH holds only ``voicectl`` and ``pytest``: no espeak-ng, sox, ...).
 """
 
 from __future__ import annotations
@@ -216,11 +217,15 @@ class Step:
 
 def _steps(source: str) -> list[Step]:
     steps: list[Step] = []
+    continued = False
     for line in source.splitlines():
-        if line.startswith("$ "):
+        if continued:  # the command's previous line ended in a backslash
+            steps[-1].command = f"{steps[-1].command[:-1].rstrip()} {line.strip()}"
+        elif line.startswith("$ "):
             steps.append(Step(line[2:].strip()))
         elif steps:
             steps[-1].shown.append(line.rstrip())
+        continued = bool(steps) and not steps[-1].shown and steps[-1].command.endswith("\\")
     for step in steps:
         while step.shown and not step.shown[-1]:
             step.shown.pop()
@@ -290,6 +295,8 @@ def _run_transcript(block: Block) -> None:
             for step in steps:
                 step.command = step.command.replace(flags["busy"], str(port))
                 step.shown = [line.replace(flags["busy"], str(port)) for line in step.shown]
+        if "bare-path" in flags:  # only voicectl and pytest: no espeak-ng, sox, ...
+            env["PATH"] = str(cwd / ".bin")
         try:
             status = None
             for step in steps:
@@ -302,7 +309,7 @@ def _run_transcript(block: Block) -> None:
                     _compare(block, step, [line.rstrip() for line in run.output.splitlines()])
                     continue
                 result = subprocess.run(
-                    ["bash", "-c", step.command],
+                    ["/bin/bash", "-c", step.command],
                     cwd=cwd,
                     env=env,
                     stdout=subprocess.PIPE,
@@ -488,6 +495,8 @@ def _check_suite(block: Block) -> None:
 
     tomllib.loads(block.source)
     with tempfile.TemporaryDirectory(prefix="voicectl-doc-") as tmp:
+        if "setup" in block.flags:
+            SETUPS[block.flags["setup"]](Path(tmp))
         suite = Path(tmp) / "suite.toml"
         suite.write_text(block.source)
         result = subprocess.run(
@@ -713,7 +722,37 @@ def _bad_suites(cwd: Path) -> None:
         (cwd / name).write_text(text)
 
 
+def _word_script(cwd: Path) -> None:
+    from voicectl.audio.script import bundled_fixtures_dir
+
+    (cwd / "word.toml").write_text(
+        f'[call]\naudio = "{bundled_fixtures_dir() / "order_status.wav"}"\n\n'
+        '[[step]]\nsay = 1\n[[step]]\nwait_for = "word:order"\nwithin = 5\n'
+        '[[step]]\nexpect = "word:refund"\nwithin = 2\n'
+    )
+
+
+def _text_script(cwd: Path) -> None:
+    (cwd / "text.toml").write_text('[[step]]\nsay = "hello there"\n')
+
+
+def _call_scripts(cwd: Path) -> None:
+    """The call scripts a suite fragment names: the bundled one, under ``calls/``."""
+    from voicectl.audio.script import bundled_fixtures_dir
+
+    bundled = (ROOT / "voicectl" / "data" / "calls" / "order_status.call.toml").read_text()
+    script = bundled.replace(
+        '"../fixtures/order_status.wav"', f'"{bundled_fixtures_dir() / "order_status.wav"}"'
+    )
+    (cwd / "calls").mkdir()
+    for name in ("order_status", "refund"):
+        (cwd / "calls" / f"{name}.call.toml").write_text(script)
+
+
 SETUPS: dict[str, Callable[[Path], None]] = {
+    "word-script": _word_script,
+    "text-script": _text_script,
+    "call-scripts": _call_scripts,
     "mislabelled-recordings": _mislabelled_recordings,
     "overlapping-sidecar": _overlapping_sidecar,
     "bad-suites": _bad_suites,
