@@ -541,7 +541,8 @@ _SPECS: tuple[CheckSpec, ...] = (
         "rate.declared_matches_content",
         "a recording's content matches its declared rate",
         ("resample-check",),
-        "pitch, spectrum, envelope, bandwidth, G.711 and sidecar cues agree with the declared rate",
+        "pitch, voice (pitch vs harmonics), spectrum, envelope, bandwidth, G.711 and sidecar "
+        "cues agree with the declared rate",
         "fails on a strong cue (G.711 levels, sidecar duration, pitch beyond 55-360 Hz) or 2 "
         "moderate cues agreeing on another rate; 1 moderate cue only warns",
         "one cue alone is fooled by unusual voices; on 238 real recordings no correctly "

@@ -7,12 +7,18 @@ each measured at the declared rate:
 
 - **pitch**: median F0 of voiced frames (YIN, at 8 kHz). Adult speech sits at roughly
   70-300 Hz; a median beyond 55-360 Hz is no adult voice, and a 2x story on its own;
+- **voice**: pitch against harmonic structure. The harmonic centre (power-weighted mean
+  harmonic number of H1-H8) says where the first formant sits in the harmonic series; pitch
+  and formants move together with playback speed, so it does not change. Women's voices
+  measure 1.03-2.09, men's 2.10-3.51: a man's pitch (under 150 Hz) with a woman's harmonics
+  (under 1.9) is a higher voice played at half speed;
 - **spectrum**: the log-frequency centroid of the long-term spectrum over 100-3400 Hz. Speech
   played at half speed has its formants an octave down and sounds dark;
 - **speaking rate**: the centre of the speech envelope's 1-20 Hz modulation spectrum (a
   log-frequency centroid weighted by power squared);
 - **bandwidth**: where the long-term spectrum falls 40 dB below its peak. Telephony ends near
-  3.4 kHz; content ending well below that is narrower than any phone line;
+  3.4-4 kHz; upsampled telephony played at half speed ends under 2 kHz (real 8 kHz prompts
+  end as low as 2.06 kHz, so the bound is 2 kHz, not wider);
 - **G.711 levels**: samples that all sit on the 255 mu-law (or 256 A-law) levels were decoded
   from G.711 and never resampled, and G.711 runs at 8 kHz;
 - **duration**: against ``duration_s`` in a transcript sidecar, when there is one.
@@ -30,12 +36,14 @@ variants). Measured there, at the declared rate:
 | median pitch | 170-235 Hz | 348-471 Hz | 92-116 Hz |
 | spectral centre | 250-388 Hz | 490-746 Hz | 174-223 Hz |
 | envelope centre | 2.10-5.35 Hz | 2.43-5.47 Hz (9 measurable) | 1.62-2.82 Hz |
+| harmonic centre | 1.03-1.65 | 1.03-1.53 | 1.13-1.76 |
 
 The bundled espeak calls and the synthetic voices are brighter (spectral centre 611-812 Hz),
 so a bright spectrum says nothing; a dark one votes for twice the rate. Male voices (62 more
 files, measured beside the corpus) span 247-748 Hz labelled right: a dark male voice comes near
 the bound, which is one moderate cue and so at most a warning. A male voice played 2x fast
-has a plausible pitch and spectrum, and is often not caught.
+has a plausible pitch and spectrum, and is often not caught: its harmonics are a man's (2x:
+1.86-3.34) but synthetic voices measure that high too (espeak 2.8-4.7), so no cue votes on it.
 """
 
 from __future__ import annotations
@@ -85,9 +93,17 @@ MODULATION_RANGE_HZ = (2.0, 5.5)
 # half speed; 235 Hz sits between (6 % under the lowest correct file). Above 600 Hz (espeak,
 # synthetic, band-limited audio; real speech played fast) the cue says nothing.
 SPECTRAL_CENTRE_RANGE_HZ = (235.0, 600.0)
+# Voice kind: pitch against the harmonic centre (the power-weighted mean harmonic number of
+# H1-H8, which playback speed does not change). Below MAN_PITCH_HZ is a man's pitch. Real
+# voices measured (corpus, held-out prompts, Spanish prompts): men's 2.10-3.51, women's
+# 1.03-2.09 at any speed. A man's pitch with a centre under 1.9 is a woman's voice played
+# slow. Synthetic voices (espeak: 2.8-4.7) are no guide, so the cue never votes for the
+# declared rate, nor for half of it.
+MAN_PITCH_HZ = 150.0
+MAN_HARMONIC_CENTRE = 1.9
 MIN_TRUE_RATE, MAX_TRUE_RATE = 8000, 192000  # no recording is truly below telephony's 8 kHz
 TELEPHONY_EDGE_HZ = 3400.0  # G.712 telephone channel
-NARROW_EDGE_HZ = 2500.0  # content ending below this is narrower than a phone line
+NARROW_EDGE_HZ = 2000.0  # half of telephony's 4 kHz: upsampled telephony played at half speed
 EDGE_DROP_DB = 40.0
 MIN_VOICED_FRAMES = 25  # 0.5 s of voiced speech (20 ms hops) before pitch counts
 MIN_SPEECH_S = 2.0  # speech needed before the speaking rate counts
@@ -100,6 +116,8 @@ _ENVELOPE_RATE = 16000  # the envelope's 300-3400 Hz band needs nothing above 8 
 _FRAME_HOP_S = 0.01
 _PITCH_HOP_S = 0.02
 _BLOCK_FRAMES = 2000
+_HARMONICS = 8
+_HARMONIC_FFT = 1024  # 7.8 Hz bins for a 50 ms pitch frame at 8 kHz
 
 
 @dataclass(frozen=True)
@@ -117,6 +135,7 @@ class RateFeatures:
     spectral_centre_hz: float | None
     g711_law: str | None  # "mu-law" / "A-law" when every sample sits on its levels
     sidecar_duration_s: float | None
+    harmonic_centre: float | None = None  # median power-weighted mean harmonic number, H1-H8
 
 
 @dataclass(frozen=True)
@@ -170,8 +189,30 @@ def _at_rate(x: npt.NDArray[np.float64], rate: int, to_rate: int) -> npt.NDArray
     return x if rate == to_rate else np.asarray(soxr.resample(x, rate, to_rate, quality="HQ"))
 
 
-def _pitch(x: npt.NDArray[np.float64]) -> tuple[float | None, int]:
-    """Median F0 (declared Hz) over voiced frames by YIN, and how many frames were voiced.
+def _harmonic_centre(
+    voiced: npt.NDArray[np.float64], f0: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """Per voiced frame: the power-weighted mean harmonic number of H1-H8 (those below 3.4 kHz).
+
+    Where the first formant sits in the harmonic series: both scale with playback speed, so
+    the figure is the same at any speed and tells a voice's kind (women's voices near H1-H2,
+    men's, with F1 four or five harmonics up, higher).
+    """
+    size = voiced.shape[1]
+    magnitude = np.abs(np.fft.rfft(voiced * np.hanning(size), _HARMONIC_FFT, axis=1))
+    # Each harmonic's level: the largest bin within 2 bins of k * F0 (F0 is a whole lag).
+    padded = np.pad(magnitude, ((0, 0), (2, 2)))
+    peak = np.max([padded[:, i : i + magnitude.shape[1]] for i in range(5)], axis=0)
+    numbers = np.arange(1, _HARMONICS + 1)
+    hz = f0[:, None] * numbers[None, :]
+    bins = np.minimum(np.rint(hz * _HARMONIC_FFT / _PITCH_RATE).astype(int), magnitude.shape[1] - 1)
+    power = np.where(hz <= TELEPHONY_EDGE_HZ, np.take_along_axis(peak, bins, axis=1) ** 2, 0.0)
+    return np.asarray(np.sum(power * numbers, axis=1) / np.maximum(power.sum(axis=1), 1e-30))
+
+
+def _pitch(x: npt.NDArray[np.float64]) -> tuple[float | None, int, float | None]:
+    """Median F0 (declared Hz) over voiced frames by YIN, how many frames were voiced, and
+    their median harmonic centre (``_harmonic_centre``).
 
     ``x`` is the audio brought to 8 kHz, so every rate costs the same.
     """
@@ -180,6 +221,7 @@ def _pitch(x: npt.NDArray[np.float64]) -> tuple[float | None, int]:
     window = size - max_lag
     hop = round(_PITCH_HOP_S * _PITCH_RATE)
     f0s: list[npt.NDArray[np.float64]] = []
+    centres: list[npt.NDArray[np.float64]] = []
     nfft = 1 << math.ceil(math.log2(2 * size))
     lags = np.arange(max_lag + 1)
     for block in _frame_blocks(x, size, hop, -35.0):
@@ -205,11 +247,13 @@ def _pitch(x: npt.NDArray[np.float64]) -> tuple[float | None, int]:
         after = np.arange(below.shape[1])[None, :] >= first[:, None]
         still_below = np.cumprod(below | ~after, axis=1).astype(bool) & after
         lag = np.argmin(np.where(still_below, rows, np.inf), axis=1) + min_lag - 1
-        f0s.append(_PITCH_RATE / (lag + 1))
+        f0 = _PITCH_RATE / (lag + 1)
+        f0s.append(f0)
+        centres.append(_harmonic_centre(block[voiced], f0))
     if not f0s:
-        return None, 0
+        return None, 0, None
     every = np.concatenate(f0s)
-    return float(np.median(every)), len(every)
+    return float(np.median(every)), len(every), float(np.median(np.concatenate(centres)))
 
 
 def _band_envelope(x: npt.NDArray[np.float64], rate: int) -> npt.NDArray[np.float64]:
@@ -339,7 +383,7 @@ def measure_features(audio: Audio) -> RateFeatures:
     head = audio.samples[: round(ANALYSIS_LIMIT_S * rate)]
     x = head.astype(np.float64) / 32768.0
     at_8k = _at_rate(x, rate, _PITCH_RATE)
-    f0, voiced = _pitch(at_8k)
+    f0, voiced, harmonic_centre = _pitch(at_8k)
     envelope_rate = min(rate, _ENVELOPE_RATE)
     modulation, speech_s = _speaking_rate(_at_rate(x, rate, envelope_rate), envelope_rate)
     return RateFeatures(
@@ -348,6 +392,7 @@ def measure_features(audio: Audio) -> RateFeatures:
         analysed_s=len(head) / rate,
         f0_median_hz=f0 if voiced >= MIN_VOICED_FRAMES else None,
         voiced_frames=voiced,
+        harmonic_centre=harmonic_centre if voiced >= MIN_VOICED_FRAMES else None,
         modulation_hz=modulation,
         speech_s=speech_s,
         bandwidth_hz=_bandwidth(x, rate),
@@ -405,6 +450,32 @@ def _pitch_cue(f: RateFeatures, candidates: set[int]) -> Cue:
     return Cue("pitch", None, 0.0, f"median pitch {f0:.0f} Hz fits no 2x story", short)
 
 
+def _voice_cue(f: RateFeatures, candidates: set[int]) -> Cue:
+    """Pitch against harmonic structure: a woman's voice played at half speed has a man's pitch
+    but keeps a woman's harmonics (the harmonic centre does not change with speed)."""
+    declared, f0, centre = f.declared_rate, f.f0_median_hz, f.harmonic_centre
+    if f0 is None or centre is None:
+        return Cue("voice", None, 0.0, "too little voiced speech for the harmonic structure")
+    short = f"harmonic centre {centre:.2f}"
+    if f0 < MAN_PITCH_HZ and centre < MAN_HARMONIC_CENTRE and declared * 2 in candidates:
+        return Cue(
+            "voice",
+            declared * 2,
+            MODERATE,
+            f"pitch {f0:.0f} Hz is a man's, but the harmonics are a woman's voice (centre at "
+            f"harmonic {centre:.2f}; men's voices >= {MAN_HARMONIC_CENTRE:g}): a higher voice "
+            "played slow",
+            short,
+        )
+    return Cue(
+        "voice",
+        None,
+        0.0,
+        f"pitch {f0:.0f} Hz, harmonic centre {centre:.2f}: no slowed higher voice",
+        short,
+    )
+
+
 def _spectral_cue(f: RateFeatures, candidates: set[int]) -> Cue:
     """Where the long-term spectrum's weight sits: speech played at half speed sounds dark."""
     declared, centre = f.declared_rate, f.spectral_centre_hz
@@ -452,6 +523,7 @@ def collect_cues(f: RateFeatures) -> list[Cue]:
             )
         )
     cues.append(_pitch_cue(f, candidates))
+    cues.append(_voice_cue(f, candidates))
     cues.append(_spectral_cue(f, candidates))
     slow, fast = MODULATION_RANGE_HZ
     if f.modulation_hz is None:
@@ -510,7 +582,7 @@ def collect_cues(f: RateFeatures) -> list[Cue]:
                 "bandwidth",
                 declared * 2,
                 MODERATE,
-                f"content ends at {_khz(f.bandwidth_hz)}, narrower than a phone line (3.4 kHz)",
+                f"content ends at {_khz(f.bandwidth_hz)}, under half a phone line ({_khz(NARROW_EDGE_HZ)}): upsampled telephony played slow",
                 f"content to {_khz(f.bandwidth_hz)}",
             )
         )
@@ -615,7 +687,8 @@ def rate_check(diagnosis: RateDiagnosis) -> Check:
         title=f"{name}: content matches {declared} Hz",
         verdict=diagnosis.verdict,
         expected=(
-            f"cues agree with {declared} Hz: pitch {F0_RANGE_HZ[0]:g}-{F0_RANGE_HZ[1]:g} Hz, "
+            f"cues agree with {declared} Hz: pitch {F0_RANGE_HZ[0]:g}-{F0_RANGE_HZ[1]:g} Hz "
+            f"(under {MAN_PITCH_HZ:g} Hz: harmonic centre ≥ {MAN_HARMONIC_CENTRE:g}), "
             f"spectrum centre ≥ {SPECTRAL_CENTRE_RANGE_HZ[0]:g} Hz, "
             f"envelope {MODULATION_RANGE_HZ[0]:g}-{MODULATION_RANGE_HZ[1]:g} Hz, content ≥ "
             f"{NARROW_EDGE_HZ / 1000:g} kHz; fails on 2 cues against"
@@ -629,6 +702,7 @@ def rate_check(diagnosis: RateDiagnosis) -> Check:
             "analysed_s": f.analysed_s,
             "f0_median_hz": f.f0_median_hz,
             "voiced_frames": f.voiced_frames,
+            "harmonic_centre": f.harmonic_centre,
             "modulation_hz": f.modulation_hz,
             "speech_s": f.speech_s,
             "bandwidth_hz": f.bandwidth_hz,
