@@ -2,7 +2,10 @@
 
 The full bot runs Pipecat's Deepgram STT, OpenAI LLM (with registered functions) and Cartesia
 TTS against voicectl's in-process provider fakes; the light responder bot is measured the same
-way for comparison. ``python tests/benchmarks/bench_full_bot.py --repeat 3``.
+way for comparison. ``python tests/benchmarks/bench_full_bot.py --repeat 3``. Under ``--fast``
+the full bot's fakes run at the caller's silence speed (20x): see ``ReferenceBotConfig.provider_speed``.
+Each run reports the 1-minute load average when it started and the CPU seconds the process used
+(both cores share the machine with other work; the load says how much).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import asyncio
 import json
 import os
 import platform
+import resource
 import statistics
 import time
 
@@ -22,6 +26,11 @@ from voicectl.bot.pipeline import BotBrain, ReferenceBotConfig
 from voicectl.cli.common import configure_logging
 from voicectl.replay.runner import ReplayPlan, run_replay
 from voicectl.report import Report
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 async def once(call: Call, brain: BotBrain, rate: int) -> tuple[float, float, int]:
@@ -47,7 +56,12 @@ if __name__ == "__main__":
     args = parser.parse_args()
     configure_logging(False)
     call = sixty_second_call()
-    runs = [asyncio.run(once(call, BotBrain(args.bot), args.rate)) for _ in range(args.repeat)]
+    runs, loads, cpus = [], [], []
+    for _ in range(args.repeat):
+        loads.append(round(os.getloadavg()[0], 2))
+        cpu = cpu_seconds()
+        runs.append(asyncio.run(once(call, BotBrain(args.bot), args.rate)))
+        cpus.append(round(cpu_seconds() - cpu, 2))
     walls = [w for w, _, _ in runs]
     print(
         json.dumps(
@@ -60,7 +74,9 @@ if __name__ == "__main__":
                 "median_wall_s": round(statistics.median(walls), 2),
                 "median_x_realtime": round(runs[0][1] / statistics.median(walls), 1),
                 "rate": args.rate,
-                "load_avg_1m": round(os.getloadavg()[0], 2),
+                "cpu_s": cpus,
+                "load_avg_1m_at_start": loads,
+                "load_avg_1m_at_end": round(os.getloadavg()[0], 2),
                 "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
             }
         )
