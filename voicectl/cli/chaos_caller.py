@@ -30,21 +30,14 @@ from voicectl.cli.chaos_conversation import (
 )
 from voicectl.cli.common import (
     Gating,
-    HtmlOpt,
-    JsonOpt,
-    JunitOpt,
     LineOpt,
-    MarkdownOpt,
-    QuietOpt,
-    StrictOpt,
-    TimeoutOpt,
+    Outputs,
     TrialsOpt,
-    VerboseOpt,
     execute,
     fail_usage,
-    make_outputs,
     parse_line_option,
 )
+from voicectl.cli.report_options import outputs_of, with_report_outputs
 from voicectl.conversation.backchannel import BackchannelPlan, BackchannelResult, run_backchannels
 from voicectl.conversation.dtmf import DtmfEntry, DtmfResult, run_dtmf
 from voicectl.conversation.heartbeat import HeartbeatPlan, run_heartbeat
@@ -68,6 +61,7 @@ def _check_digits(digits: str, inband: bool, carrier: CarrierName) -> None:
 
 
 @chaos_app.command("dtmf")
+@with_report_outputs(timeout_s=60.0)
 def dtmf(
     digits: Annotated[
         str, typer.Option("--digits", help="Keys the caller presses, in order (0-9 * # A-D).")
@@ -90,14 +84,7 @@ def dtmf(
     variant: VariantOpt = BotVariant.CORRECT,
     line: LineOpt = None,
     trials: TrialsOpt = 1,
-    json: JsonOpt = None,
-    junit: JunitOpt = None,
-    markdown: MarkdownOpt = None,
-    html: HtmlOpt = None,
-    quiet: QuietOpt = False,
-    verbose: VerboseOpt = False,
-    strict: StrictOpt = False,
-    timeout: TimeoutOpt = 60.0,
+    outputs: Outputs | None = None,
 ) -> None:
     """The caller presses keys (the carrier's dtmf events, or in-band tones): does the bot get them?"""
     try:
@@ -136,7 +123,7 @@ def dtmf(
 
     execute(
         report,
-        make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout * trials),
+        outputs_of(outputs, trials),
         gating.wrap(work),
     )
 
@@ -192,6 +179,7 @@ def _parse_backchannels(text: str) -> tuple[tuple[str, ...], tuple[float, ...]]:
 
 
 @chaos_app.command("backchannel")
+@with_report_outputs(timeout_s=120.0)
 def backchannel(
     say: Annotated[
         str,
@@ -233,14 +221,7 @@ def backchannel(
     variant: VariantOpt = BotVariant.CORRECT,
     line: LineOpt = None,
     trials: TrialsOpt = 1,
-    json: JsonOpt = None,
-    junit: JunitOpt = None,
-    markdown: MarkdownOpt = None,
-    html: HtmlOpt = None,
-    quiet: QuietOpt = False,
-    verbose: VerboseOpt = False,
-    strict: StrictOpt = False,
-    timeout: TimeoutOpt = 120.0,
+    outputs: Outputs | None = None,
 ) -> None:
     """The caller says "mm-hmm" while the bot talks, then barges in: does the bot keep talking, then stop?"""
     try:
@@ -293,7 +274,7 @@ def backchannel(
 
     execute(
         report,
-        make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout * trials),
+        outputs_of(outputs, trials),
         gating.wrap(work),
     )
 
@@ -330,6 +311,7 @@ def _backchannel_timeline(report: Report, result: BackchannelResult) -> None:
 
 
 @chaos_app.command("silence")
+@with_report_outputs(timeout_s=120.0)
 def silence(
     within: Annotated[
         float,
@@ -363,14 +345,7 @@ def silence(
     audio: AudioOpt = None,
     line: LineOpt = None,
     trials: TrialsOpt = 1,
-    json: JsonOpt = None,
-    junit: JunitOpt = None,
-    markdown: MarkdownOpt = None,
-    html: HtmlOpt = None,
-    quiet: QuietOpt = False,
-    verbose: VerboseOpt = False,
-    strict: StrictOpt = False,
-    timeout: TimeoutOpt = 120.0,
+    outputs: Outputs | None = None,
 ) -> None:
     """The caller says nothing after the bot's answer: does the bot check in or end the call?"""
     try:
@@ -411,7 +386,7 @@ def silence(
 
     execute(
         report,
-        make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout * trials),
+        outputs_of(outputs, trials),
         gating.wrap(work),
     )
 
@@ -454,6 +429,7 @@ def _parse_gap(text: str) -> float | None:
 
 
 @chaos_app.command("media-gap")
+@with_report_outputs(timeout_s=120.0)
 def media_gap(
     resume_after: Annotated[
         str,
@@ -498,14 +474,7 @@ def media_gap(
     audio: AudioOpt = None,
     line: LineOpt = None,
     trials: TrialsOpt = 1,
-    json: JsonOpt = None,
-    junit: JunitOpt = None,
-    markdown: MarkdownOpt = None,
-    html: HtmlOpt = None,
-    quiet: QuietOpt = False,
-    verbose: VerboseOpt = False,
-    strict: StrictOpt = False,
-    timeout: TimeoutOpt = 120.0,
+    outputs: Outputs | None = None,
 ) -> None:
     """The caller's media stops mid-utterance, socket open: does the turn end and the bot carry on?"""
     try:
@@ -552,7 +521,7 @@ def media_gap(
 
     execute(
         report,
-        make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout * trials),
+        outputs_of(outputs, trials),
         gating.wrap(work),
     )
 
@@ -589,6 +558,7 @@ def _media_gap_timeline(report: Report, result: MediaGapResult) -> None:
 
 
 @chaos_app.command("heartbeat")
+@with_report_outputs(timeout_s=180.0)
 def heartbeat(
     reply: Annotated[
         float,
@@ -612,14 +582,7 @@ def heartbeat(
         ),
     ] = True,
     audio: AudioOpt = None,
-    json: JsonOpt = None,
-    junit: JunitOpt = None,
-    markdown: MarkdownOpt = None,
-    html: HtmlOpt = None,
-    quiet: QuietOpt = False,
-    verbose: VerboseOpt = False,
-    strict: StrictOpt = False,
-    timeout: TimeoutOpt = 180.0,
+    outputs: Outputs | None = None,
 ) -> None:
     """Pipecat heartbeats on the reference bot: false alarms on a long reply, an alarm when stuck?"""
     try:
@@ -655,6 +618,4 @@ def heartbeat(
         rows.sort(key=lambda row: float(row[0]))  # type: ignore[arg-type]
         report.add_table("Timeline (call seconds)", ["t", "who", "what"], rows)
 
-    execute(
-        report, make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout), work
-    )
+    execute(report, outputs_of(outputs), work)

@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 from voicectl.audio.backchannel import backchannel
 from voicectl.audio.script import Call
 from voicectl.bot.pipeline import ReferenceBotConfig
-from voicectl.conversation.scenarios import DirectedCall, caller_lines, run_directed, wait_until
+from voicectl.conversation.scenarios import (
+    DirectedCall,
+    ask_and_await_reply,
+    caller_lines,
+    run_directed,
+    wait_until,
+)
 from voicectl.replay.client import CallOutcome, CarrierCall, TurnResult
 from voicectl.replay.line import LineSpec
 
@@ -78,16 +84,8 @@ async def run_backchannels(
     )
 
     async def direct(call: CarrierCall) -> None:
-        await asyncio.sleep(0.5)
-        result.first = call.say(*lines[0])
-        first_end = result.first.utterance.end
-        replied = await wait_until(
-            lambda: (s := call.bot_audio_flowing_since()) is not None and s >= first_end - 0.5,
-            first_end + plan.wait_for_reply_s,
-        )
-        if not replied:
-            result.note = f"the bot did not start a reply within {plan.wait_for_reply_s:.0f} s of the caller's question"
-            call.hang_up("stop")
+        result.first, result.note = await ask_and_await_reply(call, lines[0], plan.wait_for_reply_s)
+        if result.note:
             return
         start = call.bot_audio_flowing_since() or call.now()
         result.reply_started = start

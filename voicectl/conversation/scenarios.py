@@ -36,6 +36,7 @@ __all__ = [
     "CallEnding",
     "CallEndingResult",
     "DirectedCall",
+    "ask_and_await_reply",
     "caller_lines",
     "run_barge_in",
     "run_call_ending",
@@ -70,6 +71,25 @@ async def _until(predicate: object, timeout: float) -> bool:
 
 
 wait_until = _until
+
+
+async def ask_and_await_reply(
+    call: CarrierCall, line: tuple[npt.NDArray[np.int16], str], wait_s: float
+) -> tuple[TurnResult, str]:
+    """After half a second of line silence, say ``line`` and wait up to ``wait_s`` after it for
+    the bot's reply to start. Returns the turn and ``""``, or, with no reply, a note saying so
+    (the caller has then hung up)."""
+    await asyncio.sleep(0.5)
+    turn = call.say(*line)
+    asked = turn.utterance.end
+    replied = await _until(
+        lambda: (s := call.bot_audio_flowing_since()) is not None and s >= asked - 0.5,
+        asked + wait_s,
+    )
+    if replied:
+        return turn, ""
+    call.hang_up("stop")
+    return turn, f"the bot did not answer within {wait_s:.0f} s of the caller's question"
 
 
 @dataclass

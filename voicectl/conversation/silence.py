@@ -7,7 +7,13 @@ from dataclasses import dataclass
 
 from voicectl.audio.script import Call
 from voicectl.bot.pipeline import ReferenceBotConfig
-from voicectl.conversation.scenarios import DirectedCall, caller_lines, run_directed, wait_until
+from voicectl.conversation.scenarios import (
+    DirectedCall,
+    ask_and_await_reply,
+    caller_lines,
+    run_directed,
+    wait_until,
+)
 from voicectl.replay.client import CallOutcome, CarrierCall, TurnResult
 from voicectl.replay.line import LineSpec
 
@@ -67,16 +73,10 @@ async def run_silence(
     )
 
     async def direct(call: CarrierCall) -> None:
-        await asyncio.sleep(0.5)
-        result.question = call.say(*question)
-        asked = result.question.utterance.end
-        replied = await wait_until(
-            lambda: (s := call.bot_audio_flowing_since()) is not None and s >= asked - 0.5,
-            asked + plan.wait_for_reply_s,
+        result.question, result.note = await ask_and_await_reply(
+            call, question, plan.wait_for_reply_s
         )
-        if not replied:
-            result.note = f"the bot did not answer within {plan.wait_for_reply_s:.0f} s of the caller's question"
-            call.hang_up("stop")
+        if result.note:
             return
         await wait_until(lambda: call.bot_audio_flowing_since() is None, 120)
         result.reply_end = call.outcome.runs[-1].end

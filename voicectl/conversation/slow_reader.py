@@ -18,7 +18,13 @@ from pathlib import Path
 
 from voicectl.audio.script import Call
 from voicectl.bot.pipeline import ReferenceBotConfig
-from voicectl.conversation.scenarios import DirectedCall, caller_lines, run_directed, wait_until
+from voicectl.conversation.scenarios import (
+    DirectedCall,
+    ask_and_await_reply,
+    caller_lines,
+    run_directed,
+    wait_until,
+)
 from voicectl.replay.client import CallOutcome, CarrierCall, TurnResult
 from voicectl.replay.line import LineSpec
 
@@ -180,16 +186,10 @@ async def run_slow_reader(
             await asyncio.sleep(_SAMPLE_S)
 
     async def direct(call: CarrierCall) -> None:
-        await asyncio.sleep(0.5)
-        result.question = call.say(*lines[0])
-        asked = result.question.utterance.end
-        replied = await wait_until(
-            lambda: (s := call.bot_audio_flowing_since()) is not None and s >= asked - 0.5,
-            asked + plan.wait_for_reply_s,
+        result.question, result.note = await ask_and_await_reply(
+            call, lines[0], plan.wait_for_reply_s
         )
-        if not replied:
-            result.note = f"the bot did not answer within {plan.wait_for_reply_s:.0f} s of the caller's question"
-            call.hang_up("stop")
+        if result.note:
             return
         result.reply_started = call.bot_audio_flowing_since()
         start = result.reply_started or 0.0
