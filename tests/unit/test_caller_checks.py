@@ -40,6 +40,23 @@ def test_a_late_answer_past_the_bound_fails_with_the_wait() -> None:
     assert verdict.observed.startswith("longest wait 9.50 s: utterance 2")
 
 
+def test_the_last_turn_before_an_llm_fault_still_waiting_is_judged() -> None:
+    """An LLM fault fires on the request of the caller's last turn: that turn's wait counts."""
+    timeline = CallerTimeline(UTTERANCES, [(5.0, 7.0), (22.5, 24.0), (24.5, 25.0)], 35.0)
+    verdict = judge_caller_not_left_in_silence("call", timeline, fault_at=13.5, bound_s=8.0)
+    assert verdict.verdict is Verdict.FAIL
+    assert verdict.observed.startswith("longest wait 9.50 s: utterance 2")
+
+
+def test_an_unanswered_turn_the_caller_talked_past_before_the_fault_is_not_its_silence() -> None:
+    """The example bot at load: its answer to turn 1 came after turn 2 began, so turn 1 had no
+    answer; the 429 hit turn 2's request and turn 2 was answered 1.5 s after it ended."""
+    timeline = CallerTimeline(UTTERANCES, [(14.5, 16.0), (24.0, 25.0)], 30.0)
+    verdict = judge_caller_not_left_in_silence("call", timeline, fault_at=13.5, bound_s=8.0)
+    assert verdict.verdict is Verdict.PASS, verdict.observed
+    assert verdict.metrics["longest_wait_s"] == 1.5 and verdict.metrics["judged"] == 2
+
+
 def test_the_bot_ending_the_call_is_an_answer() -> None:
     timeline = CallerTimeline(UTTERANCES[:2], [(5.0, 7.0)], 15.0, bot_ended_at=15.0)
     verdict = judge_caller_not_left_in_silence("call", timeline, fault_at=8.0)

@@ -62,12 +62,18 @@ def judge_caller_not_left_in_silence(
         f"every utterance waiting for an answer when the fault hit or ending after it is answered "
         f"(bot audio or the bot ending the call) within {bound_s:.1f} s"
     )
-    # The utterances after the fault, and any before it still waiting for an answer when it hit
-    # (an LLM fault fires on the request the caller's last turn made).
+    # The utterances after the fault, and the caller's last one before it if it was still
+    # waiting for an answer when the fault hit (an LLM fault fires on the request the caller's
+    # last turn made). An earlier unanswered one the caller talked past before the fault is
+    # not the fault's silence (replay.bot_answered judges it).
     after = [
         u
         for u in timeline.utterances
-        if u.end > fault_at or (timeline.answer_after(u.end) or (float("inf"),))[0] > fault_at
+        if u.end > fault_at
+        or (
+            (timeline.answer_after(u.end) or (float("inf"),))[0] > fault_at
+            and not any(u.end < v.start <= fault_at for v in timeline.utterances)
+        )
     ]
     waits: list[tuple[float, Utterance, str]] = []
     unjudged = []
