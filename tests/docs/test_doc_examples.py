@@ -20,7 +20,10 @@ by an optional ``<!-- example: ... -->`` comment on the line before it:
   found in the named modules (or its own imports) and accept the keyword arguments shown, events
   given to ``event_handler`` are ones those classes register, ``test_*`` functions take voicectl
   fixtures; with ``run`` the block is executed (its ``...`` lines are no-ops);
-- ``llm-script``: a valid LLM fake script (``--llm-script``);
+- ``llm-script``: a valid LLM fake script (``--llm-script``); ``llm-stream`` and ``llm-journal``:
+  the OpenAI fake with the script above on the page is asked "Where is my order?" with a
+  ``check_order_status`` tool, and streams exactly the ``data:`` lines shown, and journals the
+  event shown (the clock's ``created`` and ``t`` aside);
 - ``shell``: commands that install or run the whole suite, not run here: the repository paths
   they name exist, ``pip`` extras and ``pytest -m`` markers are declared, ``voicectl`` and
   ``locust`` command lines parse;
@@ -79,6 +82,8 @@ KINDS = (
     "llm-script",
     "shell",
     "excerpt",
+    "llm-stream",
+    "llm-journal",
     "not",
 )
 DIRECTIVE = re.compile(r"<!--\s*example:\s*(?P<args>.*?)\s*-->\s*\n\s*$")
@@ -627,6 +632,78 @@ def _check_llm_script(block: Block) -> None:
     assert script.rules
 
 
+LLM_QUESTION = "Where is my order?"
+_LLM_RUNS: dict[str, tuple[list[str], list[dict[str, Any]]]] = {}
+
+
+def _llm_fake_run(block: Block) -> tuple[list[str], list[dict[str, Any]]]:
+    """The OpenAI fake, with the ``llm-script`` block above on the page, asked LLM_QUESTION
+    with a ``check_order_status`` tool: its streamed answer (``data:`` lines) and its journal."""
+    import asyncio
+
+    import aiohttp
+
+    from voicectl.providers.fakeset import FakeSet, plan_fakes
+    from voicectl.providers.openai_http import LLMTiming
+    from voicectl.providers.openai_llm import LLMScript
+
+    scripts = [b for _r, b in _blocks(block.path) if b.line < block.line and b.kind == "llm-script"]
+    assert scripts, f"{_where(block)}: no llm-script block above it on the page"
+    key = _where(scripts[-1])
+    if key in _LLM_RUNS:
+        return _LLM_RUNS[key]
+    script = LLMScript.parse(json.loads(scripts[-1].source), source=key)
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "check_order_status",
+            "parameters": {
+                "type": "object",
+                "properties": {"order_id": {"type": "string"}},
+                "required": ["order_id"],
+            },
+        },
+    }
+    request = {
+        "model": "gpt-4.1-mini",
+        "stream": True,
+        "stream_options": {"include_usage": True},
+        "messages": [{"role": "user", "content": LLM_QUESTION}],
+        "tools": [tool],
+    }
+
+    async def ask() -> tuple[list[str], list[dict[str, Any]]]:
+        plan = plan_fakes(["openai"], llm_script=script, llm_timing=LLMTiming(0.0))
+        async with FakeSet(plan) as fakes, aiohttp.ClientSession() as session:
+            url = fakes.env["OPENAI_BASE_URL"] + "/chat/completions"
+            async with session.post(url, json=request) as response:
+                body = await response.text()
+            return [line for line in body.splitlines() if line], fakes.journal()
+
+    _LLM_RUNS[key] = asyncio.run(asyncio.wait_for(ask(), 30))
+    return _LLM_RUNS[key]
+
+
+def _check_llm_stream(block: Block) -> None:
+    """The streamed answer shown is the fake's, line for line (``created`` is the clock's)."""
+    streamed, _journal = _llm_fake_run(block)
+    created = re.compile(r'"created": \d+')
+    shown = [created.sub('"created": N', line) for line in block.source.splitlines() if line]
+    actual = [created.sub('"created": N', line) for line in streamed]
+    assert shown == actual, f"{_where(block)}: the fake streamed\n" + "\n".join(streamed)
+
+
+def _check_llm_journal(block: Block) -> None:
+    """The journal event shown is one the fake wrote for that request (``t`` is the clock's)."""
+    _streamed, journal = _llm_fake_run(block)
+    shown = json.loads(block.source)
+    shown.pop("t")
+    events = [{k: v for k, v in event.items() if k != "t"} for event in journal]
+    assert shown in events, f"{_where(block)}: not in the journal:\n" + "\n".join(
+        json.dumps(e) for e in journal
+    )
+
+
 def _check_shell(block: Block) -> None:
     """Commands that install or run the whole suite: what they name exists.
 
@@ -678,6 +755,8 @@ EVALUATORS: dict[str, Callable[[Block], None]] = {
     "llm-script": _check_llm_script,
     "shell": _check_shell,
     "excerpt": _check_excerpt,
+    "llm-stream": _check_llm_stream,
+    "llm-journal": _check_llm_journal,
 }
 
 
@@ -749,7 +828,13 @@ def _call_scripts(cwd: Path) -> None:
         (cwd / "calls" / f"{name}.call.toml").write_text(script)
 
 
+def _two_party_call(cwd: Path) -> None:
+    """A real two-party recording (caller left, bot right) as ``call.wav``, no sidecar."""
+    (cwd / "call.wav").write_bytes((ROOT / "tests/data/real_calls/two_party.wav").read_bytes())
+
+
 SETUPS: dict[str, Callable[[Path], None]] = {
+    "two-party-call": _two_party_call,
     "word-script": _word_script,
     "text-script": _text_script,
     "call-scripts": _call_scripts,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pipecat
 import pytest
+from chaos_cli import run_chaos
 
 from voicectl.audio.script import bundled_calls
 
@@ -27,27 +28,8 @@ def measured_pipecat() -> None:
 
 
 def _interrupt(tmp_path: Path, *args: str) -> tuple[int, dict]:
-    out = tmp_path / "report.json"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "voicectl",
-            "chaos",
-            "interrupt",
-            "--bot",
-            "full",
-            *args,
-            "--json",
-            str(out),
-            "-q",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=150,
-    )
-    assert "Traceback" not in result.stderr, result.stderr
-    return result.returncode, json.loads(out.read_text())
+    """``voicectl chaos interrupt --bot full ARGS``, shared with the findings page's example."""
+    return run_chaos(tmp_path, "interrupt", "--bot", "full", *args, timeout=150)
 
 
 def _verdicts(report: dict) -> dict[str, str]:
