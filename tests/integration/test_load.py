@@ -41,15 +41,16 @@ def checks_by_id(report: Report) -> dict[str, Verdict]:
     return {c.id: c.verdict for c in report.checks}
 
 
-async def energy_bot(ws: ServerConnection) -> None:
-    """Answer 0.3 s of tone 0.2 s after the caller's speech stops (Twilio messages)."""
+async def energy_bot(ws: ServerConnection, stream_sid: str | None = None) -> None:
+    """Answer 0.3 s of tone 0.2 s after the caller's speech stops (Twilio messages), on this
+    call's stream or on ``stream_sid``."""
     sid, speaking, quiet = "", False, 0
     reply = ulaw_encode((3000 * np.sin(np.arange(160) * 0.35)).astype(np.int16))
     payload = base64.b64encode(reply).decode()
     async for message in ws:
         data = json.loads(message)
         if data["event"] == "start":
-            sid = data["start"]["streamSid"]
+            sid = stream_sid or data["start"]["streamSid"]
         if data["event"] != "media":
             continue
         pcm = ulaw_decode(base64.b64decode(data["media"]["payload"])).astype(np.float64)
@@ -97,6 +98,7 @@ async def test_a_sink_that_never_answers_fails_every_call_as_no_answer(
     assert verdicts["load.success_rate"] is Verdict.FAIL
     assert verdicts["load.first_audio_p95"] is Verdict.FAIL
     assert verdicts["load.client_pacing"] is Verdict.PASS
+    assert verdicts["carrier.protocol"] is Verdict.ERROR  # nothing sent: nothing to judge
     assert report.metrics["frames_sent"] == 10 * 500  # 7 s of audio + 3 s tail, 20 ms frames
     failed = next(t for t in report.tables if t.title == "Failed calls")
     assert failed.rows == [[10, "no answer to any of 1 utterances"]]
@@ -113,10 +115,36 @@ async def test_an_answering_bot_passes_with_its_latency_measured(first_turn: Cal
         "load.success_rate": Verdict.PASS,
         "load.first_audio_p95": Verdict.PASS,
         "load.client_pacing": Verdict.PASS,
+        "carrier.protocol": Verdict.PASS,
     }
+    protocol = next(c for c in report.checks if c.id == "carrier.protocol")
+    assert protocol.metrics["media"] >= 12 * 15 and protocol.metrics["violations"] == {}
     # Latency runs from the utterance's scripted end (its last frame sent) to the reply.
     assert 0.0 < report.metrics["first_audio_s_p50"] < 0.5
     assert [e.kind for e in report.events].count("call_ended") == 12
+
+
+async def test_a_bot_answering_on_another_stream_fails_carrier_protocol_under_load(
+    first_turn: Call,
+) -> None:
+    hard_coded = "MZ00000000000000000000000000000000"
+
+    async def wrong_stream(ws: ServerConnection) -> None:
+        await energy_bot(ws, stream_sid=hard_coded)
+
+    async with serve(wrong_stream, "127.0.0.1", 0) as server:
+        url = f"ws://127.0.0.1:{next(iter(server.sockets)).getsockname()[1]}/ws"
+        plan = LoadPlan([first_turn], url, LoadShape(2, 10.0, total_calls=2))
+        report = Report("load")
+        await run_load(plan, report, LoadBounds())
+    protocol = next(c for c in report.checks if c.id == "carrier.protocol")
+    assert protocol.verdict is Verdict.FAIL
+    assert protocol.title == "2 calls: the bot spoke twilio's protocol"
+    rejected = protocol.metrics["violations"]["wrong_stream"]
+    assert rejected > 0 and protocol.metrics["messages"] == rejected
+    assert protocol.observed.startswith(f"{rejected} of {rejected} messages rejected: ")
+    assert f"addressed to '{hard_coded}', not this call's stream" in protocol.observed
+    assert checks_by_id(report)["load.success_rate"] is Verdict.FAIL
 
 
 async def test_bot_side_closes_are_counted_by_code_with_their_reason(first_turn: Call) -> None:

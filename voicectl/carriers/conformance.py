@@ -101,6 +101,24 @@ class ProtocolLedger:
             shown = text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 1] + "…"
             self.first[kind] = f"{reason}: {shown}" if reason else shown
 
+    @classmethod
+    def merged(cls, carrier: str, ledgers: list[ProtocolLedger]) -> ProtocolLedger:
+        """One ledger for many calls (a load run): counts summed, the first offender kept."""
+        total = cls(carrier)
+        for ledger in ledgers:
+            total.messages += ledger.messages
+            total.media += ledger.media
+            total.media_bytes += ledger.media_bytes
+            total.marks += ledger.marks
+            total.dropped_media += ledger.dropped_media
+            for kind, n in ledger.counts.items():
+                total.counts[kind] = total.counts.get(kind, 0) + n
+                total.first.setdefault(kind, ledger.first[kind])
+            for stray in ledger.stray_stream_ids:
+                if stray not in total.stray_stream_ids and len(total.stray_stream_ids) < 5:
+                    total.stray_stream_ids.append(stray)
+        return total
+
     @property
     def violations(self) -> int:
         return sum(self.counts.values())

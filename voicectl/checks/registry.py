@@ -124,7 +124,7 @@ _SPECS: tuple[CheckSpec, ...] = (
     CheckSpec(
         "carrier.protocol",
         "the bot spoke the carrier's protocol",
-        ("replay", "chaos interrupt", "chaos hangup", "chaos carrier-close", "smoke"),
+        ("replay", "load", "chaos interrupt", "chaos hangup", "chaos carrier-close", "smoke"),
         "every message the bot sends is one the real carrier accepts: this call's stream id, "
         "valid base64 in the carrier's encoding, known events, nothing after the call ended",
         "zero rejected messages; messages within 1.0 s after the end are in flight, not late",

@@ -11,11 +11,13 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 
+from voicectl.carriers.conformance import ProtocolLedger
+from voicectl.checks.protocol import judge_carrier_protocol
 from voicectl.load.aggregate import CallRecord, LoadStats, aggregate_calls
 from voicectl.load.checks import LoadBounds, judge_load
 from voicectl.load.plan import LoadPlan
 from voicectl.replay.client import CallOptions, CarrierCall
-from voicectl.report.model import Report
+from voicectl.report.model import Check, Report
 
 __all__ = ["ActiveCall", "LoadRun", "run_load"]
 
@@ -75,6 +77,7 @@ async def run_load(
             add_line_table(plan.line, [(f"call {r.index}", r.outcome) for r in run.records], report)
         if finished:
             report.extend_checks(judge_load(stats, bounds))
+            report.add_check(_judge_protocol(plan, run))
     return run
 
 
@@ -205,3 +208,16 @@ def _tabulate(run: LoadRun, stats: LoadStats, report: Report) -> None:
     metrics["planned_calls"] = plan.shape.planned_calls()
     metrics["cut_off_calls"] = run.cut_off
     report.metrics.update(metrics)
+
+
+def _judge_protocol(plan: LoadPlan, run: LoadRun) -> Check:
+    """``carrier.protocol`` over every call of the run: what the carrier would have dropped."""
+    outcomes = [r.outcome for r in run.records]
+    ledger = ProtocolLedger.merged(
+        plan.carrier, [o.protocol for o in outcomes if o.protocol is not None]
+    )
+    connected = any(not o.unreachable for o in outcomes)
+    error = next((o.error for o in outcomes if o.error), None)
+    return judge_carrier_protocol(
+        f"{len(outcomes)} calls", ledger, connected=connected, call_error=error
+    )
