@@ -189,3 +189,42 @@ async def test_soniox_errors_after_a_drop_or_a_503_do_not_name_their_cause(
     outcome = await run(spec, "soniox", budget)
     assert verdicts(outcome)["error.attributable"] == "fail"
     assert observed(outcome, "error.attributable").startswith("names none of them")
+    opened = [r.opened_at for r in outcome.journal.connections.records()]
+    if spec == "ws-drop":  # the quick-failure give-up: three connections
+        assert len(opened) == 3
+        return
+    # The 503 row: attempts at 0, +0.1, +4.0, +4.0 s, then the 4 s backoff once more, give-up.
+    gaps = [b - a for a, b in zip(opened, opened[1:], strict=False)]
+    assert len(opened) == 4 and gaps == pytest.approx([0.1, 4.0, 4.0], abs=0.35), gaps
+    assert 11.5 < give_up_at(outcome) - opened[0] < 13.0
+
+
+async def test_a_stalled_connection_is_dropped_by_websockets_keepalive_at_20_plus_20_s() -> None:
+    """The stall row: Pipecat opens every provider socket with websockets' default keepalive (a
+    ping every 20 s, dropped after 20 s without a pong) and the stall fake answers no ping, so a
+    stalled provider is noticed only when keepalive drops it, 40-42 s in (measured once with
+    ``--budget 70``; the fake's half is pinned in test_chaos_fake_provider.py)."""
+    from pipecat.services.soniox.stt import SonioxSTTService
+
+    from voicectl.faults import StallFault
+    from voicectl.providers import FakeProviderServer
+
+    async with FakeProviderServer("soniox", StallFault()) as server:
+        service = SonioxSTTService(api_key="voicectl-fake-key", url=server.target_url)
+        websocket = await service._websocket_connect(server.target_url)
+        try:
+            assert (websocket.ping_interval, websocket.ping_timeout) == (20, 20)
+        finally:
+            websocket.transport.abort()
+
+
+async def test_cartesia_tts_reconnects_a_normal_close_in_a_tight_loop_forever() -> None:
+    """The cartesia row: a 1000 close bypasses the quick-failure counter, no terminal error."""
+    outcome = await run("ws-close:1000@0", "cartesia-tts", 4)
+    result = verdicts(outcome)
+    assert result["reconnect.bounded"] == "fail"
+    assert result["error.surfaced"] == "fail"
+    assert result["service.unusable_after_give_up"] == "fail"
+    opened = [r.opened_at for r in outcome.journal.connections.records()]
+    # Measured 650-940 a second on an idle machine; 92 a second with the machine at load 12.
+    assert len(opened) > 20 and not list(outcome.journal.usable_flips)
