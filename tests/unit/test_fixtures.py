@@ -388,3 +388,59 @@ def test_load_call_passes_the_rate_through(tmp_path: Path) -> None:
     call = load_call(tmp_path / "call.ulaw", rate=16000)
     assert call.audio.sample_rate == 16000 and call.audio.duration_s == 0.1
     assert load_audio(tmp_path / "call.ulaw", rate=8000).duration_s == 0.2
+
+
+def _twilio_capture_of(path: Path, out: Path) -> None:
+    """A Twilio Media Streams capture of both tracks from a two-party recording, as Twilio
+    sends it: inbound every 20 ms, outbound only while the bot's channel has sound."""
+    import soundfile as sf
+
+    frames, _ = sf.read(path, dtype="int16", always_2d=True)
+    lines = [{"event": "connected", "protocol": "Call", "version": "1.0.0"}]
+    sent_out = 0
+    for index in range(len(frames) // 160):
+        piece = frames[index * 160 : (index + 1) * 160]
+        for track, samples in (("inbound", piece[:, 0]), ("outbound", piece[:, 1])):
+            if track == "outbound":
+                if not np.abs(samples.astype(np.int32)).max() > 100:
+                    continue
+                sent_out += 1
+            chunk = index + 1 if track == "inbound" else sent_out
+            payload = base64.b64encode(g711.ulaw_encode(np.ascontiguousarray(samples))).decode()
+            media = {"track": track, "chunk": str(chunk), "timestamp": str(index * 20 + 7)}
+            lines.append({"event": "media", "media": {**media, "payload": payload}})
+    out.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+
+
+def test_twilio_capture_keeps_its_outbound_track_as_the_original_bot_turns(
+    tmp_path: Path,
+) -> None:
+    import shutil
+
+    shutil.copy(REAL_CALLS / "two_party.wav", tmp_path / "dual.wav")
+    _twilio_capture_of(tmp_path / "dual.wav", tmp_path / "capture.jsonl")
+    dual, capture = load_call(tmp_path / "dual.wav"), load_call(tmp_path / "capture.jsonl")
+    assert capture.audio.caller_channel == "inbound" and capture.audio.other_side == "outbound"
+    assert capture.notices[0] == (
+        f"{tmp_path / 'capture.jsonl'}: Twilio capture of both tracks: the inbound track is "
+        "replayed as the caller, the outbound track is kept as the original bot's track"
+    )
+    caller = [x for u in capture.script.utterances for x in (u.start, u.end)]
+    assert caller == pytest.approx([x for u in dual.script.utterances for x in (u.start, u.end)])
+    # Outbound chunks are numbered only while the bot speaks: placed by their timestamps, the
+    # bot's turns land where the dual-channel recording has them.
+    assert len(capture.original_bot_turns) == len(dual.original_bot_turns) >= 2
+    bot = [x for t in capture.original_bot_turns for x in (t.start, t.end)]
+    assert bot == pytest.approx(
+        [x for t in dual.original_bot_turns for x in (t.start, t.end)], abs=0.05
+    )
+
+
+def test_twilio_capture_of_the_inbound_track_only_has_no_bot_track(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    payload = base64.b64encode(g711.ulaw_encode(np.zeros(160, dtype=np.int16))).decode()
+    path.write_text(
+        json.dumps({"event": "media", "media": {"chunk": "1", "payload": payload}}) + "\n"
+    )
+    audio = load_audio(path)
+    assert audio.caller_channel is None and audio.other_track is None and audio.notice is None

@@ -60,6 +60,8 @@ CALLER_CHANNELS = ("left", "right")
 # contains the parent call and the second channel contains the child call"; for a call into a
 # bot the parent leg is the caller's.
 DEFAULT_CALLER_CHANNEL = "left"
+# A Twilio Media Streams capture of both tracks: Twilio's inbound track is the caller's.
+CAPTURE_CALLER_TRACK = "inbound"
 FORMATS_HELP = (
     "WAV (PCM 8/16/24/32-bit, float, mu-law, A-law), MP3, FLAC, OGG/Vorbis, OGG/Opus, "
     "raw .ulaw/.alaw/.pcm (with --rate), Twilio Media Streams capture .jsonl"
@@ -103,8 +105,9 @@ _READ_BLOCK_SAMPLES = 1 << 20
 class Audio:
     """The caller's mono int16 audio and where it came from.
 
-    For a two-party recording, ``caller_channel`` names the channel replayed as the caller and
-    ``other_track`` holds the other channel (the original call's bot), never replayed.
+    For a two-party recording, ``caller_channel`` names the channel replayed as the caller
+    (``left``/``right``, or ``inbound`` for a Twilio capture of both tracks) and
+    ``other_track`` holds the other one (the original call's bot), never replayed.
     """
 
     samples: Int16Array
@@ -121,6 +124,11 @@ class Audio:
         if self.caller_channel is None:
             return None
         other = _other_side(self.caller_channel)
+        if self.caller_channel == CAPTURE_CALLER_TRACK:
+            return (
+                f"{self.source}: Twilio capture of both tracks: the inbound track is replayed as "
+                "the caller, the outbound track is kept as the original bot's track"
+            )
         return (
             f"{self.source}: two-party recording: the {self.caller_channel} channel is replayed "
             f"as the caller, the {other} channel is kept as the original bot's track "
@@ -134,6 +142,11 @@ class Audio:
             raise ValueError("Audio samples must be C-contiguous")
         if self.sample_rate <= 0:
             raise ValueError(f"sample rate must be positive, got {self.sample_rate}")
+
+    @property
+    def other_side(self) -> str | None:
+        """The name of the original bot's channel or track (None for a one-party recording)."""
+        return None if self.caller_channel is None else _other_side(self.caller_channel)
 
     @property
     def duration_s(self) -> float:
@@ -354,7 +367,7 @@ def _same_signal(left: Int16Array, right: Int16Array) -> bool:
 
 
 def _other_side(channel: str) -> str:
-    return "right" if channel == "left" else "left"
+    return {"left": "right", "right": "left", CAPTURE_CALLER_TRACK: "outbound"}[channel]
 
 
 def _round_to_int16(values: npt.NDArray[np.floating]) -> Int16Array:
@@ -372,7 +385,8 @@ def _load_twilio_capture(name: str, rate: int | None) -> Audio:
     if _is_transcript_sidecar(data):
         raise InputError(f"{name}: is a transcript sidecar, not audio or a Twilio capture")
     chunks: dict[int, bytes] = {}
-    outbound = 0
+    times: dict[int, int] = {}  # inbound chunk -> its timestamp (ms since the stream started)
+    outbound: list[tuple[int, int | None, bytes]] = []  # (chunk, timestamp ms, payload)
     for where, message in _capture_messages(name, data):
         event = message.get("event")
         if not isinstance(event, str):
@@ -385,15 +399,19 @@ def _load_twilio_capture(name: str, rate: int | None) -> Audio:
         if not isinstance(media, dict):
             raise InputError(f'{name}: {where}: media message has no "media" object')
         track = media.get("track", "inbound")
-        if not isinstance(track, str) or track not in _INBOUND_TRACKS:
-            outbound += 1
-            continue
         chunk = _chunk_number(name, where, media.get("chunk"))
+        payload = _payload_bytes(name, where, media.get("payload"))
+        stamp = _timestamp_ms(media.get("timestamp"))
+        if not isinstance(track, str) or track not in _INBOUND_TRACKS:
+            outbound.append((chunk, stamp, payload))
+            continue
         if chunk in chunks:
             raise InputError(f"{name}: {where}: duplicate inbound chunk {chunk}")
-        chunks[chunk] = _payload_bytes(name, where, media.get("payload"))
+        chunks[chunk] = payload
+        if stamp is not None:
+            times[chunk] = stamp
     if not chunks:
-        only = f" ({outbound} outbound only)" if outbound else ""
+        only = f" ({len(outbound)} outbound only)" if outbound else ""
         raise InputError(f"{name}: capture has no inbound media messages{only}")
     first, last = min(min(chunks), 1), max(chunks)
     if last - first + 1 > _MAX_CAPTURE_CHUNKS:
@@ -402,7 +420,55 @@ def _load_twilio_capture(name: str, rate: int | None) -> Audio:
         )
     gap = bytes([g711.ULAW_SILENCE]) * TWILIO_CHUNK_BYTES
     stream = b"".join(chunks.get(number, gap) for number in range(first, last + 1))
-    return _audio(name, g711.ulaw_decode(stream), TWILIO_SAMPLE_RATE, "twilio-capture")
+    audio = _audio(name, g711.ulaw_decode(stream), TWILIO_SAMPLE_RATE, "twilio-capture")
+    if not outbound:
+        return audio
+    bot = _outbound_track(outbound, len(audio.samples), first, times)
+    return Audio(
+        audio.samples, audio.sample_rate, name, audio.encoding, 1, CAPTURE_CALLER_TRACK, bot
+    )
+
+
+def _outbound_track(
+    outbound: list[tuple[int, int | None, bytes]],
+    length: int,
+    first: int,
+    times: dict[int, int],
+) -> Int16Array:
+    """The outbound (bot) track on the inbound track's timeline, as long as it.
+
+    Placed by timestamp when every outbound message has one (Twilio sends outbound media only
+    while audio plays, so its chunk numbers do not count time), else by chunk number.
+    """
+    samples_per_ms = TWILIO_SAMPLE_RATE // 1000
+    track = np.zeros(length, dtype=np.int16)
+    by_time = all(stamp is not None for _, stamp, _ in outbound)
+    # The inbound timeline's time zero: chunk ``first`` starts at sample 0.
+    origin = min(
+        (
+            stamp - (chunk - first) * TWILIO_CHUNK_BYTES // samples_per_ms
+            for chunk, stamp in times.items()
+        ),
+        default=0,
+    )
+    for chunk, stamp, payload in outbound:
+        if by_time and stamp is not None:
+            start = (stamp - origin) * samples_per_ms
+        else:
+            start = (chunk - first) * TWILIO_CHUNK_BYTES
+        piece = g711.ulaw_decode(payload)[: max(0, length - start)]
+        if start >= 0 and len(piece):
+            track[start : start + len(piece)] = piece
+    track.setflags(write=False)
+    return track
+
+
+def _timestamp_ms(value: object) -> int | None:
+    """A media message's ``timestamp`` (ms since the stream started), None when absent or odd."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    text = str(value).strip()
+    return int(text) if text.isdecimal() and text.isascii() else None
 
 
 def _is_transcript_sidecar(data: bytes) -> bool:

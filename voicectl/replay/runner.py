@@ -99,9 +99,9 @@ def _original_call(plan: ReplayPlan, report: Report) -> None:
     (never replayed, never judged), with how long after the caller's utterance each began."""
     rows = []
     for call in plan.calls:
-        if call.audio.caller_channel is None:
+        channel = call.audio.other_side
+        if channel is None:
             continue
-        channel = "right" if call.audio.caller_channel == "left" else "left"
         for number, turn in enumerate(call.original_bot_turns, start=1):
             before = [u for u in call.script.utterances if u.end <= turn.start]
             after_s = round(turn.start - before[-1].end, 3) if before else None
