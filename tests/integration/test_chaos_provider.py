@@ -6,6 +6,7 @@ logic, the verdicts here change with it and these tests say so.
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -194,7 +195,7 @@ async def test_soniox_errors_after_a_drop_or_a_503_do_not_name_their_cause(
         assert len(opened) == 3
         return
     # The 503 row: attempts at 0, +0.1, +4.0, +4.0 s, then the 4 s backoff once more, give-up.
-    gaps = [b - a for a, b in zip(opened, opened[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(opened)]
     assert len(opened) == 4 and gaps == pytest.approx([0.1, 4.0, 4.0], abs=0.35), gaps
     assert 11.5 < give_up_at(outcome) - opened[0] < 13.0
 
