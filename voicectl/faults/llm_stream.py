@@ -2,10 +2,43 @@
 
 from __future__ import annotations
 
-from voicectl.errors import InputError
-from voicectl.faults.base import Trigger, TriggerKind
+from dataclasses import dataclass
+from typing import ClassVar, Self
 
-__all__ = ["no_message_trigger", "request_trigger", "whole_number"]
+from voicectl.errors import InputError
+from voicectl.faults.base import Fault, Trigger, TriggerKind
+
+__all__ = ["StreamCut", "no_message_trigger", "request_trigger", "whole_number"]
+
+
+@dataclass(frozen=True)
+class StreamCut(Fault):
+    """A streamed answer cut after ``after_chunks`` chunks (``NAME:3``, ``NAME:3@5s``); a
+    subclass says how (its ``action``) and in which words (``verb``, ``attribution``)."""
+
+    verb: ClassVar[str]
+    attribution: ClassVar[tuple[str, ...]]
+
+    after_chunks: int = 3
+    after: float | None = None
+
+    @classmethod
+    def from_spec(
+        cls, arg: str | None, after: float | None, after_messages: int | None, spec: str
+    ) -> Self:
+        no_message_trigger(cls.name, after_messages, spec)
+        return cls(after_chunks=whole_number(arg, spec, 3, "chunk count"), after=after)
+
+    @property
+    def trigger(self) -> Trigger:
+        return request_trigger(self.after)
+
+    def describe(self) -> str:
+        when = f" from {self.after:g} s" if self.after else ""
+        return f"{self.verb} the streamed answer after chunk {self.after_chunks}{when}"
+
+    def attribution_terms(self) -> tuple[str, ...]:
+        return self.attribution
 
 
 def request_trigger(after: float | None) -> Trigger:
