@@ -123,6 +123,81 @@ def test_flows_237_with_cancel_on_interruption_false_the_flow_moves_on(tmp_path:
     assert ("completed", "call_voicectl_1") in _function_events(report)
 
 
+USER_FLOW = """\
+initial_node: lookup
+nodes:
+  lookup:
+    role_message: You are a phone agent for an online shop.
+    task_messages:
+      - role: developer
+        content: Ask for the order number and look it up.
+    respond_immediately: false
+    functions:
+      - name: check_order_status
+        transition_to: done
+  done:
+    task_messages:
+      - role: developer
+        content: Tell the caller the status and say goodbye.
+"""
+
+
+def test_a_users_flow_configuration_runs_and_its_next_node_is_judged(tmp_path: Path) -> None:
+    """--flow-config: the user's FlowConfig (YAML) joined to the bot's functions; with
+    cancel_on_interruption False the interrupted call completes and the flow reaches the node
+    the config names ('done', which only that file has)."""
+    flow = tmp_path / "flow.yaml"
+    flow.write_text(USER_FLOW)
+    _code, report = _interrupt(
+        tmp_path,
+        *("--bot", "flows", "--flow-config", str(flow), "--during", "tool-call"),
+        "--no-cancel-on-interruption",
+    )
+    checks = {c["id"]: c for c in report["checks"]}
+    assert checks["interrupt.flow_reached_next_node"]["verdict"] == "pass", report["checks"]
+    assert "in node 'done'" in checks["interrupt.flow_reached_next_node"]["observed"]
+    assert "started in 'lookup'" in checks["interrupt.flow_reached_next_node"]["observed"]
+    assert ("completed", "call_voicectl_1") in _function_events(report)
+
+
+@pytest.mark.parametrize(
+    ("flow", "message"),
+    [
+        ("initial_node: a\nnodes: [1, 2\n", "the flows configuration cannot load: while parsing"),
+        (
+            "initial_node: a\nnodes:\n  a:\n    functions: []\n",
+            "cannot load: nodes.a.task_messages: Field required",
+        ),
+        (
+            "initial_node: a\nnodes:\n  a:\n    task_messages: []\n    functions:\n"
+            "      - name: refund\n",
+            "tool 'refund', which is not in the handlers",
+        ),
+        (
+            "initial_node: a\nnodes:\n  a:\n    task_messages: []\n",
+            "its initial node 'a' offers no check_order_status",
+        ),
+    ],
+)
+def test_a_flows_configuration_that_cannot_load_is_one_line_and_exit_2(
+    tmp_path: Path, flow: str, message: str
+) -> None:
+    path = tmp_path / "flow.yaml"
+    path.write_text(flow)
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "voicectl", "chaos", "interrupt", "--during", "tool-call"),
+            *("--bot", "flows", "--flow-config", str(path)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+
+
 def test_a_bot_that_never_calls_a_function_is_an_error_after_the_bound(tmp_path: Path) -> None:
     appointment = next(c for c in bundled_calls() if c.name == "appointment_pause")
     code, report = _interrupt(
@@ -195,6 +270,7 @@ def test_during_tool_call_on_a_bot_cmd_bot_is_timed_and_judged_from_its_own_pipe
         ),
         (["--during", "tool-call", "--bot", "full", "--at", "2"], "drop --at"),
         (["--no-cancel-on-interruption"], "--no-cancel-on-interruption needs --bot full"),
+        (["--bot", "full", "--flow-config", "flow.yaml"], "--flow-config needs --bot flows"),
         (
             ["--during", "tool-call", "--bot-cmd", "python bot.py --port {port}"],
             "--during tool-call with --bot-cmd needs --fake openai",

@@ -46,6 +46,7 @@ __all__ = [
     "FunctionCallLog",
     "full_bot_llm_script",
     "full_bot_stages",
+    "load_flow",
 ]
 
 #: The provider fakes the full bot talks to (started in-process by the reference bot server).
@@ -91,6 +92,52 @@ def full_bot_llm_script(function: str = "check_order_status") -> LLMScript:
         ),
         default_reply="Sure. You said: {user}",
     )
+
+
+def load_flow(path: str, *, function: str = "check_order_status") -> Any:
+    """A user's ``pipecat.flows`` ``FlowConfig`` (YAML or JSON) for the flows bot, checked now.
+
+    Its tools are joined by name to the bot's handlers (:data:`FUNCTIONS`; a
+    ``transition_only`` tool needs none), and its initial node must offer ``function``, the tool
+    the fake model calls. Any problem is one :class:`InputError` line.
+    """
+    from pipecat.flows import Flow, FlowConfig, FlowError
+
+    try:
+        config = FlowConfig.from_file(path)
+    except OSError as exc:
+        raise InputError(f"{path}: the flows configuration cannot load: {exc.strerror}") from None
+    except Exception as exc:  # yaml, JSON and pydantic errors alike
+        raise InputError(
+            f"{path}: the flows configuration cannot load: {_load_problem(exc)}"
+        ) from None
+    try:
+        Flow(config, handlers=FullBotBrain(flow_config=config).flow_handlers())
+    except FlowError as exc:
+        reason = " ".join(str(exc).split())
+        raise InputError(
+            f"{path}: the flows configuration names what the bot does not have: {reason} "
+            f"(the bot's functions: {', '.join(FUNCTIONS)})"
+        ) from None
+    initial = config.nodes[config.initial_node]
+    if function not in [f.name for f in initial.functions]:
+        raise InputError(
+            f"{path}: its initial node {config.initial_node!r} offers no {function} "
+            "(the fake model calls it on the caller's first turn)"
+        )
+    return config
+
+
+def _load_problem(exc: Exception) -> str:
+    """One line for why a flow config did not load (pydantic: each field and its problem)."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        problems = [
+            f"{'.'.join(str(part) for part in e.get('loc', ()))}: {e.get('msg', '')}"
+            for e in errors()
+        ]
+        return "; ".join(problems)
+    return " ".join(str(exc).split())
 
 
 @dataclass
@@ -192,12 +239,72 @@ class FullBotBrain:
     llm: Any = None
     pair: Any = None
 
+    flow_config: Any = None  # a user's pipecat.flows FlowConfig; None: order -> report
+
     async def start_flow(self, worker: Any) -> None:
         """Build the call's ``FlowManager`` and enter the first node (once the pipeline runs)."""
-        from pipecat.flows import FlowManager
+        from pipecat.flows import Flow, FlowManager
 
-        self.flow_manager = FlowManager(llm=self.llm, context_aggregator=self.pair, worker=worker)
-        await self.flow_manager.initialize(self.order_node())
+        if self.flow_config is None:
+            self.flow_manager = FlowManager(
+                llm=self.llm, context_aggregator=self.pair, worker=worker
+            )
+            await self.flow_manager.initialize(self.order_node())
+            return
+        flow = Flow(self.flow_config, handlers=self.flow_handlers())
+        self.flow_manager = FlowManager(
+            llm=self.llm,
+            context_aggregator=self.pair,
+            worker=worker,
+            global_functions=flow.global_functions,
+        )
+        await self.flow_manager.initialize(flow.initial_node)
+
+    @property
+    def first_node(self) -> str:
+        """The node the flow starts in."""
+        return "order" if self.flow_config is None else str(self.flow_config.initial_node)
+
+    def flow_handlers(self) -> dict[str, Any]:
+        """The bot's functions as Flows direct functions, for a user's flow configuration."""
+        from pipecat.flows import TRANSITION_IN_YAML, flows_tool_options
+
+        brain = self
+
+        @flows_tool_options(cancel_on_interruption=self.cancel_on_interruption)
+        async def check_order_status(
+            flow_manager: Any, order_id: str
+        ) -> tuple[dict[str, str], Any]:
+            """Look up the delivery status of an order.
+
+            Args:
+                order_id: The order number.
+            """
+            brain.handler_runs["check_order_status"] = (
+                brain.handler_runs.get("check_order_status", 0) + 1
+            )
+            await asyncio.sleep(brain.tool_secs)
+            return {"order_id": order_id, "status": "shipped yesterday"}, TRANSITION_IN_YAML
+
+        @flows_tool_options(cancel_on_interruption=self.cancel_on_interruption)
+        async def end_call(flow_manager: Any) -> tuple[dict[str, bool], Any]:
+            """End the phone call once the caller has said goodbye."""
+            brain.handler_runs["end_call"] = brain.handler_runs.get("end_call", 0) + 1
+            await asyncio.sleep(brain.tool_secs)
+            brain.hung_up_at = time.monotonic()
+            # A direct function is not told its call's id: it is the end_call running now.
+            brain.hung_up_by = next(
+                (
+                    e.tool_call_id
+                    for e in reversed(brain.calls.events)
+                    if e.function_name == "end_call"
+                ),
+                None,
+            )
+            await flow_manager.worker.queue_frame(EndWorkerFrame())
+            return {"ended": True}, TRANSITION_IN_YAML
+
+        return {"check_order_status": check_order_status, "end_call": end_call}
 
     def flow_node(self) -> str | None:
         return None if self.flow_manager is None else self.flow_manager.current_node

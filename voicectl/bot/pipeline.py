@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from pipecat.audio.turn.smart_turn.base_smart_turn import SmartTurnParams
 from pipecat.audio.turn.smart_turn.local_smart_turn_v3 import LocalSmartTurnAnalyzerV3
@@ -95,6 +96,9 @@ class ReferenceBotConfig:
     # (replay --fast sets the caller's silence speed: the model's timing and the length of its
     # spoken replies then shrink as the caller's pauses do).
     provider_speed: float = 1.0
+    # FLOWS brain: a user's pipecat.flows FlowConfig (voicectl.bot.full.load_flow) instead of
+    # the built-in order -> report flow.
+    flow_config: Any = None
     # TransportParams.audio_out_write_timeout_secs: how long one audio write may block before
     # Pipecat writes the peer off (1.14's default 10 s).
     audio_out_write_timeout_s: float = 10.0
@@ -113,6 +117,11 @@ class ReferenceBotConfig:
                 f"{self.brain.value} bot: {self.sample_rate} Hz pipeline, Silero VAD, Deepgram STT, OpenAI LLM, "
                 f"Cartesia TTS ({fakes}); the model calls {self.function} "
                 f"({self.tool_delay_s or 2.0} s), cancel_on_interruption={self.cancel_on_interruption}"
+                + (
+                    f"; your flow, from node {self.flow_config.initial_node!r}"
+                    if self.flow_config is not None
+                    else ""
+                )
             )
         turn = "Smart Turn v3" if self.smart_turn else "0.6 s speech timeout"
         if self.smart_turn and self.smart_turn_rate:
@@ -182,6 +191,7 @@ def build_bot_worker(
             tool_secs=config.tool_delay_s or 2.0,
             cancel_on_interruption=config.cancel_on_interruption,
             flows=config.brain is BotBrain.FLOWS,
+            flow_config=config.flow_config,
         )
         stages, assistant = full_bot_stages(
             provider_env or {},

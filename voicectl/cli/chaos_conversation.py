@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from voicectl.audio.script import Call, bundled_calls, load_call
-from voicectl.bot.full import FUNCTIONS, FunctionCallLog, full_bot_llm_script
+from voicectl.bot.full import FUNCTIONS, FunctionCallLog, full_bot_llm_script, load_flow
 from voicectl.bot.pipeline import BotBrain, BotVariant, ReferenceBotConfig
 from voicectl.carriers import CarrierName
 from voicectl.checks.conversation import (
@@ -185,6 +185,15 @@ def interrupt(
             help=f"Full bot: the function the model calls on the caller's first turn ({', '.join(FUNCTIONS)}).",
         ),
     ] = "check_order_status",
+    flow_config: Annotated[
+        Path | None,
+        typer.Option(
+            "--flow-config",
+            help="--bot flows: your pipecat.flows FlowConfig (YAML or JSON) instead of the built-in "
+            "order -> report flow; its tools are the bot's functions, or transition_only.",
+            dir_okay=False,
+        ),
+    ] = None,
     cancel_on_interruption: Annotated[
         bool,
         typer.Option(
@@ -296,6 +305,9 @@ def interrupt(
             raise InputError("--function needs --bot full or --bot-cmd")
         if not full and not cancel_on_interruption:
             raise InputError("--no-cancel-on-interruption needs --bot full")
+        if flow_config is not None and reference_bot is not BotBrain.FLOWS:
+            raise InputError("--flow-config needs --bot flows")
+        flow = None if flow_config is None else load_flow(str(flow_config), function=function)
         call = _caller(audio, 2)
         line_spec = parse_line_option(line)
     except InputError as exc:
@@ -321,6 +333,7 @@ def interrupt(
         brain=reference_bot,
         cancel_on_interruption=cancel_on_interruption,
         function=function,
+        flow_config=flow,
     )
     tool_s = tool_delay or (2.0 if full else 0.0)
     report = Report(

@@ -347,7 +347,7 @@ async def run_barge_in(
                 result.hung_up_by = brain.hung_up_by
                 result.aggregator_in_progress_at_end = brain.aggregator_in_progress_at_end
                 if brain.flows:
-                    result.flow_start_node = "order"
+                    result.flow_start_node = brain.first_node
                     result.flow_node_at_end = brain.flow_nodes[-1] if brain.flow_nodes else None
     if result.during_tool_call and live_calls is not None:
         result.function_calls = live_calls()
