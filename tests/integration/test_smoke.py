@@ -60,6 +60,7 @@ def test_the_bundled_suite_checks_out_and_lists_its_scenarios() -> None:
         "replay-8k-16k",
         "recoverable-close-1011",
         "non-recoverable-close-1008",
+        "dtmf-keys",
         "resample-quick",
     ]
 
@@ -104,6 +105,7 @@ def test_smoke_reports_pipecat_1_14_honestly_with_junit_matching_the_exit_code()
     assert by_scenario["stt-failover"] == {"pass"}
     assert by_scenario["barge-in"] == {"pass"}
     assert by_scenario["replay-8k-16k"] == {"pass"}
+    assert by_scenario["dtmf-keys"] == {"pass"}
 
     suite = ET.parse(out_xml).getroot().find("testsuite")
     assert suite is not None
