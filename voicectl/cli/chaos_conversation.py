@@ -33,23 +33,15 @@ from voicectl.cli.chaos import chaos_app
 from voicectl.cli.common import (
     BaselineOpt,
     Gating,
-    HtmlOpt,
-    JsonOpt,
-    JunitOpt,
     LineOpt,
-    MarkdownOpt,
     Outputs,
-    QuietOpt,
-    StrictOpt,
-    TimeoutOpt,
     TrialsOpt,
-    VerboseOpt,
     execute,
     fail_usage,
-    make_outputs,
     parse_line_option,
     print_notices,
 )
+from voicectl.cli.report_options import outputs_of, with_report_outputs
 from voicectl.conversation.scenarios import (
     BargeIn,
     BargeInResult,
@@ -166,6 +158,7 @@ def _check_url(url: str | None) -> None:
 
 @chaos_app.command("interrupt")
 @with_bot_under_test
+@with_report_outputs(timeout_s=120.0)
 def interrupt(
     url: UrlOpt = None,
     carrier: CarrierOpt = CarrierName.TWILIO,
@@ -257,14 +250,7 @@ def interrupt(
     line: LineOpt = None,
     trials: TrialsOpt = 1,
     baseline: BaselineOpt = None,
-    json: JsonOpt = None,
-    junit: JunitOpt = None,
-    markdown: MarkdownOpt = None,
-    html: HtmlOpt = None,
-    quiet: QuietOpt = False,
-    verbose: VerboseOpt = False,
-    strict: StrictOpt = False,
-    timeout: TimeoutOpt = 120.0,
+    outputs: Outputs | None = None,
     bot: Any = None,
 ) -> None:
     """The caller barges in while the bot speaks (or while it is in a function call): does it stop and answer?"""
@@ -411,7 +397,7 @@ def interrupt(
 
     execute(
         report,
-        make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout),
+        outputs_of(outputs),
         gating.wrap(work),
     )
 
@@ -635,6 +621,7 @@ def _ending_timeline(report: Report, result: CallEndingResult) -> None:
 
 @chaos_app.command("hangup")
 @with_bot_under_test
+@with_report_outputs(timeout_s=120.0)
 def hangup(
     at: Annotated[
         float, typer.Option("--at", help="Drop the line this many seconds into the call.", min=0)
@@ -660,14 +647,7 @@ def hangup(
     line: LineOpt = None,
     trials: TrialsOpt = 1,
     baseline: BaselineOpt = None,
-    json: JsonOpt = None,
-    junit: JunitOpt = None,
-    markdown: MarkdownOpt = None,
-    html: HtmlOpt = None,
-    quiet: QuietOpt = False,
-    verbose: VerboseOpt = False,
-    strict: StrictOpt = False,
-    timeout: TimeoutOpt = 120.0,
+    outputs: Outputs | None = None,
     bot: Any = None,
 ) -> None:
     """The caller's line drops mid-call (no stop, no close frame): does the bot let go of the call?"""
@@ -682,7 +662,7 @@ def hangup(
         variant,
         release_within,
         end_within,
-        make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout),
+        outputs_of(outputs),
         line,
         trials,
         baseline,
@@ -692,6 +672,7 @@ def hangup(
 
 @chaos_app.command("carrier-close")
 @with_bot_under_test
+@with_report_outputs(timeout_s=120.0)
 def carrier_close(
     code: Annotated[
         int, typer.Option("--code", help="WebSocket close code the carrier sends.")
@@ -721,14 +702,7 @@ def carrier_close(
     line: LineOpt = None,
     trials: TrialsOpt = 1,
     baseline: BaselineOpt = None,
-    json: JsonOpt = None,
-    junit: JunitOpt = None,
-    markdown: MarkdownOpt = None,
-    html: HtmlOpt = None,
-    quiet: QuietOpt = False,
-    verbose: VerboseOpt = False,
-    strict: StrictOpt = False,
-    timeout: TimeoutOpt = 120.0,
+    outputs: Outputs | None = None,
     bot: Any = None,
 ) -> None:
     """The carrier closes the call's WebSocket with a code mid-utterance: does the bot close and clean up?"""
@@ -749,7 +723,7 @@ def carrier_close(
         variant,
         release_within,
         end_within,
-        make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout),
+        outputs_of(outputs),
         line,
         trials,
         baseline,
