@@ -29,6 +29,7 @@ from voicectl.cli.chaos_conversation import (
     check_bot_url,
 )
 from voicectl.cli.common import (
+    CallerChannelOpt,
     Gating,
     LineOpt,
     Outputs,
@@ -218,6 +219,7 @@ def backchannel(
     url: UrlOpt = None,
     carrier: CarrierOpt = CarrierName.TWILIO,
     audio: AudioOpt = None,
+    caller_channel: CallerChannelOpt = None,
     variant: VariantOpt = BotVariant.CORRECT,
     line: LineOpt = None,
     trials: TrialsOpt = 1,
@@ -238,7 +240,7 @@ def backchannel(
             raise InputError(
                 f"--barge-in {barge_in} must come after the last backchannel ({offsets[-1]} s)"
             )
-        call = caller_call(audio, 2)
+        call = caller_call(audio, 2, caller_channel)
         line_spec = parse_line_option(line)
     except InputError as exc:
         raise fail_usage(str(exc)) from None
@@ -343,6 +345,7 @@ def silence(
     url: UrlOpt = None,
     carrier: CarrierOpt = CarrierName.TWILIO,
     audio: AudioOpt = None,
+    caller_channel: CallerChannelOpt = None,
     line: LineOpt = None,
     trials: TrialsOpt = 1,
     outputs: Outputs | None = None,
@@ -351,7 +354,7 @@ def silence(
     try:
         check_bot_url(url)
         reject_reference_bot_options(url, {"--bot-idle-checkin": idle_checkin > 0})
-        call = caller_call(audio, 1)
+        call = caller_call(audio, 1, caller_channel)
         listen_s = listen if listen is not None else within + 4.0
         if listen_s < within:
             raise InputError(f"--listen {listen_s} is shorter than --within {within}")
@@ -472,6 +475,7 @@ def media_gap(
     url: UrlOpt = None,
     carrier: CarrierOpt = CarrierName.TWILIO,
     audio: AudioOpt = None,
+    caller_channel: CallerChannelOpt = None,
     line: LineOpt = None,
     trials: TrialsOpt = 1,
     outputs: Outputs | None = None,
@@ -481,7 +485,7 @@ def media_gap(
         check_bot_url(url)
         reject_reference_bot_options(url, {"--bot-audio-idle-timeout": audio_idle_timeout != 1.0})
         gap = _parse_gap(resume_after)
-        call = caller_call(audio, 2)
+        call = caller_call(audio, 2, caller_channel)
         first = call.script.utterances[0] if call.script else None
         if first is not None and into >= first.end - first.start:
             raise InputError(
@@ -582,11 +586,12 @@ def heartbeat(
         ),
     ] = True,
     audio: AudioOpt = None,
+    caller_channel: CallerChannelOpt = None,
     outputs: Outputs | None = None,
 ) -> None:
     """Pipecat heartbeats on the reference bot: false alarms on a long reply, an alarm when stuck?"""
     try:
-        call = caller_call(audio, 1)
+        call = caller_call(audio, 1, caller_channel)
     except InputError as exc:
         raise fail_usage(str(exc)) from None
     plan = HeartbeatPlan(reply_s=reply, stall_s=stall, heartbeats=heartbeats)

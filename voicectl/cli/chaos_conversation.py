@@ -32,6 +32,8 @@ from voicectl.cli.bot_options import with_bot_under_test
 from voicectl.cli.chaos import chaos_app
 from voicectl.cli.common import (
     BaselineOpt,
+    CallerChannel,
+    CallerChannelOpt,
     Gating,
     LineOpt,
     Outputs,
@@ -106,9 +108,11 @@ BotOpt = Annotated[
 ]
 
 
-def _caller(audio: Path | None, need: int) -> Call:
+def _caller(audio: Path | None, need: int, caller_channel: CallerChannel | None = None) -> Call:
     call = (
-        load_call(audio) if audio else next(c for c in bundled_calls() if c.name == "order_status")
+        load_call(audio, caller_channel=caller_channel.value if caller_channel else None)
+        if audio
+        else next(c for c in bundled_calls() if c.name == "order_status")
     )
     print_notices(call.notices)
     utterances = call.script.utterances
@@ -246,6 +250,7 @@ def interrupt(
         ),
     ] = 4.0,
     audio: AudioOpt = None,
+    caller_channel: CallerChannelOpt = None,
     variant: VariantOpt = BotVariant.CORRECT,
     line: LineOpt = None,
     trials: TrialsOpt = 1,
@@ -294,7 +299,7 @@ def interrupt(
         if flow_config is not None and reference_bot is not BotBrain.FLOWS:
             raise InputError("--flow-config needs --bot flows")
         flow = None if flow_config is None else load_flow(str(flow_config), function=function)
-        call = _caller(audio, 2)
+        call = _caller(audio, 2, caller_channel)
         line_spec = parse_line_option(line)
     except InputError as exc:
         raise fail_usage(str(exc)) from None
@@ -506,12 +511,13 @@ def _ending_command(
     trials: int,
     baseline: Path | None,
     bot: Any = None,
+    caller_channel: CallerChannel | None = None,
 ) -> None:
     try:
         _check_url(url)
         _check_bot(url, bot, {"--bot-variant": variant is not BotVariant.CORRECT})
         reject_reference_bot_options(url, {"--bot-variant": variant is not BotVariant.CORRECT})
-        call = _caller(audio, 1)
+        call = _caller(audio, 1, caller_channel)
         line_spec = parse_line_option(line)
         if at >= call.audio.duration_s:
             raise InputError(
@@ -629,6 +635,7 @@ def hangup(
     url: UrlOpt = None,
     carrier: CarrierOpt = CarrierName.TWILIO,
     audio: AudioOpt = None,
+    caller_channel: CallerChannelOpt = None,
     variant: VariantOpt = BotVariant.CORRECT,
     release_within: Annotated[
         float,
@@ -667,6 +674,7 @@ def hangup(
         trials,
         baseline,
         bot,
+        caller_channel,
     )
 
 
@@ -684,6 +692,7 @@ def carrier_close(
     url: UrlOpt = None,
     carrier: CarrierOpt = CarrierName.TWILIO,
     audio: AudioOpt = None,
+    caller_channel: CallerChannelOpt = None,
     variant: VariantOpt = BotVariant.CORRECT,
     release_within: Annotated[
         float,
@@ -728,6 +737,7 @@ def carrier_close(
         trials,
         baseline,
         bot,
+        caller_channel,
     )
 
 

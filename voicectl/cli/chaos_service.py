@@ -19,6 +19,8 @@ from voicectl.checks.failover import (
 )
 from voicectl.cli.chaos import chaos_app
 from voicectl.cli.common import (
+    CallerChannel,
+    CallerChannelOpt,
     Gating,
     HtmlOpt,
     JsonOpt,
@@ -107,10 +109,10 @@ AudioOpt = Annotated[
 ]
 
 
-def _call(audio: Path | None) -> Call:
+def _call(audio: Path | None, caller_channel: CallerChannel | None = None) -> Call:
     if audio is None:
         return next(c for c in bundled_calls() if c.name == "order_status")
-    call = load_call(audio)
+    call = load_call(audio, caller_channel=caller_channel.value if caller_channel else None)
     print_notices(call.notices)
     return call
 
@@ -322,6 +324,7 @@ def stt_crash(
     heartbeats: HeartbeatsOpt = False,
     surface_within: SurfaceWithinOpt = 5.0,
     audio: AudioOpt = None,
+    caller_channel: CallerChannelOpt = None,
     json: JsonOpt = None,
     junit: JunitOpt = None,
     markdown: MarkdownOpt = None,
@@ -338,7 +341,7 @@ def stt_crash(
             raise InputError(f"--mode must be one of {', '.join(CRASH_MODES)}, got {mode!r}")
         if at is not None and at_utterance is not None:
             raise InputError("give --at or --at-utterance, not both")
-        call = _call(audio)
+        call = _call(audio, caller_channel)
         crash_at = 8.0 if at is None else at
         if at_utterance is not None:
             utterances = call.script.utterances
@@ -410,6 +413,7 @@ def failover(
         ),
     ] = 10.0,
     audio: AudioOpt = None,
+    caller_channel: CallerChannelOpt = None,
     json: JsonOpt = None,
     junit: JunitOpt = None,
     markdown: MarkdownOpt = None,
@@ -423,7 +427,7 @@ def failover(
     """Repeated STT incidents with recovery: switch away, switch back, switch again."""
     try:
         plan = FailoverPlan(
-            call=_call(audio),
+            call=_call(audio, caller_channel),
             primary=primary,
             backup=backup,
             protocol=protocol,

@@ -26,6 +26,7 @@ from voicectl.cli.chaos_conversation import (
     check_bot_url,
 )
 from voicectl.cli.common import (
+    CallerChannelOpt,
     Gating,
     LineOpt,
     Outputs,
@@ -150,6 +151,7 @@ def slow_reader(
     url: UrlOpt = None,
     carrier: CarrierOpt = CarrierName.TWILIO,
     audio: AudioOpt = None,
+    caller_channel: CallerChannelOpt = None,
     variant: VariantOpt = BotVariant.CORRECT,
     line: LineOpt = None,
     trials: TrialsOpt = 1,
@@ -177,7 +179,7 @@ def slow_reader(
         stall = _parse_stall(stall_s)
         if stall is None and hangup_after <= into_reply:
             raise InputError("--hangup-after must be longer than --into-reply")
-        call = caller_call(audio, 2)
+        call = caller_call(audio, 2, caller_channel)
         line_spec = parse_line_option(line)
     except InputError as exc:
         raise fail_usage(str(exc)) from None
