@@ -31,6 +31,7 @@ from voicectl.cli.common import (
     execute,
     fail_usage,
 )
+from voicectl.cli.option_sets import option, with_option_set
 from voicectl.errors import InputError
 from voicectl.faults import (
     Fault,
@@ -156,6 +157,28 @@ AfterMessagesOpt = Annotated[
 ]
 
 
+PROVIDER_OPTIONS = [
+    option("target", TargetOpt, DEFAULT_TARGET),
+    option("protocol", ProtocolOpt, None),
+    option("on", OnOpt, "every"),
+    option("seed", SeedOpt, None),
+    option("budget", BudgetOpt, DEFAULT_BUDGET_S),
+    option("max_attempts", MaxAttemptsOpt, DEFAULT_MAX_ATTEMPTS),
+    option("surface_within", SurfaceOpt, None),
+    option("expect", ExpectOpt, None),
+    option("full_budget", FullBudgetOpt, False),
+    option("trials", TrialsOpt, 1),
+    option("json", JsonOpt, None),
+    option("junit", JunitOpt, None),
+    option("markdown", MarkdownOpt, None),
+    option("quiet", QuietOpt, False),
+    option("verbose", VerboseOpt, False),
+    option("strict", StrictOpt, False),
+    option("timeout", ChaosTimeoutOpt, None),
+]
+with_provider_options = with_option_set(PROVIDER_OPTIONS, into="common")
+
+
 def run_provider_fault(build_fault: Callable[[], Fault], common: dict[str, Any]) -> None:
     """Validate everything, then run the experiment under :func:`execute`."""
     try:
@@ -231,44 +254,17 @@ def run_provider_fault(build_fault: Callable[[], Fault], common: dict[str, Any])
     execute(report, outputs, gating.wrap(work))
 
 
-def _common(**values: Any) -> dict[str, Any]:
-    """The options every provider fault shares (each command passes its ``locals()`` minus its
-    own fault parameters)."""
-    return values
-
-
 @chaos_app.command("ws-close")
+@with_provider_options
 def ws_close(
     code: Annotated[int, typer.Option("--code", help="Close code to send (1000-4999).")] = 1008,
     reason: Annotated[str, typer.Option("--reason", help="Close reason (<= 123 bytes).")] = "",
     after: AfterOpt = None,
     after_messages: AfterMessagesOpt = None,
-    target: TargetOpt = DEFAULT_TARGET,
-    protocol: ProtocolOpt = None,
-    on: OnOpt = "every",
-    seed: SeedOpt = None,
-    budget: BudgetOpt = DEFAULT_BUDGET_S,
-    max_attempts: MaxAttemptsOpt = DEFAULT_MAX_ATTEMPTS,
-    surface_within: SurfaceOpt = None,
-    expect: ExpectOpt = None,
-    full_budget: FullBudgetOpt = False,
-    trials: TrialsOpt = 1,
-    json: JsonOpt = None,
-    junit: JunitOpt = None,
-    markdown: MarkdownOpt = None,
-    quiet: QuietOpt = False,
-    verbose: VerboseOpt = False,
-    strict: StrictOpt = False,
-    timeout: ChaosTimeoutOpt = None,
+    *,
+    common: dict[str, Any],
 ) -> None:
     """The provider closes the WebSocket with a code (default 1008, right after the first message)."""
-    common = _common(
-        **{
-            k: v
-            for k, v in locals().items()
-            if k not in ("code", "reason", "after", "after_messages")
-        }
-    )
     run_provider_fault(
         lambda: WsClose(code=code, reason=reason, after=after, after_messages=after_messages),
         common,
@@ -276,61 +272,32 @@ def ws_close(
 
 
 @chaos_app.command("ws-drop")
+@with_provider_options
 def ws_drop(
     after: AfterOpt = None,
     after_messages: AfterMessagesOpt = None,
-    target: TargetOpt = DEFAULT_TARGET,
-    protocol: ProtocolOpt = None,
-    on: OnOpt = "every",
-    seed: SeedOpt = None,
-    budget: BudgetOpt = DEFAULT_BUDGET_S,
-    max_attempts: MaxAttemptsOpt = DEFAULT_MAX_ATTEMPTS,
-    surface_within: SurfaceOpt = None,
-    expect: ExpectOpt = None,
-    full_budget: FullBudgetOpt = False,
-    trials: TrialsOpt = 1,
-    json: JsonOpt = None,
-    junit: JunitOpt = None,
-    markdown: MarkdownOpt = None,
-    quiet: QuietOpt = False,
-    verbose: VerboseOpt = False,
-    strict: StrictOpt = False,
-    timeout: ChaosTimeoutOpt = None,
+    *,
+    common: dict[str, Any],
 ) -> None:
     """The provider aborts TCP with no close frame (the client sees 1006)."""
-    common = _common(**{k: v for k, v in locals().items() if k not in ("after", "after_messages")})
     run_provider_fault(lambda: WsDrop(after=after, after_messages=after_messages), common)
 
 
 @chaos_app.command("handshake")
+@with_provider_options
 def handshake(
     status: Annotated[
         int, typer.Option("--status", help="HTTP status for the upgrade (401, 403, 429, 503, ...).")
     ] = 401,
-    target: TargetOpt = DEFAULT_TARGET,
-    protocol: ProtocolOpt = None,
-    on: OnOpt = "every",
-    seed: SeedOpt = None,
-    budget: BudgetOpt = DEFAULT_BUDGET_S,
-    max_attempts: MaxAttemptsOpt = DEFAULT_MAX_ATTEMPTS,
-    surface_within: SurfaceOpt = None,
-    expect: ExpectOpt = None,
-    full_budget: FullBudgetOpt = False,
-    trials: TrialsOpt = 1,
-    json: JsonOpt = None,
-    junit: JunitOpt = None,
-    markdown: MarkdownOpt = None,
-    quiet: QuietOpt = False,
-    verbose: VerboseOpt = False,
-    strict: StrictOpt = False,
-    timeout: ChaosTimeoutOpt = None,
+    *,
+    common: dict[str, Any],
 ) -> None:
     """The provider rejects the WebSocket handshake with an HTTP status."""
-    common = _common(**{k: v for k, v in locals().items() if k != "status"})
     run_provider_fault(lambda: Handshake(status=status), common)
 
 
 @chaos_app.command("stall")
+@with_provider_options
 def stall(
     stage: Annotated[
         str,
@@ -350,23 +317,8 @@ def stall(
     ] = False,
     after: AfterOpt = None,
     after_messages: AfterMessagesOpt = None,
-    target: TargetOpt = DEFAULT_TARGET,
-    protocol: ProtocolOpt = None,
-    on: OnOpt = "every",
-    seed: SeedOpt = None,
-    budget: BudgetOpt = DEFAULT_BUDGET_S,
-    max_attempts: MaxAttemptsOpt = DEFAULT_MAX_ATTEMPTS,
-    surface_within: SurfaceOpt = None,
-    expect: ExpectOpt = None,
-    full_budget: FullBudgetOpt = False,
-    trials: TrialsOpt = 1,
-    json: JsonOpt = None,
-    junit: JunitOpt = None,
-    markdown: MarkdownOpt = None,
-    quiet: QuietOpt = False,
-    verbose: VerboseOpt = False,
-    strict: StrictOpt = False,
-    timeout: ChaosTimeoutOpt = None,
+    *,
+    common: dict[str, Any],
 ) -> None:
     """The provider stops reading and answering (no pongs) but keeps the socket open."""
     if stage not in ("provider", "stt"):
@@ -374,33 +326,28 @@ def stall(
     if stage == "stt":
         from voicectl.cli.chaos_service import run_stt_stall
 
+        surface_within = common["surface_within"]
         run_stt_stall(
             at=at,
-            target=target,
+            target=common["target"],
             heartbeats=heartbeats,
             surface_within=surface_within if surface_within is not None else 5.0,
             outputs=Outputs(
-                json=json,
-                junit=junit,
-                markdown=markdown,
-                quiet=quiet,
-                verbose=verbose,
-                strict=strict,
-                timeout_s=timeout or 120.0,
+                json=common["json"],
+                junit=common["junit"],
+                markdown=common["markdown"],
+                quiet=common["quiet"],
+                verbose=common["verbose"],
+                strict=common["strict"],
+                timeout_s=common["timeout"] or 120.0,
             ),
         )
         return
-    common = _common(
-        **{
-            k: v
-            for k, v in locals().items()
-            if k not in ("after", "after_messages", "stage", "at", "heartbeats")
-        }
-    )
     run_provider_fault(lambda: StallFault(after=after, after_messages=after_messages), common)
 
 
 @chaos_app.command("malformed")
+@with_provider_options
 def malformed(
     kind: Annotated[
         MalformedKind,
@@ -418,27 +365,10 @@ def malformed(
     ] = Malformed.error_message,
     after: AfterOpt = None,
     after_messages: AfterMessagesOpt = None,
-    target: TargetOpt = DEFAULT_TARGET,
-    protocol: ProtocolOpt = None,
-    on: OnOpt = "every",
-    seed: SeedOpt = None,
-    budget: BudgetOpt = DEFAULT_BUDGET_S,
-    max_attempts: MaxAttemptsOpt = DEFAULT_MAX_ATTEMPTS,
-    surface_within: SurfaceOpt = None,
-    expect: ExpectOpt = None,
-    full_budget: FullBudgetOpt = False,
-    trials: TrialsOpt = 1,
-    json: JsonOpt = None,
-    junit: JunitOpt = None,
-    markdown: MarkdownOpt = None,
-    quiet: QuietOpt = False,
-    verbose: VerboseOpt = False,
-    strict: StrictOpt = False,
-    timeout: ChaosTimeoutOpt = None,
+    *,
+    common: dict[str, Any],
 ) -> None:
     """The provider sends a malformed message or its in-band error (the connection stays open)."""
-    own = ("kind", "error_code", "error_message", "after", "after_messages")
-    common = _common(**{k: v for k, v in locals().items() if k not in own})
     run_provider_fault(
         lambda: Malformed(
             kind=kind,
@@ -452,6 +382,7 @@ def malformed(
 
 
 @chaos_app.command("latency")
+@with_provider_options
 def latency(
     ms: Annotated[
         float, typer.Option("--ms", help="Added delay per provider message, ms.")
@@ -459,58 +390,25 @@ def latency(
     jitter: Annotated[
         float, typer.Option("--jitter", help="+/- uniform jitter, ms (seeded).")
     ] = 0.0,
-    target: TargetOpt = DEFAULT_TARGET,
-    protocol: ProtocolOpt = None,
-    on: OnOpt = "every",
-    seed: SeedOpt = None,
-    budget: BudgetOpt = DEFAULT_BUDGET_S,
-    max_attempts: MaxAttemptsOpt = DEFAULT_MAX_ATTEMPTS,
-    surface_within: SurfaceOpt = None,
-    expect: ExpectOpt = None,
-    full_budget: FullBudgetOpt = False,
-    trials: TrialsOpt = 1,
-    json: JsonOpt = None,
-    junit: JunitOpt = None,
-    markdown: MarkdownOpt = None,
-    quiet: QuietOpt = False,
-    verbose: VerboseOpt = False,
-    strict: StrictOpt = False,
-    timeout: ChaosTimeoutOpt = None,
+    *,
+    common: dict[str, Any],
 ) -> None:
     """Every provider message arrives late (latency +/- jitter)."""
-    common = _common(**{k: v for k, v in locals().items() if k not in ("ms", "jitter")})
     run_provider_fault(lambda: Latency(ms=ms, jitter_ms=jitter), common)
 
 
 @chaos_app.command("flap")
+@with_provider_options
 def flap(
     lifetimes: Annotated[
         str, typer.Option("--lifetimes", help="Connection lifetimes in seconds, cycled (6,1,1).")
     ] = "6,1,1",
     code: Annotated[int, typer.Option("--code", help="Close code ending each connection.")] = 1011,
     reason: Annotated[str, typer.Option("--reason", help="Close reason.")] = "",
-    target: TargetOpt = DEFAULT_TARGET,
-    protocol: ProtocolOpt = None,
-    on: OnOpt = "every",
-    seed: SeedOpt = None,
-    budget: BudgetOpt = DEFAULT_BUDGET_S,
-    max_attempts: MaxAttemptsOpt = DEFAULT_MAX_ATTEMPTS,
-    surface_within: SurfaceOpt = None,
-    expect: ExpectOpt = None,
-    full_budget: FullBudgetOpt = False,
-    trials: TrialsOpt = 1,
-    json: JsonOpt = None,
-    junit: JunitOpt = None,
-    markdown: MarkdownOpt = None,
-    quiet: QuietOpt = False,
-    verbose: VerboseOpt = False,
-    strict: StrictOpt = False,
-    timeout: ChaosTimeoutOpt = None,
+    *,
+    common: dict[str, Any],
 ) -> None:
     """Connections close after a repeating cycle of lifetimes (a long one resets naive counters)."""
-    common = _common(
-        **{k: v for k, v in locals().items() if k not in ("lifetimes", "code", "reason")}
-    )
     run_provider_fault(
         lambda: Flap(lifetimes=parse_lifetimes(lifetimes), code=code, reason=reason), common
     )
