@@ -178,6 +178,22 @@ class Fault(ABC):
         return data
 
 
+@dataclass(frozen=True)
+class TimedConnectionFault(Fault):
+    """A fault that strikes a connection ``after`` seconds or ``after_messages`` client messages
+    (the first message when neither is given); a subclass says what it does and in which words."""
+
+    after: float | None = None
+    after_messages: int | None = None
+
+    def __post_init__(self) -> None:
+        Trigger.from_options(self.after, self.after_messages)  # validates
+
+    @property
+    def trigger(self) -> Trigger:
+        return Trigger.from_options(self.after, self.after_messages)
+
+
 FAULTS: dict[str, type[Fault]] = {}
 
 F = TypeVar("F", bound=type[Fault])

@@ -6,29 +6,19 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from voicectl.faults.actions import Action, Stall
-from voicectl.faults.base import Fault, FaultFamily, Trigger, register
+from voicectl.faults.base import FaultFamily, TimedConnectionFault, register
 
 __all__ = ["StallFault"]
 
 
 @register
 @dataclass(frozen=True)
-class StallFault(Fault):
+class StallFault(TimedConnectionFault):
     """Go silent ``after`` seconds or ``after_messages`` client messages: no reads, no pongs,
     no transcripts. The client's sends back up once the TCP buffers fill."""
 
     name: ClassVar[str] = "stall"
     family: ClassVar[FaultFamily] = FaultFamily.STALL
-
-    after: float | None = None
-    after_messages: int | None = None
-
-    def __post_init__(self) -> None:
-        Trigger.from_options(self.after, self.after_messages)
-
-    @property
-    def trigger(self) -> Trigger:
-        return Trigger.from_options(self.after, self.after_messages)
 
     @property
     def action(self) -> Action:

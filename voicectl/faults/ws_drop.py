@@ -6,28 +6,18 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from voicectl.faults.actions import Action, Drop
-from voicectl.faults.base import Fault, FaultFamily, Trigger, register
+from voicectl.faults.base import FaultFamily, TimedConnectionFault, register
 
 __all__ = ["WsDrop"]
 
 
 @register
 @dataclass(frozen=True)
-class WsDrop(Fault):
+class WsDrop(TimedConnectionFault):
     """Abort the connection ``after`` seconds or ``after_messages`` client messages."""
 
     name: ClassVar[str] = "ws-drop"
     family: ClassVar[FaultFamily] = FaultFamily.CONNECTION_LOSS
-
-    after: float | None = None
-    after_messages: int | None = None
-
-    def __post_init__(self) -> None:
-        Trigger.from_options(self.after, self.after_messages)
-
-    @property
-    def trigger(self) -> Trigger:
-        return Trigger.from_options(self.after, self.after_messages)
 
     @property
     def action(self) -> Action:
