@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voicectl.report import Report, write_json
+from voicectl.report import Report, load_json, write_json
 from voicectl.report.compare import FIRST_AUDIO_METRIC
 
 VOICECTL = [sys.executable, "-m", "voicectl"]
@@ -125,37 +125,62 @@ def test_bad_gating_options_are_one_line_exit_2(args: list[str], message: str) -
     assert "Traceback" not in result.stderr
 
 
+def _pool(paths: list[Path], out: Path) -> Path:
+    """One report whose latencies are those of ``paths`` (runs of the same command), as one
+    run with all their trials would have."""
+    pooled = load_json(paths[0])
+    pooled.metrics[FIRST_AUDIO_METRIC] = [
+        v for path in paths for v in load_json(path).metrics[FIRST_AUDIO_METRIC]
+    ]
+    write_json(pooled, out)
+    return out
+
+
 @pytest.mark.slow
-@pytest.mark.timeout(600)
+@pytest.mark.timeout(900)
 @pytest.mark.unreliable
 def test_reference_bot_gates_a_0_8_s_reply_delay_and_passes_itself(tmp_path: Path) -> None:
     """Real reference bot, real time: the same bot against itself passes, 0.8 s slower fails.
 
-    ``--answer-within 30`` keeps ``replay.bot_answered`` out of the exit code: on a loaded
-    machine the reference bot may answer after 3 s, and this test is about the baseline gate.
+    A shared machine's load changes while the test runs, and a loaded bot answers later: made
+    one after another (load 9 to 11), the same bot came out 775 ms slower at p50, as large as
+    the effect gated here. So the baseline (A), the slower bot (B) and the same bot again (C)
+    run in the order A B C C B A, two trials each, and each one's two runs are pooled (12
+    turns a side): a load that rises or falls steadily over the test then slows all three
+    alike. Still ``unreliable``: 3 of 5 rounds passed at load 9-13 (a load peak during the C
+    runs failed the same bot's p95; twice the 0.8 s slow-down's p50 interval reached -2 and
+    -42 ms); docs/commands/report.md has every round's intervals.
     """
     common = [
         str(SHORT_CALL), "--rates", "16000", "--realtime", "--trials", "2", "--answer-within", "30",
+        "-q",
     ]  # fmt: skip
-    base = tmp_path / "base.json"
-    first = _run("replay", *common, "--json", str(base), "-q", timeout=240)
-    assert first.returncode == 0, first.stdout + first.stderr
-    assert len(json.loads(base.read_text())["metrics"][FIRST_AUDIO_METRIC]) >= 5
+    extra = {"base": [], "slow": ["--bot-reply-delay", "0.8"], "same": []}
+    runs: dict[str, list[Path]] = {name: [] for name in extra}
+    for i, name in enumerate(["base", "slow", "same", "same", "slow", "base"]):
+        out = tmp_path / f"{i}-{name}.json"
+        result = _run("replay", *common, *extra[name], "--json", str(out), timeout=240)
+        # A bot starved of CPU may answer a turn only after the next one (no latency for it);
+        # the gate compares the turns it did answer.
+        assert result.returncode in (0, 1), f"{name}: {result.stdout}{result.stderr}"
+        failed = {c.id for c in load_json(out).checks if c.verdict.value != "pass"}
+        assert failed <= {"replay.bot_answered"}, f"{name}: {result.stdout}"
+        runs[name].append(out)
+    base, same, slow = (_pool(runs[n], tmp_path / f"{n}.json") for n in ("base", "same", "slow"))
+    for pooled in (base, same, slow):
+        assert len(load_json(pooled).metrics[FIRST_AUDIO_METRIC]) >= 8, pooled.name
 
-    same = tmp_path / "same.json"
-    again = _run("replay", *common, "--baseline", str(base), "--json", str(same), "-q", timeout=240)
-    assert again.returncode == 0, again.stdout
-    slow = tmp_path / "slow.json"
+    itself = _run(
+        "report", "compare", str(base), str(same), "--json", str(tmp_path / "cmp-same.json")
+    )
+    assert itself.returncode == 0, itself.stdout
     slower = _run(
-        "replay", *common, "--bot-reply-delay", "0.8", "--baseline", str(base),
-        "--json", str(slow), "-q", timeout=240,
-    )  # fmt: skip
+        "report", "compare", str(base), str(slow), "--json", str(tmp_path / "cmp-slow.json")
+    )
     assert slower.returncode == 1, slower.stdout
-    checks = {c["id"]: c for c in json.loads(slow.read_text())["checks"]}
+    checks = {c["id"]: c for c in json.loads((tmp_path / "cmp-slow.json").read_text())["checks"]}
     assert checks["baseline.first_audio_p50"]["verdict"] == "fail"
     assert checks["baseline.first_audio_p50"]["metrics"]["diff_s"] > 0.5
-    assert _run("report", "compare", str(base), str(same), "-q").returncode == 0
-    assert _run("report", "compare", str(base), str(slow), "-q").returncode == 1
 
 
 def test_a_conversation_fault_over_a_bad_line_with_trials_reports_both(tmp_path: Path) -> None:

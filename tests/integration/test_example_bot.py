@@ -119,8 +119,13 @@ def test_the_guide_shows_the_pytest_example_verbatim() -> None:
     assert (EXAMPLE.with_name("test_bot.py")).read_text() in blocks
 
 
-@pytest.mark.unreliable
+@pytest.mark.timing
+@pytest.mark.timeout(660)
 def test_the_pytest_example_passes(tmp_path: Path) -> None:
+    """Three real-time calls of the 35 s order_status call, one bot start each: 197-361 s at
+    load 9-15 on the shared 2-core machine. Passed 5 of 6 runs there, the last three in a row;
+    the 429 test's longest waits were 2.74, 7.93 and 6.87 s (bound 8 s) in the passes whose
+    reports were kept and 14.81 s in the failure (see docs/guides/own-bot.md)."""
     import os
     import subprocess
 
