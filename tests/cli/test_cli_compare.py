@@ -147,7 +147,7 @@ def test_reference_bot_gates_a_0_8_s_reply_delay_and_passes_itself(tmp_path: Pat
     the effect gated here. So the baseline (A), the slower bot (B) and the same bot again (C)
     run in the order A B C C B A, two trials each, and each one's two runs are pooled (12
     turns a side): a load that rises or falls steadily over the test then slows all three
-    alike. Still ``unreliable``: 3 of 5 rounds passed at load 9-13 (a load peak during the C
+    alike. Still ``unreliable``: 4 of 6 rounds passed at load 8-13 (a load peak during the C
     runs failed the same bot's p95; twice the 0.8 s slow-down's p50 interval reached -2 and
     -42 ms); docs/commands/report.md has every round's intervals.
     """
