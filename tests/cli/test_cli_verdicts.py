@@ -95,3 +95,10 @@ def test_chaos_interrupt_that_never_barged_in_is_an_error_not_a_pass(tmp_path: P
     verdicts = {c["id"]: c["verdict"] for c in json.loads(out.read_text())["checks"]}
     assert verdicts["interrupt.clear_sent"] == verdicts["interrupt.audio_stopped"] == "error"
     assert result.stdout.splitlines()[1].startswith("ERROR interrupt.clear_sent")
+
+
+@pytest.mark.parametrize("command", ["hangup", "carrier-close", "interrupt"])
+def test_a_caller_fault_against_nothing_listening_is_exit_3_not_a_failed_bot(command: str) -> None:
+    result = _run("chaos", command, "--url", "ws://127.0.0.1:1/ws", "-q")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert result.stdout.startswith(f"ERROR voicectl chaos {command}")

@@ -152,3 +152,14 @@ def test_call_ending_checks_fail_for_a_bot_that_hangs_on() -> None:
     slow = _ending(released=3.0, ended_after=7.0)
     assert judge_bot_released_call("hangup", slow).verdict is Verdict.FAIL
     assert judge_pipeline_ended("hangup", slow).verdict is Verdict.FAIL
+
+
+def test_a_call_that_never_connected_is_not_a_bot_that_held_on() -> None:
+    never = _ending(released=None, ended_after=None)
+    never.outcome.unreachable = True
+    never.outcome.error = "cannot connect to ws://127.0.0.1:1/ws: refused"
+    check = judge_bot_released_call("hangup", never)
+    assert check.verdict is Verdict.ERROR
+    assert check.observed == (
+        "not exercised: the call never connected (cannot connect to ws://127.0.0.1:1/ws: refused)"
+    )

@@ -190,6 +190,14 @@ def judge_bot_released_call(
     outcome = result.outcome
     title = "bot closed its side of the call"
     expected = f"the bot closes its side within {bound_s:.1f} s of the carrier ending the call"
+    if outcome.unreachable:
+        return Check(
+            f"{prefix}.bot_released_call",
+            title,
+            Verdict.ERROR,
+            expected,
+            f"not exercised: the call never connected ({outcome.error})",
+        )
     if outcome.error:
         return check(f"{prefix}.bot_released_call", title, False, expected, outcome.error)
     after = f"; it sent {outcome.messages_after_end} message(s) ({outcome.media_after_end} media) after that"
