@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from shared_runs import shared_run
 
 VOICECTL = [sys.executable, "-m", "voicectl"]
 
@@ -96,12 +97,13 @@ def test_unreachable_bot_is_a_harness_error_with_the_reason_in_every_report(
 
 
 @pytest.mark.slow
-def test_replay_with_no_arguments_passes_and_writes_valid_reports(tmp_path: Path) -> None:
-    out_json, out_xml = tmp_path / "r.json", tmp_path / "r.xml"
-    result = _run("replay", "--json", str(out_json), "--junit", str(out_xml), timeout=170)
-    assert result.returncode == 0, result.stdout[-3000:]
-    assert result.stdout.splitlines()[0].startswith("PASS  voicectl replay  15/15 checks passed")
-    report = json.loads(out_json.read_text())
+def test_replay_with_no_arguments_passes_and_writes_valid_reports() -> None:
+    # The same run as the README's, getting-started's and replay.md's `voicectl replay` examples.
+    run = shared_run("replay", timeout=170)
+    out_xml = run.folder / "report.xml"
+    assert run.code == 0, run.output[-3000:]
+    assert run.output.splitlines()[0].startswith("PASS  voicectl replay  15/15 checks passed")
+    report = run.report
     assert report["verdict"] == "pass" and report["args"]["rates"] == [8000, 16000]
     assert {c["id"] for c in report["checks"]} == {
         "replay.bot_answered",

@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @dataclass(frozen=True)
 class CliRun:
-    """What one ``voicectl`` run left: exit code, output, JSON report, and its folder."""
+    """What one ``voicectl`` run left: exit code, output, JSON report, and its folder (where
+    ``report.xml`` is, unless the caller named its own reports)."""
 
     code: int
     output: str
@@ -39,8 +40,11 @@ class CliRun:
 
 
 def _args(args: tuple[str, ...]) -> list[str]:
-    """The run's arguments: ``--json report.json`` unless the caller names a report."""
-    return [*args] if "--json" in args else [*args, "--json", "report.json"]
+    """The run's arguments, with ``--json report.json`` and ``--junit report.xml`` unless the
+    caller names its own reports (every command that runs checks writes both)."""
+    if "--json" in args or "--junit" in args:
+        return [*args]
+    return [*args, "--json", "report.json", "--junit", "report.xml"]
 
 
 def shared_run(*args: str, timeout: float = 180) -> CliRun:
