@@ -833,7 +833,18 @@ def _two_party_call(cwd: Path) -> None:
     (cwd / "call.wav").write_bytes((ROOT / "tests/data/real_calls/two_party.wav").read_bytes())
 
 
+def _test_without_allow(cwd: Path) -> None:
+    """examples/test_my_bot.py's last test, without its ``allow``."""
+    (cwd / "test_without_allow.py").write_text(
+        "from voicectl.pytest_plugin import assert_report_passes\n\n\n"
+        "def test_soniox_gives_up_on_a_revoked_key(voicectl_cli):\n"
+        '    report = voicectl_cli("chaos", "ws-close", "--code", "1008", "--budget", "5")\n'
+        "    assert_report_passes(report)\n"
+    )
+
+
 SETUPS: dict[str, Callable[[Path], None]] = {
+    "test-without-allow": _test_without_allow,
     "two-party-call": _two_party_call,
     "word-script": _word_script,
     "text-script": _text_script,
