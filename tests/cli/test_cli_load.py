@@ -137,7 +137,7 @@ def test_load_with_no_arguments_passes_against_the_reference_bot(tmp_path: Path)
     out_json, out_xml = tmp_path / "r.json", tmp_path / "r.xml"
     result = _run("load", "--json", str(out_json), "--junit", str(out_xml), timeout=170)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    assert result.stdout.splitlines()[0].startswith("PASS  voicectl load  3/3 checks passed")
+    assert result.stdout.splitlines()[0].startswith("PASS  voicectl load  4/4 checks passed")
     report = json.loads(out_json.read_text())
     assert report["verdict"] == "pass" and report["args"]["calls"] == 8
     assert report["metrics"]["calls"] == 8 and report["metrics"]["peak_concurrency"] == 8
