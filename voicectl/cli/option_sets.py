@@ -24,8 +24,13 @@ def option(name: str, annotation: Any, default: Any) -> inspect.Parameter:
     )
 
 
-def with_option_set(options: Sequence[inspect.Parameter], into: str) -> Callable[[F], F]:
-    """Add ``options`` to a command, which receives their values as the dict ``into``."""
+def with_option_set(
+    options: Sequence[inspect.Parameter],
+    into: str,
+    convert: Callable[[dict[str, Any]], Any] | None = None,
+) -> Callable[[F], F]:
+    """Add ``options`` to a command, which receives their values as the dict ``into`` (or what
+    ``convert`` makes of that dict)."""
     names = {p.name for p in options}
 
     def decorate(command: F) -> F:
@@ -40,7 +45,7 @@ def with_option_set(options: Sequence[inspect.Parameter], into: str) -> Callable
         @functools.wraps(command)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             values = {p.name: kwargs.pop(p.name, p.default) for p in options}
-            return command(*args, **{into: values}, **kwargs)
+            return command(*args, **{into: convert(values) if convert else values}, **kwargs)
 
         parameters = [*kept, *options]
         wrapper.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]

@@ -4,8 +4,6 @@ the report options every command takes, added once by :func:`with_report_outputs
 from __future__ import annotations
 
 import dataclasses
-import functools
-import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -21,6 +19,7 @@ from voicectl.cli.common import (
     VerboseOpt,
     make_outputs,
 )
+from voicectl.cli.option_sets import option, with_option_set
 
 __all__ = ["outputs_of", "with_report_outputs"]
 
@@ -40,37 +39,9 @@ _KINDS: list[tuple[str, Any, Any]] = [
 def with_report_outputs(timeout_s: float = 120.0) -> Callable[[F], F]:
     """Give the decorated command the report options; it receives ``outputs`` (an
     :class:`~voicectl.cli.common.Outputs`) instead. ``timeout_s`` is ``--timeout``'s default."""
-    options = [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=kind)
-        for name, kind, default in _KINDS
-    ]
-    options.append(
-        inspect.Parameter(
-            "timeout", inspect.Parameter.KEYWORD_ONLY, default=timeout_s, annotation=TimeoutOpt
-        )
-    )
-    names = {p.name for p in options}
-
-    def decorate(command: F) -> F:
-        signature = inspect.signature(command, eval_str=True)
-        if "outputs" not in signature.parameters:
-            raise TypeError(f"{command.__name__} must take an 'outputs' parameter")
-        clash = names & set(signature.parameters)
-        if clash:
-            raise TypeError(f"{command.__name__} already has {sorted(clash)}")
-        kept = [p for name, p in signature.parameters.items() if name != "outputs"]
-
-        @functools.wraps(command)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            given = {p.name: kwargs.pop(p.name, p.default) for p in options}
-            return command(*args, outputs=make_outputs(**given), **kwargs)
-
-        parameters = [*kept, *options]
-        wrapper.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
-        wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
-        return wrapper  # type: ignore[return-value]
-
-    return decorate
+    options = [option(name, kind, default) for name, kind, default in _KINDS]
+    options.append(option("timeout", TimeoutOpt, timeout_s))
+    return with_option_set(options, into="outputs", convert=lambda given: make_outputs(**given))
 
 
 def outputs_of(outputs: Outputs | None, trials: int = 1) -> Outputs:
