@@ -775,6 +775,23 @@ def _mislabelled_recordings(cwd: Path) -> None:
     write_wav(cwd / "billing_16k_8k_header.wav", resample(billing.samples, 8000, 16000), 8000)
 
 
+def _corpus_calls(cwd: Path) -> None:
+    """Three items of the real-speech rate corpus as WAV files: a call labelled right as 8 kHz
+    mu-law and as 48 kHz, and a 16 kHz call written with an 8 kHz header."""
+    from real_speech_corpus import real_speech_corpus
+
+    from voicectl.audio.io import write_wav
+
+    wanted = {
+        ("call_8k_en_1", "8k mu-law"): "call_8k_en_1_mulaw.wav",
+        ("call_16k_en_1", "48k from 16k"): "call_16k_en_1_48k.wav",
+        ("call_16k_en_1", "16k declared 8k"): "call_16k_en_1_8k_header.wav",
+    }
+    for item in real_speech_corpus():
+        if (item.name, item.variant) in wanted:
+            write_wav(cwd / wanted[item.name, item.variant], item.samples, item.declared_rate)
+
+
 def _overlapping_sidecar(cwd: Path) -> None:
     from voicectl.audio.script import bundled_fixtures_dir
 
@@ -850,6 +867,7 @@ SETUPS: dict[str, Callable[[Path], None]] = {
     "text-script": _text_script,
     "call-scripts": _call_scripts,
     "mislabelled-recordings": _mislabelled_recordings,
+    "corpus-calls": _corpus_calls,
     "overlapping-sidecar": _overlapping_sidecar,
     "bad-suites": _bad_suites,
 }
