@@ -11,6 +11,7 @@ from voicectl.audio.io import FORMATS_HELP
 from voicectl.audio.script import Call, bundled_calls, load_call
 from voicectl.bot.pipeline import SUPPORTED_RATES, ReferenceBotConfig
 from voicectl.carriers import CarrierName
+from voicectl.checks.replay import FAST_ANSWER_BOUND_S, REALTIME_ANSWER_BOUND_S
 from voicectl.cli.applicability import reject_reference_bot_options
 from voicectl.cli.bot_options import with_bot_under_test
 from voicectl.cli.common import (
@@ -87,9 +88,14 @@ def replay(
         ),
     ] = None,
     answer_within: Annotated[
-        float,
-        typer.Option("--answer-within", help="Bound for replay.bot_answered, seconds.", min=0.1),
-    ] = 3.0,
+        float | None,
+        typer.Option(
+            "--answer-within",
+            help="Bound for replay.bot_answered, seconds (default 3.0 in real time, "
+            f"{FAST_ANSWER_BOUND_S:.1f} with --fast).",
+            min=0.1,
+        ),
+    ] = None,
     reply_secs: Annotated[
         float | None,
         typer.Option(
@@ -203,6 +209,8 @@ def replay(
 
     print_notices(notice for call in calls for notice in call.notices)
     pace_fast = fast if fast is not None else url is None and bot is None
+    if answer_within is None:
+        answer_within = FAST_ANSWER_BOUND_S if pace_fast else REALTIME_ANSWER_BOUND_S
     config = ReferenceBotConfig(
         reply_secs=reply_secs if reply_secs is not None else (0.3 if pace_fast else 1.5),
         smart_turn_rate=smart_turn_rate,

@@ -16,7 +16,12 @@ from voicectl.bot.observer import BotPerception, PerceptionObserver
 from voicectl.bot.pipeline import ReferenceBotConfig
 from voicectl.bot.server import ReferenceBotServer
 from voicectl.checks.protocol import judge_carrier_protocol
-from voicectl.checks.replay import RateObservation, judge_bot_answered, judge_rate_consistency
+from voicectl.checks.replay import (
+    REALTIME_ANSWER_BOUND_S,
+    RateObservation,
+    judge_bot_answered,
+    judge_rate_consistency,
+)
 from voicectl.replay.client import CallOptions, CallOutcome, place_call
 from voicectl.replay.line import LineSpec
 from voicectl.report.compare import FIRST_AUDIO_METRIC
@@ -38,7 +43,7 @@ class ReplayPlan:
     url: str | None = None
     carrier: str = "twilio"
     fast: bool = True
-    answer_bound_s: float = 3.0
+    answer_bound_s: float = REALTIME_ANSWER_BOUND_S
     record_dir: Path | None = None
     bot_config: ReferenceBotConfig = field(default_factory=ReferenceBotConfig)
     tail_s: float = 3.0
