@@ -2,50 +2,27 @@
 
 from __future__ import annotations
 
-import base64
-import json
+import importlib.util
 from collections.abc import AsyncIterator
+from pathlib import Path
 
-import numpy as np
 import pytest
-from websockets.asyncio.server import ServerConnection, serve
+from websockets.asyncio.server import serve
 
-from voicectl.audio.g711 import ulaw_decode, ulaw_encode
-from voicectl.audio.script import bundled_calls
+from voicectl.audio.script import load_call
 from voicectl.replay.runner import ReplayPlan, run_replay
 from voicectl.report.model import Report, Verdict
 
-_TONE = ulaw_encode((4000 * np.sin(2 * np.pi * 440 * np.arange(160) / 8000)).astype(np.int16))
-HARD_CODED_SID = "MZ00000000000000000000000000000000"
-
-
-def _answering_bot(stream_sid: str | None):
-    """Answer each caller turn with 1 s of tone, on this call's stream or on ``stream_sid``."""
-
-    async def bot(ws: ServerConnection) -> None:
-        sid, speaking, quiet = "", False, 0
-        async for message in ws:
-            data = json.loads(message)
-            if data["event"] == "start":
-                sid = stream_sid or data["start"]["streamSid"]
-            if data["event"] != "media":
-                continue
-            pcm = ulaw_decode(base64.b64decode(data["media"]["payload"])).astype(np.float64)
-            if float(np.sqrt(np.mean(pcm**2))) > 300:
-                speaking, quiet = True, 0
-            elif speaking:
-                quiet += 1
-                if quiet == 15:
-                    speaking = False
-                    payload = base64.b64encode(_TONE).decode()
-                    for _ in range(50):
-                        await ws.send(
-                            json.dumps(
-                                {"event": "media", "streamSid": sid, "media": {"payload": payload}}
-                            )
-                        )
-
-    return bot
+# The docs' example bot (docs/concepts/experiment-model.md runs it with --bot-cmd), in-process.
+ROOT = Path(__file__).resolve().parents[2]
+_SPEC = importlib.util.spec_from_file_location(
+    "wrong_stream_bot", ROOT / "examples" / "wrong_stream_bot.py"
+)
+assert _SPEC is not None and _SPEC.loader is not None
+wrong_stream_bot_example = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(wrong_stream_bot_example)
+HARD_CODED_SID = wrong_stream_bot_example.HARD_CODED_SID
+_answering_bot = wrong_stream_bot_example.answering_bot
 
 
 @pytest.fixture
@@ -61,9 +38,11 @@ async def right_stream_bot() -> AsyncIterator[str]:
 
 
 def _order_status():
-    return next(c for c in bundled_calls() if c.name == "order_status")
+    """The first 21 s of the bundled order_status call (three turns)."""
+    return load_call(ROOT / "voicectl" / "data" / "smoke" / "order_status_short.wav")
 
 
+@pytest.mark.slow  # --fast waits up to 8 s for each of the three replies the carrier drops
 async def test_a_bot_answering_on_a_hard_coded_stream_sid_is_reported_as_such(
     wrong_stream_bot: str,
 ) -> None:
