@@ -36,7 +36,8 @@ Comment flags: ``slow`` (real-time examples), ``shared`` (each plain ``voicectl`
 run once per session by ``shared_runs.shared_run``, with the integration test that runs the same
 command), ``timing`` (run alone, see the marker), ``timeout=S``, ``setup=NAME`` (a function below
 that writes the files the example uses), ``bot=PORT`` (a reference bot is served on a free port
-and the documented port is replaced by it, in the commands and in the output), ``busy=PORT`` (a
+and the documented port is replaced by it, in the commands, in the output and in the files the
+set-up wrote), ``busy=PORT`` (a
 free port is held open, and replaces the documented one, for an example of a port in use),
 ``bare-path`` (PATH holds only ``voicectl`` and ``pytest``: no espeak-ng, sox, ...).
 """
@@ -280,6 +281,9 @@ def _run_transcript(block: Block) -> None:
         if "bot" in flags:
             documented = flags["bot"]
             port = _free_port()
+            for written in (p for p in cwd.iterdir() if p.is_file() and not p.is_symlink()):
+                text = written.read_text()
+                written.write_text(text.replace(f":{documented}", f":{port}"))
             bot = subprocess.Popen(
                 [str(cwd / ".bin" / "voicectl"), "bot", "--port", str(port), "--max-calls", "4"],
                 cwd=cwd,
@@ -845,6 +849,13 @@ def _call_scripts(cwd: Path) -> None:
         (cwd / "calls" / f"{name}.call.toml").write_text(script)
 
 
+def _suite_example(cwd: Path) -> None:
+    """examples/voicectl-suite.toml as ``voicectl-suite.toml``, the suite ``voicectl run`` finds."""
+    (cwd / "voicectl-suite.toml").write_text(
+        (ROOT / "examples" / "voicectl-suite.toml").read_text()
+    )
+
+
 def _two_party_call(cwd: Path) -> None:
     """A real two-party recording (caller left, bot right) as ``call.wav``, no sidecar."""
     (cwd / "call.wav").write_bytes((ROOT / "tests/data/real_calls/two_party.wav").read_bytes())
@@ -863,6 +874,7 @@ def _test_without_allow(cwd: Path) -> None:
 SETUPS: dict[str, Callable[[Path], None]] = {
     "test-without-allow": _test_without_allow,
     "two-party-call": _two_party_call,
+    "suite-example": _suite_example,
     "word-script": _word_script,
     "text-script": _text_script,
     "call-scripts": _call_scripts,
