@@ -74,6 +74,10 @@ _RUN_GAP_S = 0.25
 AFTER_END_GRACE_S = 1.0
 
 
+#: --fast: how many times faster than real time the silence after each utterance is sent.
+FAST_SILENCE_SPEED = 20.0
+
+
 @dataclass(frozen=True)
 class CallOptions:
     """How to place one call."""
@@ -83,7 +87,7 @@ class CallOptions:
     fast: bool = False
     tail_s: float = 3.0
     connect_timeout_s: float = 5.0
-    fast_silence_speed: float = 20.0
+    fast_silence_speed: float = FAST_SILENCE_SPEED
     fast_max_wait_s: float = 8.0  # wall seconds to wait for a reply before moving on
     fast_hold_s: float = 0.3  # stop the silence this long before the next utterance
     fast_reply_quiet_s: float = 0.05

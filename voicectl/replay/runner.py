@@ -22,7 +22,7 @@ from voicectl.checks.replay import (
     judge_bot_answered,
     judge_rate_consistency,
 )
-from voicectl.replay.client import CallOptions, CallOutcome, place_call
+from voicectl.replay.client import FAST_SILENCE_SPEED, CallOptions, CallOutcome, place_call
 from voicectl.replay.line import LineSpec
 from voicectl.report.compare import FIRST_AUDIO_METRIC
 from voicectl.report.model import Check, Report, Verdict
@@ -227,7 +227,10 @@ async def _replay_bot(
     for rate in rates:
         first = plan.calls[0].script
         texts = [u.text for u in first.utterances] if first else []
-        run_bot = BotRun(bot, rate=rate, utterances=texts, clock=time.monotonic)
+        # Under --fast the fakes keep pace with the caller, as the full reference bot's do: the
+        # model answers and the TTS speaks as much faster than real time as the caller's silence.
+        speed = FAST_SILENCE_SPEED if plan.fast else 1.0
+        run_bot = BotRun(bot, rate=rate, utterances=texts, clock=time.monotonic, speed=speed)
         report.log("harness", "bot_starting", rate=rate, log=str(run_bot.log_path))
         try:
             async with run_bot:
@@ -241,6 +244,7 @@ async def _replay_bot(
                     argv=process.argv,
                     ready_after_s=round(process.ready_after_s or 0.0, 3),
                     fakes=dict(run_bot.fakes.env) if run_bot.fakes else {},
+                    fakes_speed=speed,
                 )
                 for index, call in enumerate(plan.calls):
                     if progress:

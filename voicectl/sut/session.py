@@ -56,15 +56,16 @@ class BotUnderTest:
         faults = f"; faults {', '.join(self.faults)}" if self.faults else ""
         return f"{self.command.text}{fakes}{faults}"
 
-    def fakes_plan(self, utterances: Sequence[str] = ()) -> Any:
+    def fakes_plan(self, utterances: Sequence[str] = (), speed: float = 1.0) -> Any:
         """The validated :class:`~voicectl.providers.fakeset.FakesPlan` (``None`` without
-        ``--fake``); STT fakes transcribe the caller's utterances as ``utterances``."""
+        ``--fake``); STT fakes transcribe the caller's utterances as ``utterances``, and the
+        fakes answer and speak ``speed`` times faster than real time."""
         if not self.fakes and not self.faults:
             return None
         from voicectl.providers.fakeset import plan_fakes
 
         return plan_fakes(
-            self.fakes, self.faults, utterances=utterances, llm_script=self.llm_script
+            self.fakes, self.faults, utterances=utterances, llm_script=self.llm_script, speed=speed
         )
 
     def log_path(self, rate: int | None) -> Path:
@@ -84,12 +85,13 @@ class BotRun:
         rate: int | None = None,
         utterances: Sequence[str] = (),
         clock: Callable[[], float] | None = None,
+        speed: float = 1.0,
     ) -> None:
         from voicectl.providers.fakeset import FakeSet
 
         self.bot = bot
         self.rate = rate
-        plan = bot.fakes_plan(utterances)
+        plan = bot.fakes_plan(utterances, speed)
         self.fakes: FakeSet | None = None if plan is None else FakeSet(plan, clock=clock)
         self.probe = InsideProbe()
         self.process: BotProcess | None = None
