@@ -34,7 +34,8 @@ by an optional ``<!-- example: ... -->`` comment on the line before it:
 
 Comment flags: ``slow`` (real-time examples), ``shared`` (each plain ``voicectl`` command is
 run once per session by ``shared_runs.shared_run``, with the integration test that runs the same
-command), ``timing`` (run alone, see the marker), ``timeout=S``, ``setup=NAME`` (a function below
+command), ``timing`` (run alone, see the marker), ``corpus`` (needs the Debian packages of the
+real-speech corpus: opt-in, see the marker), ``timeout=S``, ``setup=NAME`` (a function below
 that writes the files the example uses), ``bot=PORT`` (a reference bot is served on a free port
 and the documented port is replaced by it, in the commands, in the output and in the files the
 set-up wrote), ``busy=PORT`` (a
@@ -184,6 +185,8 @@ def _examples() -> list[Any]:
                 marks.append(pytest.mark.slow)
             if "timing" in block.flags:
                 marks.append(pytest.mark.timing)
+            if "corpus" in block.flags:
+                marks.append(pytest.mark.corpus)
             name = f"{path.relative_to(ROOT)}:{block.line}"
             params.append(pytest.param(example, id=name, marks=marks))
     return params
