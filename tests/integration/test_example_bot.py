@@ -110,6 +110,10 @@ def test_rate_consistency_is_judged_for_the_example_bot(tmp_path: Path) -> None:
     )  # fmt: skip
     (consistency,) = report_checks(report, "replay.rate_consistency")
     assert consistency["verdict"] in ("pass", "fail"), consistency
+    # Under --fast the bot's fakes keep the caller's pace (20x), once per bot start.
+    events = json.loads(report.read_text())["events"]
+    speeds = [e["fakes_speed"] for e in events if e["kind"] == "bot_started"]
+    assert speeds == [20.0, 20.0], speeds
     assert (tmp_path / "r.bot-8000.log").exists() and (tmp_path / "r.bot-16000.log").exists()
 
 

@@ -89,6 +89,8 @@ def test_the_bot_log_lands_beside_the_report(tmp_path: Path) -> None:
     assert bot.log_path(None) == tmp_path / "out.bot.log"
     assert bot.log_path(16000) == tmp_path / "out.bot-16000.log"
     assert bot.fakes_plan(["hello"]).utterances == ("hello",)
+    assert bot.fakes_plan(["hello"]).speed == 1.0
+    assert bot.fakes_plan(["hello"], speed=20.0).speed == 20.0
 
 
 @pytest.mark.parametrize(
