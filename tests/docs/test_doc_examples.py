@@ -40,7 +40,7 @@ that writes the files the example uses), ``bot=PORT`` (a reference bot is served
 and the documented port is replaced by it, in the commands, in the output and in the files the
 set-up wrote), ``busy=PORT`` (a
 free port is held open, and replaces the documented one, for an example of a port in use),
-``bare-path`` (PATH holds only ``voicectl`` and ``pytest``: no espeak-ng, sox, ...).
+``bare-path`` (PATH holds only ``voicectl``, ``pytest`` and ``locust``: no espeak-ng, sox, ...).
 """
 
 from __future__ import annotations
@@ -244,12 +244,13 @@ def _steps(source: str) -> list[Step]:
 def _scratch_dir(tmp: Path) -> Path:
     for name in ("voicectl", "tests", "examples", "fixtures"):
         (tmp / name).symlink_to(ROOT / name)
-    # `voicectl` and `pytest` in a transcript are this interpreter's, whatever else is on PATH.
+    # `voicectl`, `pytest` and `locust` in a transcript are this interpreter's, whatever else
+    # is on PATH.
     scripts = tmp / ".bin"
     scripts.mkdir()
-    for name, module in (("voicectl", "voicectl"), ("pytest", "pytest")):
+    for name in ("voicectl", "pytest", "locust"):
         script = scripts / name
-        script.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m {module} "$@"\n')
+        script.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m {name} "$@"\n')
         script.chmod(0o755)
     return tmp
 
