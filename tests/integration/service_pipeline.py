@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipecat.frames.frames import Frame
+from pipecat.observers.base_observer import BaseObserver
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.worker import PipelineParams, PipelineWorker
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
@@ -73,8 +74,10 @@ async def running(
     *,
     sample_rate: int = 16000,
     tail: Sequence[FrameProcessor] = (),
+    observers: Sequence[BaseObserver] = (),
 ) -> AsyncIterator[RunningPipeline]:
-    """A worker running ``processors`` then a :class:`Collector` then ``tail``."""
+    """A worker running ``processors`` then a :class:`Collector` then ``tail``, watched by
+    ``observers``."""
     collector = Collector()
     worker = PipelineWorker(
         Pipeline([*processors, collector, *tail]),
@@ -84,6 +87,7 @@ async def running(
         enable_rtvi=False,
         enable_turn_tracking=False,
         check_dangling_tasks=False,
+        observers=list(observers),
     )
     run = RunningPipeline(worker, collector)
     started = asyncio.Event()

@@ -18,7 +18,7 @@ from typing import Any
 
 from pipecat.adapters.llm.schemas.function_schema import FunctionSchema
 from pipecat.adapters.llm.schemas.tools_schema import ToolsSchema
-from pipecat.frames.frames import EndWorkerFrame, Frame, TTSStartedFrame
+from pipecat.frames.frames import EndWorkerFrame, TTSStartedFrame
 from pipecat.observers.base_observer import BaseObserver, FramePushed
 from pipecat.observers.function_call_observer import (
     FunctionCallEvent,
@@ -148,7 +148,10 @@ class FunctionCallLog:
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def observer(self) -> FunctionCallObserver:
-        observer = FunctionCallObserver(include_results=True)
+        return self.attach(FunctionCallObserver(include_results=True))
+
+    def attach(self, observer: FunctionCallObserver) -> FunctionCallObserver:
+        """Log every function-call moment ``observer`` reports; returns it."""
 
         @observer.event_handler("on_function_call_event")
         async def _on_event(_observer: object, event: FunctionCallEvent) -> None:
@@ -202,23 +205,23 @@ class FunctionCallLog:
         return list(opened.values())
 
 
-class _SpeechCounter(BaseObserver):
-    """Counts the bot's replies (each ``TTSStartedFrame`` the TTS service pushes)."""
+class _BrainObserver(FunctionCallObserver):
+    """Pipecat's ``FunctionCallObserver`` that also counts the bot's replies (each
+    ``TTSStartedFrame`` the TTS service pushes).
+
+    One observer rather than two: Pipecat's worker hands every frame each processor handles to
+    every observer through that observer's own queue and task, for each of the call's ~3 000
+    caller frames at every stage. Like its base, it hears each frame's first push only.
+    """
 
     def __init__(self, brain: FullBotBrain) -> None:
-        super().__init__()
+        super().__init__(include_results=True)
         self._brain = brain
-        self._seen: set[int] = set()
 
     async def on_push_frame(self, data: FramePushed) -> None:
-        frame: Frame = data.frame
-        if (
-            isinstance(frame, TTSStartedFrame)
-            and data.direction is FrameDirection.DOWNSTREAM
-            and frame.id not in self._seen
-        ):
-            self._seen.add(frame.id)
+        if isinstance(data.frame, TTSStartedFrame) and data.direction is FrameDirection.DOWNSTREAM:
             self._brain.replies += 1
+        await super().on_push_frame(data)
 
 
 @dataclass
@@ -361,7 +364,7 @@ class FullBotBrain:
         return len(self.calls.of_kind("cancelled"))
 
     def observers(self) -> list[BaseObserver]:
-        return [self.calls.observer(), _SpeechCounter(self)]
+        return [self.calls.attach(_BrainObserver(self))]
 
     async def check_order_status(self, params: FunctionCallParams) -> None:
         """Look the order up (a ~``tool_secs`` back-end call) and hand the result to the LLM."""

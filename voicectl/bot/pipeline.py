@@ -27,6 +27,7 @@ from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
 from voicectl.bot.faulty import StuckOnShutdown
 from voicectl.bot.full import FullBotBrain, full_bot_stages
+from voicectl.bot.observer import ObserverGroup
 from voicectl.bot.responder import SpeechResponder
 from voicectl.bot.vad import RateAdaptingSileroVAD
 
@@ -210,7 +211,7 @@ def build_bot_worker(
         worker = PipelineWorker(
             pipeline,
             params=params,
-            observers=[*observers, *brain.observers()],
+            observers=[ObserverGroup([*observers, *brain.observers()])],
             idle_timeout_secs=None,
             enable_rtvi=False,
             enable_turn_tracking=False,
