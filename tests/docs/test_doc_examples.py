@@ -49,6 +49,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import socket
 import subprocess
 import sys
@@ -61,6 +62,7 @@ from typing import Any
 import pytest
 import typer.main
 import yaml
+from gate_runs import gate_runs
 from shared_runs import CliRun, shared_run
 from sybil import Document, Example, Region
 from sybil.parsers.markdown.lexers import RawFencedCodeBlockLexer
@@ -860,6 +862,12 @@ def _suite_example(cwd: Path) -> None:
     )
 
 
+def _gate_runs(cwd: Path) -> None:
+    """``base.json``, ``same.json`` and ``slow.json``: the regression-gate test's three runs."""
+    for name, run in gate_runs().items():
+        shutil.copy(run.folder / f"{name}.json", cwd / f"{name}.json")
+
+
 def _two_party_call(cwd: Path) -> None:
     """A real two-party recording (caller left, bot right) as ``call.wav``, no sidecar."""
     (cwd / "call.wav").write_bytes((ROOT / "tests/data/real_calls/two_party.wav").read_bytes())
@@ -886,4 +894,5 @@ SETUPS: dict[str, Callable[[Path], None]] = {
     "corpus-calls": _corpus_calls,
     "overlapping-sidecar": _overlapping_sidecar,
     "bad-suites": _bad_suites,
+    "gate-runs": _gate_runs,
 }

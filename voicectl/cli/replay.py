@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -40,7 +41,14 @@ from voicectl.replay.runner import ReplayPlan, run_replay
 from voicectl.report import Report
 from voicectl.report.compare import recording_fingerprints
 
-__all__ = ["replay"]
+__all__ = ["TurnStop", "replay"]
+
+
+class TurnStop(StrEnum):
+    """How the reference bot decides that the caller's turn ended."""
+
+    SMART_TURN = "smart-turn"  # Smart Turn v3 after the VAD's 0.2 s stop; 1.5 s if "incomplete"
+    SPEECH_TIMEOUT = "speech-timeout"  # 0.6 s of silence after the VAD's 0.2 s stop
 
 
 @with_bot_under_test
@@ -118,6 +126,13 @@ def replay(
             help="Reference bot: add a real Pipecat STT (soniox, cartesia-stt, deepgram-flux, assemblyai, openai-stt) on a fake provider that transcribes the call's sidecar; turns then end with a transcript.",
         ),
     ] = None,
+    turn_stop: Annotated[
+        TurnStop,
+        typer.Option(
+            "--bot-turn-stop",
+            help="Reference bot: end the caller's turn by Smart Turn v3 (1.5 s later when it judges the turn incomplete) or 0.6 s after the VAD heard the caller stop (speech-timeout: a steadier latency, e.g. for a --baseline gate).",
+        ),
+    ] = TurnStop.SMART_TURN,
     reply_delay: Annotated[
         float,
         typer.Option(
@@ -149,6 +164,7 @@ def replay(
                 "--reply-secs": reply_secs is not None,
                 "--bot-smart-turn-rate": smart_turn_rate is not None,
                 "--stt": stt is not None,
+                "--bot-turn-stop": turn_stop is not TurnStop.SMART_TURN,
             },
         )
         if bot is not None:
@@ -158,6 +174,7 @@ def replay(
                 "--reply-secs": reply_secs is not None,
                 "--bot-smart-turn-rate": smart_turn_rate is not None,
                 "--stt": stt is not None,
+                "--bot-turn-stop": turn_stop is not TurnStop.SMART_TURN,
                 "--bot-reply-delay": bool(reply_delay),
             }.items():
                 if given:
@@ -178,6 +195,10 @@ def replay(
             raise InputError(
                 f"--bot-smart-turn-rate must be one of {', '.join(map(str, SUPPORTED_RATES))} Hz, "
                 f"got {smart_turn_rate}"
+            )
+        if smart_turn_rate is not None and turn_stop is TurnStop.SPEECH_TIMEOUT:
+            raise InputError(
+                "--bot-smart-turn-rate needs Smart Turn: drop it or --bot-turn-stop speech-timeout"
             )
         line_spec = parse_line_option(line)
         if url is None and bot is None:
@@ -213,6 +234,7 @@ def replay(
         answer_within = FAST_ANSWER_BOUND_S if pace_fast else REALTIME_ANSWER_BOUND_S
     config = ReferenceBotConfig(
         reply_secs=reply_secs if reply_secs is not None else (0.3 if pace_fast else 1.5),
+        smart_turn=turn_stop is TurnStop.SMART_TURN,
         smart_turn_rate=smart_turn_rate,
         tool_delay_s=reply_delay,
     )
