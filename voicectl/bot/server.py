@@ -26,6 +26,7 @@ from pipecat.serializers.base_serializer import FrameSerializer
 from pipecat.transports.websocket.fastapi import FastAPIWebsocketParams, FastAPIWebsocketTransport
 from pipecat.workers.runner import WorkerRunner
 
+from voicectl.bot.blas import one_blas_thread
 from voicectl.bot.faulty import deaf_to_dtmf, log_every_blocked_send
 from voicectl.bot.full import FULL_BOT_FAKES, FullBotBrain, full_bot_llm_script
 from voicectl.bot.pipeline import BotBrain, BotVariant, ReferenceBotConfig, build_bot_worker
@@ -152,6 +153,7 @@ class ReferenceBotServer:
         self._active = 0
         self._fake_utterances = tuple(fake_utterances)
         self.fakes: FakeSet | None = None  # the full bot's provider fakes, while running
+        self._while_serving = contextlib.ExitStack()
         self.app = FastAPI()
         self.app.add_api_websocket_route(path, self._serve_call)
 
@@ -170,6 +172,7 @@ class ReferenceBotServer:
         return self._active
 
     async def start(self) -> None:
+        self._while_serving.enter_context(one_blas_thread())
         if self.config.brain is not BotBrain.RESPONDER:
             plan = plan_fakes(
                 list(FULL_BOT_FAKES),
@@ -222,6 +225,7 @@ class ReferenceBotServer:
         if self.fakes is not None:
             await self.fakes.stop()
             self.fakes = None
+        self._while_serving.close()
 
     async def __aenter__(self) -> ReferenceBotServer:
         await self.start()
