@@ -5,7 +5,9 @@ product to OpenBLAS; OpenBLAS keeps a thread per core that spins after each call
 sleeps. The bot's inference already runs in its own threads, so that thread only burns CPU: a
 60 s ``--fast`` call through the full bot spent 0.27-0.41 CPU-s in it (2 cores, measured with
 ``/proc`` per-thread times). Inference servers set ``OPENBLAS_NUM_THREADS=1`` for the same
-reason; threadpoolctl does it at run time, after numpy is loaded, and puts it back.
+reason; threadpoolctl does it at run time, after numpy is loaded, and puts it back. Without
+threadpoolctl (an environment installed before it became a dependency) BLAS keeps its threads:
+the bot is only slower.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from threadpoolctl import threadpool_limits
+from loguru import logger
 
 __all__ = ["one_blas_thread"]
 
@@ -27,7 +29,12 @@ def one_blas_thread() -> Iterator[None]:
     """Limit BLAS to one thread while any holder is inside; the last one out restores it."""
     global _users, _limits
     if _users == 0:
-        _limits = threadpool_limits(limits=1, user_api="blas")
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:
+            logger.debug("threadpoolctl is not installed: BLAS keeps its threads")
+        else:
+            _limits = threadpool_limits(limits=1, user_api="blas")
     _users += 1
     try:
         yield
