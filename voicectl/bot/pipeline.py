@@ -8,7 +8,6 @@ from enum import StrEnum
 from typing import Any
 
 from pipecat.audio.turn.smart_turn.base_smart_turn import SmartTurnParams
-from pipecat.audio.turn.smart_turn.local_smart_turn_v3 import LocalSmartTurnAnalyzerV3
 from pipecat.audio.vad.vad_analyzer import VADParams
 from pipecat.observers.base_observer import BaseObserver
 from pipecat.pipeline.pipeline import Pipeline
@@ -29,6 +28,7 @@ from voicectl.bot.faulty import StuckOnShutdown
 from voicectl.bot.full import FullBotBrain, full_bot_stages
 from voicectl.bot.observer import ObserverGroup
 from voicectl.bot.responder import SpeechResponder
+from voicectl.bot.turn import SharedModelSmartTurnV3
 from voicectl.bot.vad import RateAdaptingSileroVAD
 
 __all__ = ["SUPPORTED_RATES", "BotBrain", "BotVariant", "ReferenceBotConfig", "build_bot_worker"]
@@ -169,7 +169,7 @@ def build_bot_worker(
     stop: list[BaseUserTurnStopStrategy]
     has_stt = config.stt is not None or config.brain is not BotBrain.RESPONDER
     if config.smart_turn:
-        analyzer = LocalSmartTurnAnalyzerV3(
+        analyzer = SharedModelSmartTurnV3(
             sample_rate=config.smart_turn_rate,
             params=SmartTurnParams(stop_secs=config.smart_turn_stop_secs),
         )
