@@ -17,7 +17,7 @@ Fixtures:
 * ``voicectl_call``: ``await voicectl_call(url, "order_status", seconds=8)`` places a carrier
   call (Twilio by default, in real time unless ``fast=True``) with a bundled or given
   recording, optionally cut to its first seconds, and returns the
-  :class:`~voicectl.replay.client.CallOutcome`.
+  :class:`~voicectl.outcome.call.CallOutcome`.
 * ``voicectl_cli``: ``voicectl_cli("chaos", "ws-close", "--code", "1008")`` runs a voicectl
   command in a subprocess (bounded by a timeout) and returns its :class:`~voicectl.report.Report`.
 
@@ -43,9 +43,9 @@ if TYPE_CHECKING:
     from voicectl.audio.script import Call
     from voicectl.bot.server import ReferenceBotServer
     from voicectl.faults import Fault
+    from voicectl.outcome.call import CallOutcome
     from voicectl.providers.fakeset import FakeSet
     from voicectl.providers.server import FakeProviderServer
-    from voicectl.replay.client import CallOutcome
     from voicectl.report import Report
 
 try:  # strict-mode pytest-asyncio needs its own decorator; without it, nothing breaks here

@@ -8,10 +8,9 @@ from voicectl.checks.caller_faults import (
     judge_media_gap_turn_ended,
     judge_silence_reengaged,
 )
-from voicectl.conversation.media_gap import MediaGapPlan, MediaGapResult
-from voicectl.conversation.scenarios import DirectedCall
-from voicectl.conversation.silence import SilencePlan, SilenceResult
-from voicectl.replay.client import BotAudioRun, CallOutcome, TurnResult
+from voicectl.outcome.call import BotAudioRun, CallOutcome, TurnResult
+from voicectl.outcome.caller_faults import MediaGapPlan, MediaGapResult, SilencePlan, SilenceResult
+from voicectl.outcome.conversation import DirectedCall
 
 
 def _silence(

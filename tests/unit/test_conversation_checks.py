@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from voicectl.audio.script import Utterance
-from voicectl.bot.server import BotCall
 from voicectl.checks.conversation import (
     judge_audio_stopped,
     judge_bot_released_call,
@@ -12,8 +11,8 @@ from voicectl.checks.conversation import (
     judge_pipeline_ended,
     judge_tasks_released,
 )
-from voicectl.conversation.scenarios import BargeInResult, CallEnding, CallEndingResult
-from voicectl.replay.client import BotAudioRun, CallOutcome, ClearEvent, TurnResult
+from voicectl.outcome.call import BotAudioRun, CallOutcome, ClearEvent, TurnResult
+from voicectl.outcome.conversation import BargeInResult, CallEnding, CallEndingResult, ServedCall
 from voicectl.report.model import ExitCode, Report, RunVerdict, Verdict
 
 
@@ -126,7 +125,7 @@ def _ending(
     )
     result = CallEndingResult(outcome, CallEnding("drop", 5.0))
     result.ended_at_wall = 100.0
-    bot = BotCall(0, ended_at=None if ended_after is None else 100.0 + ended_after)
+    bot = ServedCall(0, ended_at=None if ended_after is None else 100.0 + ended_after)
     bot.leftover_tasks = leftovers or []
     result.bot_calls = [bot]
     return result

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from voicectl.audio.io import Audio
-from voicectl.audio.script import Call, CallScript, Utterance
+from voicectl.audio.script import Utterance
 from voicectl.checks.failover import (
     judge_cause_visible,
     judge_failback,
@@ -15,16 +13,9 @@ from voicectl.checks.failover import (
     judge_transcripts_continue,
 )
 from voicectl.errors import InputError
-from voicectl.failover.scenario import (
-    FailoverOutcome,
-    FailoverPlan,
-    Incident,
-    SeenError,
-    Switch,
-    Transcript,
-    parse_incidents,
-)
-from voicectl.replay.client import CallOutcome
+from voicectl.failover.scenario import parse_incidents
+from voicectl.outcome.call import CallOutcome
+from voicectl.outcome.failover import FailoverOutcome, Incident, SeenError, Switch, Transcript
 from voicectl.report.model import ExitCode, Report, Verdict
 
 UTTERANCES = [
@@ -34,11 +25,6 @@ UTTERANCES = [
     Utterance(25, 28, "four"),
     Utterance(31, 33, "five"),
 ]
-CALL = Call(
-    Audio(np.zeros(8000 * 35, dtype=np.int16), 8000, "test", "pcm16"),
-    CallScript(tuple(UTTERANCES)),
-    "test",
-)
 CRASH = Incident(8.0, "close")
 
 
@@ -46,7 +32,7 @@ def _outcome(
     *, switch_at: float | None, transcribed_by_backup: bool = True, usable_errors: bool = False
 ) -> FailoverOutcome:
     outcome = FailoverOutcome(
-        FailoverPlan(call=CALL),
+        (CRASH,),
         call=CallOutcome(carrier="twilio", url="", fast=False, duration_s=36.0),
     )
     outcome.names = {"primary": "SonioxSTTService#0", "backup": "SonioxSTTService#1"}
@@ -244,7 +230,7 @@ def test_a_planned_crash_that_never_happened_is_an_error_not_a_pass() -> None:
 
 def test_a_custom_strategy_is_not_blamed_on_pipecats() -> None:
     outcome = _outcome(switch_at=None, usable_errors=True)
-    outcome.plan = FailoverPlan(call=CALL, strategy="mymod:Breaker")
+    outcome.strategy = "mymod:Breaker"
     (switched,) = judge_switched(outcome, bound_s=15.0)
     assert "the strategy mymod:Breaker did not switch" in switched.observed
     assert "Pipecat's failover strategy" not in switched.observed
@@ -256,11 +242,11 @@ RECOVER = Incident(20.0, "recover")
 def _failback(
     switches: list[tuple[float, str]], backup_crash_at: float | None = None
 ) -> FailoverOutcome:
-    plan = FailoverPlan(call=CALL, incidents=(Incident(5.0, "close"), RECOVER))
+    crash = Incident(5.0, "close")
     outcome = FailoverOutcome(
-        plan, call=CallOutcome(carrier="twilio", url="", fast=False, duration_s=34.6)
+        (crash, RECOVER), call=CallOutcome(carrier="twilio", url="", fast=False, duration_s=34.6)
     )
-    outcome.incidents_done = [(plan.incidents[0], 5.0, "primary"), (RECOVER, 20.0, "all")]
+    outcome.incidents_done = [(crash, 5.0, "primary"), (RECOVER, 20.0, "all")]
     if backup_crash_at is not None:
         outcome.incidents_done.append(
             (Incident(backup_crash_at, "close"), backup_crash_at, "backup")

@@ -26,7 +26,7 @@ from voicectl.load.checks import (
     judge_success_rate,
 )
 from voicectl.load.plan import FRAME_S, LoadPlan, LoadShape
-from voicectl.replay.client import BotAudioRun, CallOutcome, ClearEvent, TurnResult
+from voicectl.outcome.call import BotAudioRun, CallOutcome, ClearEvent, TurnResult
 from voicectl.report.model import Verdict
 
 UTTERANCES = (Utterance(1.0, 2.0, "hello"), Utterance(4.0, 5.0, "my order"))

@@ -14,7 +14,7 @@ SCRIPT = r"""
 import json
 from voicectl.audio.script import Utterance
 from voicectl.load.locust import report_call
-from voicectl.replay.client import CallOutcome, TurnResult
+from voicectl.outcome.call import CallOutcome, TurnResult
 
 class Recorder:
     def __init__(self):

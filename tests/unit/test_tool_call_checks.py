@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from pipecat.observers.function_call_observer import FunctionCallEvent, FunctionCallEventKind
-
 from voicectl.audio.script import Utterance
-from voicectl.bot.full import FullBotBrain, FunctionCallLog
-from voicectl.bot.server import BotCall
 from voicectl.checks.conversation import (
     judge_clear_sent,
     judge_conversation_continues,
@@ -14,19 +10,15 @@ from voicectl.checks.conversation import (
     judge_flow_reached_next_node,
     judge_no_call_left_in_progress,
 )
-from voicectl.conversation.scenarios import BargeInResult
-from voicectl.replay.client import BotAudioRun, CallOutcome, TurnResult
+from voicectl.outcome.call import BotAudioRun, CallOutcome, TurnResult
+from voicectl.outcome.conversation import BargeInResult, ServedCall
+from voicectl.outcome.function_calls import FunctionCallLog, FunctionCallMoment
 from voicectl.report.model import Verdict
 from voicectl.sut.inside import InsideEvent
 
 
-def _event(kind: str, call_id: str, name: str = "check_order_status") -> FunctionCallEvent:
-    return FunctionCallEvent(
-        kind=FunctionCallEventKind(f"function_call_{kind}"),
-        function_name=name,
-        tool_call_id=call_id,
-        timestamp=1.0,
-    )
+def _event(kind: str, call_id: str, name: str = "check_order_status") -> FunctionCallMoment:
+    return FunctionCallMoment(kind=kind, function_name=name, tool_call_id=call_id, timestamp=1.0)
 
 
 def _tool_call(
@@ -39,11 +31,10 @@ def _tool_call(
     outcome = CallOutcome(carrier="twilio", url="ws://x", fast=False, duration_s=20.0)
     outcome.runs = [BotAudioRun(9.0, 9.7, 7, True), BotAudioRun(14.0, 16.0, 20)]
     result = BargeInResult(outcome, during_tool_call=True)
-    brain = FullBotBrain()
-    brain.calls.events = [_event(kind, call_id, name) for kind, call_id in kinds]
-    brain.hung_up_by = hung_up_by
-    result.bot_calls = [BotCall(index=0, brain=brain)]
-    result.function_calls = brain.calls
+    result.bot_calls = [ServedCall(index=0, full_bot=True)]
+    result.function_calls = FunctionCallLog(
+        [_event(kind, call_id, name) for kind, call_id in kinds]
+    )
     result.aggregator_in_progress_at_end = False
     result.first = TurnResult(0, Utterance(0.5, 4.0, "first"))
     if seen:
@@ -137,11 +128,7 @@ def test_function_calls_seen_from_a_bot_cmd_hook_are_read_as_observer_moments() 
         InsideEvent("turn_end", 2.1, 1),
     ]
     log = FunctionCallLog.from_inside(events)
-    assert [e.kind.value for e in log.events] == [
-        "function_call_in_progress",
-        "function_call_in_progress",
-        "function_call_cancelled",
-    ]
+    assert [e.kind for e in log.events] == ["in_progress", "in_progress", "cancelled"]
     assert [e.tool_call_id for e in log.in_progress_now()] == ["b"]
 
 

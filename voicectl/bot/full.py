@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +22,6 @@ from pipecat.frames.frames import EndWorkerFrame, TTSStartedFrame
 from pipecat.observers.base_observer import BaseObserver, FramePushed
 from pipecat.observers.function_call_observer import (
     FunctionCallEvent,
-    FunctionCallEventKind,
     FunctionCallObserver,
 )
 from pipecat.processors.aggregators.llm_context import LLMContext
@@ -37,16 +36,17 @@ from pipecat.turns.user_stop import BaseUserTurnStopStrategy
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
 from voicectl.errors import InputError
+from voicectl.outcome.function_calls import FunctionCallLog, FunctionCallMoment
 from voicectl.providers.openai_llm import LLMRule, LLMScript
 
 __all__ = [
     "FULL_BOT_FAKES",
     "FUNCTIONS",
     "FullBotBrain",
-    "FunctionCallLog",
     "full_bot_llm_script",
     "full_bot_stages",
     "load_flow",
+    "log_function_calls",
 ]
 
 #: The provider fakes the full bot talks to (started in-process by the reference bot server).
@@ -140,69 +140,23 @@ def _load_problem(exc: Exception) -> str:
     return " ".join(str(exc).split())
 
 
-@dataclass
-class FunctionCallLog:
-    """Every function-call moment Pipecat's ``FunctionCallObserver`` reported in one call."""
+def log_function_calls(
+    log: FunctionCallLog, observer: FunctionCallObserver
+) -> FunctionCallObserver:
+    """Record every moment Pipecat's ``observer`` reports into ``log``, as plain data; returns it."""
 
-    events: list[FunctionCallEvent] = field(default_factory=list)
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def observer(self) -> FunctionCallObserver:
-        return self.attach(FunctionCallObserver(include_results=True))
-
-    def attach(self, observer: FunctionCallObserver) -> FunctionCallObserver:
-        """Log every function-call moment ``observer`` reports; returns it."""
-
-        @observer.event_handler("on_function_call_event")
-        async def _on_event(_observer: object, event: FunctionCallEvent) -> None:
-            self.events.append(event)
-            self.changed.set()
-
-        return observer
-
-    @classmethod
-    def from_inside(cls, events: Iterable[Any]) -> FunctionCallLog:
-        """The log of a bot run from ``--bot-cmd``, from its setup hook's ``function_call``
-        events (phases ``in_progress``, ``cancelled``, ``result``)."""
-        kinds = {
-            "in_progress": FunctionCallEventKind.IN_PROGRESS,
-            "cancelled": FunctionCallEventKind.CANCELLED,
-            "result": FunctionCallEventKind.COMPLETED,
-        }
-        log = cls()
-        seen: set[tuple[str, str]] = set()
-        for event in events:
-            kind = kinds.get(str(event.get("phase", "")))
-            if event.kind != "function_call" or kind is None:
-                continue
-            # A broadcast frame is pushed both ways: one moment per call and phase.
-            key = (str(event.get("tool_call_id", "")), kind.value)
-            if key in seen:
-                continue
-            seen.add(key)
-            log.events.append(
-                FunctionCallEvent(
-                    kind=kind,
-                    function_name=str(event.get("function", "")),
-                    tool_call_id=str(event.get("tool_call_id", "")),
-                    timestamp=event.t,
-                )
+    @observer.event_handler("on_function_call_event")
+    async def _on_event(_observer: object, event: FunctionCallEvent) -> None:
+        log.events.append(
+            FunctionCallMoment(
+                kind=event.kind.value.removeprefix("function_call_"),
+                function_name=event.function_name,
+                tool_call_id=event.tool_call_id,
+                timestamp=event.timestamp,
             )
-        return log
+        )
 
-    def of_kind(self, kind: str) -> list[FunctionCallEvent]:
-        return [e for e in self.events if e.kind.value == f"function_call_{kind}"]
-
-    def in_progress_now(self) -> list[FunctionCallEvent]:
-        """Calls that went in progress (or only started) and have not settled."""
-        opened: dict[str, FunctionCallEvent] = {}
-        for event in self.events:
-            kind = event.kind.value.removeprefix("function_call_")
-            if kind in ("started", "in_progress"):
-                opened[event.tool_call_id] = event
-            else:
-                opened.pop(event.tool_call_id, None)
-        return list(opened.values())
+    return observer
 
 
 class _BrainObserver(FunctionCallObserver):
@@ -364,7 +318,7 @@ class FullBotBrain:
         return len(self.calls.of_kind("cancelled"))
 
     def observers(self) -> list[BaseObserver]:
-        return [self.calls.attach(_BrainObserver(self))]
+        return [log_function_calls(self.calls, _BrainObserver(self))]
 
     async def check_order_status(self, params: FunctionCallParams) -> None:
         """Look the order up (a ~``tool_secs`` back-end call) and hand the result to the LLM."""

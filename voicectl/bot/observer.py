@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from loguru import logger
 from pipecat.frames.frames import (
@@ -32,7 +31,9 @@ from pipecat.observers.base_observer import (
 from pipecat.processors.frame_processor import FrameDirection
 from pipecat.utils.asyncio.task_manager import BaseTaskManager
 
-__all__ = ["BotPerception", "ObserverGroup", "PerceivedEvent", "PerceptionObserver"]
+from voicectl.outcome.perception import BotPerception, PerceivedEvent
+
+__all__ = ["ObserverGroup", "PerceptionObserver"]
 
 _KINDS: dict[type[Frame], str] = {
     VADUserStartedSpeakingFrame: "vad_start",
@@ -43,49 +44,6 @@ _KINDS: dict[type[Frame], str] = {
     BotStoppedSpeakingFrame: "bot_stop",
     InterruptionFrame: "interruption",
 }
-
-
-@dataclass(frozen=True)
-class PerceivedEvent:
-    """Something the bot perceived or did; ``audio_t`` is seconds of caller audio received so far."""
-
-    kind: str
-    audio_t: float
-    wall_t: float
-    detail: str = ""
-
-
-@dataclass
-class BotPerception:
-    """Everything one call's bot perceived, in order."""
-
-    events: list[PerceivedEvent] = field(default_factory=list)
-    audio_in_s: float = 0.0
-    input_rate: int = 0
-    wall_origin: float = 0.0  # monotonic time that ``wall_t`` counts from
-
-    def of_kind(self, kind: str) -> list[PerceivedEvent]:
-        return [e for e in self.events if e.kind == kind]
-
-    def predictions(self) -> list[tuple[float, float]]:
-        """End-of-turn model predictions as (audio_t, probability of "complete")."""
-        return [
-            (e.audio_t, float(e.detail.rsplit("=", 1)[1])) for e in self.of_kind("turn_prediction")
-        ]
-
-    def speech_segments(self) -> list[tuple[float, float]]:
-        """VAD speech segments as (start, end) on the audio clock."""
-        segments: list[tuple[float, float]] = []
-        start: float | None = None
-        for event in self.events:
-            if event.kind == "vad_start" and start is None:
-                start = event.audio_t
-            elif event.kind == "vad_stop" and start is not None:
-                segments.append((start, event.audio_t))
-                start = None
-        if start is not None:
-            segments.append((start, self.audio_in_s))
-        return segments
 
 
 class PerceptionObserver(BaseObserver):

@@ -31,6 +31,7 @@ from voicectl.bot.faulty import deaf_to_dtmf, log_every_blocked_send
 from voicectl.bot.full import FULL_BOT_FAKES, FullBotBrain, full_bot_llm_script
 from voicectl.bot.pipeline import BotBrain, BotVariant, ReferenceBotConfig, build_bot_worker
 from voicectl.errors import HarnessError
+from voicectl.outcome.conversation import ServedCall
 from voicectl.providers.fakeset import FakeSet, plan_fakes
 
 __all__ = ["BotCall", "ReferenceBotServer", "make_serializer", "running_pipeline_tasks"]
@@ -89,6 +90,21 @@ class BotCall:
     leftover_tasks: list[str] = field(default_factory=list)
     finished: asyncio.Event = field(default_factory=asyncio.Event)
     brain: FullBotBrain | None = None  # the full bot's function calls and hang-up, if FULL
+
+    def served(self) -> ServedCall:
+        """This call as plain data, for the judges (read it once the pipeline has finished)."""
+        return ServedCall(
+            index=self.index,
+            replies=self.replies,
+            tool_calls_interrupted=self.tool_calls_interrupted,
+            error=self.error,
+            started_at=self.started_at,
+            client_gone_at=self.client_gone_at,
+            ended_at=self.ended_at,
+            leftover_tasks=list(self.leftover_tasks),
+            finished=self.finished.is_set(),
+            full_bot=self.brain is not None,
+        )
 
 
 ObserverFactory = Callable[[int], Sequence[BaseObserver]]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from voicectl.conversation.backchannel import BackchannelResult
-from voicectl.conversation.dtmf import DtmfResult
-from voicectl.conversation.media_gap import MediaGapResult
-from voicectl.conversation.silence import SilenceResult
+from voicectl.outcome.caller_faults import (
+    BackchannelResult,
+    DtmfResult,
+    MediaGapResult,
+    SilenceResult,
+)
 from voicectl.report.model import Check, Verdict, check
 
 __all__ = [

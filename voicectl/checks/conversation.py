@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from voicectl.conversation.scenarios import BargeInResult, CallEndingResult
+from voicectl.outcome.conversation import BargeInResult, CallEndingResult
 from voicectl.report.model import Check, Verdict, check
 
 __all__ = [

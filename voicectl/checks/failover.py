@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from voicectl.audio.script import Utterance
-from voicectl.failover.scenario import FailoverOutcome, Incident, SeenError, Switch
+from voicectl.outcome.failover import FailoverOutcome, Incident, SeenError, Switch
 from voicectl.report.model import Check, Verdict, check
 
 __all__ = [
@@ -27,7 +27,7 @@ def crashes(outcome: FailoverOutcome) -> list[tuple[Incident, float, str]]:
 def _planned_crashes_not_done(outcome: FailoverOutcome) -> list[Incident]:
     """Crashes of the plan that the run never applied (the call ended first, or it failed)."""
     done = [i for i, _, _ in outcome.incidents_done]
-    return [i for i in outcome.plan.incidents if i.kind != "recover" and i not in done]
+    return [i for i in outcome.incidents if i.kind != "recover" and i not in done]
 
 
 def _switch_after(outcome: FailoverOutcome, t: float, away_from: str) -> Switch | None:
@@ -87,8 +87,8 @@ def judge_switched(outcome: FailoverOutcome, *, bound_s: float) -> list[Check]:
                 f"{len(errors)} error(s), all from a service that stayed usable (e.g. [{errors[0].category}] "
                 f"{errors[0].message[:100]!r}): "
                 + (
-                    f"the strategy {outcome.plan.strategy} did not switch on them"
-                    if outcome.plan.strategy
+                    f"the strategy {outcome.strategy} did not switch on them"
+                    if outcome.strategy
                     else "Pipecat's failover strategy switches only when the failed "
                     "service becomes unusable (is_usable=False), so it never switched"
                 )

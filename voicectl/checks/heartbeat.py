@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from voicectl.conversation.heartbeat import HEARTBEAT_MONITOR_S, HeartbeatResult
+from voicectl.outcome.conversation import HEARTBEAT_MONITOR_S, HeartbeatResult
 from voicectl.report.model import Check, Verdict, check
 
 __all__ = ["judge_heartbeat_detects_stall", "judge_heartbeat_no_false_alarm"]

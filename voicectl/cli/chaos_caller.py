@@ -39,12 +39,23 @@ from voicectl.cli.common import (
     parse_line_option,
 )
 from voicectl.cli.report_options import outputs_of, with_report_outputs
-from voicectl.conversation.backchannel import BackchannelPlan, BackchannelResult, run_backchannels
-from voicectl.conversation.dtmf import DtmfEntry, DtmfResult, run_dtmf
-from voicectl.conversation.heartbeat import HeartbeatPlan, run_heartbeat
-from voicectl.conversation.media_gap import MediaGapPlan, MediaGapResult, run_media_gap
-from voicectl.conversation.silence import SilencePlan, SilenceResult, run_silence
+from voicectl.conversation.backchannel import run_backchannels
+from voicectl.conversation.dtmf import run_dtmf
+from voicectl.conversation.heartbeat import run_heartbeat
+from voicectl.conversation.media_gap import run_media_gap
+from voicectl.conversation.silence import run_silence
 from voicectl.errors import InputError
+from voicectl.outcome.caller_faults import (
+    BackchannelPlan,
+    BackchannelResult,
+    DtmfEntry,
+    DtmfResult,
+    MediaGapPlan,
+    MediaGapResult,
+    SilencePlan,
+    SilenceResult,
+)
+from voicectl.outcome.conversation import HeartbeatPlan
 from voicectl.replay.runner import add_line_table
 from voicectl.report import Report
 

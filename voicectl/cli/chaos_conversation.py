@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from voicectl.audio.script import Call, bundled_calls, load_call
-from voicectl.bot.full import FUNCTIONS, FunctionCallLog, full_bot_llm_script, load_flow
+from voicectl.bot.full import FUNCTIONS, full_bot_llm_script, load_flow
 from voicectl.bot.pipeline import BotBrain, BotVariant, ReferenceBotConfig
 from voicectl.carriers import CarrierName
 from voicectl.checks.conversation import (
@@ -44,16 +44,11 @@ from voicectl.cli.common import (
     print_notices,
 )
 from voicectl.cli.report_options import outputs_of, with_report_outputs
-from voicectl.conversation.scenarios import (
-    BargeIn,
-    BargeInResult,
-    CallEnding,
-    CallEndingResult,
-    run_barge_in,
-    run_call_ending,
-)
+from voicectl.conversation.scenarios import run_barge_in, run_call_ending
 from voicectl.errors import InputError
 from voicectl.faults.base import check_close_code
+from voicectl.outcome.conversation import BargeIn, BargeInResult, CallEnding, CallEndingResult
+from voicectl.outcome.function_calls import FunctionCallLog
 from voicectl.replay.runner import add_line_table, record_first_audio
 from voicectl.report import Report
 from voicectl.report.compare import recording_fingerprints
@@ -484,14 +479,14 @@ def _barge_in_timeline(report: Report, result: BargeInResult) -> None:
             [
                 [
                     round(e.timestamp - first, 3),
-                    e.kind.value.removeprefix("function_call_"),
+                    e.kind,
                     e.function_name,
                     e.tool_call_id,
                 ]
                 for e in calls.events
             ],
         )
-    if result.bot_calls and result.bot_calls[0].brain is not None:
+    if result.bot_calls and result.bot_calls[0].full_bot:
         report.metrics["bot.hung_up_by"] = result.hung_up_by
 
 

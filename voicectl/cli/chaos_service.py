@@ -40,14 +40,12 @@ from voicectl.cli.common import (
 from voicectl.errors import InputError
 from voicectl.failover.scenario import (
     CRASH_MODES,
-    FailoverOutcome,
     FailoverPlan,
-    Incident,
-    SeenError,
     parse_incidents,
     run_failover,
     validate_plan,
 )
+from voicectl.outcome.failover import FailoverOutcome, Incident, SeenError
 from voicectl.report import Report
 
 __all__ = ["failover", "run_stt_stall", "stt_crash"]

@@ -7,61 +7,23 @@ barge-in in the same call.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 
 from voicectl.audio.backchannel import backchannel
 from voicectl.audio.script import Call
 from voicectl.bot.pipeline import ReferenceBotConfig
 from voicectl.conversation.scenarios import (
-    DirectedCall,
     ask_and_await_reply,
     caller_lines,
     run_directed,
     wait_until,
 )
-from voicectl.replay.client import CallOutcome, CarrierCall, TurnResult
+from voicectl.outcome.call import CallOutcome
+from voicectl.outcome.caller_faults import BackchannelPlan, BackchannelResult, SentBackchannel
+from voicectl.outcome.conversation import DirectedCall
+from voicectl.replay.client import CarrierCall
 from voicectl.replay.line import LineSpec
 
-__all__ = ["BackchannelPlan", "BackchannelResult", "SentBackchannel", "run_backchannels"]
-
-
-@dataclass(frozen=True)
-class BackchannelPlan:
-    """Which acknowledgements the caller makes, how far into the bot's reply, and the barge-in."""
-
-    kinds: tuple[str, ...] = ("mm-hmm", "oh")
-    into_reply_s: tuple[float, ...] = (1.0, 2.2)
-    barge_in_s: float = 3.6  # a real barge-in (the caller's next utterance) this far into the reply
-    wait_for_reply_s: float = 10.0
-    answer_wait_s: float = 6.0
-
-
-@dataclass(frozen=True)
-class SentBackchannel:
-    """One acknowledgement on the caller's line, in call seconds."""
-
-    kind: str
-    start: float
-    end: float
-    bot_talking: bool  # bot audio was flowing when it began
-
-
-@dataclass
-class BackchannelResult:
-    """What happened around the acknowledgements and the barge-in."""
-
-    plan: BackchannelPlan
-    call: DirectedCall
-    first: TurnResult | None = None
-    reply_started: float | None = None
-    sent: list[SentBackchannel] = field(default_factory=list)
-    barge: TurnResult | None = None
-    barge_bot_talking: bool = False
-    note: str = ""
-
-    @property
-    def outcome(self) -> CallOutcome:
-        return self.call.outcome
+__all__ = ["run_backchannels"]
 
 
 async def run_backchannels(

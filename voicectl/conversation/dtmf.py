@@ -3,50 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 
-from voicectl.bot.observer import PerceivedEvent
 from voicectl.bot.pipeline import ReferenceBotConfig
-from voicectl.conversation.scenarios import DirectedCall, run_directed
-from voicectl.replay.client import CarrierCall, DtmfPress
+from voicectl.conversation.scenarios import run_directed
+from voicectl.outcome.caller_faults import DtmfEntry, DtmfResult
+from voicectl.replay.client import CarrierCall
 from voicectl.replay.line import LineSpec
 
-__all__ = ["DtmfEntry", "DtmfResult", "run_dtmf"]
-
-
-@dataclass(frozen=True)
-class DtmfEntry:
-    """Which keys the caller presses, how, and when."""
-
-    digits: str
-    inband: bool = False
-    at_s: float = 1.0  # line silence before the first key
-    tone_s: float = 0.1  # each key press (in-band: the tone's length)
-    gap_s: float = 0.15  # between key presses
-    settle_s: float = 2.0  # line silence after the last key, before hanging up
-
-
-@dataclass
-class DtmfResult:
-    """The keys sent and, with an inside view, the keys the bot's pipeline received."""
-
-    entry: DtmfEntry
-    call: DirectedCall
-
-    @property
-    def sent(self) -> list[DtmfPress]:
-        return self.call.outcome.dtmf_sent
-
-    @property
-    def received(self) -> list[PerceivedEvent] | None:
-        """DTMF frames the bot's pipeline produced, in order; None without an inside view."""
-        perception = self.call.perception
-        return None if perception is None else perception.of_kind("dtmf")
-
-    def received_wall(self, event: PerceivedEvent) -> float:
-        """Monotonic time the bot's pipeline produced ``event``."""
-        assert self.call.perception is not None
-        return self.call.perception.wall_origin + event.wall_t
+__all__ = ["run_dtmf"]
 
 
 async def run_dtmf(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 
@@ -17,31 +17,10 @@ from voicectl.bot.faulty import StallAfterTurn
 from voicectl.bot.pipeline import ReferenceBotConfig
 from voicectl.bot.server import ReferenceBotServer
 from voicectl.conversation.scenarios import caller_lines, wait_until
-from voicectl.replay.client import CallOptions, CallOutcome, CarrierCall, place_call
+from voicectl.outcome.conversation import HEARTBEAT_MONITOR_S, HeartbeatPlan, HeartbeatResult
+from voicectl.replay.client import CallOptions, CarrierCall, place_call
 
-__all__ = ["HEARTBEAT_MONITOR_S", "HeartbeatPlan", "HeartbeatResult", "run_heartbeat"]
-
-HEARTBEAT_MONITOR_S = 10.0  # Pipecat 1.14's heartbeats_monitor_secs default
-
-
-@dataclass(frozen=True)
-class HeartbeatPlan:
-    """The reference bot's reply length, an optional stall, and whether heartbeats are on."""
-
-    reply_s: float = 20.0
-    stall_s: float = 0.0  # block the pipeline this long at the caller's turn (0: healthy)
-    heartbeats: bool = True
-
-
-@dataclass
-class HeartbeatResult:
-    """When the call's ``on_heartbeat_timeout`` fired, in seconds from the call's start."""
-
-    plan: HeartbeatPlan
-    outcome: CallOutcome
-    timeouts: list[float] = field(default_factory=list)
-    stalled_at: float | None = None  # seconds from the call's start
-    reply: tuple[float, float] | None = None  # the bot's reply, call seconds
+__all__ = ["run_heartbeat"]
 
 
 async def run_heartbeat(caller: Call, plan: HeartbeatPlan) -> HeartbeatResult:

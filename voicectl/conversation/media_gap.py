@@ -9,63 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
 
 from voicectl.audio.script import Call
-from voicectl.bot.observer import PerceivedEvent
 from voicectl.bot.pipeline import ReferenceBotConfig
-from voicectl.conversation.scenarios import DirectedCall, caller_lines, run_directed, wait_until
-from voicectl.replay.client import CallOutcome, CarrierCall, TurnResult
+from voicectl.conversation.scenarios import caller_lines, run_directed, wait_until
+from voicectl.outcome.call import CallOutcome
+from voicectl.outcome.caller_faults import MediaGapPlan, MediaGapResult
+from voicectl.outcome.conversation import DirectedCall
+from voicectl.replay.client import CarrierCall
 from voicectl.replay.line import LineSpec
 
-__all__ = ["MediaGapPlan", "MediaGapResult", "run_media_gap"]
-
-
-@dataclass(frozen=True)
-class MediaGapPlan:
-    """Where the caller's media stops, for how long (None: for good), and how long to listen."""
-
-    into_utterance_s: float = 1.0
-    gap_s: float | None = 5.0
-    listen_s: float = 12.0  # after the gap began, when media never resumes
-    # After the media resumes, the caller waits for the bot's reply (or until this long after the
-    # gap began) before speaking again, so the next utterance never races the turn's end.
-    turn_wait_s: float = 8.0
-    answer_wait_s: float = 8.0
-
-
-@dataclass
-class MediaGapResult:
-    """The gap and what the bot did, in call seconds (and monotonic time of the gap's start)."""
-
-    plan: MediaGapPlan
-    call: DirectedCall
-    cut: TurnResult | None = None  # the utterance the gap cut
-    gap_start: float | None = None
-    gap_start_wall: float | None = None
-    after: TurnResult | None = None  # the caller's next utterance, once media resumed
-    note: str = ""
-
-    @property
-    def outcome(self) -> CallOutcome:
-        return self.call.outcome
-
-    def turn_end_after_gap_s(self) -> float | None:
-        """Inside view: seconds from the gap's start to the bot ending the caller's turn."""
-        perception = self.call.perception
-        if perception is None or self.gap_start_wall is None:
-            return None
-        ends: list[PerceivedEvent] = perception.of_kind("turn_end")
-        walls = [perception.wall_origin + e.wall_t - self.gap_start_wall for e in ends]
-        after = [w for w in walls if w >= 0]
-        return min(after, default=None)
-
-    def reply_after_gap_s(self) -> float | None:
-        """Carrier side: seconds from the gap's start to the first bot audio after it."""
-        if self.gap_start is None:
-            return None
-        starts = [r.start - self.gap_start for r in self.outcome.runs if r.start >= self.gap_start]
-        return min(starts, default=None)
+__all__ = ["run_media_gap"]
 
 
 async def run_media_gap(

@@ -9,33 +9,29 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
 from voicectl.audio.io import resample
 from voicectl.audio.script import Call, Utterance
-from voicectl.bot.full import FunctionCallLog
-from voicectl.bot.observer import BotPerception, PerceptionObserver
+from voicectl.bot.observer import PerceptionObserver
 from voicectl.bot.pipeline import ReferenceBotConfig
-from voicectl.bot.server import BotCall, ReferenceBotServer, running_pipeline_tasks
-from voicectl.replay.client import (
-    CallOptions,
-    CallOutcome,
-    CarrierCall,
-    Director,
-    TurnResult,
-    place_call,
+from voicectl.bot.server import ReferenceBotServer, running_pipeline_tasks
+from voicectl.outcome.call import CallOutcome, TurnResult
+from voicectl.outcome.conversation import (
+    BargeIn,
+    BargeInResult,
+    CallEnding,
+    CallEndingResult,
+    DirectedCall,
 )
+from voicectl.outcome.function_calls import FunctionCallLog
+from voicectl.outcome.perception import BotPerception
+from voicectl.replay.client import CallOptions, CarrierCall, Director, place_call
 from voicectl.replay.line import LineSpec
 
 __all__ = [
-    "BargeIn",
-    "BargeInResult",
-    "CallEnding",
-    "CallEndingResult",
-    "DirectedCall",
     "ask_and_await_reply",
     "caller_lines",
     "run_barge_in",
@@ -92,15 +88,6 @@ async def ask_and_await_reply(
     return turn, f"the bot did not answer within {wait_s:.0f} s of the caller's question"
 
 
-@dataclass
-class DirectedCall:
-    """A directed call and, for the in-process reference bot, what its pipeline perceived."""
-
-    outcome: CallOutcome
-    perception: BotPerception | None = None  # None: no inside view (a bot at --url)
-    bot_calls: list[BotCall] = field(default_factory=list)
-
-
 async def run_directed(
     director: Director,
     *,
@@ -148,50 +135,7 @@ async def run_directed(
         for served in server.calls:
             if not await _until(served.finished.is_set, pipeline_wait_s):
                 served.leftover_tasks = running_pipeline_tasks()
-    return DirectedCall(outcome, perception, list(server.calls))
-
-
-@dataclass(frozen=True)
-class BargeIn:
-    """When the caller talks over the bot."""
-
-    during_reply_s: float | None = 1.0  # this far into the bot's reply...
-    at_s: float | None = None  # ...or this many seconds after the first utterance ends
-    # ...or this long after the in-process bot ended the caller's turn (inside its function call)
-    after_turn_end_s: float | None = None
-    # ...or this long after the in-process bot's function call was OBSERVED in progress
-    # (FunctionCallInProgressFrame, through Pipecat's FunctionCallObserver)
-    into_tool_call_s: float | None = None
-    wait_for_reply_s: float = 10.0  # how long to wait for the bot's first reply
-    answer_wait_s: float = 8.0  # how long to wait for the answer to the barge-in
-    tool_call_wait_s: float = 15.0  # how long to wait for a function call to go in progress
-
-
-@dataclass
-class BargeInResult:
-    """What happened around the barge-in, in call seconds."""
-
-    outcome: CallOutcome
-    first: TurnResult | None = None
-    barge: TurnResult | None = None
-    reply_started: float | None = None  # the reply the caller talks over
-    onset: float | None = None  # caller speech onset of the barge-in
-    bot_audio_at_onset: bool = False
-    answer_started: float | None = None  # first run of bot audio starting after the barge-in ends
-    note: str = ""
-    bot_calls: list[BotCall] = field(default_factory=list)
-    # --during tool-call: the call in progress at the caller's onset, and when it was seen
-    during_tool_call: bool = False
-    tool_call_id: str | None = None
-    tool_call_name: str | None = None
-    tool_call_seen_at: float | None = None  # call seconds
-    hung_up_by: str | None = None  # tool_call_id of the bot's end_call that ended the call
-    function_calls: FunctionCallLog | None = None  # every function-call moment, seen inside
-    # the reference bot's assistant aggregator still counted a call in progress at the end
-    aggregator_in_progress_at_end: bool | None = None
-    # the flows bot: its first node, and the node its FlowManager was in when the call ended
-    flow_start_node: str | None = None
-    flow_node_at_end: str | None = None
+    return DirectedCall(outcome, perception, [c.served() for c in server.calls])
 
 
 def _barge_in_director(
@@ -341,8 +285,8 @@ async def run_barge_in(
             )
             for bot_call in server.calls:
                 await _until(bot_call.finished.is_set, 10)
-            result.bot_calls = list(server.calls)
-            brain = result.bot_calls[0].brain if result.bot_calls else None
+            result.bot_calls = [c.served() for c in server.calls]
+            brain = server.calls[0].brain if server.calls else None
             if brain is not None:
                 result.hung_up_by = brain.hung_up_by
                 result.aggregator_in_progress_at_end = brain.aggregator_in_progress_at_end
@@ -356,34 +300,6 @@ async def run_barge_in(
         starts = [run.start for run in result.outcome.runs if run.start >= barge_end]
         result.answer_started = min(starts) if starts else None
     return result
-
-
-@dataclass(frozen=True)
-class CallEnding:
-    """How and when the carrier ends the call: ``drop`` (the socket goes, no ``stop``, no close
-    frame) or ``close`` (a close frame with ``code``), mid-utterance at ``at_s``."""
-
-    how: str = "drop"
-    at_s: float = 5.0
-    code: int = 1000
-    reason: str = ""
-    close_wait_s: float = 5.0
-
-
-@dataclass
-class CallEndingResult:
-    outcome: CallOutcome
-    ending: CallEnding
-    ended_at_wall: float | None = None  # monotonic time the caller ended the call
-    bot_calls: list[BotCall] = field(default_factory=list)
-
-    @property
-    def pipeline_end_s(self) -> float | None:
-        """In-process bot: seconds from the caller ending the call to the pipeline finishing."""
-        if not self.bot_calls or self.ended_at_wall is None:
-            return None
-        ended = self.bot_calls[0].ended_at
-        return None if ended is None else ended - self.ended_at_wall
 
 
 async def run_call_ending(
@@ -439,5 +355,5 @@ async def run_call_ending(
         for served in server.calls:
             if not await _until(served.finished.is_set, pipeline_wait_s):
                 served.leftover_tasks = running_pipeline_tasks()
-        result.bot_calls = list(server.calls)
+        result.bot_calls = [c.served() for c in server.calls]
     return result

@@ -21,12 +21,14 @@ from typing import Any, cast
 import numpy as np
 import numpy.typing as npt
 
-from voicectl.bot.observer import BotPerception, PerceptionObserver
+from voicectl.bot.observer import PerceptionObserver
 from voicectl.bot.pipeline import ReferenceBotConfig
 from voicectl.bot.server import ReferenceBotServer
 from voicectl.errors import InputError
+from voicectl.outcome.call import CallOutcome, TurnResult
+from voicectl.outcome.perception import BotPerception
 from voicectl.providers.schedule import STT_FINAL_LATENCY_S, ScriptedTranscript, TranscriptSchedule
-from voicectl.replay.client import CallOptions, CallOutcome, CarrierCall, TurnResult, place_call
+from voicectl.replay.client import CallOptions, CarrierCall, place_call
 from voicectl.replay.line import LineSpec
 from voicectl.suite.callscript import CallScriptSpec, ScriptStep
 

@@ -3,57 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 
 from voicectl.audio.script import Call
 from voicectl.bot.pipeline import ReferenceBotConfig
 from voicectl.conversation.scenarios import (
-    DirectedCall,
     ask_and_await_reply,
     caller_lines,
     run_directed,
     wait_until,
 )
-from voicectl.replay.client import CallOutcome, CarrierCall, TurnResult
+from voicectl.outcome.call import CallOutcome
+from voicectl.outcome.caller_faults import SilencePlan, SilenceResult
+from voicectl.outcome.conversation import DirectedCall
+from voicectl.replay.client import CarrierCall
 from voicectl.replay.line import LineSpec
 
-__all__ = ["SilencePlan", "SilenceResult", "run_silence"]
-
-
-@dataclass(frozen=True)
-class SilencePlan:
-    """How long the caller stays silent after the bot's reply ends."""
-
-    listen_s: float = 12.0  # silence after the reply, before the caller hangs up
-    wait_for_reply_s: float = 10.0
-
-
-@dataclass
-class SilenceResult:
-    """The bot's reply and what it did in the silence that followed, in call seconds."""
-
-    plan: SilencePlan
-    call: DirectedCall
-    question: TurnResult | None = None
-    reply_end: float | None = None  # the bot's answer to the question ended
-    note: str = ""
-
-    @property
-    def outcome(self) -> CallOutcome:
-        return self.call.outcome
-
-    @property
-    def spoke_again_at(self) -> float | None:
-        """Start of the first bot audio after the reply (a check-in, a prompt, a goodbye)."""
-        if self.reply_end is None:
-            return None
-        starts = [run.start for run in self.outcome.runs if run.start > self.reply_end + 0.01]
-        return min(starts, default=None)
-
-    @property
-    def bot_ended_call_at(self) -> float | None:
-        """Call second at which the bot closed the call, if it did."""
-        return self.outcome.duration_s if self.outcome.closed_by_bot else None
+__all__ = ["run_silence"]
 
 
 async def run_silence(

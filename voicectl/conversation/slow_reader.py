@@ -19,13 +19,14 @@ from pathlib import Path
 from voicectl.audio.script import Call
 from voicectl.bot.pipeline import ReferenceBotConfig
 from voicectl.conversation.scenarios import (
-    DirectedCall,
     ask_and_await_reply,
     caller_lines,
     run_directed,
     wait_until,
 )
-from voicectl.replay.client import CallOutcome, CarrierCall, TurnResult
+from voicectl.outcome.call import CallOutcome, TurnResult
+from voicectl.outcome.conversation import DirectedCall
+from voicectl.replay.client import CarrierCall
 from voicectl.replay.line import LineSpec
 
 __all__ = [
@@ -246,7 +247,7 @@ async def run_slow_reader(
     bot_calls = result.call.bot_calls
     if bot_calls and result.hung_up_wall is not None:
         served = bot_calls[0]
-        if served.finished.is_set() and served.ended_at is not None:
+        if served.finished and served.ended_at is not None:
             result.pipeline_end_s = max(0.0, served.ended_at - result.hung_up_wall)
         result.leftover_tasks = list(served.leftover_tasks)
     return result

@@ -24,51 +24,23 @@ from pipecat.pipeline.service_switcher import ServiceSwitcher, ServiceSwitcherSt
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
 from voicectl.audio.script import Call
-from voicectl.bot.observer import BotPerception, PerceptionObserver
+from voicectl.bot.observer import PerceptionObserver
 from voicectl.bot.pipeline import ReferenceBotConfig
 from voicectl.bot.server import ReferenceBotServer
 from voicectl.errors import InputError
 from voicectl.faults.actions import Close, Drop, MalformedKind, SendMalformed, Stall
 from voicectl.faults.base import check_close_code
 from voicectl.harness.targets import BUILTIN_TARGETS, TargetSpec, build_target, resolve_target
+from voicectl.outcome.failover import FailoverOutcome, Incident, SeenError, Switch, Transcript
+from voicectl.outcome.perception import BotPerception
 from voicectl.providers.schedule import STT_FINAL_LATENCY_S, TranscriptSchedule
 from voicectl.providers.server import FakeProviderServer
-from voicectl.replay.client import CallOptions, CallOutcome, CarrierCall, place_call
+from voicectl.replay.client import CallOptions, CarrierCall, place_call
 
-__all__ = [
-    "CRASH_MODES",
-    "FailoverOutcome",
-    "FailoverPlan",
-    "Incident",
-    "parse_incidents",
-    "run_failover",
-]
+__all__ = ["CRASH_MODES", "FailoverPlan", "parse_incidents", "run_failover"]
 
 CRASH_MODES = ("close", "drop", "error", "exception", "stall")
 _INCIDENT = re.compile(r"^(?:(primary|backup):)?(\w+)@(\d+(?:\.\d+)?)s?$")
-
-
-@dataclass(frozen=True)
-class Incident:
-    """At ``at_s`` (call seconds) ``kind`` happens to ``service`` (None: whichever is active).
-
-    ``kind`` is a crash mode (``close`` = the provider closes with ``code`` and refuses new
-    connections with HTTP 503 until it recovers), or ``recover``.
-    """
-
-    at_s: float
-    kind: str
-    service: str | None = None
-    code: int = 1011
-
-    def describe(self) -> str:
-        what = f"close {self.code}" if self.kind == "close" else self.kind
-        who = self.service or "the active STT"
-        return (
-            f"{what} on {who} at {self.at_s:g} s"
-            if self.kind != "recover"
-            else f"recover at {self.at_s:g} s"
-        )
 
 
 def parse_incidents(text: str) -> tuple[Incident, ...]:
@@ -119,49 +91,6 @@ class FailoverPlan:
     heartbeats: bool = False
     tail_s: float = 2.0
     bot: ReferenceBotConfig = field(default_factory=ReferenceBotConfig)
-
-
-@dataclass
-class Switch:
-    t: float
-    to: str
-
-
-@dataclass
-class SeenError:
-    t: float
-    processor: str
-    message: str
-    category: str
-    usable: bool
-    at_pipeline: bool = False
-
-
-@dataclass
-class Transcript:
-    t: float
-    service: str
-    text: str
-
-
-@dataclass
-class FailoverOutcome:
-    """What happened, on the call clock."""
-
-    plan: FailoverPlan
-    call: CallOutcome | None = None
-    switches: list[Switch] = field(default_factory=list)
-    errors: list[SeenError] = field(default_factory=list)  # at origin (ErrorObserver)
-    pipeline_errors: list[SeenError] = field(default_factory=list)  # reached on_pipeline_error
-    usable: list[tuple[float, str, bool]] = field(default_factory=list)
-    transcripts: list[Transcript] = field(default_factory=list)
-    incidents_done: list[tuple[Incident, float, str]] = field(
-        default_factory=list
-    )  # incident, t, hit
-    false_error_at: float | None = None
-    heartbeat_timeouts: list[float] = field(default_factory=list)
-    connections: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    names: dict[str, str] = field(default_factory=dict)  # role -> processor name
 
 
 class _FalseErrorProbe(FrameProcessor):
@@ -242,7 +171,7 @@ async def _build(spec: TargetSpec, url: str, backoff: tuple[float, float] | None
 async def run_failover(plan: FailoverPlan) -> FailoverOutcome:
     """Place one real-time call into the reference bot with a failover STT stage."""
     primary_spec, backup_spec, strategy_type = validate_plan(plan)
-    outcome = FailoverOutcome(plan)
+    outcome = FailoverOutcome(plan.incidents, plan.strategy)
     perception = BotPerception()
 
     def clock() -> float:

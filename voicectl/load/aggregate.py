@@ -26,7 +26,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from voicectl.replay.client import CallOutcome
+from voicectl.outcome.call import CallOutcome
 
 __all__ = [
     "CallFailure",

@@ -41,7 +41,8 @@ from locust import User, events, task
 from voicectl.audio.script import Call, bundled_calls, load_call
 from voicectl.load.aggregate import FailureKind, call_failure
 from voicectl.load.loop import PreciseEpollSelector
-from voicectl.replay.client import CallOptions, CallOutcome, CarrierCall
+from voicectl.outcome.call import CallOutcome
+from voicectl.replay.client import CallOptions, CarrierCall
 
 __all__ = ["CallEngine", "CallFailed", "CarrierCallUser", "report_call"]
 

@@ -29,7 +29,7 @@ import sys
 import termios
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -49,20 +49,12 @@ from voicectl.carriers import (
 )
 from voicectl.carriers.conformance import ProtocolLedger
 from voicectl.errors import InputError
-from voicectl.replay.line import CallerLine, Delivery, LineSpec, LineStats, speech_level
-from voicectl.replay.pacing import PacingSchedule, SendTimeStats, sleep_until
+from voicectl.outcome.call import BotAudioRun, CallOutcome, ClearEvent, DtmfPress, TurnResult
+from voicectl.replay.line import CallerLine, Delivery, LineSpec, speech_level
+from voicectl.replay.pacing import PacingSchedule, sleep_until
 
-__all__ = [
-    "BotAudioRun",
-    "CallOptions",
-    "CallOutcome",
-    "CarrierCall",
-    "ClearEvent",
-    "Director",
-    "DtmfPress",
-    "TurnResult",
-    "place_call",
-]
+#: ``CallOutcome`` is named here too: :func:`place_call` returns it (the pytest plugin's API).
+__all__ = ["CallOptions", "CallOutcome", "CarrierCall", "Director", "place_call"]
 
 _FRAME_S = 0.020
 
@@ -102,97 +94,6 @@ class CallOptions:
     # SO_RCVBUF of the carrier's socket, set before connecting (None: the kernel's default). A
     # small one makes the bot's sends back up soon after the carrier stops reading.
     recv_buffer_bytes: int | None = None
-
-
-@dataclass
-class TurnResult:
-    """One scripted caller utterance and the bot's answer to it."""
-
-    index: int
-    utterance: Utterance
-    answered_at: float | None = None  # call seconds of the first bot audio after the utterance
-    latency_s: float | None = (
-        None  # wall seconds from the utterance's last frame sent to that audio
-    )
-
-    @property
-    def answered(self) -> bool:
-        return self.latency_s is not None
-
-
-@dataclass
-class BotAudioRun:
-    """A stretch of continuous bot audio, in call seconds."""
-
-    start: float
-    end: float
-    messages: int = 0
-    cleared: bool = False
-
-
-@dataclass(frozen=True)
-class ClearEvent:
-    """A ``clear`` from the bot; only clears that arrive while bot audio flows are barge-ins."""
-
-    t: float
-    during_bot_audio: bool
-
-
-@dataclass(frozen=True)
-class DtmfPress:
-    """One key the caller pressed: a carrier ``dtmf`` event, or in-band tones in the audio."""
-
-    t: float  # call seconds the event left (in-band: the tone's first sample)
-    digit: str
-    wall: float  # monotonic time it left, to line it up with what the bot perceived
-    inband: bool = False
-    duration_s: float = 0.0  # in-band tone length
-
-
-@dataclass
-class CallOutcome:
-    """Everything measured on one call."""
-
-    carrier: str
-    url: str
-    fast: bool
-    duration_s: float = 0.0
-    wall_s: float = 0.0
-    turns: list[TurnResult] = field(default_factory=list)
-    runs: list[BotAudioRun] = field(default_factory=list)
-    clears: list[ClearEvent] = field(default_factory=list)
-    dtmf_sent: list[DtmfPress] = field(default_factory=list)
-    media_gaps: list[tuple[float, float | None]] = field(default_factory=list)  # (from, to)
-    marks_echoed: int = 0
-    media_received: int = 0
-    malformed: list[str] = field(default_factory=list)
-    underruns: list[tuple[float, float]] = field(default_factory=list)  # (at, gap seconds)
-    pacing: SendTimeStats = field(default_factory=SendTimeStats)
-    close_code: int | None = None
-    close_reason: str = ""
-    closed_by_bot: bool = False
-    ended_by: str = "stop"  # how the caller ended the call: stop, drop or close
-    ended_at: float | None = None  # call seconds at which the caller ended it
-    close_handshake_s: float | None = None  # caller's close/drop -> bot's side closed
-    bot_close_code: int | None = None  # the code in the bot's answering close frame
-    messages_after_end: int = 0  # messages the bot sent after the caller ended the call
-    media_after_end: int = 0
-    error: str | None = None
-    unreachable: bool = False  # the call never connected: nothing about the bot was tested
-    protocol: ProtocolLedger | None = None  # the bot's messages as the carrier would judge them
-    caller_audio: npt.NDArray[np.int16] | None = None
-    bot_audio: npt.NDArray[np.int16] | None = None
-    wire_rate: int = 8000
-    line: LineStats | None = None  # what a --line did to the caller's frames
-    started_monotonic: float | None = None  # time.monotonic() at call second 0
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    @property
-    def barge_in_clears(self) -> list[ClearEvent]:
-        return [c for c in self.clears if c.during_bot_audio]
 
 
 class CarrierCall:

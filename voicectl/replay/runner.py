@@ -12,7 +12,7 @@ import numpy as np
 
 from voicectl.audio.io import write_wav
 from voicectl.audio.script import Call, Utterance
-from voicectl.bot.observer import BotPerception, PerceptionObserver
+from voicectl.bot.observer import PerceptionObserver
 from voicectl.bot.pipeline import ReferenceBotConfig
 from voicectl.bot.server import ReferenceBotServer
 from voicectl.checks.protocol import judge_carrier_protocol
@@ -22,7 +22,9 @@ from voicectl.checks.replay import (
     judge_bot_answered,
     judge_rate_consistency,
 )
-from voicectl.replay.client import FAST_SILENCE_SPEED, CallOptions, CallOutcome, place_call
+from voicectl.outcome.call import CallOutcome
+from voicectl.outcome.perception import BotPerception
+from voicectl.replay.client import FAST_SILENCE_SPEED, CallOptions, place_call
 from voicectl.replay.line import LineSpec
 from voicectl.report.compare import FIRST_AUDIO_METRIC
 from voicectl.report.model import Check, Report, Verdict

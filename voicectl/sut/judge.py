@@ -4,7 +4,7 @@ Pipecat reported (the inside view), and what the caller heard; all on the call c
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from voicectl.audio.script import Call
@@ -20,7 +20,8 @@ from voicectl.checks.failover import (
     judge_switched,
     judge_transcripts_continue,
 )
-from voicectl.replay.client import CallOutcome
+from voicectl.outcome.call import CallOutcome
+from voicectl.outcome.failover import FailoverOutcome, Incident, SeenError, Switch, Transcript
 from voicectl.report.model import Check
 from voicectl.sut.inside import WorkerView
 
@@ -75,23 +76,14 @@ def _stt_switcher(worker: WorkerView) -> dict[str, Any] | None:
 
 
 def _failover_outcome(
-    call: Call, outcome: CallOutcome, worker: WorkerView, t0: float, first: FaultFiring
-) -> Any:
-    from voicectl.failover.scenario import (
-        FailoverOutcome,
-        FailoverPlan,
-        Incident,
-        SeenError,
-        Switch,
-        Transcript,
-    )
-
+    outcome: CallOutcome, worker: WorkerView, t0: float, first: FaultFiring
+) -> FailoverOutcome:
     switcher = _stt_switcher(worker)
     assert switcher is not None
     services = [str(s) for s in switcher["services"]]
     names = {"primary": services[0], "backup": services[1]}
     role_of = {name: role for role, name in names.items()}
-    failover = FailoverOutcome(FailoverPlan(call=call, incidents=()), call=outcome, names=names)
+    failover = FailoverOutcome(call=outcome, names=names)
 
     def at(t: float) -> float:
         return t - t0
@@ -141,7 +133,7 @@ def _failover_outcome(
         hit = before[-1].to if before else "primary"
     kind = _INCIDENT_KINDS.get(first.fault, "error")
     incident = Incident(round(fault_t, 2), kind, hit, first.code or 1011)
-    failover.plan = replace(failover.plan, incidents=(incident,))
+    failover.incidents = (incident,)
     failover.incidents_done.append((incident, fault_t, hit))
     return failover
 
@@ -198,7 +190,7 @@ def judge_call_after_faults(
             "malformed",
         )
     ):
-        failover = _failover_outcome(call, outcome, worker, t0, first)
+        failover = _failover_outcome(outcome, worker, t0, first)
         checks += judge_switched(failover, bound_s=switch_within_s)
         checks += judge_transcripts_continue(failover, utterances)
         checks += judge_cause_visible(failover)
