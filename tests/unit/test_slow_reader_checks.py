@@ -18,14 +18,10 @@ from voicectl.checks.slow_reader import (
     judge_slow_reader_log_bounded,
     judge_slow_reader_recovered,
 )
-from voicectl.conversation.slow_reader import (
-    LogLine,
-    SlowReaderPlan,
-    SlowReaderResult,
-    log_lines_since,
-)
+from voicectl.conversation.slow_reader import log_lines_since
 from voicectl.outcome.call import BotAudioRun, CallOutcome, TurnResult
 from voicectl.outcome.conversation import DirectedCall
+from voicectl.outcome.slow_reader import LogLine, SlowReaderPlan, SlowReaderResult
 from voicectl.report.model import Verdict
 
 

@@ -36,3 +36,9 @@ def test_a_judge_module_imports_no_pipecat_or_network_library(name: str) -> None
 )
 def test_an_outcome_module_imports_no_pipecat_or_network_library(name: str) -> None:
     assert _loaded_by(f"voicectl.outcome.{name}") == []
+
+
+@pytest.mark.parametrize("path", sorted(CHECKS.glob("*.py")), ids=lambda p: p.stem)
+def test_a_judge_module_imports_its_input_types_at_run_time(path: Path) -> None:
+    """An input type imported only for the type checker would hide its imports from the test above."""
+    assert "TYPE_CHECKING" not in path.read_text()

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from voicectl.outcome.slow_reader import SlowReaderResult
 from voicectl.report.model import Check, Verdict, check
-
-if TYPE_CHECKING:
-    from voicectl.conversation.slow_reader import SlowReaderResult
 
 __all__ = [
     "CLEANED_UP",

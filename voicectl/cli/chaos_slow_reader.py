@@ -37,13 +37,9 @@ from voicectl.cli.common import (
 )
 from voicectl.cli.report_options import outputs_of, with_report_outputs
 from voicectl.conversation.scenarios import wait_until
-from voicectl.conversation.slow_reader import (
-    SlowReaderPlan,
-    SlowReaderResult,
-    log_lines_since,
-    run_slow_reader,
-)
+from voicectl.conversation.slow_reader import log_lines_since, run_slow_reader
 from voicectl.errors import InputError
+from voicectl.outcome.slow_reader import SlowReaderPlan, SlowReaderResult
 from voicectl.replay.runner import add_line_table
 from voicectl.report import Report
 
