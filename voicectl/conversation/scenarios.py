@@ -285,7 +285,6 @@ async def run_barge_in(
             )
             for bot_call in server.calls:
                 await _until(bot_call.finished.is_set, 10)
-            result.bot_calls = [c.served() for c in server.calls]
             brain = server.calls[0].brain if server.calls else None
             if brain is not None:
                 result.hung_up_by = brain.hung_up_by
@@ -293,6 +292,7 @@ async def run_barge_in(
                 if brain.flows:
                     result.flow_start_node = brain.first_node
                     result.flow_node_at_end = brain.flow_nodes[-1] if brain.flow_nodes else None
+        result.bot_calls = [c.served() for c in server.calls]  # once the server has stopped
     if result.during_tool_call and live_calls is not None:
         result.function_calls = live_calls()
     if result.barge is not None:
@@ -355,5 +355,5 @@ async def run_call_ending(
         for served in server.calls:
             if not await _until(served.finished.is_set, pipeline_wait_s):
                 served.leftover_tasks = running_pipeline_tasks()
-        result.bot_calls = [c.served() for c in server.calls]
+    result.bot_calls = [c.served() for c in server.calls]  # once the server has stopped
     return result
