@@ -27,7 +27,7 @@ __all__ = [
 
 @dataclass
 class ServedCall:
-    """One call the in-process reference bot served, read once its pipeline had finished."""
+    """One call the in-process reference bot served, read once the bot's server had stopped."""
 
     index: int
     replies: int = 0
