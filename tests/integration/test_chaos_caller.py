@@ -51,6 +51,16 @@ def test_pipecat_does_not_detect_in_band_dtmf_tones(tmp_path: Path) -> None:
     assert [e["inband"] for e in tones] == [True, True]
 
 
+def test_a_bot_with_an_in_band_dtmf_detector_receives_tones_in_order(tmp_path: Path) -> None:
+    code, report = run_chaos(tmp_path, "dtmf", "--inband", "--digits", "15", "--bot-inband-dtmf")
+    received = check_of(report, "dtmf.received")
+    assert code == 0, received
+    assert received["metrics"]["received"] == "15"
+    # two 25.6 ms detector blocks after the tone starts, plus 20 ms frames and the socket
+    assert received["metrics"]["latency_max_s"] < 0.3
+    assert "in-band DTMF detector" in report["args"]["bot"]
+
+
 def test_dtmf_to_a_bot_without_an_inside_view_is_an_error_not_a_pass(
     pipecat_runner_bot_url: str, tmp_path: Path
 ) -> None:
@@ -169,6 +179,10 @@ def test_media_gap_against_a_pipecat_runner_bot(
         (["dtmf", "--digits", "12x"], "--digits has 'x', not a DTMF key"),
         (["dtmf", "--digits", ""], "--digits is empty"),
         (["dtmf", "--carrier", "raw"], "the raw carrier has no dtmf message"),
+        (
+            ["dtmf", "--url", "ws://127.0.0.1:9/ws", "--bot-inband-dtmf"],
+            "--bot-inband-dtmf applies to the reference bot",
+        ),
         (["backchannel", "--say", "hmm@1"], "--say: unknown backchannel 'hmm'"),
         (["backchannel", "--say", "oh"], "--say: 'oh' needs KIND@SECONDS"),
         (["backchannel", "--say", "oh@2,mm-hmm@1"], "in the order they are made"),

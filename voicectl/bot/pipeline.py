@@ -26,6 +26,7 @@ from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
 from voicectl.bot.faulty import StuckOnShutdown
 from voicectl.bot.full import FullBotBrain, full_bot_stages
+from voicectl.bot.inband_dtmf import InBandDTMFDetector
 from voicectl.bot.observer import ObserverGroup
 from voicectl.bot.responder import SpeechResponder
 from voicectl.bot.turn import SharedModelSmartTurnV3
@@ -106,6 +107,9 @@ class ReferenceBotConfig:
     # SO_SNDBUF of the bot's call sockets (None: the kernel's, which on Linux grows to 4 MB):
     # how much of its speech the kernel holds for a carrier that stopped reading.
     send_buffer_bytes: int | None = None
+    # voicectl.bot.inband_dtmf.InBandDTMFDetector right after transport.input(): keys sent as
+    # tones in the caller's audio become InputDTMFFrame (Pipecat 1.14 has no such detector).
+    inband_dtmf: bool = False
 
     def describe(self) -> str:
         if self.brain is not BotBrain.RESPONDER:
@@ -140,6 +144,8 @@ class ReferenceBotConfig:
             parts.append(f"checks in after {self.idle_checkin_s} s of caller silence")
         if self.tool_delay_s:
             parts.append(f"{self.tool_delay_s} s function call per answer")
+        if self.inband_dtmf:
+            parts.append("in-band DTMF detector")
         if self.send_buffer_bytes is not None:
             parts.append(f"{self.send_buffer_bytes}-byte socket send buffer")
         if self.audio_out_write_timeout_s != 10.0:
@@ -160,6 +166,7 @@ def build_bot_worker(
 
     The FULL brain needs ``provider_env``: the base URLs of its running provider fakes.
     """
+    listen: list[FrameProcessor] = [InBandDTMFDetector()] if config.inband_dtmf else []
     vad = VADProcessor(
         audio_idle_timeout=config.vad_audio_idle_timeout,
         vad_analyzer=RateAdaptingSileroVAD(
@@ -206,7 +213,7 @@ def build_bot_worker(
         if config.variant is BotVariant.HANG_ON_HANGUP:
             full_extra.append(StuckOnShutdown())
         pipeline = Pipeline(
-            [transport.input(), vad, *stages, *full_extra, transport.output(), assistant]
+            [transport.input(), *listen, vad, *stages, *full_extra, transport.output(), assistant]
         )
         worker = PipelineWorker(
             pipeline,
@@ -247,7 +254,7 @@ def build_bot_worker(
         extra.append(StuckOnShutdown())
     stt = [config.stt] if config.stt is not None else []
     pipeline = Pipeline(
-        [transport.input(), vad, *stt, turns, *extra, responder, transport.output()]
+        [transport.input(), *listen, vad, *stt, turns, *extra, responder, transport.output()]
     )
     worker = PipelineWorker(
         pipeline,

@@ -91,6 +91,13 @@ def dtmf(
         float,
         typer.Option("--within", help="Bound for each key to reach the bot, seconds.", min=0.01),
     ] = 1.0,
+    inband_detector: Annotated[
+        bool,
+        typer.Option(
+            "--bot-inband-dtmf",
+            help="Reference bot: detect in-band DTMF tones (voicectl.bot.inband_dtmf.InBandDTMFDetector after transport.input()).",
+        ),
+    ] = False,
     url: UrlOpt = None,
     carrier: CarrierOpt = CarrierName.TWILIO,
     variant: VariantOpt = BotVariant.CORRECT,
@@ -101,14 +108,20 @@ def dtmf(
     """The caller presses keys (the carrier's dtmf events, or in-band tones): does the bot get them?"""
     try:
         check_bot_url(url)
-        reject_reference_bot_options(url, {"--bot-variant": variant is not BotVariant.CORRECT})
+        reject_reference_bot_options(
+            url,
+            {
+                "--bot-variant": variant is not BotVariant.CORRECT,
+                "--bot-inband-dtmf": inband_detector,
+            },
+        )
         _check_digits(digits, inband, carrier)
         line_spec = parse_line_option(line)
     except InputError as exc:
         raise fail_usage(str(exc)) from None
     digits = digits.upper()
     entry = DtmfEntry(digits=digits, inband=inband, gap_s=gap)
-    config = ReferenceBotConfig(variant=variant)
+    config = ReferenceBotConfig(variant=variant, inband_dtmf=inband_detector)
     report = Report(
         command="chaos dtmf",
         args={
