@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from voicectl.replay.pacing import PacingSchedule, SendTimeStats, sleep_until
+from voicectl.outcome.call import SendTimeStats
+from voicectl.replay.pacing import PacingSchedule, sleep_until
 
 
 def test_deadlines_are_exact_multiples_of_the_frame_after_ten_minutes() -> None:

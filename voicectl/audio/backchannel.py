@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from voicectl.audio.io import resample
-from voicectl.bot.speech import resonate
+from voicectl.audio.speech import resonate
 
 __all__ = ["BACKCHANNELS", "backchannel"]
 

@@ -17,7 +17,7 @@ from pipecat.frames.frames import (
 )
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor, FrameProcessorSetup
 
-from voicectl.bot.speech import synthesize_reply
+from voicectl.audio.speech import synthesize_reply
 
 __all__ = ["SpeechResponder"]
 

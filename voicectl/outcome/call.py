@@ -13,10 +13,64 @@ import numpy.typing as npt
 
 from voicectl.audio.script import Utterance
 from voicectl.carriers.conformance import ProtocolLedger
-from voicectl.replay.line import LineStats
-from voicectl.replay.pacing import SendTimeStats
 
-__all__ = ["BotAudioRun", "CallOutcome", "ClearEvent", "DtmfPress", "TurnResult"]
+__all__ = [
+    "BotAudioRun",
+    "CallOutcome",
+    "ClearEvent",
+    "DtmfPress",
+    "LineStats",
+    "SendTimeStats",
+    "TurnResult",
+]
+
+
+@dataclass
+class SendTimeStats:
+    """Send-time error of paced frames (actual send time minus due time), in seconds."""
+
+    errors: list[float] = field(default_factory=list)
+
+    def add(self, error_s: float) -> None:
+        self.errors.append(error_s)
+
+    def summary_ms(self) -> dict[str, float]:
+        if not self.errors:
+            return {"frames": 0}
+        values = np.asarray(self.errors) * 1000.0
+        return {
+            "frames": int(values.size),
+            "p50_ms": float(np.percentile(values, 50)),
+            "p99_ms": float(np.percentile(values, 99)),
+            "max_ms": float(values.max()),
+            "mean_ms": float(values.mean()),
+        }
+
+
+@dataclass
+class LineStats:
+    """What the line did to one call."""
+
+    frames: int = 0
+    lost: int = 0
+    concealed: int = 0
+    dropped: int = 0
+    reordered: int = 0  # frames that arrived after a frame the caller spoke later
+    late_max_s: float = 0.0
+    bursts: int = 0  # runs of consecutive lost frames
+    longest_burst: int = 0
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "frames": self.frames,
+            "lost": self.lost,
+            "concealed": self.concealed,
+            "dropped": self.dropped,
+            "reordered": self.reordered,
+            "late_max_ms": round(self.late_max_s * 1000, 1),
+            "loss_bursts": self.bursts,
+            "longest_burst_frames": self.longest_burst,
+        }
 
 
 @dataclass

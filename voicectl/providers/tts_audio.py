@@ -1,6 +1,6 @@
 """Speech-shaped TTS answers whose length follows the text, cheap enough for hundreds of calls.
 
-The audio is the reference bot's synthetic speech (:func:`voicectl.bot.speech.synthesize_reply`),
+The audio is the reference bot's synthetic speech (:func:`voicectl.audio.speech.synthesize_reply`),
 made once at 8 kHz, resampled once per sample rate, and sliced: a reply lasts about as long as a person would take to say
 the text (``SECONDS_PER_CHAR``, ~15 characters a second), at least ``MIN_SECONDS``. A fake told to
 speak ``speed`` times faster (the reference bot's fakes under ``--fast``) makes it that much
@@ -15,7 +15,7 @@ import numpy as np
 import soxr
 
 from voicectl.audio.g711 import alaw_encode, ulaw_encode
-from voicectl.bot.speech import synthesize_reply
+from voicectl.audio.speech import synthesize_reply
 
 __all__ = [
     "FAST_MIN_SECONDS",

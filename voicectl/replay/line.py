@@ -24,13 +24,13 @@ import numpy as np
 import numpy.typing as npt
 
 from voicectl.errors import InputError
+from voicectl.outcome.call import LineStats
 
 __all__ = [
     "CallerLine",
     "Concealment",
     "Delivery",
     "LineSpec",
-    "LineStats",
     "parse_line",
     "speech_level",
 ]
@@ -200,32 +200,6 @@ class Delivery:
     arrival_s: float
     samples: npt.NDArray[np.int16] | None
     lost: bool = False
-
-
-@dataclass
-class LineStats:
-    """What the line did to one call."""
-
-    frames: int = 0
-    lost: int = 0
-    concealed: int = 0
-    dropped: int = 0
-    reordered: int = 0  # frames that arrived after a frame the caller spoke later
-    late_max_s: float = 0.0
-    bursts: int = 0  # runs of consecutive lost frames
-    longest_burst: int = 0
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "frames": self.frames,
-            "lost": self.lost,
-            "concealed": self.concealed,
-            "dropped": self.dropped,
-            "reordered": self.reordered,
-            "late_max_ms": round(self.late_max_s * 1000, 1),
-            "loss_bursts": self.bursts,
-            "longest_burst_frames": self.longest_burst,
-        }
 
 
 @dataclass

@@ -8,11 +8,9 @@ import itertools
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import numpy as np
-
-__all__ = ["FrameClock", "PacingSchedule", "SendTimeStats", "sleep_until"]
+__all__ = ["FrameClock", "PacingSchedule", "sleep_until"]
 
 
 @dataclass(frozen=True)
@@ -105,25 +103,3 @@ async def sleep_until(deadline: float, clock: Callable[[], float] = time.monoton
         await FrameClock.of(asyncio.get_running_loop()).sleep_until(deadline)
     else:
         await asyncio.sleep(delay)
-
-
-@dataclass
-class SendTimeStats:
-    """Send-time error of paced frames (actual send time minus due time), in seconds."""
-
-    errors: list[float] = field(default_factory=list)
-
-    def add(self, error_s: float) -> None:
-        self.errors.append(error_s)
-
-    def summary_ms(self) -> dict[str, float]:
-        if not self.errors:
-            return {"frames": 0}
-        values = np.asarray(self.errors) * 1000.0
-        return {
-            "frames": int(values.size),
-            "p50_ms": float(np.percentile(values, 50)),
-            "p99_ms": float(np.percentile(values, 99)),
-            "max_ms": float(values.max()),
-            "mean_ms": float(values.mean()),
-        }
