@@ -43,25 +43,34 @@ def _constants(tree: ast.Module) -> dict[str, str]:
     return found
 
 
-def _callers_args(tree: ast.Module, function: str, param: str) -> list[ast.expr]:
-    """Every argument passed as ``param`` to ``function`` in this module."""
+def _callers_args(
+    trees: list[tuple[ast.Module, dict[str, str]]], function: str, param: str
+) -> list[tuple[ast.expr, dict[str, str]]]:
+    """Every argument passed as ``param`` to ``function`` anywhere in voicectl/ (a helper that
+    builds checks may be called from other modules), with the calling module's constants."""
     position = None
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef) and node.name == function:
-            names = [a.arg for a in node.args.args]
-            position = names.index(param) if param in names else None
+    for tree, _ in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef) and node.name == function:
+                names = [a.arg for a in node.args.args]
+                if param in names:
+                    position = names.index(param)
     args = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == function:
-            given = [kw.value for kw in node.keywords if kw.arg == param]
-            if not given and position is not None and len(node.args) > position:
-                given = [node.args[position]]
-            args.extend(given)
+    for tree, constants in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == function:
+                given = [kw.value for kw in node.keywords if kw.arg == param]
+                if not given and position is not None and len(node.args) > position:
+                    given = [node.args[position]]
+                args.extend((arg, constants) for arg in given)
     return args
 
 
 def _patterns(
-    expr: ast.expr, tree: ast.Module, function: str | None, constants: dict[str, str]
+    expr: ast.expr,
+    trees: list[tuple[ast.Module, dict[str, str]]],
+    function: str | None,
+    constants: dict[str, str],
 ) -> list[str] | None:
     """The ids (or fnmatch patterns, for f-strings) an id expression can take; None if unknown."""
     if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
@@ -76,8 +85,8 @@ def _patterns(
             return [constants[expr.id]]
         if function is not None:
             found: list[str] = []
-            for arg in _callers_args(tree, function, expr.id):
-                sub = _patterns(arg, tree, None, constants)
+            for arg, their_constants in _callers_args(trees, function, expr.id):
+                sub = _patterns(arg, trees, None, their_constants)
                 if sub is None:
                     return None
                 found += sub
@@ -89,9 +98,10 @@ def _emitted() -> tuple[set[str], list[tuple[str, str]]]:
     """Every check id pattern built in voicectl/, and the builds whose id the source hides."""
     ids: set[str] = set()
     unknown = []
-    for path in sorted(PACKAGE.rglob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        constants = _constants(tree)
+    paths = sorted(PACKAGE.rglob("*.py"))
+    parsed = [ast.parse(path.read_text(encoding="utf-8")) for path in paths]
+    trees = [(tree, _constants(tree)) for tree in parsed]
+    for path, (tree, constants) in zip(paths, trees, strict=True):
         for function in ast.walk(tree):
             if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
@@ -106,7 +116,7 @@ def _emitted() -> tuple[set[str], list[tuple[str, str]]]:
                 expr = _id_arg(node)
                 if expr is None:
                     continue
-                found = _patterns(expr, tree, function.name, constants)
+                found = _patterns(expr, trees, function.name, constants)
                 if found is None:
                     unknown.append((path.relative_to(PACKAGE).as_posix(), ast.unparse(expr)))
                 else:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from voicectl.checks.journal_facts import QUIET_AFTER_GIVE_UP_S, Judgement
 from voicectl.checks.policy import (
     Expectation,
     Reaction,
@@ -17,11 +18,7 @@ from voicectl.checks.policy import (
     classify_status,
     expectation_for,
 )
-from voicectl.checks.reconnect import (
-    QUIET_AFTER_GIVE_UP_S,
-    Judgement,
-    judge_chaos,
-)
+from voicectl.checks.reconnect import judge_chaos
 from voicectl.faults import (
     Fault,
     Flap,

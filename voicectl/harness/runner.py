@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from voicectl.audio.script import Call
+from voicectl.checks.journal_facts import Judgement
 from voicectl.checks.policy import Expectation
-from voicectl.checks.reconnect import Judgement, judge_chaos
+from voicectl.checks.reconnect import judge_chaos
 from voicectl.errors import HarnessError
 from voicectl.faults.base import Fault, Selector
 from voicectl.harness.targets import TargetSpec, build_target

@@ -1,8 +1,9 @@
 """The chaos run's journal: what the fake provider saw and what the pipeline reported.
 
-Plain data, no Pipecat: the verdict functions in :mod:`voicectl.checks.reconnect` read it "as of"
-a moment, so whatever happens during teardown is never judged. Storage is bounded (the first and
-the latest entries are kept, everything is counted), so a reconnect storm cannot exhaust memory.
+Plain data, no Pipecat: the verdict functions in :mod:`voicectl.checks.reconnect` and
+:mod:`voicectl.checks.provider_errors` read it "as of" a moment, so whatever happens during
+teardown is never judged. Storage is bounded (the first and the latest entries are kept,
+everything is counted), so a reconnect storm cannot exhaust memory.
 """
 
 from __future__ import annotations
