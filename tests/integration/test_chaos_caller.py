@@ -132,6 +132,15 @@ def test_a_bot_with_a_user_idle_timeout_checks_in_on_a_silent_caller(tmp_path: P
     assert 3.0 <= result["metrics"]["reengaged_after_s"] < 4.5
 
 
+def test_a_bot_that_ends_the_call_on_a_silent_caller_re_engages_it(tmp_path: Path) -> None:
+    code, report = run_chaos(tmp_path, "silence", "--bot-idle-checkin", "3", "--bot-idle-end-call")
+    result = check_of(report, "silence.reengaged")
+    assert code == 0, result
+    # the 2 s of zeros Pipecat writes after its EndFrame are not a check-in
+    assert result["metrics"]["how"] == "ended the call", result
+    assert 3.0 <= result["metrics"]["reengaged_after_s"] < 4.5
+
+
 def test_silence_against_a_pipecat_runner_bot(pipecat_runner_bot_url: str, tmp_path: Path) -> None:
     code, report = run_chaos(
         tmp_path, "silence", "--url", pipecat_runner_bot_url, "--within", "3", "--listen", "4"
@@ -188,6 +197,7 @@ def test_media_gap_against_a_pipecat_runner_bot(
         (["backchannel", "--say", "oh@2,mm-hmm@1"], "in the order they are made"),
         (["backchannel", "--barge-in", "1"], "--barge-in 1.0 must come after"),
         (["silence", "--within", "8", "--listen", "5"], "--listen 5.0 is shorter than --within"),
+        (["silence", "--bot-idle-end-call"], "--bot-idle-end-call needs --bot-idle-checkin"),
         (["media-gap", "--resume-after", "soon"], "--resume-after 'soon': give seconds"),
         (["media-gap", "--into", "30"], "--into 30.0 is past the end of the caller's first"),
         (

@@ -41,6 +41,15 @@ def test_silence_reengaged_passes_a_bot_that_ends_the_call_in_time() -> None:
     assert check.verdict.value == "pass" and check.metrics["how"] == "ended the call"
 
 
+def test_digital_silence_before_the_bot_ends_the_call_is_not_speaking_again() -> None:
+    # Pipecat writes 2 s of zeros after an EndFrame before the socket closes.
+    result = _silence([(4.0, 6.0)], 9.1, closed=True)
+    result.outcome.runs.append(BotAudioRun(9.0, 11.0, messages=100, voiced=False))
+    check = judge_silence_reengaged(result, bound_s=8.0)
+    assert check.verdict.value == "pass" and check.metrics["how"] == "ended the call"
+    assert "3.10 s after its reply ended, without a word" in check.observed
+
+
 def test_silence_reengaged_fails_a_bot_silent_until_the_caller_hangs_up() -> None:
     check = judge_silence_reengaged(_silence([(4.0, 6.0)], 18.0), bound_s=8.0)
     assert check.verdict.value == "fail" and check.metrics["silent_for_s"] == 12.0

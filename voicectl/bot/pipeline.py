@@ -9,6 +9,7 @@ from typing import Any
 
 from pipecat.audio.turn.smart_turn.base_smart_turn import SmartTurnParams
 from pipecat.audio.vad.vad_analyzer import VADParams
+from pipecat.frames.frames import EndWorkerFrame
 from pipecat.observers.base_observer import BaseObserver
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.worker import PipelineParams, PipelineWorker
@@ -88,6 +89,9 @@ class ReferenceBotConfig:
     # UserTurnProcessor(user_idle_timeout=...): seconds of caller silence after the bot stops
     # speaking before it checks in with another reply (0: never, Pipecat's default).
     idle_checkin_s: float = 0.0
+    # At idle_checkin_s, end the call (EndWorkerFrame: the pipeline flushes and the transport
+    # closes the socket) instead of checking in.
+    idle_end_call: bool = False
     heartbeats: bool = False  # PipelineParams(enable_heartbeats=True): on_heartbeat_timeout
     brain: BotBrain = BotBrain.RESPONDER
     # FULL brain: register_function(cancel_on_interruption=...) for every function, and which
@@ -141,7 +145,8 @@ class ReferenceBotConfig:
         if self.vad_audio_idle_timeout != 1.0:
             parts.append(f"VAD audio idle timeout {self.vad_audio_idle_timeout} s")
         if self.idle_checkin_s:
-            parts.append(f"checks in after {self.idle_checkin_s} s of caller silence")
+            act = "ends the call" if self.idle_end_call else "checks in"
+            parts.append(f"{act} after {self.idle_checkin_s} s of caller silence")
         if self.tool_delay_s:
             parts.append(f"{self.tool_delay_s} s function call per answer")
         if self.inband_dtmf:
@@ -247,7 +252,10 @@ def build_bot_worker(
 
         @turns.event_handler("on_user_turn_idle")
         async def _check_in(_processor: object) -> None:
-            await responder.speak()
+            if config.idle_end_call:
+                await responder.push_frame(EndWorkerFrame(reason="caller silent"))
+            else:
+                await responder.speak()
 
     extra = list(config.extra_processors)
     if config.variant is BotVariant.HANG_ON_HANGUP:

@@ -366,6 +366,13 @@ def silence(
             max=120.0,
         ),
     ] = 0.0,
+    idle_end_call: Annotated[
+        bool,
+        typer.Option(
+            "--bot-idle-end-call",
+            help="Reference bot: at --bot-idle-checkin, end the call (EndWorkerFrame) instead of speaking.",
+        ),
+    ] = False,
     url: UrlOpt = None,
     carrier: CarrierOpt = CarrierName.TWILIO,
     audio: AudioOpt = None,
@@ -377,7 +384,11 @@ def silence(
     """The caller says nothing after the bot's answer: does the bot check in or end the call?"""
     try:
         check_bot_url(url)
-        reject_reference_bot_options(url, {"--bot-idle-checkin": idle_checkin > 0})
+        reject_reference_bot_options(
+            url, {"--bot-idle-checkin": idle_checkin > 0, "--bot-idle-end-call": idle_end_call}
+        )
+        if idle_end_call and not idle_checkin:
+            raise InputError("--bot-idle-end-call needs --bot-idle-checkin SECONDS (when to end)")
         call = caller_call(audio, 1, caller_channel)
         listen_s = listen if listen is not None else within + 4.0
         if listen_s < within:
@@ -386,7 +397,7 @@ def silence(
     except InputError as exc:
         raise fail_usage(str(exc)) from None
     plan = SilencePlan(listen_s=listen_s)
-    config = ReferenceBotConfig(idle_checkin_s=idle_checkin)
+    config = ReferenceBotConfig(idle_checkin_s=idle_checkin, idle_end_call=idle_end_call)
     report = Report(
         command="chaos silence",
         args={
@@ -426,9 +437,18 @@ def _silence_timeline(report: Report, result: SilenceResult) -> None:
         rows.append([round(u.start, 3), "caller", f"says {u.text!r}, then nothing"])
         report.log("caller", "utterance", clock="call", t=u.start, end=u.end, text=u.text)
     for run in outcome.runs:
-        rows.append([round(run.start, 3), "bot", "audio starts"])
-        rows.append([round(run.end, 3), "bot", "audio ends"])
-        report.log("bot", "bot_audio", clock="call", t=run.start, end=run.end, cleared=run.cleared)
+        what = "audio" if run.voiced else "digital silence"
+        rows.append([round(run.start, 3), "bot", f"{what} starts"])
+        rows.append([round(run.end, 3), "bot", f"{what} ends"])
+        report.log(
+            "bot",
+            "bot_audio",
+            clock="call",
+            t=run.start,
+            end=run.end,
+            cleared=run.cleared,
+            voiced=run.voiced,
+        )
     if outcome.closed_by_bot:
         rows.append(
             [round(outcome.duration_s, 3), "bot", f"ends the call (close {outcome.close_code})"]

@@ -97,6 +97,9 @@ class BotAudioRun:
     end: float
     messages: int = 0
     cleared: bool = False
+    # Any sample above -60 dBFS; False for digital silence (Pipecat's output transport writes
+    # 2 s of it after an EndFrame, audio_out_end_silence_secs, before it closes the call).
+    voiced: bool = True
 
 
 @dataclass(frozen=True)

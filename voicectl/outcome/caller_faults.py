@@ -170,10 +170,15 @@ class SilenceResult:
 
     @property
     def spoke_again_at(self) -> float | None:
-        """Start of the first bot audio after the reply (a check-in, a prompt, a goodbye)."""
+        """Start of the first bot audio after the reply (a check-in, a prompt, a goodbye);
+        digital silence (what Pipecat writes after an EndFrame) is not speaking."""
         if self.reply_end is None:
             return None
-        starts = [run.start for run in self.outcome.runs if run.start > self.reply_end + 0.01]
+        starts = [
+            run.start
+            for run in self.outcome.runs
+            if run.start > self.reply_end + 0.01 and run.voiced
+        ]
         return min(starts, default=None)
 
     @property

@@ -62,6 +62,7 @@ Director = Callable[["CarrierCall"], Awaitable[None]]
 # Media arriving within this much of the end of the audio already received belongs to the same
 # run of bot speech (Pipecat sends bursts paced at half the playback interval).
 _RUN_GAP_S = 0.25
+_SILENT_PEAK = 32  # -60 dBFS: a run whose every sample is at or below it is digital silence
 #: Messages a bot had in flight when the call ended are not its fault; later ones are.
 AFTER_END_GRACE_S = 1.0
 
@@ -308,11 +309,15 @@ class CarrierCall:
         outcome.media_received += 1
         samples = self.session.decode_audio(payload)
         duration = samples.size / self.session.wire_rate
+        voiced = bool(samples.size) and int(np.abs(samples.astype(np.int32)).max()) > _SILENT_PEAK
         run = outcome.runs[-1] if outcome.runs else None
         if run is None or run.cleared or now > self._playback_end + _RUN_GAP_S:
-            outcome.runs.append(BotAudioRun(start=now, end=now + duration, messages=1))
+            outcome.runs.append(
+                BotAudioRun(start=now, end=now + duration, messages=1, voiced=voiced)
+            )
             start = now
         else:
+            run.voiced = run.voiced or voiced
             if now > self._playback_end + 0.02 and run.messages > 1:
                 outcome.underruns.append((now, now - self._playback_end))
             start = max(now, self._playback_end)
