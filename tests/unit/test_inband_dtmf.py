@@ -65,6 +65,12 @@ def test_tones_fed_in_odd_sized_chunks_are_heard_as_in_one_piece() -> None:
     assert "".join(heard) == "1#"
 
 
+def _noisy_key() -> npt.NDArray[np.int16]:
+    tone = dtmf_tone("5", 8000, 0.2).astype(np.float64)
+    noise = np.random.default_rng(3).standard_normal(tone.size) * 1.2 * np.sqrt(np.mean(tone**2))
+    return np.clip(tone + noise, -32768, 32767).astype(np.int16)
+
+
 @pytest.mark.parametrize(
     ("what", "signal"),
     [
@@ -78,6 +84,13 @@ def test_tones_fed_in_odd_sized_chunks_are_heard_as_in_one_piece() -> None:
             "a 1 kHz test tone",
             (np.sin(2 * np.pi * 1000 * np.arange(1600) / 8000) * 10000).astype(np.int16),
         ),
+        (
+            "two row tones and a column tone",
+            (
+                5000 * sum(np.sin(2 * np.pi * f * np.arange(1600) / 8000) for f in (697, 770, 1336))
+            ).astype(np.int16),
+        ),
+        ("a key drowned in noise as loud", _noisy_key()),
         ("white noise", (np.random.default_rng(7).standard_normal(8000) * 3000).astype(np.int16)),
     ],
 )
