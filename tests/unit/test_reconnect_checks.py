@@ -184,7 +184,8 @@ def test_1008_not_retried_passes_once_the_target_gave_up_and_stayed_quiet() -> N
 def test_close_not_retried_is_skipped_for_a_recoverable_code() -> None:
     j = journal(*quick_closes([0.1, 0.2]))
     check = judge(j, WsClose(code=1011), now=5)["close.not_retried"].check
-    assert check.verdict is Verdict.SKIP and "recoverable" in check.observed
+    assert check.verdict is Verdict.SKIP and check.observed.startswith("not judged: ")
+    assert "recoverable" in check.observed
 
 
 # -- reconnect.bounded ------------------------------------------------------------------------
@@ -225,6 +226,7 @@ def test_recovery_after_one_faulted_connection_is_bounded() -> None:
     assert "recovered on connection 2" in result["reconnect.bounded"].check.observed
     assert result["error.surfaced"].check.verdict is Verdict.SKIP
     assert result["service.unusable_after_give_up"].check.verdict is Verdict.SKIP
+    assert result["error.surfaced"].check.observed.startswith("not judged: the target recovered")
 
 
 def test_flapping_lifetimes_are_one_unbounded_incident() -> None:
@@ -283,7 +285,7 @@ def test_backoff_is_skipped_without_retries() -> None:
     check = judge(journal(Conn(0.1, rejected=401)), Handshake(status=401), now=1)[
         "reconnect.backoff"
     ].check
-    assert check.verdict is Verdict.SKIP
+    assert check.verdict is Verdict.SKIP and check.observed == "not judged: no retries to time"
 
 
 # -- error.surfaced / error.attributable / service.unusable_after_give_up ---------------------

@@ -54,7 +54,7 @@ def _deciding(
     if facts.recovered is not None:
         if final or facts.recovered_stably():
             return (
-                f"not make_judgement: the target recovered (connection {facts.recovered + 1} "
+                f"not judged: the target recovered (connection {facts.recovered + 1} "
                 f"at {float(facts.opened[facts.recovered]):.2f} s stayed up); nothing to give up"
             )
         return None
@@ -98,7 +98,7 @@ def judge_error_surfaced(
     if isinstance(deciding, str):
         return skip_judgement(SURFACED, title, expected, deciding)
     if deciding is None:
-        return skip_judgement(SURFACED, title, expected, "not make_judgement yet", settled=False)
+        return skip_judgement(SURFACED, title, expected, "not judged yet", settled=False)
     deadline = deciding.t + within
     errors = [e for e in facts.errors if e.t >= deciding.window_start - 1e-6]
     qualifying = [e for e in errors if (stall or e.terminal) and e.t <= deadline]
@@ -120,7 +120,7 @@ def judge_error_surfaced(
             metrics={**metrics, "latency_s": round(error.t - deciding.t, 4)},
         )
     if facts.now <= deadline and not final:
-        return skip_judgement(SURFACED, title, expected, "not make_judgement yet", settled=False)
+        return skip_judgement(SURFACED, title, expected, "not judged yet", settled=False)
     observed = f"no {'' if stall else 'terminal '}error within {within:g} s of {deciding.label} at {deciding.t:.2f} s"
     later = [e for e in errors if (stall or e.terminal)]
     other = [e for e in facts.errors if not e.terminal]
@@ -174,7 +174,7 @@ def judge_error_attributable(
             ATTRIBUTABLE,
             title,
             expected,
-            f"not make_judgement: no error to attribute (see {source.check.id})",
+            f"not judged: no error to attribute (see {source.check.id})",
             settled=source.settled,
         )
     error = candidates[0]
@@ -199,7 +199,7 @@ def judge_unusable(
     if isinstance(deciding, str):
         return skip_judgement(UNUSABLE, title, expected, deciding)
     if deciding is None:
-        return skip_judgement(UNUSABLE, title, expected, "not make_judgement yet", settled=False)
+        return skip_judgement(UNUSABLE, title, expected, "not judged yet", settled=False)
     deadline = deciding.t + within
     flip = facts.first_unusable_t
     if flip is not None and flip <= deadline:
@@ -208,7 +208,7 @@ def judge_unusable(
             UNUSABLE, title, True, expected, observed, True, metrics={"unusable_at": round(flip, 4)}
         )
     if facts.now <= deadline and not final:
-        return skip_judgement(UNUSABLE, title, expected, "not make_judgement yet", settled=False)
+        return skip_judgement(UNUSABLE, title, expected, "not judged yet", settled=False)
     if flip is not None:
         observed = (
             f"unusable only at {flip:.2f} s, {flip - deciding.t:.2f} s after {deciding.label}"
@@ -255,7 +255,7 @@ def judge_recvloop(
             metrics={"latency_s": round(error.t - sent_t, 4)},
         )
     if facts.now <= deadline and not final:
-        return skip_judgement(RECVLOOP, title, expected, "not make_judgement yet", settled=False)
+        return skip_judgement(RECVLOOP, title, expected, "not judged yet", settled=False)
     observed = (
         f"no ErrorFrame within {within:g} s of the {fault.action.describe()} sent at {sent_t:.2f} s"
     )

@@ -76,7 +76,7 @@ def judge_not_retried(
             NOT_RETRIED,
             title,
             expected,
-            f"not make_judgement: {expectation.basis} is {expectation.reaction.value} "
+            f"not judged: {expectation.basis} is {expectation.reaction.value} "
             f"({expectation.source}), so retries are allowed; see reconnect.bounded",
         )
     first = facts.first_fired
@@ -183,11 +183,11 @@ def judge_backoff(
     )
     n = facts.n
     if n < 2:
-        return skip_judgement(BACKOFF, title, expected, "not make_judgement: no retries to time")
+        return skip_judgement(BACKOFF, title, expected, "not judged: no retries to time")
     index = np.flatnonzero(facts.failed[:-1])
     if len(index) == 0:
         return skip_judgement(
-            BACKOFF, title, expected, "not make_judgement: no retries after a failure"
+            BACKOFF, title, expected, "not judged: no retries after a failure"
         )
     ends = facts.ended[index]
     gaps = facts.opened[index + 1] - np.where(np.isnan(ends), facts.opened[index + 1], ends)
@@ -291,7 +291,7 @@ def judge_chaos(
     final: bool = False,
     target_url: str = "the fake provider",
 ) -> list[Judgement]:
-    """Every check that applies to ``fault``, make_judgement on the journal as of ``now``."""
+    """Every check that applies to ``fault``, judged on the journal as of ``now``."""
     facts = ReconnectFacts(journal, now)
     if facts.first_fired is None:
         if not final:
