@@ -186,9 +186,7 @@ def judge_backoff(
         return skip_judgement(BACKOFF, title, expected, "not judged: no retries to time")
     index = np.flatnonzero(facts.failed[:-1])
     if len(index) == 0:
-        return skip_judgement(
-            BACKOFF, title, expected, "not judged: no retries after a failure"
-        )
+        return skip_judgement(BACKOFF, title, expected, "not judged: no retries after a failure")
     ends = facts.ended[index]
     gaps = facts.opened[index + 1] - np.where(np.isnan(ends), facts.opened[index + 1], ends)
     gaps = np.maximum(gaps, 0.0)
