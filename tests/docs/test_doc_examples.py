@@ -67,6 +67,8 @@ from shared_runs import CliRun, shared_run
 from sybil import Document, Example, Region
 from sybil.parsers.markdown.lexers import RawFencedCodeBlockLexer
 
+from voicectl.cli.lazy import subcommands
+
 ROOT = Path(__file__).resolve().parents[2]
 GENERATED = {ROOT / "docs" / "reference" / "cli.md", ROOT / "docs" / "checks.md"}  # from the code
 DOC_FILES = [
@@ -545,10 +547,10 @@ def _command_node(words: list[str], where: str) -> tuple[Any, list[str], list[st
     node: Any = typer.main.get_command(app)
     args = words[1:]
     path = ["voicectl"]
-    while getattr(node, "commands", None) and args and args[0] in node.commands:
+    while subcommands(node) and args and args[0] in subcommands(node):
         path.append(args[0])
-        node = node.commands[args.pop(0)]
-    assert not getattr(node, "commands", None), f"{where}: {' '.join(words)!r}: no such command"
+        node = subcommands(node)[args.pop(0)]
+    assert not subcommands(node), f"{where}: {' '.join(words)!r}: no such command"
     return node, path, args
 
 

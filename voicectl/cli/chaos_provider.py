@@ -12,8 +12,6 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
-from typer.models import DefaultPlaceholder
 
 from voicectl.audio.script import bundled_calls
 from voicectl.checks.policy import DEFAULT_MAX_ATTEMPTS, Reaction, expectation_for
@@ -412,18 +410,3 @@ def flap(
     run_provider_fault(
         lambda: Flap(lifetimes=parse_lifetimes(lifetimes), code=code, reason=reason), common
     )
-
-
-class _ChaosGroup(TyperGroup):
-    """``voicectl chaos`` whose unknown fault names are a one-line usage error (exit 2)."""
-
-    def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        command = super().get_command(ctx, cmd_name)
-        if command is None and not ctx.resilient_parsing and not cmd_name.startswith("-"):
-            known = ", ".join(sorted(self.commands))
-            raise fail_usage(f"unknown fault {cmd_name!r} (known: {known})")
-        return command
-
-
-if chaos_app.info.cls is None or isinstance(chaos_app.info.cls, DefaultPlaceholder):
-    chaos_app.info.cls = _ChaosGroup

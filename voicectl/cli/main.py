@@ -20,41 +20,28 @@ from typer._click.exceptions import (  # noqa: E402  (typer >= 0.29 vendors Clic
 )
 
 from voicectl import __version__  # noqa: E402
-from voicectl.cli import chaos_families  # noqa: E402, F401  (registers the chaos subcommands)
-from voicectl.cli.bot import bot  # noqa: E402
-from voicectl.cli.call import call  # noqa: E402
-from voicectl.cli.chaos import chaos_app  # noqa: E402
+from voicectl.cli.command_table import ROOT_COMMANDS  # noqa: E402
 from voicectl.cli.crash import save_traceback  # noqa: E402
-from voicectl.cli.fakes import fakes  # noqa: E402
-from voicectl.cli.load import load  # noqa: E402
-from voicectl.cli.replay import replay  # noqa: E402
-from voicectl.cli.report import report_app  # noqa: E402
-from voicectl.cli.resample_check import resample_check  # noqa: E402
-from voicectl.cli.run import run as run_suite  # noqa: E402
-from voicectl.cli.segment import segment  # noqa: E402
-from voicectl.cli.smoke import smoke  # noqa: E402
+from voicectl.cli.lazy import LazyGroup  # noqa: E402
 from voicectl.errors import VoicectlError  # noqa: E402
 
-__all__ = ["app", "run"]
+__all__ = ["RootGroup", "app", "run"]
+
+
+class RootGroup(LazyGroup):
+    """``voicectl``: each command's module is imported only when that command is used."""
+
+    table = ROOT_COMMANDS
+
 
 app = typer.Typer(
     name="voicectl",
+    cls=RootGroup,
     help="Diagnose and chaos-test real-time voice AI bots on telephony, offline.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.command()(replay)
-app.command()(segment)
-app.command()(bot)
-app.command("call")(call)
-app.add_typer(chaos_app, name="chaos")
-app.add_typer(report_app, name="report")
-app.command("resample-check")(resample_check)
-app.command("load")(load)
-app.command("run")(run_suite)
-app.command()(smoke)
-app.command()(fakes)
 
 
 def _version(value: bool) -> None:

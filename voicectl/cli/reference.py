@@ -10,6 +10,8 @@ from typing import Any
 import typer
 import typer.main
 
+from voicectl.cli.lazy import subcommands
+
 __all__ = [
     "CommandDoc",
     "cli_commands",
@@ -46,7 +48,7 @@ def cli_commands(app: typer.Typer) -> list[CommandDoc]:
 
 
 def _walk(command: Any, path: list[str]) -> Iterator[CommandDoc]:
-    children = getattr(command, "commands", None)
+    children = subcommands(command)
     if children:
         for name, child in children.items():
             if not child.hidden:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from typer._click import Context  # typer >= 0.29 vendors Click
 
 __all__ = [
     "REPORT_OPTIONS",
@@ -196,12 +197,15 @@ def dry_run(spec: CommandSpec, argv: Sequence[str], cwd: Path) -> None:
 
 
 def _leaves(command: Any, words: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Any]]:
-    subcommands = getattr(command, "commands", None)
-    if subcommands is None:
+    list_commands = getattr(command, "list_commands", None)
+    if list_commands is None:
         yield words, command
         return
-    for name, sub in subcommands.items():
-        yield from _leaves(sub, (*words, name))
+    ctx = Context(command, resilient_parsing=True)  # a lazy group imports each command here
+    for name in list_commands(ctx):
+        sub = command.get_command(ctx, name)
+        if sub is not None:
+            yield from _leaves(sub, (*words, name))
 
 
 def _matches(words: tuple[str, ...], pattern: tuple[str, ...]) -> bool:
