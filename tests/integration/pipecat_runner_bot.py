@@ -6,7 +6,9 @@ serializer, Silero VAD, Pipecat's user-turn processor (VAD turn start with inter
 Turn v3 turn end) and a responder that answers each turn with three seconds of a 440 Hz tone.
 Tests run it in a subprocess and replay into it, and barge in on it. ``BOT_RATE`` sets its
 pipeline rate (default 8000); ``BOT_SMART_TURN_RATE`` reproduces a rate bug by telling Smart Turn
-the audio is at that rate whatever the pipeline's.
+the audio is at that rate whatever the pipeline's. ``BOT_REPLY_SECS`` sets the tone's length,
+``BOT_VAD_START_SECS`` the speech its VAD needs to start a turn (Pipecat's default 0.2 s), and
+``BOT_HEARTBEATS=1`` turns on ``PipelineParams(enable_heartbeats=True)``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import numpy as np
 from pipecat.audio.turn.smart_turn.base_smart_turn import SmartTurnParams
 from pipecat.audio.turn.smart_turn.local_smart_turn_v3 import LocalSmartTurnAnalyzerV3
 from pipecat.audio.vad.silero import SileroVADAnalyzer
+from pipecat.audio.vad.vad_analyzer import VADParams
 from pipecat.frames.frames import (
     Frame,
     TTSAudioRawFrame,
@@ -39,13 +42,13 @@ from pipecat.workers.runner import WorkerRunner
 
 
 class Beeper(FrameProcessor):
-    """Answer every finished user turn with three seconds of 440 Hz."""
+    """Answer every finished user turn with ``BOT_REPLY_SECS`` (default 3) seconds of 440 Hz."""
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         await super().process_frame(frame, direction)
         await self.push_frame(frame, direction)
         if isinstance(frame, UserStoppedSpeakingFrame) and direction is FrameDirection.DOWNSTREAM:
-            t = np.arange(3 * 16000) / 16000
+            t = np.arange(int(float(os.environ.get("BOT_REPLY_SECS", "3")) * 16000)) / 16000
             tone = (0.3 * 32767 * np.sin(2 * np.pi * 440 * t)).astype(np.int16).tobytes()
             await self.push_frame(TTSStartedFrame())
             await self.push_frame(TTSAudioRawFrame(audio=tone, sample_rate=16000, num_channels=1))
@@ -84,7 +87,11 @@ async def bot(runner_args: RunnerArguments) -> None:
     pipeline = Pipeline(
         [
             transport.input(),
-            VADProcessor(vad_analyzer=SileroVADAnalyzer()),
+            VADProcessor(
+                vad_analyzer=SileroVADAnalyzer(
+                    params=VADParams(start_secs=float(os.environ.get("BOT_VAD_START_SECS", "0.2")))
+                )
+            ),
             turns,
             Beeper(),
             transport.output(),
@@ -93,7 +100,11 @@ async def bot(runner_args: RunnerArguments) -> None:
     rate = int(os.environ.get("BOT_RATE", "8000"))
     worker = PipelineWorker(
         pipeline,
-        params=PipelineParams(audio_in_sample_rate=rate, audio_out_sample_rate=rate),
+        params=PipelineParams(
+            audio_in_sample_rate=rate,
+            audio_out_sample_rate=rate,
+            enable_heartbeats=os.environ.get("BOT_HEARTBEATS") == "1",
+        ),
         idle_timeout_secs=None,
     )
 

@@ -130,3 +130,28 @@ def test_speech_segments_and_the_audio_a_pipeline_got_through() -> None:
     assert worker.audio_processed(9.0) == 9.0
     view.add(1, InsideEvent("pipeline_end", 0.0, 1, 4.5))
     assert worker.audio_processed(9.0) == 4.5 and worker.ended
+
+
+def test_a_worker_seen_inside_reads_as_the_perception_the_judges_take() -> None:
+    view = InsideView()
+    beats = {"enabled": True, "monitor_s": 10.0}
+    view.add(1, InsideEvent("worker", 100.0, 1, 0.0, {"name": "w1", "heartbeats": beats}))
+    view.add(1, InsideEvent("dtmf", 101.5, 1, 1.2, {"digit": "#"}))
+    view.add(1, InsideEvent("turn_end", 102.0, 1, 1.9))
+    view.add(1, InsideEvent("turn_prediction", 102.1, 1, 1.9, {"complete": True, "probability": 0.9}))
+    (worker,) = view.workers.values()
+    assert worker.heartbeats == beats
+    perception = worker.perception()
+    assert perception.wall_origin == 0.0
+    (key,) = perception.of_kind("dtmf")
+    assert (key.detail, key.audio_t, key.wall_t) == ("#", 1.2, 101.5)
+    assert [e.wall_t for e in perception.of_kind("turn_end")] == [102.0]
+    assert perception.predictions() == [(1.9, 0.9)]
+    assert not perception.of_kind("worker")
+
+
+def test_a_worker_event_without_heartbeat_settings_leaves_them_unknown() -> None:
+    view = InsideView()
+    view.add(1, InsideEvent("worker", 1.0, 1, 0.0, {"name": "w1", "heartbeats": "yes"}))
+    (worker,) = view.workers.values()
+    assert worker.heartbeats is None

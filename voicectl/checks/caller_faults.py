@@ -49,8 +49,9 @@ def judge_dtmf_received(result: DtmfResult, *, bound_s: float = 1.0) -> Check:
             title,
             Verdict.ERROR,
             expected,
-            f"sent {sent!r} ({how}); no inside view of this bot, and a carrier stream carries "
-            "no acknowledgement of a key press, so whether it arrived cannot be seen",
+            f"sent {sent!r} ({how}); {result.call.unseen or 'no inside view of this bot'}, and "
+            "a carrier stream carries no acknowledgement of a key press, so whether it arrived "
+            "cannot be seen",
             metrics={"sent": sent},
         )
     digits = "".join(e.detail for e in received)

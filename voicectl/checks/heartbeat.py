@@ -16,9 +16,10 @@ def judge_heartbeat_no_false_alarm(result: HeartbeatResult) -> Check:
     """``heartbeat.no_false_alarm``: a healthy pipeline never raises ``on_heartbeat_timeout``."""
     title = "no heartbeat timeout in a healthy pipeline"
     reply = result.reply
-    expected = (
-        f"no on_heartbeat_timeout while the bot answers with a {result.plan.reply_s:g} s reply"
-    )
+    length = "" if result.plan.reply_s is None else f" with a {result.plan.reply_s:g} s reply"
+    expected = f"no on_heartbeat_timeout while the bot answers{length}"
+    if result.unseen:
+        return Check("heartbeat.no_false_alarm", title, Verdict.ERROR, expected, result.unseen)
     if reply is None:
         why = result.outcome.error or "the bot never replied"
         return Check("heartbeat.no_false_alarm", title, Verdict.ERROR, expected, why)
@@ -46,6 +47,8 @@ def judge_heartbeat_detects_stall(result: HeartbeatResult, *, slack_s: float = 2
     title = "heartbeat timeout raised for a stuck pipeline"
     bound = HEARTBEAT_MONITOR_S + slack_s
     expected = f"on_heartbeat_timeout within {bound:g} s of the pipeline getting stuck"
+    if result.unseen:
+        return Check("heartbeat.detects_stall", title, Verdict.ERROR, expected, result.unseen)
     if result.stalled_at is None:
         why = result.outcome.error or "the pipeline never got stuck (the caller's turn never ended)"
         return Check("heartbeat.detects_stall", title, Verdict.ERROR, expected, why)

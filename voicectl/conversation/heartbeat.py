@@ -1,4 +1,4 @@
-"""Pipecat heartbeats on the reference bot: a long healthy reply, or a pipeline truly stuck.
+"""Pipecat heartbeats: a long healthy reply, or a pipeline truly stuck (the reference bot's).
 
 ``PipelineParams(enable_heartbeats=True)`` pushes a ``HeartbeatFrame`` every second and raises
 ``on_heartbeat_timeout`` when one has not come back within ``heartbeats_monitor_secs`` (10 s).
@@ -19,19 +19,22 @@ from voicectl.bot.server import ReferenceBotServer
 from voicectl.conversation.scenarios import caller_lines, wait_until
 from voicectl.outcome.conversation import HEARTBEAT_MONITOR_S, HeartbeatPlan, HeartbeatResult
 from voicectl.replay.client import CallOptions, CarrierCall, place_call
+from voicectl.sut.inside import WorkerView
 
-__all__ = ["run_heartbeat"]
+__all__ = ["heartbeats_seen_inside", "run_heartbeat"]
 
 
-async def run_heartbeat(caller: Call, plan: HeartbeatPlan) -> HeartbeatResult:
-    """One real-time call to the reference bot with heartbeats enabled."""
-    question = caller_lines(caller, 8000)[0]
-    stall = StallAfterTurn(plan.stall_s) if plan.stall_s > 0 else None
-    config = ReferenceBotConfig(
-        reply_secs=plan.reply_s,
-        heartbeats=plan.heartbeats,
-        extra_processors=(stall,) if stall is not None else (),
-    )
+_OTHER_BOT_REPLY_S = 60.0  # a bot that is not the reference bot: the longest reply waited for
+
+
+async def run_heartbeat(
+    caller: Call, plan: HeartbeatPlan, *, url: str | None = None, carrier: str = "twilio"
+) -> HeartbeatResult:
+    """One real-time call with heartbeats enabled: to the reference bot, or to ``url`` (whose
+    ``on_heartbeat_timeout`` the caller fills in from the bot's inside view, if it has one)."""
+    wire_rate = 16000 if carrier == "raw" else 8000
+    question = caller_lines(caller, wire_rate)[0]
+    reply_s = plan.reply_s if plan.reply_s is not None else _OTHER_BOT_REPLY_S
     timeouts: list[float] = []
     started = [0.0]
 
@@ -49,19 +52,32 @@ async def run_heartbeat(caller: Call, plan: HeartbeatPlan) -> HeartbeatResult:
             lambda: (s := call.bot_audio_flowing_since()) is not None and s >= asked - 0.5,
             asked + wait,
         )
-        await wait_until(lambda: call.bot_audio_flowing_since() is None, plan.reply_s + wait)
+        await wait_until(lambda: call.bot_audio_flowing_since() is None, reply_s + wait)
         await asyncio.sleep(HEARTBEAT_MONITOR_S / 2)
         call.hang_up("stop")
 
-    options = CallOptions(url="", fast=False, tail_s=0.0, seed="heartbeat")
-    deadline = 60.0 + plan.reply_s + plan.stall_s
-    async with ReferenceBotServer(config, worker_hook=hook) as server:
-        options = replace(options, url=server.url)
+    options = CallOptions(url=url or "", carrier=carrier, fast=False, tail_s=0.0, seed="heartbeat")
+    deadline = 60.0 + reply_s + plan.stall_s
+    silence = np.zeros(0, dtype=np.int16)
+    stall: StallAfterTurn | None = None
+    if url is not None:
         outcome = await place_call(
-            np.zeros(0, dtype=np.int16), [], options, deadline_s=deadline, director=direct
+            silence, [], options, sample_rate=wire_rate, deadline_s=deadline, director=direct
         )
-        for served in server.calls:
-            await wait_until(served.finished.is_set, 10)
+    else:
+        stall = StallAfterTurn(plan.stall_s) if plan.stall_s > 0 else None
+        config = ReferenceBotConfig(
+            reply_secs=reply_s,
+            heartbeats=plan.heartbeats,
+            extra_processors=(stall,) if stall is not None else (),
+        )
+        async with ReferenceBotServer(config, worker_hook=hook) as server:
+            options = replace(options, url=server.url)
+            outcome = await place_call(
+                silence, [], options, sample_rate=wire_rate, deadline_s=deadline, director=direct
+            )
+            for served in server.calls:
+                await wait_until(served.finished.is_set, 10)
     result = HeartbeatResult(plan, outcome, timeouts)
     if stall is not None and stall.stalled_at is not None:
         result.stalled_at = stall.stalled_at - started[0]
@@ -69,3 +85,30 @@ async def run_heartbeat(caller: Call, plan: HeartbeatPlan) -> HeartbeatResult:
     if replies:
         result.reply = (replies[0].start, replies[-1].end)
     return result
+
+
+def heartbeats_seen_inside(result: HeartbeatResult, worker: WorkerView | None, why: str) -> None:
+    """Fill ``result`` for a bot that is not the reference bot from its inside view: its
+    ``on_heartbeat_timeout`` moments on the call clock, or why they cannot be seen."""
+    lost = "on_heartbeat_timeout fires inside the bot's process and no carrier message carries it"
+    if worker is None:
+        result.unseen = f"{why}: {lost}"
+        return
+    beats = worker.heartbeats
+    if beats is None:
+        result.unseen = (
+            "the bot's Pipecat did not report whether its PipelineWorker sends heartbeats"
+        )
+        return
+    if not beats.get("enabled"):
+        result.unseen = (
+            "the bot's PipelineWorker runs without heartbeats (PipelineParams(enable_heartbeats="
+            "False), Pipecat's default): no heartbeat is sent, so no timeout can be raised; "
+            "enable them in the bot to judge this"
+        )
+        return
+    t0 = result.outcome.started_monotonic
+    if t0 is None:
+        result.unseen = result.outcome.error or "the call never started"
+        return
+    result.timeouts = [e.t - t0 for e in worker.of_kind("heartbeat_timeout")]

@@ -48,6 +48,7 @@ class DirectedCall:
     outcome: CallOutcome
     perception: BotPerception | None = None  # None: no inside view (a bot at --url)
     bot_calls: list[ServedCall] = field(default_factory=list)
+    unseen: str = ""  # why there is no inside view, when one was sought (--bot-cmd)
 
 
 @dataclass(frozen=True)
@@ -126,9 +127,10 @@ HEARTBEAT_MONITOR_S = 10.0  # Pipecat 1.14's heartbeats_monitor_secs default
 
 @dataclass(frozen=True)
 class HeartbeatPlan:
-    """The reference bot's reply length, an optional stall, and whether heartbeats are on."""
+    """The reference bot's reply length, an optional stall, and whether heartbeats are on
+    (``reply_s`` is None for a bot that is not the reference bot: its replies are its own)."""
 
-    reply_s: float = 20.0
+    reply_s: float | None = 20.0
     stall_s: float = 0.0  # block the pipeline this long at the caller's turn (0: healthy)
     heartbeats: bool = True
 
@@ -142,3 +144,4 @@ class HeartbeatResult:
     timeouts: list[float] = field(default_factory=list)
     stalled_at: float | None = None  # seconds from the call's start
     reply: tuple[float, float] | None = None  # the bot's reply, call seconds
+    unseen: str = ""  # why the bot's heartbeat timeouts could not be seen (then: not judged)

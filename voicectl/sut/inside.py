@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from voicectl.outcome.perception import BotPerception, PerceivedEvent
+
 __all__ = ["InsideEvent", "InsideView", "WorkerView", "parse_event"]
 
 
@@ -55,6 +57,7 @@ class WorkerView:
     processors: list[str] = field(default_factory=list)
     switchers: list[dict[str, Any]] = field(default_factory=list)
     call_ids: list[str] = field(default_factory=list)
+    heartbeats: dict[str, Any] | None = None  # {"enabled": bool, "monitor_s": float}; None: unknown
     events: list[InsideEvent] = field(default_factory=list)
 
     def of_kind(self, *kinds: str) -> list[InsideEvent]:
@@ -86,6 +89,16 @@ class WorkerView:
         ends = [e.audio_t for e in self.of_kind("pipeline_end") if e.audio_t is not None]
         return ends[-1] if ends else default
 
+    def perception(self) -> BotPerception:
+        """The same events as the reference bot's :class:`BotPerception`, for the judges that
+        read one (``wall_t`` is monotonic time: ``wall_origin`` is 0)."""
+        events = [
+            PerceivedEvent(e.kind, e.audio_t or 0.0, e.t, _detail(e))
+            for e in self.events
+            if e.kind not in ("worker", "hello")
+        ]
+        return BotPerception(events, audio_in_s=self.audio_processed(0.0), wall_origin=0.0)
+
     def turn_ends(self) -> list[float]:
         return [e.audio_t for e in self.of_kind("turn_end") if e.audio_t is not None]
 
@@ -96,6 +109,20 @@ class WorkerView:
             for e in self.of_kind("turn_prediction")
             if e.audio_t is not None
         ]
+
+
+def _detail(event: InsideEvent) -> str:
+    """What :class:`PerceivedEvent` carries as ``detail`` for this kind of event."""
+    if event.kind == "dtmf":
+        return str(event.get("digit", ""))
+    if event.kind == "transcript":
+        return str(event.get("text", ""))
+    if event.kind == "error":
+        return str(event.get("message", ""))
+    if event.kind == "turn_prediction":
+        complete = "complete" if event.get("complete") else "incomplete"
+        return f"{complete} p={float(event.get('probability', 0.0)):.3f}"
+    return ""
 
 
 @dataclass
@@ -126,6 +153,8 @@ class InsideView:
             view.processors = [str(p) for p in event.get("processors", [])]
             view.switchers = [s for s in event.get("switchers", []) if isinstance(s, dict)]
             view.call_ids = [str(c) for c in event.get("call_ids", [])]
+            beats = event.get("heartbeats")
+            view.heartbeats = beats if isinstance(beats, dict) else None
         view.events.append(event)
 
     def worker_for(self, call_ids: Iterable[str], since: float | None = None) -> WorkerView | None:

@@ -10,7 +10,8 @@ they see to voicectl over loopback, one JSON object per line:
 the processor that raised it, Pipecat's ``ErrorObserver``), ``pipeline_error``, ``usable``,
 ``switched``, ``function_call`` (in progress, cancelled, result), ``vad_start``/``vad_stop``,
 ``turn_start``/``turn_end``, ``bot_start``/``bot_stop``, ``interruption``, ``transcript``,
-``turn_prediction``, ``heartbeat_timeout``, ``idle_timeout``, ``pipeline_end``.
+``dtmf`` (an ``InputDTMFFrame``: a key the transport or a detector produced), ``turn_prediction``,
+``heartbeat_timeout``, ``idle_timeout``, ``pipeline_end``.
 
 Every event carries ``t`` (this process's ``time.monotonic()``: the same clock as voicectl's on
 one machine), ``audio_t`` (seconds of caller audio the emitting processor had passed on: the call's
@@ -40,6 +41,7 @@ from pipecat.frames.frames import (
     FunctionCallInProgressFrame,
     FunctionCallResultFrame,
     InputAudioRawFrame,
+    InputDTMFFrame,
     InterruptionFrame,
     MetricsFrame,
     TranscriptionFrame,
@@ -155,6 +157,8 @@ class _Watch(BaseObserver):
         fields: dict[str, Any] = {}
         if kind is None and isinstance(frame, TranscriptionFrame):
             kind, fields = "transcript", {"text": frame.text}
+        elif kind is None and isinstance(frame, InputDTMFFrame):
+            kind, fields = "dtmf", {"digit": str(frame.button.value)}
         elif kind is None and isinstance(frame, FunctionCallInProgressFrame):
             kind, fields = "function_call", _call(frame, "in_progress")
         elif kind is None and isinstance(frame, FunctionCallCancelFrame):
@@ -269,6 +273,7 @@ async def setup_pipeline_worker(worker: Any) -> None:
         processors=[str(p) for p in processors],
         switchers=switchers,
         call_ids=_call_ids(processors),
+        heartbeats=_heartbeats(worker),
     )
 
     async def on_pipeline_error(_worker: Any, frame: ErrorFrame) -> None:
@@ -294,6 +299,15 @@ async def setup_pipeline_worker(worker: Any) -> None:
     worker.add_event_handler("on_heartbeat_timeout", on_heartbeat_timeout)
     worker.add_event_handler("on_idle_timeout", on_idle_timeout)
     worker.add_event_handler("on_pipeline_finished", on_pipeline_finished)
+
+
+def _heartbeats(worker: Any) -> dict[str, Any] | None:
+    """The worker's ``enable_heartbeats`` and ``heartbeats_monitor_secs`` (None if unknown)."""
+    params = getattr(worker, "params", None)
+    enabled = getattr(params, "enable_heartbeats", None)
+    if not isinstance(enabled, bool):
+        return None
+    return {"enabled": enabled, "monitor_s": getattr(params, "heartbeats_monitor_secs", None)}
 
 
 def _watch_usable(processor: Any, worker: int, watch: _Watch) -> None:

@@ -1,0 +1,123 @@
+"""Which bot a command's call goes to: the in-process reference bot, ``--url``, or ``--bot-cmd``.
+
+Shared by the commands that place one directed call (``chaos dtmf``, ``backchannel``,
+``silence``, ``media-gap``, ``heartbeat``): one check of the options, one way to start the
+user's bot around the call, one way to read its inside view afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from voicectl.cli.applicability import reject_reference_bot_options
+from voicectl.errors import InputError
+from voicectl.outcome.call import CallOutcome
+from voicectl.outcome.conversation import DirectedCall
+
+if TYPE_CHECKING:
+    from voicectl.report import Report
+    from voicectl.sut.inside import WorkerView
+    from voicectl.sut.session import BotRun
+
+__all__ = ["NO_INSIDE_AT_URL", "BotTarget", "bot_target", "check_bot_choice", "describe_bot"]
+
+#: Why the inside view is missing for a bot reached by ``--url``.
+NO_INSIDE_AT_URL = (
+    "a bot at --url gives no inside view (run it with --bot-cmd to see inside a Pipecat bot)"
+)
+
+
+def check_bot_choice(
+    url: str | None, bot: Any, reference_only: Mapping[str, bool] | None = None
+) -> None:
+    """``--url`` is a ws:// URL; ``--bot-cmd`` excludes ``--url``; options that shape the
+    reference bot are usage errors with either (:class:`InputError`)."""
+    if url is not None and not url.startswith(("ws://", "wss://")):
+        raise InputError(f"--url must be a ws:// or wss:// URL, got {url!r}")
+    if bot is not None and url is not None:
+        raise InputError("--url and --bot-cmd both name the bot: give one")
+    given = reference_only or {}
+    reject_reference_bot_options(url, given)
+    if bot is not None:
+        for option, was_given in given.items():
+            if was_given:
+                raise InputError(
+                    f"{option} applies to the reference bot, not to your bot (--bot-cmd)"
+                )
+
+
+def describe_bot(bot: Any, url: str | None, reference: Any) -> str | None:
+    """The report's ``args.bot``: the bot command, nothing for ``--url``, or the reference bot."""
+    if bot is not None:
+        return str(bot.describe())
+    return None if url else str(reference.describe())
+
+
+@dataclass
+class BotTarget:
+    """Where the call goes: ``url`` (``None``: the in-process reference bot) and, for
+    ``--bot-cmd``, the running bot whose own Pipecat reports from inside."""
+
+    url: str | None
+    run: BotRun | None = None
+    since: float = 0.0  # monotonic time the bot was ready for this call
+
+    async def inside(
+        self, outcome: CallOutcome, wait_s: float = 5.0
+    ) -> tuple[WorkerView | None, str]:
+        """After the call: the bot's pipeline worker for it, or ``None`` and why not.
+
+        A bot that refused the call or died is a harness error (exit 3), as in ``replay``.
+        """
+        run = self.run
+        if run is None:
+            return None, "" if self.url is None else NO_INSIDE_AT_URL
+        if outcome.error and "rejected the WebSocket handshake" in outcome.error:
+            raise run.refused(outcome.error)
+        died = run.died()
+        if died is not None:
+            raise died
+        if not run.inside.hooked:
+            await run.probe.wait_for(lambda v: v.hooked, run.bot.hook_timeout_s)
+            failure = None if run.inside.hooked else run.hook_failure()
+            if failure is not None:
+                raise failure
+        if not run.inside.hooked:
+            from voicectl.sut.session import NOT_HOOKED
+
+            return None, NOT_HOOKED
+        worker = await run.worker_for_call([], self.since, wait_s)
+        if worker is None:
+            return None, "the bot's Pipecat reported no pipeline worker for the call"
+        return worker, ""
+
+    async def see_inside(self, directed: DirectedCall, wait_s: float = 5.0) -> WorkerView | None:
+        """Give a call to ``--url`` or ``--bot-cmd`` the bot's perception from its inside view,
+        or the reason it has none (the reference bot's call already has its own)."""
+        if self.url is None:
+            return None
+        worker, why = await self.inside(directed.outcome, wait_s)
+        if worker is None:
+            directed.unseen = why
+        else:
+            directed.perception = worker.perception()
+        return worker
+
+
+@contextlib.asynccontextmanager
+async def bot_target(
+    bot: Any, report: Report, url: str | None, utterances: Sequence[str] = ()
+) -> AsyncIterator[BotTarget]:
+    """The target for one call: ``--bot-cmd`` started (its fakes transcribing ``utterances``)
+    and stopped on the way out, else ``url`` or the reference bot."""
+    if bot is None:
+        yield BotTarget(url)
+        return
+    from voicectl.sut.session import serve_bot
+
+    async with serve_bot(bot, report, utterances=utterances) as run:
+        yield BotTarget(run.url, run, time.monotonic())

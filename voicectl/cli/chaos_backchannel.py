@@ -1,0 +1,193 @@
+"""``voicectl chaos backchannel``: "mm-hmm" while the bot talks, then a real barge-in."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from voicectl.audio.backchannel import BACKCHANNELS
+from voicectl.bot.pipeline import BotVariant, ReferenceBotConfig
+from voicectl.carriers import CarrierName
+from voicectl.checks.caller_faults import judge_backchannel_not_yielded
+from voicectl.cli.bot_options import with_bot_under_test
+from voicectl.cli.bot_target import bot_target, check_bot_choice, describe_bot
+from voicectl.cli.chaos import chaos_app
+from voicectl.cli.chaos_conversation import AudioOpt, CarrierOpt, UrlOpt, VariantOpt, caller_call
+from voicectl.cli.common import (
+    CallerChannelOpt,
+    Gating,
+    LineOpt,
+    Outputs,
+    TrialsOpt,
+    execute,
+    fail_usage,
+    parse_line_option,
+)
+from voicectl.cli.report_options import outputs_of, with_report_outputs
+from voicectl.conversation.backchannel import run_backchannels
+from voicectl.errors import InputError
+from voicectl.outcome.caller_faults import BackchannelPlan, BackchannelResult
+from voicectl.replay.runner import add_line_table
+from voicectl.report import Report
+
+__all__ = ["backchannel"]
+
+
+def _parse_backchannels(text: str) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """``mm-hmm@1.0,oh@2.2`` -> kinds and seconds into the bot's reply."""
+    kinds: list[str] = []
+    offsets: list[float] = []
+    for item in (part.strip() for part in text.split(",")):
+        kind, _, at = item.partition("@")
+        if kind not in BACKCHANNELS:
+            raise InputError(
+                f"--say: unknown backchannel {kind!r}; choose from {', '.join(BACKCHANNELS)}"
+            )
+        try:
+            offset = float(at)
+        except ValueError:
+            raise InputError(f"--say: {item!r} needs KIND@SECONDS, e.g. mm-hmm@1.0") from None
+        if not 0 <= offset <= 60:
+            raise InputError(f"--say: {item!r}: seconds into the reply must be 0-60")
+        kinds.append(kind)
+        offsets.append(offset)
+    if offsets != sorted(offsets):
+        raise InputError("--say: give the backchannels in the order they are made")
+    return tuple(kinds), tuple(offsets)
+
+
+@chaos_app.command("backchannel")
+@with_bot_under_test
+@with_report_outputs(timeout_s=120.0)
+def backchannel(
+    say: Annotated[
+        str,
+        typer.Option(
+            "--say",
+            help=f"Backchannels as KIND@SECONDS into the bot's reply, comma-separated ({', '.join(BACKCHANNELS)}).",
+        ),
+    ] = "mm-hmm@1.0,oh@2.2",
+    barge_in: Annotated[
+        float,
+        typer.Option(
+            "--barge-in", help="A real barge-in this many seconds into the bot's reply.", min=0.1
+        ),
+    ] = 3.6,
+    gap_bound: Annotated[
+        float,
+        typer.Option(
+            "--gap-bound",
+            help="Longest pause in the bot's audio after a backchannel that is not yielding, seconds.",
+            min=0.02,
+        ),
+    ] = 0.3,
+    clear_within: Annotated[
+        float,
+        typer.Option("--clear-within", help="Bound for the barge-in's clear, seconds.", min=0.05),
+    ] = 1.5,
+    vad_start: Annotated[
+        float,
+        typer.Option(
+            "--bot-vad-start",
+            help="Reference bot: seconds of speech its VAD needs to start the caller's turn (Pipecat VADParams.start_secs).",
+            min=0.05,
+            max=2.0,
+        ),
+    ] = 0.2,
+    url: UrlOpt = None,
+    carrier: CarrierOpt = CarrierName.TWILIO,
+    audio: AudioOpt = None,
+    caller_channel: CallerChannelOpt = None,
+    variant: VariantOpt = BotVariant.CORRECT,
+    line: LineOpt = None,
+    trials: TrialsOpt = 1,
+    outputs: Outputs | None = None,
+    bot: Any = None,
+) -> None:
+    """The caller says "mm-hmm" while the bot talks, then barges in: does the bot keep talking, then stop?"""
+    try:
+        check_bot_choice(
+            url,
+            bot,
+            {
+                "--bot-vad-start": vad_start != 0.2,
+                "--bot-variant": variant is not BotVariant.CORRECT,
+            },
+        )
+        kinds, offsets = _parse_backchannels(say)
+        if barge_in <= offsets[-1]:
+            raise InputError(
+                f"--barge-in {barge_in} must come after the last backchannel ({offsets[-1]} s)"
+            )
+        call = caller_call(audio, 2, caller_channel)
+        line_spec = parse_line_option(line)
+    except InputError as exc:
+        raise fail_usage(str(exc)) from None
+    plan = BackchannelPlan(kinds=kinds, into_reply_s=offsets, barge_in_s=barge_in)
+    config = ReferenceBotConfig(
+        reply_secs=barge_in + 2.5, vad_start_secs=vad_start, variant=variant
+    )
+    report = Report(
+        command="chaos backchannel",
+        args={
+            "url": url,
+            "carrier": carrier.value,
+            "say": say,
+            "barge_in_s": barge_in,
+            "audio": call.audio.source,
+            "bot": describe_bot(bot, url, config),
+            "line": None if line_spec is None else line_spec.to_json(),
+        },
+    )
+
+    try:
+        gating = Gating.prepare(report, trials, None)
+    except InputError as exc:
+        raise fail_usage(str(exc)) from None
+
+    async def work(report: Report) -> None:
+        async with bot_target(bot, report, url, [u.text for u in call.script.utterances]) as target:
+            result = await run_backchannels(
+                call, plan, url=target.url, carrier=carrier.value, bot_config=config, line=line_spec
+            )
+            await target.see_inside(result.call)
+        report.add_check(
+            judge_backchannel_not_yielded(result, gap_bound_s=gap_bound, clear_bound_s=clear_within)
+        )
+        _backchannel_timeline(report, result)
+        if line_spec is not None:
+            add_line_table(line_spec, [("call", result.call.outcome)], report)
+
+    execute(report, outputs_of(outputs, trials), gating.wrap(work))
+
+
+def _backchannel_timeline(report: Report, result: BackchannelResult) -> None:
+    outcome = result.outcome
+    rows: list[list[object]] = []
+    if result.first is not None:
+        u = result.first.utterance
+        rows.append([round(u.start, 3), "caller", f"says {u.text!r}"])
+        report.log("caller", "utterance", clock="call", t=u.start, end=u.end, text=u.text)
+    for b in result.sent:
+        state = "while the bot talks" if b.bot_talking else "(bot silent)"
+        rows.append([round(b.start, 3), "caller", f"{b.kind!r} {state}"])
+        report.log("caller", "backchannel", clock="call", t=b.start, end=b.end, said=b.kind)
+    if result.barge is not None:
+        u = result.barge.utterance
+        rows.append([round(u.start, 3), "caller", f"barges in: {u.text!r}"])
+        report.log("caller", "utterance", clock="call", t=u.start, end=u.end, text=u.text)
+    for run in outcome.runs:
+        rows.append([round(run.start, 3), "bot", "audio starts"])
+        rows.append(
+            [round(run.end, 3), "bot", "audio cut by clear" if run.cleared else "audio ends"]
+        )
+        report.log("bot", "bot_audio", clock="call", t=run.start, end=run.end, cleared=run.cleared)
+    for clear in outcome.clears:
+        rows.append([round(clear.t, 3), "bot", "clear"])
+        report.log("bot", "clear", clock="call", t=clear.t, during_bot_audio=clear.during_bot_audio)
+    if outcome.error:
+        rows.append([round(outcome.duration_s, 3), "call", outcome.error])
+        report.log("call", "error", clock="call", t=outcome.duration_s, message=outcome.error)
+    rows.sort(key=lambda row: float(row[0]))  # type: ignore[arg-type]
+    report.add_table("Timeline (call seconds)", ["t", "who", "what"], rows)

@@ -1,0 +1,158 @@
+"""``voicectl chaos dtmf``: the caller presses keys; does the bot's pipeline get them?"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from voicectl.bot.pipeline import BotVariant, ReferenceBotConfig
+from voicectl.carriers import CarrierName
+from voicectl.carriers.session import DTMF_DIGITS
+from voicectl.checks.caller_faults import judge_dtmf_received
+from voicectl.cli.bot_options import with_bot_under_test
+from voicectl.cli.bot_target import bot_target, check_bot_choice, describe_bot
+from voicectl.cli.chaos import chaos_app
+from voicectl.cli.chaos_conversation import CarrierOpt, UrlOpt, VariantOpt
+from voicectl.cli.common import (
+    Gating,
+    LineOpt,
+    Outputs,
+    TrialsOpt,
+    execute,
+    fail_usage,
+    parse_line_option,
+)
+from voicectl.cli.report_options import outputs_of, with_report_outputs
+from voicectl.conversation.dtmf import run_dtmf
+from voicectl.errors import InputError
+from voicectl.outcome.caller_faults import DtmfEntry, DtmfResult
+from voicectl.replay.runner import add_line_table
+from voicectl.report import Report
+
+__all__ = ["dtmf"]
+
+
+def _check_digits(digits: str, inband: bool, carrier: CarrierName) -> None:
+    if not digits:
+        raise InputError("--digits is empty; give the keys to press, e.g. --digits 1234#")
+    bad = sorted({d for d in digits if d.upper() not in DTMF_DIGITS})
+    if bad:
+        raise InputError(f"--digits has {''.join(bad)!r}, not a DTMF key (keys: {DTMF_DIGITS})")
+    if carrier is CarrierName.RAW and not inband:
+        raise InputError("the raw carrier has no dtmf message; use --inband or another --carrier")
+
+
+@chaos_app.command("dtmf")
+@with_bot_under_test
+@with_report_outputs(timeout_s=60.0)
+def dtmf(
+    digits: Annotated[
+        str, typer.Option("--digits", help="Keys the caller presses, in order (0-9 * # A-D).")
+    ] = "1234#",
+    inband: Annotated[
+        bool,
+        typer.Option(
+            "--inband", help="Send the keys as tones in the caller's audio, not as dtmf events."
+        ),
+    ] = False,
+    gap: Annotated[
+        float, typer.Option("--gap", help="Seconds between key presses.", min=0.0, max=10.0)
+    ] = 0.15,
+    within: Annotated[
+        float,
+        typer.Option("--within", help="Bound for each key to reach the bot, seconds.", min=0.01),
+    ] = 1.0,
+    inband_detector: Annotated[
+        bool,
+        typer.Option(
+            "--bot-inband-dtmf",
+            help="Reference bot: detect in-band DTMF tones (voicectl.bot.inband_dtmf.InBandDTMFDetector after transport.input()).",
+        ),
+    ] = False,
+    url: UrlOpt = None,
+    carrier: CarrierOpt = CarrierName.TWILIO,
+    variant: VariantOpt = BotVariant.CORRECT,
+    line: LineOpt = None,
+    trials: TrialsOpt = 1,
+    outputs: Outputs | None = None,
+    bot: Any = None,
+) -> None:
+    """The caller presses keys (the carrier's dtmf events, or in-band tones): does the bot get them?"""
+    try:
+        check_bot_choice(
+            url,
+            bot,
+            {
+                "--bot-variant": variant is not BotVariant.CORRECT,
+                "--bot-inband-dtmf": inband_detector,
+            },
+        )
+        _check_digits(digits, inband, carrier)
+        line_spec = parse_line_option(line)
+    except InputError as exc:
+        raise fail_usage(str(exc)) from None
+    digits = digits.upper()
+    entry = DtmfEntry(digits=digits, inband=inband, gap_s=gap)
+    config = ReferenceBotConfig(variant=variant, inband_dtmf=inband_detector)
+    report = Report(
+        command="chaos dtmf",
+        args={
+            "url": url,
+            "carrier": carrier.value,
+            "digits": digits,
+            "inband": inband,
+            "gap_s": gap,
+            "bot": describe_bot(bot, url, config),
+            "line": None if line_spec is None else line_spec.to_json(),
+        },
+    )
+
+    try:
+        gating = Gating.prepare(report, trials, None)
+    except InputError as exc:
+        raise fail_usage(str(exc)) from None
+
+    async def work(report: Report) -> None:
+        async with bot_target(bot, report, url) as target:
+            result = await run_dtmf(
+                entry, url=target.url, carrier=carrier.value, bot_config=config, line=line_spec
+            )
+            await target.see_inside(result.call)
+        report.add_check(judge_dtmf_received(result, bound_s=within))
+        _dtmf_timeline(report, result)
+        if line_spec is not None:
+            add_line_table(line_spec, [("call", result.call.outcome)], report)
+
+    execute(
+        report,
+        outputs_of(outputs, trials),
+        gating.wrap(work),
+    )
+
+
+def _dtmf_timeline(report: Report, result: DtmfResult) -> None:
+    outcome = result.call.outcome
+    rows: list[list[object]] = []
+    for press in result.sent:
+        what = (
+            f"tone {press.digit!r} ({press.duration_s * 1000:.0f} ms)"
+            if press.inband
+            else (f"dtmf event {press.digit!r}")
+        )
+        rows.append([round(press.t, 3), "caller", what])
+        report.log(
+            "caller", "dtmf", clock="call", t=press.t, digit=press.digit, inband=press.inband
+        )
+    received = result.received or []
+    t0 = result.sent[0] if result.sent else None
+    for event in received:
+        # On the call clock: the first key's call second plus the wall time since it left.
+        t = t0.t + result.received_wall(event) - t0.wall if t0 is not None else event.audio_t
+        rows.append([round(t, 3), "bot", f"pipeline got InputDTMFFrame {event.detail!r}"])
+        report.log("bot", "dtmf_received", clock="call", t=t, digit=event.detail)
+    if outcome.error:
+        rows.append([round(outcome.duration_s, 3), "call", outcome.error])
+        report.log("call", "error", clock="call", t=outcome.duration_s, message=outcome.error)
+    rows.sort(key=lambda row: float(row[0]))  # type: ignore[arg-type]
+    report.add_table("Timeline (call seconds)", ["t", "who", "what"], rows)

@@ -1,0 +1,177 @@
+"""``voicectl chaos media-gap``: the caller's media stops mid-utterance, the socket left open."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from voicectl.bot.pipeline import ReferenceBotConfig
+from voicectl.carriers import CarrierName
+from voicectl.checks.caller_faults import judge_media_gap_bot_responsive, judge_media_gap_turn_ended
+from voicectl.cli.bot_options import with_bot_under_test
+from voicectl.cli.bot_target import bot_target, check_bot_choice, describe_bot
+from voicectl.cli.chaos import chaos_app
+from voicectl.cli.chaos_conversation import AudioOpt, CarrierOpt, UrlOpt, caller_call
+from voicectl.cli.common import (
+    CallerChannelOpt,
+    Gating,
+    LineOpt,
+    Outputs,
+    TrialsOpt,
+    execute,
+    fail_usage,
+    parse_line_option,
+)
+from voicectl.cli.report_options import outputs_of, with_report_outputs
+from voicectl.conversation.media_gap import run_media_gap
+from voicectl.errors import InputError
+from voicectl.outcome.caller_faults import MediaGapPlan, MediaGapResult
+from voicectl.replay.runner import add_line_table
+from voicectl.report import Report
+
+__all__ = ["media_gap"]
+
+
+def _parse_gap(text: str) -> float | None:
+    if text.strip().lower() == "never":
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise InputError(f"--resume-after {text!r}: give seconds or 'never'") from None
+    if not 0.1 <= seconds <= 60:
+        raise InputError(f"--resume-after {text}: must be 0.1-60 seconds (or 'never')")
+    return seconds
+
+
+@chaos_app.command("media-gap")
+@with_bot_under_test
+@with_report_outputs(timeout_s=120.0)
+def media_gap(
+    resume_after: Annotated[
+        str,
+        typer.Option(
+            "--resume-after",
+            help="Seconds the caller's media stays stopped, or 'never' (the socket stays open).",
+        ),
+    ] = "5",
+    into: Annotated[
+        float,
+        typer.Option(
+            "--into", help="Stop the media this many seconds into the caller's utterance.", min=0.1
+        ),
+    ] = 1.0,
+    turn_within: Annotated[
+        float,
+        typer.Option(
+            "--turn-within",
+            help="Bound for the bot to end the caller's turn after the media stops, seconds.",
+            min=0.1,
+        ),
+    ] = 8.0,
+    answer_within: Annotated[
+        float,
+        typer.Option(
+            "--answer-within",
+            help="Bound for the bot to answer once the media resumes, seconds.",
+            min=0.1,
+        ),
+    ] = 6.0,
+    audio_idle_timeout: Annotated[
+        float,
+        typer.Option(
+            "--bot-audio-idle-timeout",
+            help="Reference bot: Pipecat VADProcessor(audio_idle_timeout=...) in seconds; 0 turns it off (Pipecat #4124).",
+            min=0.0,
+            max=30.0,
+        ),
+    ] = 1.0,
+    url: UrlOpt = None,
+    carrier: CarrierOpt = CarrierName.TWILIO,
+    audio: AudioOpt = None,
+    caller_channel: CallerChannelOpt = None,
+    line: LineOpt = None,
+    trials: TrialsOpt = 1,
+    outputs: Outputs | None = None,
+    bot: Any = None,
+) -> None:
+    """The caller's media stops mid-utterance, socket open: does the turn end and the bot carry on?"""
+    try:
+        check_bot_choice(url, bot, {"--bot-audio-idle-timeout": audio_idle_timeout != 1.0})
+        gap = _parse_gap(resume_after)
+        call = caller_call(audio, 2, caller_channel)
+        first = call.script.utterances[0] if call.script else None
+        if first is not None and into >= first.end - first.start:
+            raise InputError(
+                f"--into {into} is past the end of the caller's first utterance "
+                f"({first.end - first.start:.1f} s)"
+            )
+        line_spec = parse_line_option(line)
+    except InputError as exc:
+        raise fail_usage(str(exc)) from None
+    plan = MediaGapPlan(into_utterance_s=into, gap_s=gap, turn_wait_s=turn_within)
+    config = ReferenceBotConfig(vad_audio_idle_timeout=audio_idle_timeout)
+    report = Report(
+        command="chaos media-gap",
+        args={
+            "url": url,
+            "carrier": carrier.value,
+            "into_s": into,
+            "resume_after_s": gap,
+            "audio": call.audio.source,
+            "bot": describe_bot(bot, url, config),
+            "line": None if line_spec is None else line_spec.to_json(),
+        },
+    )
+
+    try:
+        gating = Gating.prepare(report, trials, None)
+    except InputError as exc:
+        raise fail_usage(str(exc)) from None
+
+    async def work(report: Report) -> None:
+        async with bot_target(bot, report, url, [u.text for u in call.script.utterances]) as target:
+            result = await run_media_gap(
+                call, plan, url=target.url, carrier=carrier.value, bot_config=config, line=line_spec
+            )
+            await target.see_inside(result.call)
+        report.add_check(judge_media_gap_turn_ended(result, bound_s=turn_within))
+        if gap is not None:
+            report.add_check(judge_media_gap_bot_responsive(result, bound_s=answer_within))
+        _media_gap_timeline(report, result)
+        if line_spec is not None:
+            add_line_table(line_spec, [("call", result.call.outcome)], report)
+
+    execute(report, outputs_of(outputs, trials), gating.wrap(work))
+
+
+def _media_gap_timeline(report: Report, result: MediaGapResult) -> None:
+    outcome = result.outcome
+    rows: list[list[object]] = []
+    for turn in (result.cut, result.after):
+        if turn is not None:
+            u = turn.utterance
+            rows.append([round(u.start, 3), "caller", f"says {u.text!r}"])
+            report.log("caller", "utterance", clock="call", t=u.start, end=u.end, text=u.text)
+    for start, end in outcome.media_gaps:
+        rows.append([round(start, 3), "carrier", "media stops (socket open)"])
+        report.log("carrier", "media_gap", clock="call", t=start, end=end)
+        if end is not None:
+            rows.append([round(end, 3), "carrier", "media resumes"])
+    turn_end = result.turn_end_after_gap_s()
+    if turn_end is not None and result.gap_start is not None:
+        t = result.gap_start + turn_end
+        rows.append([round(t, 3), "bot", "pipeline ends the caller's turn"])
+        report.log("bot", "turn_end", clock="call", t=t)
+    for run in outcome.runs:
+        rows.append([round(run.start, 3), "bot", "audio starts"])
+        rows.append(
+            [round(run.end, 3), "bot", "audio cut by clear" if run.cleared else "audio ends"]
+        )
+        report.log("bot", "bot_audio", clock="call", t=run.start, end=run.end, cleared=run.cleared)
+    if outcome.error:
+        rows.append([round(outcome.duration_s, 3), "call", outcome.error])
+        report.log("call", "error", clock="call", t=outcome.duration_s, message=outcome.error)
+    rows.sort(key=lambda row: float(row[0]))  # type: ignore[arg-type]
+    report.add_table("Timeline (call seconds)", ["t", "who", "what"], rows)

@@ -1,0 +1,164 @@
+"""``voicectl chaos silence``: the caller says nothing after the bot's answer."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from voicectl.bot.pipeline import ReferenceBotConfig
+from voicectl.carriers import CarrierName
+from voicectl.checks.caller_faults import judge_silence_reengaged
+from voicectl.cli.bot_options import with_bot_under_test
+from voicectl.cli.bot_target import bot_target, check_bot_choice, describe_bot
+from voicectl.cli.chaos import chaos_app
+from voicectl.cli.chaos_conversation import AudioOpt, CarrierOpt, UrlOpt, caller_call
+from voicectl.cli.common import (
+    CallerChannelOpt,
+    Gating,
+    LineOpt,
+    Outputs,
+    TrialsOpt,
+    execute,
+    fail_usage,
+    parse_line_option,
+)
+from voicectl.cli.report_options import outputs_of, with_report_outputs
+from voicectl.conversation.silence import run_silence
+from voicectl.errors import InputError
+from voicectl.outcome.caller_faults import SilencePlan, SilenceResult
+from voicectl.replay.runner import add_line_table
+from voicectl.report import Report
+
+__all__ = ["silence"]
+
+
+@chaos_app.command("silence")
+@with_bot_under_test
+@with_report_outputs(timeout_s=120.0)
+def silence(
+    within: Annotated[
+        float,
+        typer.Option(
+            "--within",
+            help="Bound for the bot to speak again (or end the call) after its reply, seconds.",
+            min=0.5,
+            max=120.0,
+        ),
+    ] = 8.0,
+    listen: Annotated[
+        float | None,
+        typer.Option(
+            "--listen",
+            help="How long the caller stays silent before hanging up, seconds (default: --within + 4).",
+            min=1.0,
+            max=300.0,
+        ),
+    ] = None,
+    idle_checkin: Annotated[
+        float,
+        typer.Option(
+            "--bot-idle-checkin",
+            help="Reference bot: check in after this many seconds of caller silence (Pipecat user_idle_timeout; 0: never).",
+            min=0.0,
+            max=120.0,
+        ),
+    ] = 0.0,
+    idle_end_call: Annotated[
+        bool,
+        typer.Option(
+            "--bot-idle-end-call",
+            help="Reference bot: at --bot-idle-checkin, end the call (EndWorkerFrame) instead of speaking.",
+        ),
+    ] = False,
+    url: UrlOpt = None,
+    carrier: CarrierOpt = CarrierName.TWILIO,
+    audio: AudioOpt = None,
+    caller_channel: CallerChannelOpt = None,
+    line: LineOpt = None,
+    trials: TrialsOpt = 1,
+    outputs: Outputs | None = None,
+    bot: Any = None,
+) -> None:
+    """The caller says nothing after the bot's answer: does the bot check in or end the call?"""
+    try:
+        check_bot_choice(
+            url,
+            bot,
+            {"--bot-idle-checkin": idle_checkin > 0, "--bot-idle-end-call": idle_end_call},
+        )
+        if idle_end_call and not idle_checkin:
+            raise InputError("--bot-idle-end-call needs --bot-idle-checkin SECONDS (when to end)")
+        call = caller_call(audio, 1, caller_channel)
+        listen_s = listen if listen is not None else within + 4.0
+        if listen_s < within:
+            raise InputError(f"--listen {listen_s} is shorter than --within {within}")
+        line_spec = parse_line_option(line)
+    except InputError as exc:
+        raise fail_usage(str(exc)) from None
+    plan = SilencePlan(listen_s=listen_s)
+    config = ReferenceBotConfig(idle_checkin_s=idle_checkin, idle_end_call=idle_end_call)
+    report = Report(
+        command="chaos silence",
+        args={
+            "url": url,
+            "carrier": carrier.value,
+            "within_s": within,
+            "listen_s": listen_s,
+            "audio": call.audio.source,
+            "bot": describe_bot(bot, url, config),
+            "line": None if line_spec is None else line_spec.to_json(),
+        },
+    )
+
+    try:
+        gating = Gating.prepare(report, trials, None)
+    except InputError as exc:
+        raise fail_usage(str(exc)) from None
+
+    async def work(report: Report) -> None:
+        async with bot_target(bot, report, url, [u.text for u in call.script.utterances]) as target:
+            result = await run_silence(
+                call, plan, url=target.url, carrier=carrier.value, bot_config=config, line=line_spec
+            )
+            await target.see_inside(result.call)
+        report.add_check(judge_silence_reengaged(result, bound_s=within))
+        _silence_timeline(report, result)
+        if line_spec is not None:
+            add_line_table(line_spec, [("call", result.call.outcome)], report)
+
+    execute(report, outputs_of(outputs, trials), gating.wrap(work))
+
+
+def _silence_timeline(report: Report, result: SilenceResult) -> None:
+    outcome = result.outcome
+    rows: list[list[object]] = []
+    if result.question is not None:
+        u = result.question.utterance
+        rows.append([round(u.start, 3), "caller", f"says {u.text!r}, then nothing"])
+        report.log("caller", "utterance", clock="call", t=u.start, end=u.end, text=u.text)
+    for run in outcome.runs:
+        what = "audio" if run.voiced else "digital silence"
+        rows.append([round(run.start, 3), "bot", f"{what} starts"])
+        rows.append([round(run.end, 3), "bot", f"{what} ends"])
+        report.log(
+            "bot",
+            "bot_audio",
+            clock="call",
+            t=run.start,
+            end=run.end,
+            cleared=run.cleared,
+            voiced=run.voiced,
+        )
+    if outcome.closed_by_bot:
+        rows.append(
+            [round(outcome.duration_s, 3), "bot", f"ends the call (close {outcome.close_code})"]
+        )
+        report.log("bot", "closed", clock="call", t=outcome.duration_s, code=outcome.close_code)
+    elif outcome.ended_at is not None:
+        rows.append([round(outcome.ended_at, 3), "caller", "hangs up"])
+    if outcome.error and not outcome.closed_by_bot:
+        rows.append([round(outcome.duration_s, 3), "call", outcome.error])
+        report.log("call", "error", clock="call", t=outcome.duration_s, message=outcome.error)
+    rows.sort(key=lambda row: float(row[0]))  # type: ignore[arg-type]
+    report.add_table("Timeline (call seconds)", ["t", "who", "what"], rows)
