@@ -138,7 +138,9 @@ def test_a_worker_seen_inside_reads_as_the_perception_the_judges_take() -> None:
     view.add(1, InsideEvent("worker", 100.0, 1, 0.0, {"name": "w1", "heartbeats": beats}))
     view.add(1, InsideEvent("dtmf", 101.5, 1, 1.2, {"digit": "#"}))
     view.add(1, InsideEvent("turn_end", 102.0, 1, 1.9))
-    view.add(1, InsideEvent("turn_prediction", 102.1, 1, 1.9, {"complete": True, "probability": 0.9}))
+    view.add(
+        1, InsideEvent("turn_prediction", 102.1, 1, 1.9, {"complete": True, "probability": 0.9})
+    )
     (worker,) = view.workers.values()
     assert worker.heartbeats == beats
     perception = worker.perception()

@@ -736,6 +736,6 @@ def carrier_close(
     )
 
 
-# Shared with the caller-behaviour commands (voicectl/cli/chaos_caller.py).
+# Shared with the caller-fault commands (chaos_dtmf, chaos_backchannel, chaos_silence, ...).
 check_bot_url = _check_url
 caller_call = _caller
