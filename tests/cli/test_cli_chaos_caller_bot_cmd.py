@@ -61,3 +61,18 @@ def test_heartbeat_url_must_be_a_websocket_url() -> None:
 
 def test_a_bot_cmd_without_port_is_one_line_and_exit_2() -> None:
     assert "{port}" in _usage_error("silence", "--bot-cmd", "python bot.py")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["dtmf", "--inband"],
+        ["backchannel"],
+        ["silence"],
+        ["media-gap"],
+        ["heartbeat"],
+    ],
+)
+def test_the_raw_carrier_against_the_reference_bot_is_one_line_and_exit_2(args: list[str]) -> None:
+    line = _usage_error(*args, "--carrier", "raw")
+    assert "--carrier raw: the reference bot speaks twilio, telnyx, plivo and exotel" in line

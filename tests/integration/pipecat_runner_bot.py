@@ -8,7 +8,8 @@ Tests run it in a subprocess and replay into it, and barge in on it. ``BOT_RATE`
 pipeline rate (default 8000); ``BOT_SMART_TURN_RATE`` reproduces a rate bug by telling Smart Turn
 the audio is at that rate whatever the pipeline's. ``BOT_REPLY_SECS`` sets the tone's length,
 ``BOT_VAD_START_SECS`` the speech its VAD needs to start a turn (Pipecat's default 0.2 s), and
-``BOT_HEARTBEATS=1`` turns on ``PipelineParams(enable_heartbeats=True)``.
+``BOT_HEARTBEATS=1`` turns on ``PipelineParams(enable_heartbeats=True)``, and
+``BOT_AUDIO_IDLE_TIMEOUT`` sets its ``VADProcessor``'s ``audio_idle_timeout`` (0: off, Pipecat #4124).
 """
 
 from __future__ import annotations
@@ -55,6 +56,12 @@ class Beeper(FrameProcessor):
             await self.push_frame(TTSStoppedFrame())
 
 
+def _audio_idle_timeout() -> dict[str, float]:
+    """``VADProcessor(audio_idle_timeout=...)`` from ``BOT_AUDIO_IDLE_TIMEOUT`` (else Pipecat's)."""
+    value = os.environ.get("BOT_AUDIO_IDLE_TIMEOUT")
+    return {} if value is None else {"audio_idle_timeout": float(value)}
+
+
 async def bot(runner_args: RunnerArguments) -> None:
     """Pipecat runner entry point."""
     _, call_data = await parse_telephony_websocket(runner_args.websocket)
@@ -90,7 +97,8 @@ async def bot(runner_args: RunnerArguments) -> None:
             VADProcessor(
                 vad_analyzer=SileroVADAnalyzer(
                     params=VADParams(start_secs=float(os.environ.get("BOT_VAD_START_SECS", "0.2")))
-                )
+                ),
+                **_audio_idle_timeout(),
             ),
             turns,
             Beeper(),

@@ -70,7 +70,9 @@ def _run(args: list[str], folder: Path, timeout: float) -> CliRun:
     for name in ("voicectl", "tests", "examples", "fixtures"):
         if not (folder / name).exists():
             (folder / name).symlink_to(ROOT / name)
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
+    # `python` in a --bot-cmd is this interpreter's (the venv's), as for the doc examples.
+    path = f"{Path(sys.prefix) / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100", "PATH": path}
     env.pop("FORCE_COLOR", None)
     result = subprocess.run(
         [sys.executable, "-m", "voicectl", *args],

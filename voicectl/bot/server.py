@@ -34,7 +34,14 @@ from voicectl.errors import HarnessError
 from voicectl.outcome.conversation import ServedCall
 from voicectl.providers.fakeset import FakeSet, plan_fakes
 
-__all__ = ["BotCall", "ReferenceBotServer", "make_serializer", "running_pipeline_tasks"]
+__all__ = [
+    "NOT_A_CARRIER_CALL",
+    "BotCall",
+    "NotACarrierCall",
+    "ReferenceBotServer",
+    "make_serializer",
+    "running_pipeline_tasks",
+]
 
 
 def make_serializer(carrier: str, call_data: Any) -> FrameSerializer:
@@ -72,6 +79,14 @@ def make_serializer(carrier: str, call_data: Any) -> FrameSerializer:
             stream_sid=call_data["stream_id"], call_sid=call_data["call_id"]
         )
     raise ValueError(f"carrier {carrier!r} not detected (twilio, telnyx, plivo, exotel)")
+
+
+#: Why the reference bot closes (1003) a call whose first message is binary: raw audio.
+NOT_A_CARRIER_CALL = "the reference bot speaks twilio, telnyx, plivo and exotel, not raw audio"
+
+
+class NotACarrierCall(Exception):
+    """The caller opened with a binary frame (the raw carrier), not a carrier's JSON start."""
 
 
 @dataclass
@@ -263,6 +278,10 @@ class ReferenceBotServer:
         try:
             await websocket.accept()
             await self._run_call(websocket, call)
+        except NotACarrierCall as exc:
+            call.error = str(exc)
+            with contextlib.suppress(Exception):
+                await websocket.close(code=1003, reason=call.error[:120])
         except Exception as exc:
             call.error = f"{type(exc).__name__}: {exc}"
             with contextlib.suppress(Exception):
@@ -287,7 +306,10 @@ class ReferenceBotServer:
             call.finished.set()
 
     async def _run_call(self, websocket: WebSocket, call: BotCall) -> None:
-        carrier, call_data = await parse_telephony_websocket(websocket)
+        try:
+            carrier, call_data = await parse_telephony_websocket(websocket)
+        except KeyError as exc:  # Starlette's receive_text() got a binary frame
+            raise NotACarrierCall(NOT_A_CARRIER_CALL) from exc
         call.carrier = carrier
         serializer = make_serializer(carrier, call_data)
         if self.config.variant is BotVariant.DEAF_TO_DTMF:

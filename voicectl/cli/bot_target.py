@@ -32,10 +32,19 @@ NO_INSIDE_AT_URL = (
 
 
 def check_bot_choice(
-    url: str | None, bot: Any, reference_only: Mapping[str, bool] | None = None
+    url: str | None,
+    bot: Any,
+    reference_only: Mapping[str, bool] | None = None,
+    carrier: str | None = None,
 ) -> None:
     """``--url`` is a ws:// URL; ``--bot-cmd`` excludes ``--url``; options that shape the
-    reference bot are usage errors with either (:class:`InputError`)."""
+    reference bot are usage errors with either, and so is ``--carrier raw`` without them: the
+    reference bot speaks the telephony carriers only (:class:`InputError`)."""
+    if carrier == "raw" and url is None and bot is None:
+        raise InputError(
+            "--carrier raw: the reference bot speaks twilio, telnyx, plivo and exotel, not raw "
+            "audio; give --url or --bot-cmd for a raw-audio bot"
+        )
     if url is not None and not url.startswith(("ws://", "wss://")):
         raise InputError(f"--url must be a ws:// or wss:// URL, got {url!r}")
     if bot is not None and url is not None:

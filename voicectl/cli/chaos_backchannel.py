@@ -114,6 +114,7 @@ def backchannel(
                 "--bot-vad-start": vad_start != 0.2,
                 "--bot-variant": variant is not BotVariant.CORRECT,
             },
+            carrier=carrier.value,
         )
         kinds, offsets = _parse_backchannels(say)
         if barge_in <= offsets[-1]:

@@ -80,6 +80,7 @@ def dtmf(
 ) -> None:
     """The caller presses keys (the carrier's dtmf events, or in-band tones): does the bot get them?"""
     try:
+        _check_digits(digits, inband, carrier)
         check_bot_choice(
             url,
             bot,
@@ -87,8 +88,8 @@ def dtmf(
                 "--bot-variant": variant is not BotVariant.CORRECT,
                 "--bot-inband-dtmf": inband_detector,
             },
+            carrier=carrier.value,
         )
-        _check_digits(digits, inband, carrier)
         line_spec = parse_line_option(line)
     except InputError as exc:
         raise fail_usage(str(exc)) from None

@@ -64,6 +64,7 @@ def heartbeat(
             url,
             bot,
             {"--reply": reply != 20.0, "--stall": stall > 0, "--no-bot-heartbeats": not heartbeats},
+            carrier=carrier.value,
         )
         call = caller_call(audio, 1, caller_channel)
     except InputError as exc:

@@ -98,7 +98,9 @@ def media_gap(
 ) -> None:
     """The caller's media stops mid-utterance, socket open: does the turn end and the bot carry on?"""
     try:
-        check_bot_choice(url, bot, {"--bot-audio-idle-timeout": audio_idle_timeout != 1.0})
+        check_bot_choice(
+            url, bot, {"--bot-audio-idle-timeout": audio_idle_timeout != 1.0}, carrier=carrier.value
+        )
         gap = _parse_gap(resume_after)
         call = caller_call(audio, 2, caller_channel)
         first = call.script.utterances[0] if call.script else None

@@ -86,6 +86,7 @@ def silence(
             url,
             bot,
             {"--bot-idle-checkin": idle_checkin > 0, "--bot-idle-end-call": idle_end_call},
+            carrier=carrier.value,
         )
         if idle_end_call and not idle_checkin:
             raise InputError("--bot-idle-end-call needs --bot-idle-checkin SECONDS (when to end)")

@@ -217,8 +217,9 @@ class CarrierCall:
             else:
                 if self._ws is None:
                     raise RuntimeError("send_dtmf needs a connected call")
-                await self._ws.send(self.session.dtmf_message(digit))
+                # Stamped before the send: the bot can read the message before send() returns.
                 press = DtmfPress(self.now(), digit, time.monotonic())
+                await self._ws.send(self.session.dtmf_message(digit))
                 await asyncio.sleep(tone_s + gap_s)
             self.outcome.dtmf_sent.append(press)
             pressed.append(press)
