@@ -280,6 +280,14 @@ def test_during_tool_call_on_a_bot_cmd_bot_is_timed_and_judged_from_its_own_pipe
             ["--during", "tool-call", "--bot-cmd", "python bot.py --port {port}"],
             "--during tool-call with --bot-cmd needs --fake openai",
         ),
+        (
+            [
+                *("--during", "tool-call", "--bot-cmd", "python bot.py --port {port}"),
+                *("--fake", "openai", "--function", "end_call"),
+                *("--llm-script", str(EXAMPLE.parent / "llm-script.json")),
+            ],
+            "--function and --llm-script both say which tool the model calls",
+        ),
     ],
 )
 def test_bad_tool_call_input_is_one_line_and_exit_2(args: list[str], message: str) -> None:

@@ -117,6 +117,25 @@ def test_rate_consistency_is_judged_for_the_example_bot(tmp_path: Path) -> None:
     assert (tmp_path / "r.bot-8000.log").exists() and (tmp_path / "r.bot-16000.log").exists()
 
 
+def test_fast_replay_waits_through_the_bots_function_call_instead_of_talking_over_it(
+    tmp_path: Path,
+) -> None:
+    """The OpenAI fake, scripted, makes the example bot call its 2 s check_order_status. The
+    recording leaves the bot 4 s to answer; --fast compresses that gap, so without the inside
+    view the caller's next utterance barged in and Pipecat cancelled every call."""
+    report = tmp_path / "r.json"
+    result = run_voicectl(
+        "replay", str(Path(__file__).parents[2] / "voicectl/data/smoke/order_status_short.wav"),
+        "--fast", "--bot-cmd", BOT_CMD, *FAKES, "--llm-script", str(EXAMPLE.parent / "llm-script.json"),
+        "--json", str(report),
+    )  # fmt: skip
+    assert "Traceback" not in result.stderr, result.stderr
+    events = json.loads(report.read_text())["events"]
+    phases = [(e["tool_call_id"], e["phase"]) for e in events if e["kind"] == "function_call"]
+    assert ("call_voicectl_1", "result") in phases, phases
+    assert not [p for p in phases if p[1] == "cancelled"], phases
+
+
 def test_the_guide_shows_the_pytest_example_verbatim() -> None:
     guide = (Path(__file__).parents[2] / "docs" / "guides" / "own-bot.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", guide, flags=re.DOTALL)

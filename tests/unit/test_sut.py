@@ -157,3 +157,53 @@ def test_a_worker_event_without_heartbeat_settings_leaves_them_unknown() -> None
     view.add(1, InsideEvent("worker", 1.0, 1, 0.0, {"name": "w1", "heartbeats": "yes"}))
     (worker,) = view.workers.values()
     assert worker.heartbeats is None
+
+
+def _calls(*events: tuple[str, float, str]) -> InsideView:
+    """A worker's function-call and bot-speech events: (kind or phase, t, tool_call_id)."""
+    view = InsideView()
+    for what, t, call_id in events:
+        if what in ("bot_start", "bot_stop"):
+            view.add(1, InsideEvent(what, t, 1))
+        else:
+            data = {"phase": what, "function": "check_order_status", "tool_call_id": call_id}
+            view.add(1, InsideEvent("function_call", t, 1, None, data))
+    return view
+
+
+def test_an_answer_is_pending_while_a_function_call_runs_and_until_its_result_is_spoken() -> None:
+    call = [("bot_start", 1.0, ""), ("in_progress", 1.1, "c1"), ("bot_stop", 1.5, "")]
+    (running,) = _calls(*call).workers.values()
+    assert running.answer_pending(now=3.0)
+    (returned,) = _calls(*call, ("result", 3.1, "c1")).workers.values()
+    assert returned.answer_pending(now=3.2)
+    (speaking,) = _calls(*call, ("result", 3.1, "c1"), ("bot_start", 3.3, "")).workers.values()
+    assert speaking.answer_pending(now=9.0)  # however long the answer after the result
+    (done,) = _calls(
+        *call, ("result", 3.1, "c1"), ("bot_start", 3.3, ""), ("bot_stop", 5.0, "")
+    ).workers.values()
+    assert not done.answer_pending(now=5.1)
+
+
+def test_a_cancelled_call_or_an_unspoken_result_does_not_hold_the_caller() -> None:
+    (cancelled,) = _calls(("in_progress", 1.0, "c1"), ("cancelled", 1.2, "c1")).workers.values()
+    assert not cancelled.answer_pending(now=1.3)
+    (unspoken,) = _calls(("in_progress", 1.0, "c1"), ("result", 3.0, "c1")).workers.values()
+    assert unspoken.answer_pending(now=5.9)
+    assert not unspoken.answer_pending(now=6.1)  # 3 s of silence after the result: give up
+    (plain,) = _calls(("bot_start", 1.0, ""), ("bot_stop", 2.0, "")).workers.values()
+    assert not plain.answer_pending(now=2.1)
+
+
+def test_an_llm_script_needs_a_bot_and_its_openai_fake(tmp_path: Path) -> None:
+    script = tmp_path / "llm.json"
+    script.write_text('{"rules": [{"match": "order", "tool": "*"}]}')
+    with pytest.raises(InputError, match="--llm-script needs --bot-cmd"):
+        bot_under_test(None, None, None, llm_script=script)
+    with pytest.raises(InputError, match="add --fake openai"):
+        bot_under_test("python bot.py --port {port}", ["deepgram"], None, llm_script=script)
+    bot = bot_under_test("python bot.py --port {port}", ["openai"], None, llm_script=script)
+    assert bot.fakes_plan().llm_script.rules[0].tool == "*"
+    script.write_text('{"rules": [{"match": "order", "dance": 1}]}')
+    with pytest.raises(InputError, match="rule 1 has unknown keys dance"):
+        bot_under_test("python bot.py --port {port}", ["openai"], None, llm_script=script)

@@ -1,5 +1,5 @@
-"""``--bot-cmd``, ``--fake``, ``--fault``, ``--bot-path``, ``--bot-ready-timeout``: one option set,
-added to every command that places calls by :func:`with_bot_under_test`."""
+"""``--bot-cmd``, ``--fake``, ``--fault``, ``--llm-script``, ``--bot-path``, ``--bot-ready-timeout``:
+one option set, added to every command that places calls by :func:`with_bot_under_test`."""
 
 from __future__ import annotations
 
@@ -63,6 +63,21 @@ _OPTIONS: list[inspect.Parameter] = [
         ],
     ),
     inspect.Parameter(
+        "llm_script",
+        inspect.Parameter.KEYWORD_ONLY,
+        default=None,
+        annotation=Annotated[
+            Path | None,
+            typer.Option(
+                "--llm-script",
+                metavar="FILE",
+                help="What the OpenAI fake's model does (JSON rules: reply, or call one of your bot's tools "
+                "and answer after its result); needs --fake openai. Default: a short reply echoing the caller.",
+                rich_help_panel=BOT_PANEL,
+            ),
+        ],
+    ),
+    inspect.Parameter(
         "bot_path",
         inspect.Parameter.KEYWORD_ONLY,
         default="/ws",
@@ -118,13 +133,15 @@ def bot_under_test(
     bot_ready_timeout: float = 60.0,
     report_path: Path | None = None,
     caller_silence_bound: float = 8.0,
+    llm_script: Path | None = None,
 ) -> Any:
     """The :class:`~voicectl.sut.session.BotUnderTest` these options describe, or ``None``
     without ``--bot-cmd`` (:class:`InputError` for ``--fake``/``--fault`` without it)."""
     if bot_cmd is None:
-        if fake or fault:
+        if fake or fault or llm_script:
+            given = "--fake" if fake else "--fault" if fault else "--llm-script"
             raise InputError(
-                f"{'--fake' if fake else '--fault'} needs --bot-cmd (the bot to serve it to); "
+                f"{given} needs --bot-cmd (the bot to serve it to); "
                 "'voicectl fakes' serves fakes to a bot you run yourself"
             )
         return None
@@ -137,6 +154,11 @@ def bot_under_test(
         )
     if not bot_path.startswith("/"):
         raise InputError(f"--bot-path must start with '/', got {bot_path!r}")
+    script = None
+    if llm_script is not None:
+        from voicectl.providers.openai_llm import LLMScript
+
+        script = LLMScript.load(str(llm_script))
     bot = BotUnderTest(
         BotCommand.parse(bot_cmd),
         tuple(fake or ()),
@@ -145,8 +167,11 @@ def bot_under_test(
         ready_timeout_s=bot_ready_timeout,
         log_stem=None if report_path is None else report_path.with_suffix(""),
         silence_bound_s=caller_silence_bound,
+        llm_script=script,
     )
-    bot.fakes_plan()  # validates providers, names and faults now (InputError, exit 2)
+    plan = bot.fakes_plan()  # validates providers, names and faults now (InputError, exit 2)
+    if script is not None and (plan is None or not any(f.provider == "openai" for f in plan.fakes)):
+        raise InputError("--llm-script scripts the OpenAI fake: add --fake openai")
     return bot
 
 
@@ -176,6 +201,7 @@ def with_bot_under_test(command: F) -> F:
                 options["bot_ready_timeout"],
                 report_path if isinstance(report_path, Path) else None,
                 options["caller_silence_bound"],
+                options["llm_script"],
             )
         except InputError as exc:
             from voicectl.cli.common import fail_usage

@@ -174,7 +174,8 @@ def interrupt(
         str,
         typer.Option(
             "--function",
-            help=f"Full bot: the function the model calls on the caller's first turn ({', '.join(FUNCTIONS)}).",
+            help=f"Full bot (or --bot-cmd): the function the model calls on the caller's first turn ({', '.join(FUNCTIONS)}); "
+            "--llm-script calls any of your bot's tools.",
         ),
     ] = "check_order_status",
     flow_config: Annotated[
@@ -287,6 +288,10 @@ def interrupt(
             raise InputError(
                 f"--function {function!r}: unknown function (the full bot has {', '.join(FUNCTIONS)})"
             )
+        if bot is not None and bot.llm_script is not None and function != "check_order_status":
+            raise InputError(
+                "--function and --llm-script both say which tool the model calls: keep --llm-script"
+            )
         if not full and bot is None and function != "check_order_status":
             raise InputError("--function needs --bot full or --bot-cmd")
         if not full and not cancel_on_interruption:
@@ -345,11 +350,16 @@ def interrupt(
 
     async def work(report: Report) -> None:
         if bot is not None and during is During.TOOL_CALL:
-            # The user's bot, its OpenAI fake scripted to call --function, seen from inside.
+            # The user's bot, its OpenAI fake scripted (--llm-script, else to call --function),
+            # seen from inside.
             from voicectl.sut.session import serve_bot
 
             texts = [u.text for u in call.script.utterances] if call.script else []
-            scripted = replace(bot, llm_script=full_bot_llm_script(function))
+            scripted = (
+                bot
+                if bot.llm_script is not None
+                else replace(bot, llm_script=full_bot_llm_script(function))
+            )
             async with serve_bot(scripted, report, utterances=texts) as run:
                 result = await run_barge_in(
                     call,

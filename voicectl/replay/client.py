@@ -29,7 +29,7 @@ import sys
 import termios
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -84,6 +84,9 @@ class CallOptions:
     fast_max_wait_s: float = 8.0  # wall seconds to wait for a reply before moving on
     fast_hold_s: float = 0.3  # stop the silence this long before the next utterance
     fast_reply_quiet_s: float = 0.05
+    # --fast: whether the bot, seen from inside, is still mid-answer (a function call running, or
+    # its result not yet spoken); the caller waits for it before moving on. None: audio only.
+    fast_answer_pending: Callable[[], bool] | None = field(default=None, compare=False)
     record: bool = False
     seed: str = "voicectl"
     close_wait_s: float = 5.0  # how long a caller-initiated close waits for the bot's close frame
@@ -505,17 +508,20 @@ class CarrierCall:
         hold = frames
         if k + 1 < len(self.utterances):
             hold = min(frames, int((self.utterances[k + 1].start - options.fast_hold_s) / _FRAME_S))
+        pending = options.fast_answer_pending or (lambda: False)
         deadline = time.monotonic() + options.fast_max_wait_s
-        while not turn.answered and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
+            if turn.answered:
+                while time.monotonic() - self._last_media_wall < options.fast_reply_quiet_s:
+                    await asyncio.sleep(options.fast_reply_quiet_s / 3)
+                if not pending():
+                    break
             if index < hold:
                 await self._send_frame(ws, index)
                 index += 1
                 await asyncio.sleep(interval)
             else:
                 await asyncio.sleep(0.005)
-        if turn.answered:
-            while time.monotonic() - self._last_media_wall < options.fast_reply_quiet_s:
-                await asyncio.sleep(options.fast_reply_quiet_s / 3)
         return index
 
     # -- the call ----------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from voicectl.report.compare import FIRST_AUDIO_METRIC
 from voicectl.report.model import Check, Report, Verdict
 
 if TYPE_CHECKING:
-    from voicectl.sut.inside import WorkerView
+    from voicectl.sut.inside import InsideView, WorkerView
     from voicectl.sut.session import BotUnderTest
 
 __all__ = ["ReplayPlan", "ReplayResult", "add_line_table", "record_first_audio", "run_replay"]
@@ -259,6 +259,14 @@ async def _replay_bot(
                             options, tail_s=max(options.tail_s, bot.silence_bound_s + 1.0)
                         )
                     since = time.monotonic()
+                    identity = CallIdentity.generate(plan.carrier, seed)
+                    if plan.fast:
+                        options = replace(
+                            options,
+                            fast_answer_pending=_answer_pending(
+                                run_bot.inside, [identity.stream_id, identity.call_id], since
+                            ),
+                        )
                     utterances = call.script.utterances
                     outcome = await place_call(
                         call.audio.samples, utterances, options, sample_rate=call.audio.sample_rate
@@ -273,7 +281,6 @@ async def _replay_bot(
                         failure = None if run_bot.inside.hooked else run_bot.hook_failure()
                         if failure is not None:
                             raise failure
-                    identity = CallIdentity.generate(plan.carrier, seed)
                     worker = (
                         await run_bot.worker_for_call(
                             [identity.stream_id, identity.call_id], since, 5.0
@@ -417,6 +424,19 @@ def _record(directory: Path, run: CallRun) -> None:
     suffix = f"@{run.rate}" if run.rate else ""
     directory.mkdir(parents=True, exist_ok=True)
     write_wav(directory / f"{run.call.name}{suffix}.wav", stereo, outcome.wire_rate)
+
+
+def _answer_pending(inside: InsideView, call_ids: list[str], since: float) -> Callable[[], bool]:
+    """For the ``--fast`` caller: whether the bot serving this call is, seen from inside, still
+    mid-answer (a function call running, or its result not yet spoken)."""
+
+    import time
+
+    def pending() -> bool:
+        worker = inside.worker_for(call_ids, since)
+        return worker is not None and worker.answer_pending(time.monotonic())
+
+    return pending
 
 
 def _journal(report: Report, run: CallRun) -> None:

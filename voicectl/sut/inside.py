@@ -102,6 +102,32 @@ class WorkerView:
     def turn_ends(self) -> list[float]:
         return [e.audio_t for e in self.of_kind("turn_end") if e.audio_t is not None]
 
+    def answer_pending(self, now: float, result_grace_s: float = 3.0) -> bool:
+        """Whether the bot is still in the middle of an answer at monotonic time ``now``: a
+        function call is in progress, or one has returned and the bot has not yet finished
+        speaking after it (for at most ``result_grace_s``: a result the model answers with
+        silence does not hold the caller forever)."""
+        open_calls: set[str] = set()
+        last_result: float | None = None
+        last_bot_stop: float | None = None
+        for event in self.events:
+            if event.kind == "bot_stop":
+                last_bot_stop = event.t
+            elif event.kind == "function_call":
+                call_id = str(event.get("tool_call_id", ""))
+                if event.get("phase") == "in_progress":
+                    open_calls.add(call_id)
+                elif event.get("phase") in ("result", "cancelled"):
+                    open_calls.discard(call_id)
+                    if event.get("phase") == "result":
+                        last_result = event.t
+        if open_calls:
+            return True
+        if last_result is None or (last_bot_stop is not None and last_bot_stop > last_result):
+            return False
+        spoke_since = any(e.kind == "bot_start" and e.t >= last_result for e in self.events)
+        return spoke_since or now - last_result < result_grace_s
+
     def predictions(self) -> list[tuple[float, float]]:
         """End-of-turn predictions as (audio_t, probability of "complete")."""
         return [
