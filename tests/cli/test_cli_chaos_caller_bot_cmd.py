@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from voicectl.cli.main import app
 
 BOT = "python bot.py -t twilio --port {port}"
-CALLER_FAULTS = ["dtmf", "backchannel", "silence", "media-gap", "heartbeat"]
+CALLER_FAULTS = ["dtmf", "backchannel", "silence", "media-gap", "heartbeat", "slow-reader"]
 
 
 def _usage_error(*args: str) -> str:
@@ -71,6 +71,7 @@ def test_a_bot_cmd_without_port_is_one_line_and_exit_2() -> None:
         ["silence"],
         ["media-gap"],
         ["heartbeat"],
+        ["slow-reader"],
     ],
 )
 def test_the_raw_carrier_against_the_reference_bot_is_one_line_and_exit_2(args: list[str]) -> None:

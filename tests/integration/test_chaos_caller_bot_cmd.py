@@ -154,3 +154,28 @@ def test_heartbeat_on_a_bot_at_url_is_an_error_not_a_pass(
     alarm = check_of(report, "heartbeat.no_false_alarm")
     assert code == 3 and alarm["verdict"] == "error", alarm
     assert alarm["observed"].startswith("a bot at --url gives no inside view")
+
+
+@pytest.mark.slow
+def test_a_revoked_stt_key_during_a_silence_run_is_judged_for_caller_impact_and_failover(
+    tmp_path: Path,
+) -> None:
+    """1008 on the primary Deepgram at 2 s, 401 on every reconnect: the caller-fault command
+    also judges the fault, over the one utterance the caller said."""
+    code, report = run_chaos(
+        tmp_path, "silence", "--within", "4", "--listen", "5", "--bot-cmd", EXAMPLE_BOT, *FAKES,
+        "--fault", "deepgram=ws-close:1008@2s#first", "--fault", "deepgram=handshake:401#2..",
+    )  # fmt: skip
+    seen = verdicts(report)
+    assert seen["failover.switched"] == "pass", report["checks"]
+    assert seen["caller.silence_bounded"] == "pass", report["checks"]
+    assert seen["call.ended_cleanly"] == "pass"
+    # Nothing was said after the switch: not exercised, so error, not a fail over unsaid lines.
+    continued = check_of(report, "failover.transcripts_continue")
+    assert continued["verdict"] == "error", continued
+    assert seen["silence.reengaged"] == "fail"
+    assert code == 3  # a check that could not be judged outranks a failed one
+    faults = [
+        e for e in report["events"] if e["source"] == "fake:deepgram" and e["kind"] == "fault"
+    ]
+    assert faults, "the fakes' journal is in the report"

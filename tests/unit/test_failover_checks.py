@@ -113,6 +113,12 @@ def test_transcripts_continue_fails_when_the_backup_hears_nothing() -> None:
     assert result.verdict is Verdict.FAIL and "missing: 'four', 'five'" in result.observed
 
 
+def test_transcripts_continue_is_an_error_when_no_utterance_follows_the_switch() -> None:
+    (result,) = judge_transcripts_continue(_outcome(switch_at=20.0), UTTERANCES[:3])
+    assert result.verdict is Verdict.ERROR
+    assert "the call ended before any utterance after the switch" in result.observed
+
+
 def test_transcripts_continue_without_a_switch_fails_on_lost_utterances() -> None:
     (result,) = judge_transcripts_continue(_outcome(switch_at=None), UTTERANCES)
     assert (

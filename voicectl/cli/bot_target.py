@@ -104,9 +104,12 @@ class BotTarget:
             return None, "the bot's Pipecat reported no pipeline worker for the call"
         return worker, ""
 
-    async def see_inside(self, directed: DirectedCall, wait_s: float = 5.0) -> WorkerView | None:
+    async def see_inside(
+        self, directed: DirectedCall, report: Report, wait_s: float = 5.0
+    ) -> WorkerView | None:
         """Give a call to ``--url`` or ``--bot-cmd`` the bot's perception from its inside view,
-        or the reason it has none (the reference bot's call already has its own)."""
+        or the reason it has none (the reference bot's call already has its own); with
+        ``--fault``, judge the caller impact of the faults the fakes fired during the call."""
         if self.url is None:
             return None
         worker, why = await self.inside(directed.outcome, wait_s)
@@ -114,7 +117,37 @@ class BotTarget:
             directed.unseen = why
         else:
             directed.perception = worker.perception()
+        self.judge_faults(report, directed.outcome, worker, why)
         return worker
+
+    def judge_faults(
+        self,
+        report: Report,
+        outcome: CallOutcome,
+        worker: WorkerView | None,
+        why_unseen: str,
+    ) -> None:
+        """``caller.silence_bounded``, ``call.ended_cleanly`` (and failover.* with a failover
+        ServiceSwitcher inside) after the ``--fault``s that fired during the call, as replay does,
+        over what the caller said in it."""
+        run = self.run
+        if run is None or run.fakes is None or not run.bot.faults:
+            return
+        from voicectl.sut.judge import faults_fired, judge_call_after_faults
+
+        checks = judge_call_after_faults(
+            "call",
+            None,
+            outcome,
+            worker,
+            faults_fired(run.fakes),
+            hooked=run.inside.hooked,
+            why_unseen=why_unseen,
+            silence_bound_s=run.bot.silence_bound_s,
+            said=[turn.utterance for turn in outcome.turns],
+        )
+        for check in checks:
+            report.add_check(check)
 
 
 @contextlib.asynccontextmanager

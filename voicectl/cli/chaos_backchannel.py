@@ -152,7 +152,7 @@ def backchannel(
             result = await run_backchannels(
                 call, plan, url=target.url, carrier=carrier.value, bot_config=config, line=line_spec
             )
-            await target.see_inside(result.call)
+            await target.see_inside(result.call, report)
         report.add_check(
             judge_backchannel_not_yielded(result, gap_bound_s=gap_bound, clear_bound_s=clear_within)
         )

@@ -119,7 +119,7 @@ def dtmf(
             result = await run_dtmf(
                 entry, url=target.url, carrier=carrier.value, bot_config=config, line=line_spec
             )
-            await target.see_inside(result.call)
+            await target.see_inside(result.call, report)
         report.add_check(judge_dtmf_received(result, bound_s=within))
         _dtmf_timeline(report, result)
         if line_spec is not None:

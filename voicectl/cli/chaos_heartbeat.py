@@ -90,6 +90,7 @@ def heartbeat(
             if target.url is not None:
                 worker, why = await target.inside(result.outcome)
                 heartbeats_seen_inside(result, worker, why)
+                target.judge_faults(report, result.outcome, worker, why)
         if stall > 0:
             report.add_check(judge_heartbeat_detects_stall(result))
         else:

@@ -137,7 +137,7 @@ def media_gap(
             result = await run_media_gap(
                 call, plan, url=target.url, carrier=carrier.value, bot_config=config, line=line_spec
             )
-            await target.see_inside(result.call)
+            await target.see_inside(result.call, report)
         report.add_check(judge_media_gap_turn_ended(result, bound_s=turn_within))
         if gap is not None:
             report.add_check(judge_media_gap_bot_responsive(result, bound_s=answer_within))

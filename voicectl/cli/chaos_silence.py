@@ -122,7 +122,7 @@ def silence(
             result = await run_silence(
                 call, plan, url=target.url, carrier=carrier.value, bot_config=config, line=line_spec
             )
-            await target.see_inside(result.call)
+            await target.see_inside(result.call, report)
         report.add_check(judge_silence_reengaged(result, bound_s=within))
         _silence_timeline(report, result)
         if line_spec is not None:

@@ -14,8 +14,8 @@ from voicectl.checks.slow_reader import (
     judge_slow_reader_log_bounded,
     judge_slow_reader_recovered,
 )
-from voicectl.cli.applicability import reject_reference_bot_options
 from voicectl.cli.bot_options import with_bot_under_test
+from voicectl.cli.bot_target import check_bot_choice
 from voicectl.cli.chaos import chaos_app
 from voicectl.cli.chaos_conversation import (
     AudioOpt,
@@ -23,7 +23,6 @@ from voicectl.cli.chaos_conversation import (
     UrlOpt,
     VariantOpt,
     caller_call,
-    check_bot_url,
 )
 from voicectl.cli.common import (
     CallerChannelOpt,
@@ -162,16 +161,7 @@ def slow_reader(
         "--bot-variant": variant is not BotVariant.CORRECT,
     }
     try:
-        check_bot_url(url)
-        if bot is not None and url is not None:
-            raise InputError("--url and --bot-cmd both name the bot: give one")
-        reject_reference_bot_options(url, reference_only)
-        if bot is not None:
-            for option, given in reference_only.items():
-                if given:
-                    raise InputError(
-                        f"{option} applies to the reference bot, not to your bot (--bot-cmd)"
-                    )
+        check_bot_choice(url, bot, reference_only, carrier=carrier.value)
         stall = _parse_stall(stall_s)
         if stall is None and hangup_after <= into_reply:
             raise InputError("--hangup-after must be longer than --into-reply")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from voicectl.audio.script import Call
+from voicectl.audio.script import Call, Utterance
 from voicectl.checks.caller import (
     DEFAULT_SILENCE_BOUND_S,
     CallerTimeline,
@@ -140,7 +140,7 @@ def _failover_outcome(
 
 def judge_call_after_faults(
     label: str,
-    call: Call,
+    call: Call | None,
     outcome: CallOutcome,
     worker: WorkerView | None,
     fired: Sequence[FaultFiring],
@@ -149,8 +149,12 @@ def judge_call_after_faults(
     why_unseen: str,
     silence_bound_s: float = DEFAULT_SILENCE_BOUND_S,
     switch_within_s: float = 15.0,
+    said: Sequence[Utterance] | None = None,
 ) -> list[Check]:
-    """Caller impact, a clean end and (with a failover ServiceSwitcher inside) failover.*."""
+    """Caller impact, a clean end and (with a failover ServiceSwitcher inside) failover.*
+
+    The caller's utterances are ``said`` when given (a directed call says only some of its
+    script's), else ``call``'s script."""
     t0 = outcome.started_monotonic
     if t0 is None:
         return []
@@ -160,7 +164,10 @@ def judge_call_after_faults(
     if not in_call:
         return checks
     first = in_call[0]
-    utterances = list(call.script.utterances)
+    if said is not None:
+        utterances = list(said)
+    else:
+        utterances = list(call.script.utterances) if call is not None else []
     timeline = CallerTimeline(
         utterances,
         [(run.start, run.end) for run in outcome.runs],

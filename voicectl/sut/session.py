@@ -221,6 +221,13 @@ async def serve_bot(
             yield run
     finally:
         report.metrics["bot_log"] = str(run.log_path)
+        if run.fakes is not None:  # what each fake served and did, on the report's clock
+            run_t0 = time.monotonic() - report.elapsed()
+            for event in run.fakes.journal():
+                data = {k: v for k, v in event.items() if k not in ("t", "source", "kind")}
+                report.log(
+                    str(event["source"]), str(event["kind"]), t=float(event["t"]) - run_t0, **data
+                )
         if run.process is not None:
             report.log(
                 "harness",
