@@ -20,7 +20,9 @@ The same round trips against an echo server (``--baseline``: a bare websockets/a
 in the same child-process arrangement) give the cost of the loopback and the client; the
 difference is what the fakes add. The fake process's CPU time per message is also reported, and
 with ``--timed`` the time each fake's protocol spends handling each message (the fake's own
-work, without the sockets and websockets' framing that any server pays).
+work, without the sockets and websockets' framing that any server pays), as wall time and as
+the thread's CPU time (wall minus whatever preempted the process: the fake's work alone). A
+Cartesia request is timed whole, all of its ``chunk`` messages (one per 100 ms of audio) made.
 
     python tests/benchmarks/bench_fakes.py --calls 200 --seconds 30
 """
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import platform
@@ -156,14 +159,16 @@ from voicectl.providers.fakeset import FakeSet, plan_fakes
 from voicectl.providers.openai_http import LLMTiming, OpenAIAPI
 
 spent = {"deepgram": [], "openai": [], "cartesia": []}
+spent_cpu = {"deepgram": [], "openai": [], "cartesia": []}
 
 def timed(cls, attr, key):
     inner = getattr(cls, attr)
     def wrapper(self, *args):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.thread_time()
         try:
             return inner(self, *args)
         finally:
+            spent_cpu[key].append(time.thread_time() - c)
             spent[key].append(time.perf_counter() - t)
     setattr(cls, attr, wrapper)
 
@@ -185,6 +190,7 @@ async def main():
         except TimeoutError:
             pass
     print("SPENT " + json.dumps(spent), flush=True)
+    print("SPENT_CPU " + json.dumps(spent_cpu), flush=True)
 
 asyncio.run(main())
 """
@@ -216,6 +222,7 @@ async def one_call(
     stt_url = env["DEEPGRAM_BASE_URL"] + "/v1/listen?encoding=linear16&sample_rate=16000"
     tts_url = env["CARTESIA_BASE_URL"] + "/tts/websocket"
     probe_sent: list[float] = []
+    serials = itertools.count()
     replies: list[asyncio.Task[None]] = []
     try:
         async with (
@@ -263,7 +270,7 @@ async def one_call(
                             parts.append(choices[0].get("delta", {}).get("content") or "")
                 request = {
                     "transcript": "".join(parts) or "ok",
-                    "context_id": f"c{index}-{len(timings.tts_first)}",
+                    "context_id": f"c{index}-{next(serials)}",
                     "continue": False,
                     "output_format": {
                         "container": "raw",
@@ -278,8 +285,14 @@ async def one_call(
             tts_waiters: list[float] = []
 
             async def read_tts() -> None:
+                heard: set[str] = set()
                 async for message in tts:
-                    if isinstance(message, str) and '"chunk"' in message and tts_waiters:
+                    if not isinstance(message, str) or '"chunk"' not in message:
+                        continue
+                    # An answer streams in several chunks: time the first of each context.
+                    context = json.loads(message).get("context_id") or ""
+                    if context not in heard and tts_waiters:
+                        heard.add(context)
                         timings.tts_first.append(time.perf_counter() - tts_waiters.pop(0))
 
             readers = [asyncio.create_task(read_stt()), asyncio.create_task(read_tts())]
@@ -378,9 +391,12 @@ def measure(args: argparse.Namespace, baseline: bool) -> dict[str, object]:
         proc.terminate()
         rest, _ = proc.communicate(timeout=30)
     spent: dict[str, dict[str, float | int]] = {}
+    spent_cpu: dict[str, dict[str, float | int]] = {}
     for line in (rest or "").splitlines():
         if line.startswith("SPENT "):
             spent = {k: percentiles(v) for k, v in json.loads(line[6:]).items()}
+        if line.startswith("SPENT_CPU "):
+            spent_cpu = {k: percentiles(v) for k, v in json.loads(line[10:]).items()}
     messages = (
         timings.audio_messages
         + len(timings.finalize)
@@ -399,6 +415,7 @@ def measure(args: argparse.Namespace, baseline: bool) -> dict[str, object]:
         "server_cpu_us_per_message": round(cpu / max(1, messages) * 1e6, 1),
         "server_cpu_share": round(cpu / wall, 3),
         "fake_processing_per_message": spent,
+        "fake_processing_cpu_per_message": spent_cpu,
         "errors": timings.errors[:5],
         "load_average": os.getloadavg(),
     }

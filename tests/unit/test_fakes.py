@@ -335,8 +335,10 @@ def test_a_sped_up_fake_set_streams_and_speaks_faster_and_a_bad_speed_is_an_inpu
     said = "Your order shipped yesterday and will arrive on Friday."
     request = {"context_id": "c", "transcript": said, "continue": False}
     request["output_format"] = {"encoding": "pcm_s16le", "sample_rate": 8000}
-    chunk = json.loads(str(tts.on_message(json.dumps(request))[0].message))  # type: ignore[union-attr]
-    audio_s = len(base64.b64decode(chunk["data"])) / 2 / 8000
+    out = tts.on_message(json.dumps(request))
+    messages = [json.loads(str(m.message if isinstance(m, Output) else m)) for m in out]
+    audio = b"".join(base64.b64decode(m["data"]) for m in messages if m["type"] == "chunk")
+    audio_s = len(audio) / 2 / 8000
     assert audio_s == pytest.approx(speech_seconds(said) / 20, abs=1e-3)
     assert fakes._configure(CartesiaTTSProtocol) is not CartesiaTTSProtocol
     assert FakeSet(plan_fakes(["cartesia"]))._configure(CartesiaTTSProtocol) is CartesiaTTSProtocol

@@ -24,7 +24,7 @@ from voicectl.providers import (
     protocol_names,
 )
 from voicectl.providers.elevenlabs_tts import ElevenLabsTTSProtocol
-from voicectl.providers.tts_audio import speech_seconds
+from voicectl.providers.tts_audio import speech_for_text
 
 
 def test_every_protocol_the_issue_names_is_registered() -> None:
@@ -99,18 +99,23 @@ def test_openai_confirms_the_session_update() -> None:
     assert json.loads(str(answer))["type"] == "session.updated"
 
 
-def test_cartesia_tts_answers_text_with_audio_and_done() -> None:
+def test_cartesia_tts_streams_text_as_100_ms_audio_chunks_then_done() -> None:
     protocol = get_protocol("cartesia-tts")()
+    said = "Hello there, this is your order status."
     request = {
-        "transcript": "Hello there.",
+        "transcript": said,
         "context_id": "c1",
         "continue": False,
         "output_format": {"sample_rate": 16000},
     }
-    chunk, done = protocol.on_message(json.dumps(request))
-    assert isinstance(chunk, Output)
-    audio = base64.b64decode(json.loads(str(chunk.message))["data"])
-    assert len(audio) == 2 * round(speech_seconds("Hello there.") * 16000)  # follows the text
+    first, *rest, done = protocol.on_message(json.dumps(request))
+    assert isinstance(first, Output)  # the answer's label rides on its first chunk
+    chunks = [json.loads(str(first.message))] + [json.loads(str(m)) for m in rest]
+    assert {(c["type"], c["context_id"], c["done"]) for c in chunks} == {("chunk", "c1", False)}
+    sizes = [len(base64.b64decode(c["data"])) for c in chunks]
+    assert sizes[:-1] == [3200] * (len(sizes) - 1) and 0 < sizes[-1] <= 3200  # 100 ms each
+    audio = b"".join(base64.b64decode(c["data"]) for c in chunks)
+    assert audio == speech_for_text(said, 16000)  # follows the text, as one answer would
     assert json.loads(str(done)) == {"type": "done", "context_id": "c1", "done": True}
     error = json.loads(protocol.in_band_error(500, "boom"))
     assert error["context_id"] == "c1" and error["type"] == "error"

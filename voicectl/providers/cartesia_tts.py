@@ -1,9 +1,12 @@
 """``cartesia-tts``: Cartesia TTS (``/tts/websocket``).
 
 Each client request carries ``transcript``, ``context_id``, ``continue`` and ``output_format``;
-the fake answers a non-empty transcript with a ``chunk`` of base64 speech-shaped audio as long as
-the text takes to say, in the requested ``encoding`` (``pcm_s16le``, ``pcm_mulaw``,
-``pcm_alaw``) and ``sample_rate``, and a request with ``continue: false`` with ``done``. Errors are ``{"type": "error", "context_id": ..., ...}``.
+the fake answers a non-empty transcript with speech-shaped audio as long as the text takes to
+say, in the requested ``encoding`` (``pcm_s16le``, ``pcm_mulaw``, ``pcm_alaw``) and
+``sample_rate``, streamed as the real service streams it: one ``chunk`` message of base64 audio
+per 100 ms (``tts_audio.CHUNK_SECONDS``), not paced (Cartesia sends audio as fast as it makes it), then,
+for a request with ``continue: false``, ``done``. Errors are
+``{"type": "error", "context_id": ..., ...}``.
 """
 
 from __future__ import annotations
@@ -17,11 +20,10 @@ from voicectl.providers.protocol import (
     Output,
     ProviderProtocol,
     ServiceKind,
-    b64,
     parse_json,
     register_protocol,
 )
-from voicectl.providers.tts_audio import encode_pcm, speech_for_text
+from voicectl.providers.tts_audio import speech_b64_chunks, speech_seconds
 
 __all__ = ["CartesiaTTSProtocol"]
 
@@ -47,15 +49,14 @@ class CartesiaTTSProtocol(ProviderProtocol):
             fmt = data.get("output_format")
             fmt = fmt if isinstance(fmt, dict) else {}
             rate = int(fmt.get("sample_rate", 24000))
-            pcm = speech_for_text(text, rate, self.speech_speed)
-            audio = encode_pcm(pcm, str(fmt.get("encoding", "pcm_s16le")))
-            chunk = {
-                "type": "chunk",
-                "context_id": self.context_id,
-                "data": b64(audio),
-                "done": False,
-            }
-            out.append(Output(json.dumps(chunk), f"audio {len(pcm) // 2} samples for {text!r}"))
+            encoding = str(fmt.get("encoding", "pcm_s16le"))
+            chunks = speech_b64_chunks(text, rate, encoding, self.speech_speed)
+            # Base64 text needs no JSON escaping: each message is the chunk between two halves.
+            head = '{"type": "chunk", "context_id": ' + json.dumps(self.context_id) + ', "data": "'
+            tail = '", "done": false}'
+            samples = round(speech_seconds(text, self.speech_speed) * rate)
+            out.append(Output(head + chunks[0] + tail, f"audio {samples} samples for {text!r}"))
+            out.extend(head + chunk + tail for chunk in chunks[1:])
         if data.get("continue") is False:
             out.append(json.dumps({"type": "done", "context_id": self.context_id, "done": True}))
         return out

@@ -313,7 +313,9 @@ class FakeProviderServer:
                     conn.audio_at = now
                 if conn.stalled:
                     return
-                for item in conn.protocol.on_message(message):
+                for i, item in enumerate(conn.protocol.on_message(message)):
+                    if i:  # a long answer's parts leave room for other connections' messages
+                        await asyncio.sleep(0)
                     await self._send(conn, item)
                 if not conn.fired and _due(conn.trigger, count):
                     self._fire(conn)

@@ -5,10 +5,15 @@ made once at 8 kHz, resampled once per sample rate, and sliced: a reply lasts ab
 the text (``SECONDS_PER_CHAR``, ~15 characters a second), at least ``MIN_SECONDS``. A fake told to
 speak ``speed`` times faster (the reference bot's fakes under ``--fast``) makes it that much
 shorter, but never under ``FAST_MIN_SECONDS``.
+
+Streaming fakes (Cartesia) send the answer as base64 chunks of ``CHUNK_SECONDS`` each
+(:func:`speech_b64_chunks`); the bank's chunks are encoded once per rate and encoding, so an
+answer costs a lookup per chunk instead of encoding seconds of audio per request.
 """
 
 from __future__ import annotations
 
+import base64
 import functools
 
 import numpy as np
@@ -18,10 +23,12 @@ from voicectl.audio.g711 import alaw_encode, ulaw_encode
 from voicectl.audio.speech import synthesize_reply
 
 __all__ = [
+    "CHUNK_SECONDS",
     "FAST_MIN_SECONDS",
     "MIN_SECONDS",
     "SECONDS_PER_CHAR",
     "encode_pcm",
+    "speech_b64_chunks",
     "speech_for_text",
     "speech_seconds",
     "warm_up",
@@ -33,6 +40,8 @@ MIN_SECONDS = 0.3
 #: still hears a reply (the responder's ``--fast`` replies in the benchmarks are 0.1 s too).
 FAST_MIN_SECONDS = 0.1
 _BANK_SECONDS = 12.0
+#: Audio per message of a streaming fake: 100 ms, 120 chunks to the bank at every rate.
+CHUNK_SECONDS = 0.1
 
 
 def speech_seconds(text: str, speed: float = 1.0) -> float:
@@ -61,9 +70,11 @@ COMMON_RATES = (8000, 16000, 24000)
 
 
 def warm_up() -> None:
-    """Make the bank at the common rates now (off the event loop, before serving: ~0.35 s)."""
+    """Make the bank (and its base64 chunks of 16-bit PCM) at the common rates now, off the event
+    loop, before serving (~0.35 s)."""
     for rate in COMMON_RATES:
         _bank(rate)
+        _b64_bank_chunks(rate, "pcm_s16le")
 
 
 def speech_for_text(text: str, sample_rate: int, speed: float = 1.0) -> bytes:
@@ -83,3 +94,44 @@ def encode_pcm(pcm: bytes, encoding: str) -> bytes:
     if encoding in ("alaw", "pcm_alaw"):
         return alaw_encode(np.frombuffer(pcm, dtype="<i2"))
     return pcm
+
+
+def _bank_bytes(sample_rate: int, start: int, end: int) -> bytes:
+    """Bytes ``start:end`` of the bank at ``sample_rate`` repeated end to end."""
+    bank = _bank(sample_rate)
+    out = bytearray()
+    while start < end:
+        offset = start % len(bank)
+        piece = bank[offset : offset + end - start]
+        out += piece
+        start += len(piece)
+    return bytes(out)
+
+
+@functools.lru_cache(maxsize=32)
+def _b64_bank_chunks(sample_rate: int, encoding: str) -> tuple[str, ...]:
+    """The bank in ``encoding`` as base64 text, ``CHUNK_SECONDS`` a piece (made once)."""
+    size = round(CHUNK_SECONDS * sample_rate) * 2
+    bank = _bank(sample_rate)
+    return tuple(
+        base64.b64encode(encode_pcm(bank[i : i + size], encoding)).decode("ascii")
+        for i in range(0, len(bank) - size + 1, size)
+    )
+
+
+def speech_b64_chunks(text: str, sample_rate: int, encoding: str, speed: float = 1.0) -> list[str]:
+    """:func:`speech_for_text` in ``encoding``, as base64 text of ``CHUNK_SECONDS`` pieces (the
+    last one shorter): decoded and joined, exactly ``encode_pcm(speech_for_text(...))``."""
+    size = round(CHUNK_SECONDS * sample_rate) * 2
+    total = round(speech_seconds(text, speed) * sample_rate) * 2
+    bank_len = len(_bank(sample_rate))
+    cached = _b64_bank_chunks(sample_rate, encoding) if bank_len % size == 0 else ()
+    out: list[str] = []
+    for start in range(0, total, size):
+        end = min(start + size, total)
+        if end - start == size and cached:
+            out.append(cached[(start % bank_len) // size])
+        else:
+            piece = encode_pcm(_bank_bytes(sample_rate, start, end), encoding)
+            out.append(base64.b64encode(piece).decode("ascii"))
+    return out
