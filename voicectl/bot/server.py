@@ -146,11 +146,44 @@ def _is_pipeline_task(task: asyncio.Task[object]) -> bool:
 
 
 class _Server(uvicorn.Server):
-    """uvicorn server that leaves signal handling to voicectl."""
+    """uvicorn server that leaves signal handling to voicectl and stops as soon as asked.
+
+    uvicorn notices ``should_exit`` on a 0.1 s tick, then waits a fixed 0.1 s for open
+    connections to wind down: up to 0.2 s of idle wall time at the end of every bot run (5 % of
+    a 60 s ``--fast`` replay). :meth:`exit` wakes the loop at once, and the fixed wait is left
+    out when no connection is open; with one open, uvicorn shuts down as it always does.
+    """
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self._exit_requested = asyncio.Event()
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+    def exit(self) -> None:
+        self.should_exit = True
+        self._exit_requested.set()
+
+    async def main_loop(self) -> None:
+        counter = 0
+        while not await self.on_tick(counter):
+            counter = (counter + 1) % 864000
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._exit_requested.wait(), 0.1)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self.server_state.connections:
+            await super().shutdown(sockets)
+            return
+        for server in self.servers:
+            server.close()
+        for sock in sockets or []:
+            sock.close()
+        await self._wait_tasks_to_complete()
+        if not self.force_exit:
+            await self.lifespan.shutdown()
 
 
 class ReferenceBotServer:
@@ -243,7 +276,7 @@ class ReferenceBotServer:
 
     async def stop(self) -> None:
         if self._server is not None:
-            self._server.should_exit = True
+            self._server.exit()
         if self._task is not None:
             try:
                 await asyncio.wait_for(self._task, timeout=5)

@@ -149,6 +149,7 @@ class CarrierCall:
         self._next_index = 0
         self._media_gaps: list[tuple[int, int | None]] = []  # frame indices not sent
         self._line: CallerLine | None = None
+        self._wire: bytes | None = None  # the call's audio as wire bytes (see _frame_payload)
         self._heard: list[
             npt.NDArray[np.int16]
         ] = []  # with record: the frames a bad line let through
@@ -177,6 +178,7 @@ class CarrierCall:
                 [self.audio, np.zeros(end_sample - self.audio.size, np.int16)]
             )
         self.audio[start_index * self.frame_samples : end_sample] = samples
+        self._wire = None
         return start, start + samples.size / self.session.wire_rate
 
     def say(self, samples: npt.NDArray[np.int16], text: str = "") -> TurnResult:
@@ -406,15 +408,28 @@ class CarrierCall:
             chunk = np.pad(chunk, (0, self.frame_samples - chunk.size))
         return chunk
 
+    def _frame_payload(self, index: int) -> bytes:
+        """Frame ``index`` as wire bytes (what ``encode_audio(_frame_samples(index))`` gives).
+
+        The call's audio is encoded in one go, on first use and again after :meth:`play`
+        changed it, instead of one small numpy call per frame.
+        """
+        if self._wire is None:
+            self._wire = self.session.encode_audio(self.audio)
+        size = self.frame_samples * self.session.bytes_per_sample
+        payload = self._wire[index * size : (index + 1) * size]
+        if len(payload) < size:
+            missing = (size - len(payload)) // self.session.bytes_per_sample
+            payload += self.session.encode_audio(np.zeros(missing, np.int16))
+        return payload
+
     async def _send_frame(self, ws: ClientConnection, index: int) -> None:
         if self._media_gaps and self._media_stopped(index):
             self._sent_s = (index + 1) * _FRAME_S  # a media gap: the frame's time passes unsent
             self._next_index = index + 1
             return
         if self._line is None:
-            await ws.send(
-                self.session.media_message(self.session.encode_audio(self._frame_samples(index)))
-            )
+            await ws.send(self.session.media_message(self._frame_payload(index)))
             self._frame_delivered(index)
         else:
             self._line.push(index, self._frame_samples(index))
