@@ -179,3 +179,14 @@ def test_a_revoked_stt_key_during_a_silence_run_is_judged_for_caller_impact_and_
         e for e in report["events"] if e["source"] == "fake:deepgram" and e["kind"] == "fault"
     ]
     assert faults, "the fakes' journal is in the report"
+
+
+@pytest.mark.slow
+def test_a_hangup_ends_the_example_bots_pipeline_as_its_own_pipecat_reports(
+    tmp_path: Path,
+) -> None:
+    code, report = run_chaos(tmp_path, "hangup", "--bot-cmd", EXAMPLE_BOT, *FAKES)
+    ended = check_of(report, "hangup.pipeline_ended")
+    assert code == 0 and ended["verdict"] == "pass", report["checks"]
+    assert ended["metrics"]["pipeline_end_s"] < 1.0
+    assert "hangup.tasks_released" not in verdicts(report)  # its tasks are not visible

@@ -162,3 +162,10 @@ def test_a_call_that_never_connected_is_not_a_bot_that_held_on() -> None:
     assert check.observed == (
         "not exercised: the call never connected (cannot connect to ws://127.0.0.1:1/ws: refused)"
     )
+
+
+def test_pipeline_ended_is_an_error_with_the_reason_when_the_bot_is_not_seen_inside() -> None:
+    result = _ending(released=0.001, ended_after=None)
+    result.bot_calls = []
+    ended = judge_pipeline_ended("hangup", result, unseen="the setup hook never reported")
+    assert ended.verdict is Verdict.ERROR and ended.observed == "the setup hook never reported"

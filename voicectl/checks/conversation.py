@@ -222,11 +222,19 @@ def judge_bot_released_call(
 
 
 def judge_pipeline_ended(
-    prefix: str, result: CallEndingResult, *, bound_s: float = 5.0, waited_s: float = 10.0
+    prefix: str,
+    result: CallEndingResult,
+    *,
+    bound_s: float = 5.0,
+    waited_s: float = 10.0,
+    unseen: str = "",
 ) -> Check:
-    """``<prefix>.pipeline_ended``: the in-process bot's pipeline finishes after the call ends."""
+    """``<prefix>.pipeline_ended``: the bot's pipeline finishes after the call ends (the
+    in-process bot, or a ``--bot-cmd`` bot seen from inside; ``unseen`` says why it was not)."""
     title = "bot pipeline ended with the call"
     expected = f"the pipeline finishes within {bound_s:.1f} s of the carrier ending the call"
+    if unseen:
+        return Check(f"{prefix}.pipeline_ended", title, Verdict.ERROR, expected, unseen)
     end_s = result.pipeline_end_s
     if end_s is None:
         running = result.bot_calls[0].leftover_tasks if result.bot_calls else []

@@ -78,7 +78,7 @@ def _call_ending(prefix: str, command: str) -> tuple[CheckSpec, ...]:
             f"{prefix}.pipeline_ended",
             "the bot's pipeline ended",
             (command,),
-            f"the in-process bot's Pipecat pipeline finishes after {what}",
+            f"the bot's Pipecat pipeline finishes after {what} (the in-process bot, or a --bot-cmd bot seen inside)",
             "5.0 s (--end-within), waited for at most twice that",
             "a pipeline still running after the call holds its services and their sockets",
             _CV + "test_call_ending_checks_pass_for_a_bot_that_lets_go",

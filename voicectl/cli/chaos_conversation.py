@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
@@ -29,6 +27,7 @@ from voicectl.checks.conversation import (
 from voicectl.checks.protocol import judge_carrier_protocol
 from voicectl.cli.applicability import reject_reference_bot_options
 from voicectl.cli.bot_options import with_bot_under_test
+from voicectl.cli.bot_target import bot_target, check_bot_choice
 from voicectl.cli.chaos import chaos_app
 from voicectl.cli.common import (
     BaselineOpt,
@@ -47,7 +46,13 @@ from voicectl.cli.report_options import outputs_of, with_report_outputs
 from voicectl.conversation.scenarios import run_barge_in, run_call_ending
 from voicectl.errors import InputError
 from voicectl.faults.base import check_close_code
-from voicectl.outcome.conversation import BargeIn, BargeInResult, CallEnding, CallEndingResult
+from voicectl.outcome.conversation import (
+    BargeIn,
+    BargeInResult,
+    CallEnding,
+    CallEndingResult,
+    ServedCall,
+)
 from voicectl.outcome.function_calls import FunctionCallLog
 from voicectl.replay.runner import add_line_table, record_first_audio
 from voicectl.report import Report
@@ -121,33 +126,6 @@ def _caller(audio: Path | None, need: int, caller_channel: CallerChannel | None 
 
 def _origin(call: Call) -> str:
     return "sidecar" if call.script.source == "sidecar" else "audio (Silero VAD)"
-
-
-def _check_bot(url: str | None, bot: Any, reference_only: dict[str, bool]) -> None:
-    """``--bot-cmd`` excludes ``--url`` and the reference bot's options."""
-    if bot is None:
-        return
-    if url is not None:
-        raise InputError("--url and --bot-cmd both name the bot: give one")
-    for option, given in reference_only.items():
-        if given:
-            raise InputError(f"{option} applies to the reference bot, not to your bot (--bot-cmd)")
-
-
-@contextlib.asynccontextmanager
-async def _bot_url(
-    bot: Any, call: Call, report: Report, url: str | None
-) -> AsyncIterator[str | None]:
-    """The URL to call: the bot started from ``--bot-cmd`` (stopped on the way out), or ``url``
-    (``None``: the in-process reference bot)."""
-    if bot is None:
-        yield url
-        return
-    from voicectl.sut.session import serve_bot
-
-    texts = [u.text for u in call.script.utterances] if call.script else []
-    async with serve_bot(bot, report, utterances=texts) as run:
-        yield run.url
 
 
 def _check_url(url: str | None) -> None:
@@ -256,7 +234,6 @@ def interrupt(
 ) -> None:
     """The caller barges in while the bot speaks (or while it is in a function call): does it stop and answer?"""
     try:
-        _check_url(url)
         full = reference_bot is not BotBrain.RESPONDER
         reference_only = {
             "--tool-delay": tool_delay > 0,
@@ -264,7 +241,7 @@ def interrupt(
             "--bot": full,
             "--no-cancel-on-interruption": not cancel_on_interruption,
         }
-        _check_bot(url, bot, reference_only)
+        check_bot_choice(url, bot, reference_only, carrier=carrier.value)
         reject_reference_bot_options(
             url, {**reference_only, "--function": function != "check_order_status"}
         )
@@ -372,10 +349,19 @@ def interrupt(
                     ),
                 )
         else:
-            async with _bot_url(bot, call, report, url) as target:
+            texts = [u.text for u in call.script.utterances]
+            async with bot_target(bot, report, url, texts) as target:
                 result = await run_barge_in(
-                    call, plan, url=target, carrier=carrier.value, bot_config=config, line=line_spec
+                    call,
+                    plan,
+                    url=target.url,
+                    carrier=carrier.value,
+                    bot_config=config,
+                    line=line_spec,
                 )
+                if bot is not None:
+                    worker, why = await target.inside(result.outcome)
+                    target.judge_faults(report, result.outcome, worker, why)
         checks = []
         # Inside a simulated function call (the responder) the bot is silent by design; during
         # a real one it may be speaking the model's words or not: the clear and audio checks are
@@ -519,9 +505,9 @@ def _ending_command(
     caller_channel: CallerChannel | None = None,
 ) -> None:
     try:
-        _check_url(url)
-        _check_bot(url, bot, {"--bot-variant": variant is not BotVariant.CORRECT})
-        reject_reference_bot_options(url, {"--bot-variant": variant is not BotVariant.CORRECT})
+        check_bot_choice(
+            url, bot, {"--bot-variant": variant is not BotVariant.CORRECT}, carrier=carrier.value
+        )
         call = _caller(audio, 1, caller_channel)
         line_spec = parse_line_option(line)
         if at >= call.audio.duration_s:
@@ -553,23 +539,34 @@ def _ending_command(
         raise fail_usage(str(exc)) from None
 
     async def work(report: Report) -> None:
-        async with _bot_url(bot, call, report, url) as target:
+        waited = max(10.0, end_within * 2)
+        unseen = ""
+        async with bot_target(bot, report, url, [u.text for u in call.script.utterances]) as target:
             result = await run_call_ending(
                 call,
                 ending,
-                url=target,
+                url=target.url,
                 carrier=carrier.value,
                 bot_config=config,
-                pipeline_wait_s=max(10.0, end_within * 2),
+                pipeline_wait_s=waited,
                 line=line_spec,
             )
+            if bot is not None:  # its pipeline's end, as its own Pipecat reported it
+                worker, unseen = await target.inside(result.outcome, waited)
+                if worker is not None:
+                    ends = [e.t for e in worker.of_kind("pipeline_end")]
+                    result.bot_calls = [
+                        ServedCall(0, ended_at=min(ends, default=None), finished=bool(ends))
+                    ]
+                target.judge_faults(report, result.outcome, worker, unseen)
         report.add_check(judge_bot_released_call(prefix, result, bound_s=release_within))
-        if url is None and bot is None:
+        if url is None:
             report.add_check(
                 judge_pipeline_ended(
-                    prefix, result, bound_s=end_within, waited_s=max(10.0, end_within * 2)
+                    prefix, result, bound_s=end_within, waited_s=waited, unseen=unseen
                 )
             )
+        if url is None and bot is None:
             report.add_check(judge_tasks_released(prefix, result))
         protocol = result.outcome.protocol
         if protocol is not None and protocol.messages:  # a bot silent before the end said nothing
@@ -652,7 +649,7 @@ def hangup(
         float,
         typer.Option(
             "--end-within",
-            help="Bound for the reference bot's pipeline to finish, seconds.",
+            help="Bound for the bot's pipeline to finish (reference bot, or --bot-cmd seen inside), seconds.",
             min=0.05,
         ),
     ] = 5.0,
@@ -709,7 +706,7 @@ def carrier_close(
         float,
         typer.Option(
             "--end-within",
-            help="Bound for the reference bot's pipeline to finish, seconds.",
+            help="Bound for the bot's pipeline to finish (reference bot, or --bot-cmd seen inside), seconds.",
             min=0.05,
         ),
     ] = 5.0,
