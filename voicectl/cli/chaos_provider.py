@@ -1,35 +1,24 @@
 """``voicectl chaos ws-close|ws-drop|handshake|stall|malformed|latency|flap``: provider faults.
 
 Each command only parses and validates (bad input: one line, exit 2, before anything runs),
-then hands a :class:`~voicectl.harness.runner.ChaosPlan` to the harness and renders the report.
+then hands a :class:`~voicectl.harness.runner.ChaosPlan` to the harness and renders the report;
+with ``--bot-cmd`` the fault acts on a fake of the user's bot instead (:mod:`.chaos_bot`).
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
 
 from voicectl.audio.script import bundled_calls
-from voicectl.checks.policy import DEFAULT_MAX_ATTEMPTS, Reaction, expectation_for
+from voicectl.checks.policy import Reaction, expectation_for
+from voicectl.cli.bot_options import with_bot_under_test
 from voicectl.cli.chaos import chaos_app
-from voicectl.cli.common import (
-    Gating,
-    JsonOpt,
-    JunitOpt,
-    MarkdownOpt,
-    Outputs,
-    QuietOpt,
-    StrictOpt,
-    TrialsOpt,
-    VerboseOpt,
-    execute,
-    fail_usage,
-)
-from voicectl.cli.option_sets import option, with_option_set
+from voicectl.cli.chaos_provider_options import AfterMessagesOpt, AfterOpt, with_provider_options
+from voicectl.cli.common import Gating, Outputs, execute, fail_usage
 from voicectl.errors import InputError
 from voicectl.faults import (
     Fault,
@@ -44,145 +33,29 @@ from voicectl.faults import (
     WsDrop,
     parse_lifetimes,
 )
-from voicectl.harness.runner import DEFAULT_BUDGET_S, ChaosPlan, run_chaos
-from voicectl.harness.targets import DEFAULT_TARGET, resolve_target, target_names
-from voicectl.providers import ServiceKind, get_protocol, protocol_names
+from voicectl.harness.runner import ChaosPlan, run_chaos
+from voicectl.harness.targets import DEFAULT_TARGET, resolve_target
+from voicectl.providers import ServiceKind, get_protocol
 from voicectl.report import Report
 
 __all__ = ["run_provider_fault"]
 
 
-class Expect(StrEnum):
-    RECOVERABLE = "recoverable"
-    NON_RECOVERABLE = "non-recoverable"
-
-
-_COMMON = "Common options"
-TargetOpt = Annotated[
-    str,
-    typer.Option(
-        "--target",
-        "-t",
-        help=f"Service under test: {', '.join(target_names())}, or path/file.py:factory / "
-        "package.module:factory called as factory(url).",
-        rich_help_panel=_COMMON,
-    ),
-]
-ProtocolOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--protocol",
-        help=f"Fake provider protocol for a custom target ({', '.join(protocol_names())}; "
-        "default generic).",
-        rich_help_panel=_COMMON,
-    ),
-]
-OnOpt = Annotated[
-    str,
-    typer.Option(
-        "--on",
-        help="Which connections get the fault: every, first, N or N..M (numbered from 1).",
-        rich_help_panel=_COMMON,
-    ),
-]
-SeedOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--seed",
-        help="Seed for jitter (default: random, recorded in the report).",
-        rich_help_panel=_COMMON,
-    ),
-]
-BudgetOpt = Annotated[
-    float,
-    typer.Option(
-        "--budget",
-        help="Observe at most this long (s); the run stops earlier once every verdict is settled.",
-        min=0.5,
-        rich_help_panel=_COMMON,
-    ),
-]
-MaxAttemptsOpt = Annotated[
-    int,
-    typer.Option(
-        "--max-attempts", help="Retries allowed per incident.", min=0, rich_help_panel=_COMMON
-    ),
-]
-SurfaceOpt = Annotated[
-    float | None,
-    typer.Option(
-        "--surface-within",
-        help="Seconds after the deciding failure by which an error must surface "
-        "(default 2; 10 for stall).",
-        min=0.01,
-        rich_help_panel=_COMMON,
-    ),
-]
-ExpectOpt = Annotated[
-    Expect | None,
-    typer.Option(
-        "--expect",
-        help="Override the policy's class for this failure.",
-        case_sensitive=False,
-        rich_help_panel=_COMMON,
-    ),
-]
-FullBudgetOpt = Annotated[
-    bool,
-    typer.Option(
-        "--full-budget",
-        help="Keep observing until the budget even once the verdict is settled (to see how far "
-        "a reconnect loop goes).",
-        rich_help_panel=_COMMON,
-    ),
-]
-ChaosTimeoutOpt = Annotated[
-    float | None,
-    typer.Option(
-        "--timeout",
-        help="Hard deadline for the whole run, seconds (default: budget + 60).",
-        min=1,
-        rich_help_panel=_COMMON,
-    ),
-]
-AfterOpt = Annotated[
-    float | None,
-    typer.Option("--after", help="Act this many seconds after the handshake (0: at once)."),
-]
-AfterMessagesOpt = Annotated[
-    int | None,
-    typer.Option("--after-messages", help="Act after the client's Nth message."),
-]
-
-
-PROVIDER_OPTIONS = [
-    option("target", TargetOpt, DEFAULT_TARGET),
-    option("protocol", ProtocolOpt, None),
-    option("on", OnOpt, "every"),
-    option("seed", SeedOpt, None),
-    option("budget", BudgetOpt, DEFAULT_BUDGET_S),
-    option("max_attempts", MaxAttemptsOpt, DEFAULT_MAX_ATTEMPTS),
-    option("surface_within", SurfaceOpt, None),
-    option("expect", ExpectOpt, None),
-    option("full_budget", FullBudgetOpt, False),
-    option("trials", TrialsOpt, 1),
-    option("json", JsonOpt, None),
-    option("junit", JunitOpt, None),
-    option("markdown", MarkdownOpt, None),
-    option("quiet", QuietOpt, False),
-    option("verbose", VerboseOpt, False),
-    option("strict", StrictOpt, False),
-    option("timeout", ChaosTimeoutOpt, None),
-]
-with_provider_options = with_option_set(PROVIDER_OPTIONS, into="common")
-
-
-def run_provider_fault(build_fault: Callable[[], Fault], common: dict[str, Any]) -> None:
+def run_provider_fault(
+    build_fault: Callable[[], Fault], common: dict[str, Any], bot: Any = None
+) -> None:
     """Validate everything, then run the experiment under :func:`execute`."""
     try:
         fault = build_fault()
         selector = Selector.parse(common["on"])
-        target = resolve_target(common["target"], common["protocol"])
+        if bot is not None:
+            from voicectl.cli.chaos_bot import run_provider_fault_on_bot
+
+            spec = f"{fault.describe()}, {selector.describe()}"
+            return run_provider_fault_on_bot(fault, selector, common, bot, spec)
+        if common["audio"] is not None:
+            raise InputError("--audio is the call placed into your bot: it needs --bot-cmd")
+        target = resolve_target(common["target"] or DEFAULT_TARGET, common["protocol"])
         if isinstance(fault, Latency) and get_protocol(target.protocol).kind is ServiceKind.GENERIC:
             raise InputError(
                 "latency needs a protocol that answers: the generic fake sends nothing to delay "
@@ -253,6 +126,7 @@ def run_provider_fault(build_fault: Callable[[], Fault], common: dict[str, Any])
 
 
 @chaos_app.command("ws-close")
+@with_bot_under_test
 @with_provider_options
 def ws_close(
     code: Annotated[int, typer.Option("--code", help="Close code to send (1000-4999).")] = 1008,
@@ -261,27 +135,32 @@ def ws_close(
     after_messages: AfterMessagesOpt = None,
     *,
     common: dict[str, Any],
+    bot: Any = None,
 ) -> None:
     """The provider closes the WebSocket with a code (default 1008, right after the first message)."""
     run_provider_fault(
         lambda: WsClose(code=code, reason=reason, after=after, after_messages=after_messages),
         common,
+        bot,
     )
 
 
 @chaos_app.command("ws-drop")
+@with_bot_under_test
 @with_provider_options
 def ws_drop(
     after: AfterOpt = None,
     after_messages: AfterMessagesOpt = None,
     *,
     common: dict[str, Any],
+    bot: Any = None,
 ) -> None:
     """The provider aborts TCP with no close frame (the client sees 1006)."""
-    run_provider_fault(lambda: WsDrop(after=after, after_messages=after_messages), common)
+    run_provider_fault(lambda: WsDrop(after=after, after_messages=after_messages), common, bot)
 
 
 @chaos_app.command("handshake")
+@with_bot_under_test
 @with_provider_options
 def handshake(
     status: Annotated[
@@ -289,12 +168,14 @@ def handshake(
     ] = 401,
     *,
     common: dict[str, Any],
+    bot: Any = None,
 ) -> None:
     """The provider rejects the WebSocket handshake with an HTTP status."""
-    run_provider_fault(lambda: Handshake(status=status), common)
+    run_provider_fault(lambda: Handshake(status=status), common, bot)
 
 
 @chaos_app.command("stall")
+@with_bot_under_test
 @with_provider_options
 def stall(
     stage: Annotated[
@@ -317,17 +198,23 @@ def stall(
     after_messages: AfterMessagesOpt = None,
     *,
     common: dict[str, Any],
+    bot: Any = None,
 ) -> None:
     """The provider stops reading and answering (no pongs) but keeps the socket open."""
     if stage not in ("provider", "stt"):
         raise fail_usage(f"--stage must be provider or stt, got {stage!r}")
+    if stage == "stt" and bot is not None:
+        raise fail_usage(
+            "--stage stt stalls the reference bot's STT; for your bot, stall the fake that "
+            "serves its STT: --target NAME"
+        )
     if stage == "stt":
         from voicectl.cli.chaos_service import run_stt_stall
 
         surface_within = common["surface_within"]
         run_stt_stall(
             at=at,
-            target=common["target"],
+            target=common["target"] or DEFAULT_TARGET,
             heartbeats=heartbeats,
             surface_within=surface_within if surface_within is not None else 5.0,
             outputs=Outputs(
@@ -341,10 +228,11 @@ def stall(
             ),
         )
         return
-    run_provider_fault(lambda: StallFault(after=after, after_messages=after_messages), common)
+    run_provider_fault(lambda: StallFault(after=after, after_messages=after_messages), common, bot)
 
 
 @chaos_app.command("malformed")
+@with_bot_under_test
 @with_provider_options
 def malformed(
     kind: Annotated[
@@ -365,6 +253,7 @@ def malformed(
     after_messages: AfterMessagesOpt = None,
     *,
     common: dict[str, Any],
+    bot: Any = None,
 ) -> None:
     """The provider sends a malformed message or its in-band error (the connection stays open)."""
     run_provider_fault(
@@ -376,10 +265,12 @@ def malformed(
             after_messages=after_messages,
         ),
         common,
+        bot,
     )
 
 
 @chaos_app.command("latency")
+@with_bot_under_test
 @with_provider_options
 def latency(
     ms: Annotated[
@@ -390,12 +281,14 @@ def latency(
     ] = 0.0,
     *,
     common: dict[str, Any],
+    bot: Any = None,
 ) -> None:
     """Every provider message arrives late (latency +/- jitter)."""
-    run_provider_fault(lambda: Latency(ms=ms, jitter_ms=jitter), common)
+    run_provider_fault(lambda: Latency(ms=ms, jitter_ms=jitter), common, bot)
 
 
 @chaos_app.command("flap")
+@with_bot_under_test
 @with_provider_options
 def flap(
     lifetimes: Annotated[
@@ -405,8 +298,9 @@ def flap(
     reason: Annotated[str, typer.Option("--reason", help="Close reason.")] = "",
     *,
     common: dict[str, Any],
+    bot: Any = None,
 ) -> None:
     """Connections close after a repeating cycle of lifetimes (a long one resets naive counters)."""
     run_provider_fault(
-        lambda: Flap(lifetimes=parse_lifetimes(lifetimes), code=code, reason=reason), common
+        lambda: Flap(lifetimes=parse_lifetimes(lifetimes), code=code, reason=reason), common, bot
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -17,6 +17,7 @@ from voicectl.checks.failover import (
     judge_switched,
     judge_transcripts_continue,
 )
+from voicectl.cli.bot_options import with_bot_under_test
 from voicectl.cli.chaos import chaos_app
 from voicectl.cli.common import (
     CallerChannel,
@@ -45,21 +46,26 @@ from voicectl.failover.scenario import (
     run_failover,
     validate_plan,
 )
-from voicectl.outcome.failover import FailoverOutcome, Incident, SeenError
+from voicectl.failover.timeline import tabulate_failover
+from voicectl.outcome.failover import Incident
 from voicectl.report import Report
 
 __all__ = ["failover", "run_stt_stall", "stt_crash"]
 
 PrimaryOpt = Annotated[
-    str,
+    str | None,
     typer.Option(
-        "--primary", help="Primary STT: a built-in name or path.py:factory / module:factory."
+        "--primary",
+        help="Primary STT: a built-in name or path.py:factory / module:factory [default: soniox]. "
+        "With --bot-cmd: the --fake NAME serving your bot's primary STT [default: the first STT --fake].",
     ),
 ]
 BackupOpt = Annotated[
-    str,
+    str | None,
     typer.Option(
-        "--backup", help="Backup STT: a built-in name or path.py:factory / module:factory."
+        "--backup",
+        help="Backup STT: a built-in name or path.py:factory / module:factory [default: soniox]. "
+        "With --bot-cmd: the --fake NAME serving your bot's backup STT [default: the second STT --fake].",
     ),
 ]
 ProtocolOpt = Annotated[
@@ -80,7 +86,7 @@ BackoffOpt = Annotated[
     str | None,
     typer.Option(
         "--backoff",
-        help="Built-in services' reconnect_backoff_min_wait,max_wait in seconds, e.g. 0.5,1 (Pipecat default 4,10).",
+        help="Built-in services' reconnect_backoff_min_wait,max_wait in seconds, e.g. 0.5,1 (Pipecat default 4,10; chaos failover: 0.5,1).",
     ),
 ]
 SwitchOpt = Annotated[
@@ -174,133 +180,13 @@ def _run(
             report.add_check(failback)
         if outcome.call is not None and outcome.call.error:
             report.harness_error = f"the call itself failed: {outcome.call.error}"
-        _tabulate(report, outcome)
+        tabulate_failover(report, outcome)
 
     execute(report, outputs, gating.wrap(work))
 
 
-def _tabulate(report: Report, outcome: FailoverOutcome) -> None:
-    rows: list[list[object]] = []
-    for incident, t, who in outcome.incidents_done:
-        rows.append([round(t, 2), "voicectl", f"{incident.describe()} (hit: {who})"])
-        report.log("voicectl", "incident", clock="call", t=t, what=incident.describe(), hit=who)
-    if outcome.false_error_at is not None:
-        rows.append(
-            [
-                round(outcome.false_error_at, 2),
-                "DownstreamTTS",
-                "injected ErrorFrame (not an STT failure)",
-            ]
-        )
-    for e, repeats, last_t in _collapse(outcome.errors):
-        if repeats > 1:
-            rows.append(
-                [
-                    round(e.t, 2),
-                    e.processor,
-                    f"error x{repeats} until {last_t:.2f} s: [{e.category}] {e.message[:80]}",
-                ]
-            )
-            report.log(
-                e.processor,
-                "error",
-                clock="call",
-                t=e.t,
-                category=e.category,
-                usable=e.usable,
-                message=e.message,
-                repeats=repeats,
-                end=last_t,
-            )
-            continue
-        where = (
-            "reached on_pipeline_error"
-            if any(p.message == e.message and abs(p.t - e.t) < 0.1 for p in outcome.pipeline_errors)
-            else "origin only"
-        )
-        rows.append(
-            [
-                round(e.t, 2),
-                e.processor,
-                f"error [{e.category}{'' if e.usable else ', unusable'}] {e.message[:90]} ({where})",
-            ]
-        )
-        report.log(
-            e.processor,
-            "error",
-            clock="call",
-            t=e.t,
-            category=e.category,
-            usable=e.usable,
-            message=e.message,
-            reached_pipeline=where != "origin only",
-        )
-    for t, role, usable in outcome.usable:
-        rows.append([round(t, 2), role, f"usable -> {usable}"])
-        report.log(role, "usable", clock="call", t=t, usable=usable)
-    for s in outcome.switches:
-        rows.append([round(s.t, 2), "ServiceSwitcher", f"switched to the {s.to}"])
-        report.log("ServiceSwitcher", "switch", clock="call", t=s.t, to=s.to)
-    for tr in outcome.transcripts:
-        rows.append([round(tr.t, 2), tr.service, f"transcript {tr.text[:60]!r}"])
-        report.log(tr.service, "transcript", clock="call", t=tr.t, text=tr.text)
-    rows.sort(key=lambda r: float(r[0]))  # type: ignore[arg-type]
-    report.add_table("Timeline (call seconds)", ["t", "who", "what"], rows)
-    conn_rows = []
-    for role, records in outcome.connections.items():
-        for r in records:
-            opened, closed = r.get("opened_at"), r.get("closed_at")
-            conn_rows.append(
-                [
-                    role,
-                    r.get("connection"),
-                    opened,
-                    closed,
-                    r.get("status"),
-                    r.get("bytes_in"),
-                    r.get("ended_by"),
-                ]
-            )
-            report.log(
-                f"{role} provider",
-                "connection",
-                clock="call",
-                t=float(opened or 0.0),
-                end=closed,
-                status=r.get("status"),
-                ended_by=r.get("ended_by"),
-            )
-    report.add_table(
-        "Provider connections",
-        ["provider", "#", "opened s", "closed s", "HTTP", "bytes in", "ended by"],
-        conn_rows,
-    )
-    switch = outcome.switches[0].t if outcome.switches else None
-    first_crash = next((t for i, t, _ in outcome.incidents_done if i.kind != "recover"), None)
-    report.metrics["switches"] = len(outcome.switches)
-    report.metrics["errors_at_origin"] = len(outcome.errors)
-    report.metrics["errors_at_on_pipeline_error"] = len(outcome.pipeline_errors)
-    report.metrics["failover_latency_s"] = (
-        None if switch is None or first_crash is None else round(switch - first_crash, 3)
-    )
-    if outcome.call is not None:
-        answered = [t.latency_s for t in outcome.call.turns if t.latency_s is not None]
-        report.metrics["bot_answered"] = f"{len(answered)}/{len(outcome.call.turns)}"
-
-
-def _collapse(errors: list[SeenError]) -> list[tuple[SeenError, int, float]]:
-    """Runs of the same error from the same processor as (first, count, last time)."""
-    runs: list[tuple[SeenError, int, float]] = []
-    for e in errors:
-        if runs and runs[-1][0].processor == e.processor and runs[-1][0].message == e.message:
-            first, count, _ = runs[-1]
-            runs[-1] = (first, count + 1, e.t)
-        else:
-            runs.append((e, 1, e.t))
-    return runs
-
-
 @chaos_app.command("stt-crash")
+@with_bot_under_test
 def stt_crash(
     mode: Annotated[
         str, typer.Option("--mode", help=f"How the primary dies: {', '.join(CRASH_MODES)}.")
@@ -313,8 +199,8 @@ def stt_crash(
         int | None,
         typer.Option("--at-utterance", help="Crash as the caller starts utterance N.", min=1),
     ] = None,
-    primary: PrimaryOpt = "soniox",
-    backup: BackupOpt = "soniox",
+    primary: PrimaryOpt = None,
+    backup: BackupOpt = None,
     protocol: ProtocolOpt = None,
     strategy: StrategyOpt = None,
     backoff: BackoffOpt = None,
@@ -332,9 +218,12 @@ def stt_crash(
     trials: TrialsOpt = 1,
     strict: StrictOpt = False,
     timeout: TimeoutOpt = 120.0,
+    bot: Any = None,
 ) -> None:
-    """Crash the reference bot's primary STT mid-call and judge the ServiceSwitcher failover."""
+    """Crash the primary STT mid-call (the reference bot's, or your bot's fake) and judge the ServiceSwitcher failover."""
     try:
+        if bot is not None:
+            _reject_own_target_options(protocol, strategy, backoff, heartbeats)
         if mode not in CRASH_MODES:
             raise InputError(f"--mode must be one of {', '.join(CRASH_MODES)}, got {mode!r}")
         if at is not None and at_utterance is not None:
@@ -348,14 +237,20 @@ def stt_crash(
                     f"--at-utterance {at_utterance}: the call has {len(utterances)} utterances"
                 )
             crash_at = utterances[at_utterance - 1].start
+        incident = Incident(crash_at, mode, "primary")
+        if bot is not None:
+            return _on_bot("chaos stt-crash", (incident,), bot, call, primary, backup,
+                           switch_within, 10.0, surface_within,
+                           make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout),
+                           trials)  # fmt: skip
         plan = FailoverPlan(
             call=call,
-            primary=primary,
-            backup=backup,
+            primary=primary or "soniox",
+            backup=backup or "soniox",
             protocol=protocol,
             strategy=strategy,
             backoff=_backoff(backoff),
-            incidents=(Incident(crash_at, mode, "primary"),),
+            incidents=(incident,),
             heartbeats=heartbeats,
         )
     except InputError as exc:
@@ -366,6 +261,51 @@ def stt_crash(
         switch_within,
         make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout),
         surface_within,
+        trials=trials,
+    )
+
+
+def _reject_own_target_options(
+    protocol: str | None, strategy: str | None, backoff: str | None, heartbeats: bool
+) -> None:
+    from voicectl.cli.chaos_bot import reject_own_target_options
+
+    reject_own_target_options(
+        {
+            "--protocol": protocol is not None,
+            "--strategy": strategy is not None,
+            "--backoff": backoff is not None,
+            "--heartbeats": heartbeats,
+        }
+    )
+
+
+def _on_bot(
+    command: str,
+    incidents: tuple[Incident, ...],
+    bot: Any,
+    call: Call,
+    primary: str | None,
+    backup: str | None,
+    switch_within: float,
+    failback_within: float,
+    surface_within: float,
+    outputs: Outputs,
+    trials: int,
+) -> None:
+    from voicectl.cli.chaos_bot import run_incidents_on_bot
+
+    run_incidents_on_bot(
+        command,
+        incidents,
+        bot=bot,
+        call=call,
+        primary=primary,
+        backup=backup,
+        switch_within=switch_within,
+        failback_within=failback_within,
+        surface_within=surface_within,
+        outputs=outputs,
         trials=trials,
     )
 
@@ -388,6 +328,7 @@ def run_stt_stall(
 
 
 @chaos_app.command("failover")
+@with_bot_under_test
 def failover(
     crashes: Annotated[
         str,
@@ -396,11 +337,11 @@ def failover(
             help="Incidents: KIND@SECONDS, comma-separated; KIND is a close code, drop, error, exception, stall or recover; prefix primary:/backup: to aim (default: the active STT).",
         ),
     ] = "1011@5,recover@20,1011@24",
-    primary: PrimaryOpt = "soniox",
-    backup: BackupOpt = "soniox",
+    primary: PrimaryOpt = None,
+    backup: BackupOpt = None,
     protocol: ProtocolOpt = None,
     strategy: StrategyOpt = None,
-    backoff: BackoffOpt = "0.5,1",
+    backoff: BackoffOpt = None,
     switch_within: SwitchOpt = 15.0,
     failback_within: Annotated[
         float,
@@ -421,17 +362,25 @@ def failover(
     trials: TrialsOpt = 1,
     strict: StrictOpt = False,
     timeout: TimeoutOpt = 150.0,
+    bot: Any = None,
 ) -> None:
     """Repeated STT incidents with recovery: switch away, switch back, switch again."""
     try:
+        incidents = parse_incidents(crashes)
+        if bot is not None:
+            _reject_own_target_options(protocol, strategy, backoff, False)
+            return _on_bot("chaos failover", incidents, bot, _call(audio, caller_channel),
+                           primary, backup, switch_within, failback_within, 5.0,
+                           make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout),
+                           trials)  # fmt: skip
         plan = FailoverPlan(
             call=_call(audio, caller_channel),
-            primary=primary,
-            backup=backup,
+            primary=primary or "soniox",
+            backup=backup or "soniox",
             protocol=protocol,
             strategy=strategy,
-            backoff=_backoff(backoff),
-            incidents=parse_incidents(crashes),
+            backoff=_backoff(backoff or "0.5,1"),
+            incidents=incidents,
         )
     except InputError as exc:
         raise fail_usage(str(exc)) from None

@@ -212,3 +212,33 @@ class ConnectionLog:
 
     def has_ended(self, index: int) -> bool:
         return not math.isnan(self.ended_at[index])
+
+    def shifted(self, offset: float) -> ConnectionLog:
+        """A copy with every time ``offset`` seconds earlier (e.g. from the fake's clock to the
+        call's); the records are copies, so the original keeps running."""
+        from dataclasses import replace
+
+        def earlier(t: float | None) -> float | None:
+            return None if t is None else t - offset
+
+        copy = ConnectionLog()
+        copy.opened_at = array("d", (t - offset for t in self.opened_at))
+        copy.ended_at = array("d", (t - offset for t in self.ended_at))
+        copy.fault_at = array("d", (t - offset for t in self.fault_at))
+        copy.flags = bytearray(self.flags)
+        for number, record in self._records.items():
+            copy._records[number] = replace(
+                record,
+                opened_at=record.opened_at - offset,
+                fault_at=earlier(record.fault_at),
+                first_message_at=earlier(record.first_message_at),
+                closed_at=earlier(record.closed_at),
+                notes=list(record.notes),
+            )
+        copy.transcripts = [
+            replace(s, t=s.t - offset, queued_at=s.queued_at - offset) for s in self.transcripts
+        ]
+        copy.transcripts_sent = self.transcripts_sent
+        copy.bytes_in = self.bytes_in
+        copy.messages_in = self.messages_in
+        return copy

@@ -52,7 +52,7 @@ import contextlib
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 from voicectl.errors import InputError
@@ -246,8 +246,13 @@ def plan_fakes(
     llm_timing: LLMTiming | None = None,
     seed: int | None = None,
     speed: float = 1.0,
+    more_faults: Sequence[FakeFault] = (),
+    more_option: str = "--target",
 ) -> FakesPlan:
-    """Validate fake specs and ``NAME=SPEC`` faults; every problem is one :class:`InputError`."""
+    """Validate fake specs and ``NAME=SPEC`` faults; every problem is one :class:`InputError`.
+
+    ``more_faults`` are faults built otherwise (a chaos command's own, named by ``more_option``):
+    they come after the ``NAME=SPEC`` ones, so a connection one of those picks is theirs."""
     specs = [f if isinstance(f, FakeSpec) else FakeSpec.parse(f) for f in fakes]
     if not specs:
         raise InputError("no fakes to serve: name at least one provider")
@@ -267,17 +272,12 @@ def plan_fakes(
             raise InputError(f"--fault {text!r} is not NAME=SPEC (e.g. deepgram=ws-close:1008@8s)")
         spec = _resolve_fake(target.strip().lower(), by_name)
         fault, selector = parse_fault_spec(spec_text)
-        transport = PROVIDERS[spec.provider].transport
-        if transport == "http" and fault.name not in HTTP_FAULTS:
-            raise InputError(
-                f"--fault {text!r}: {fault.name} acts on WebSocket connections; the {spec.name} "
-                f"fake is HTTP (use one of {', '.join(sorted(HTTP_FAULTS))})"
-            )
-        if transport == "websocket" and fault.name in _LLM_FAULTS:
-            raise InputError(
-                f"--fault {text!r}: {fault.name} is an LLM fault; the {spec.name} fake is not an LLM"
-            )
+        _check_transport(spec, fault, f"--fault {text!r}")
         parsed.append(FakeFault(spec.name, fault, selector, spec_text.strip()))
+    for more in more_faults:
+        spec = _resolve_fake(more.fake.strip().lower(), by_name, option=more_option)
+        _check_transport(spec, more.fault, f"{more_option} {more.fake}")
+        parsed.append(replace(more, fake=spec.name))
     if endpoint_ms is not None and endpoint_ms <= 0:
         raise InputError("the STT endpoint silence must be > 0 ms")
     if not speed > 0:
@@ -294,7 +294,22 @@ def plan_fakes(
     )
 
 
-def _resolve_fake(target: str, by_name: dict[str, FakeSpec]) -> FakeSpec:
+def _check_transport(spec: FakeSpec, fault: Fault, what: str) -> None:
+    transport = PROVIDERS[spec.provider].transport
+    if transport == "http" and fault.name not in HTTP_FAULTS:
+        raise InputError(
+            f"{what}: {fault.name} acts on WebSocket connections; the {spec.name} "
+            f"fake is HTTP (use one of {', '.join(sorted(HTTP_FAULTS))})"
+        )
+    if transport == "websocket" and fault.name in _LLM_FAULTS:
+        raise InputError(
+            f"{what}: {fault.name} is an LLM fault; the {spec.name} fake is not an LLM"
+        )
+
+
+def _resolve_fake(
+    target: str, by_name: dict[str, FakeSpec], *, option: str = "--fault"
+) -> FakeSpec:
     if target in by_name:
         return by_name[target]
     provider, _, name = target.partition(":")
@@ -302,7 +317,7 @@ def _resolve_fake(target: str, by_name: dict[str, FakeSpec]) -> FakeSpec:
     if spec is not None and spec.provider == provider:
         return spec
     started = ", ".join(by_name)
-    raise InputError(f"--fault names fake {target!r}, which is not started (started: {started})")
+    raise InputError(f"{option} names fake {target!r}, which is not started (started: {started})")
 
 
 @dataclass

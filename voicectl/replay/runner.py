@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,7 +32,7 @@ from voicectl.report.model import Check, Report, Verdict
 
 if TYPE_CHECKING:
     from voicectl.sut.inside import InsideView, WorkerView
-    from voicectl.sut.session import BotUnderTest
+    from voicectl.sut.session import BotRun, BotUnderTest
 
 __all__ = ["ReplayPlan", "ReplayResult", "add_line_table", "record_first_audio", "run_replay"]
 
@@ -52,6 +53,9 @@ class ReplayPlan:
     stt: str | None = None  # reference bot: a built-in STT target behind a fake provider
     line: LineSpec | None = None  # a bad caller line between the caller and the bot
     bot: BotUnderTest | None = None  # the user's bot as a process (--bot-cmd)
+    #: --bot-cmd: run beside each call from its start, cancelled at its end (chaos incidents).
+    during_call: Callable[[BotRun, float], Coroutine[Any, Any, None]] | None = None
+    answers_judged: bool = True  # replay.bot_answered (chaos runs judge caller impact instead)
 
 
 @dataclass
@@ -72,6 +76,7 @@ class CallRun:
 @dataclass
 class ReplayResult:
     runs: list[CallRun] = field(default_factory=list)
+    bot_runs: list[BotRun] = field(default_factory=list)  # --bot-cmd: each start, stopped
 
 
 Progress = Callable[[str], None]
@@ -233,6 +238,7 @@ async def _replay_bot(
         # model answers and the TTS speaks as much faster than real time as the caller's silence.
         speed = FAST_SILENCE_SPEED if plan.fast else 1.0
         run_bot = BotRun(bot, rate=rate, utterances=texts, clock=time.monotonic, speed=speed)
+        result.bot_runs.append(run_bot)
         report.log("harness", "bot_starting", rate=rate, log=str(run_bot.log_path))
         try:
             async with run_bot:
@@ -253,7 +259,7 @@ async def _replay_bot(
                         progress(f"{call.name} @ {rate} Hz" if rate else call.name)
                     seed = f"{call.name}@{rate}" if rate else call.name
                     options = replace(_call_options(plan, call), url=run_bot.url, seed=seed)
-                    if bot.faults:
+                    if bot.faulted:
                         # A caller left unanswered must be heard waiting longer than the bound.
                         options = replace(
                             options, tail_s=max(options.tail_s, bot.silence_bound_s + 1.0)
@@ -268,9 +274,23 @@ async def _replay_bot(
                             ),
                         )
                     utterances = call.script.utterances
-                    outcome = await place_call(
-                        call.audio.samples, utterances, options, sample_rate=call.audio.sample_rate
+                    beside = (
+                        asyncio.create_task(plan.during_call(run_bot, since))
+                        if plan.during_call is not None
+                        else None
                     )
+                    try:
+                        outcome = await place_call(
+                            call.audio.samples,
+                            utterances,
+                            options,
+                            sample_rate=call.audio.sample_rate,
+                        )
+                    finally:
+                        if beside is not None:
+                            beside.cancel()
+                            with contextlib.suppress(asyncio.CancelledError):
+                                await beside
                     if outcome.error and "rejected the WebSocket handshake" in outcome.error:
                         raise run_bot.refused(outcome.error)
                     died = run_bot.died()
@@ -291,7 +311,7 @@ async def _replay_bot(
                     run = CallRun(call, rate, outcome, inside=worker)
                     result.runs.append(run)
                     _journal(report, run)
-                    if run_bot.fakes is not None and bot.faults:
+                    if run_bot.fakes is not None and bot.faulted:
                         _judge_faults(bot, run_bot, run, report)
                     if plan.record_dir is not None:
                         _record(plan.record_dir, run)
@@ -316,7 +336,7 @@ async def _replay_bot(
                         **data,
                     )
             process = run_bot.process
-            if process is not None and bot.faults and not report.interrupted:
+            if process is not None and bot.faulted and not report.interrupted:
                 from voicectl.checks.caller import judge_bot_stopped_cleanly
 
                 report.add_check(
@@ -363,7 +383,7 @@ def _judge_faults(bot: BotUnderTest, run_bot: Any, run: CallRun, report: Report)
                 "fault.fired",
                 f"{run.label}: the faults took effect during the call",
                 Verdict.ERROR,
-                f"a fault from {', '.join(bot.faults)} fires while the call is up",
+                f"a fault from {', '.join(bot.fault_specs())} fires while the call is up",
                 "no fault fired during the call: the bot never used that fake then (is it "
                 "pointed at the fake's URL?), or the fault's trigger came after the call",
             )
@@ -513,18 +533,19 @@ def _judge(
 ) -> None:
     for run in result.runs:
         turns = run.outcome.turns
-        report.add_check(
-            judge_bot_answered(
-                run.label,
-                [t.latency_s for t in turns],
-                [t.utterance.text for t in turns],
-                bound_s=plan.answer_bound_s,
-                call_error=run.outcome.error,
-                fast=plan.fast,
-                connected=not run.outcome.unreachable,
-                cause=run.outcome.protocol.cause() if run.outcome.protocol else "",
+        if plan.answers_judged:
+            report.add_check(
+                judge_bot_answered(
+                    run.label,
+                    [t.latency_s for t in turns],
+                    [t.utterance.text for t in turns],
+                    bound_s=plan.answer_bound_s,
+                    call_error=run.outcome.error,
+                    fast=plan.fast,
+                    connected=not run.outcome.unreachable,
+                    cause=run.outcome.protocol.cause() if run.outcome.protocol else "",
+                )
             )
-        )
         if run.outcome.protocol is not None:
             report.add_check(
                 judge_carrier_protocol(

@@ -25,7 +25,13 @@ from voicectl.outcome.failover import FailoverOutcome, Incident, SeenError, Swit
 from voicectl.report.model import Check
 from voicectl.sut.inside import WorkerView
 
-__all__ = ["FaultFiring", "faults_fired", "judge_call_after_faults"]
+__all__ = [
+    "FaultFiring",
+    "failover_seen_inside",
+    "faults_fired",
+    "judge_call_after_faults",
+    "stt_switcher",
+]
 
 _INCIDENT_KINDS = {"ws-close": "close", "ws-drop": "drop", "stall": "stall"}
 
@@ -68,17 +74,18 @@ def faults_fired(fakes: Any) -> list[FaultFiring]:
     return sorted(fired, key=lambda f: f.t)
 
 
-def _stt_switcher(worker: WorkerView) -> dict[str, Any] | None:
+def stt_switcher(worker: WorkerView) -> dict[str, Any] | None:
     switchers = [s for s in worker.switchers if len(s.get("services", [])) >= 2]
     stt = [s for s in switchers if any("STT" in str(n) for n in s["services"])]
     found = stt or switchers
     return found[0] if found else None
 
 
-def _failover_outcome(
-    outcome: CallOutcome, worker: WorkerView, t0: float, first: FaultFiring
-) -> FailoverOutcome:
-    switcher = _stt_switcher(worker)
+def failover_seen_inside(outcome: CallOutcome, worker: WorkerView, t0: float) -> FailoverOutcome:
+    """Switches, errors, usability, transcripts of the bot's STT switcher (its first two
+    services are the primary and the backup), on the call clock (``t0`` its start); no
+    incidents yet. The worker must have a switcher (:func:`stt_switcher`)."""
+    switcher = stt_switcher(worker)
     assert switcher is not None
     services = [str(s) for s in switcher["services"]]
     names = {"primary": services[0], "backup": services[1]}
@@ -117,7 +124,15 @@ def _failover_outcome(
             )
         elif event.kind == "heartbeat_timeout":
             failover.heartbeat_timeouts.append(at(event.t))
-    fault_t = at(first.t)
+    return failover
+
+
+def _failover_outcome(
+    outcome: CallOutcome, worker: WorkerView, t0: float, first: FaultFiring
+) -> FailoverOutcome:
+    failover = failover_seen_inside(outcome, worker, t0)
+    role_of = {name: role for role, name in failover.names.items()}
+    fault_t = first.t - t0
     # The service the fault hit: the first of the switcher's services to report an error after
     # it; else the one active then (the fake does not know which service connected to it).
     hit = next(
@@ -189,7 +204,7 @@ def judge_call_after_faults(
     )
     if (
         worker is not None
-        and _stt_switcher(worker) is not None
+        and stt_switcher(worker) is not None
         and first.fault
         in (
             *_INCIDENT_KINDS,

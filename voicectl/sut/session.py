@@ -50,22 +50,42 @@ class BotUnderTest:
     hook_timeout_s: float = 3.0  # after a whole call: a hook that loaded has long spoken
     env: dict[str, str] = field(default_factory=dict)  # extra variables (tests)
     llm_script: Any = None  # what the OpenAI fake's model does (voicectl.providers.openai_llm)
+    #: A chaos command's own faults (:class:`~voicectl.providers.fakeset.FakeFault`, ``fake``
+    #: named by ``--target``), after the ``--fault`` ones.
+    more_faults: tuple[Any, ...] = ()
+    #: Outages voicectl brings about on the fakes during the call (``chaos failover``), described.
+    outages: tuple[str, ...] = ()
+
+    @property
+    def faulted(self) -> bool:
+        """Whether a fault acts on one of the fakes."""
+        return bool(self.faults or self.more_faults or self.outages)
+
+    def fault_specs(self) -> list[str]:
+        """Every fault as ``NAME=SPEC`` (in the order the fakes try them), then the outages."""
+        return [*self.faults, *(f"{f.fake}={f.spec}" for f in self.more_faults), *self.outages]
 
     def describe(self) -> str:
         fakes = f"; fakes {', '.join(self.fakes)}" if self.fakes else ""
-        faults = f"; faults {', '.join(self.faults)}" if self.faults else ""
+        specs = self.fault_specs()
+        faults = f"; faults {', '.join(specs)}" if specs else ""
         return f"{self.command.text}{fakes}{faults}"
 
     def fakes_plan(self, utterances: Sequence[str] = (), speed: float = 1.0) -> Any:
         """The validated :class:`~voicectl.providers.fakeset.FakesPlan` (``None`` without
         ``--fake``); STT fakes transcribe the caller's utterances as ``utterances``, and the
         fakes answer and speak ``speed`` times faster than real time."""
-        if not self.fakes and not self.faults:
+        if not self.fakes and not self.faulted:
             return None
         from voicectl.providers.fakeset import plan_fakes
 
         return plan_fakes(
-            self.fakes, self.faults, utterances=utterances, llm_script=self.llm_script, speed=speed
+            self.fakes,
+            self.faults,
+            utterances=utterances,
+            llm_script=self.llm_script,
+            speed=speed,
+            more_faults=self.more_faults,
         )
 
     def log_path(self, rate: int | None) -> Path:
