@@ -5,11 +5,20 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 from voicectl.audio.io import write_wav
 from voicectl.audio.script import bundled_fixtures_dir, load_call
+
+#: The example user bot (examples/twilio_bot/bot.py), started as a user would with --bot-cmd.
+EXAMPLE_BOT = Path(__file__).resolve().parents[2] / "examples" / "twilio_bot" / "bot.py"
+EXAMPLE_BOT_CMD = f"{sys.executable} {EXAMPLE_BOT} -t twilio --host 127.0.0.1 --port {{port}}"
+#: The fakes it needs: two Deepgram STTs (primary, backup), OpenAI, Cartesia.
+EXAMPLE_FAKES = (
+    "--fake", "deepgram", "--fake", "deepgram:backup", "--fake", "openai", "--fake", "cartesia",
+)  # fmt: skip
 
 
 def write_first_turn(folder: Path, *, silence_after_s: float = 0.0, text: str = "hi") -> Path:
@@ -27,6 +36,18 @@ def write_first_turn(folder: Path, *, silence_after_s: float = 0.0, text: str = 
     sidecar = {"utterances": [{"start": utterance.start, "end": utterance.end, "text": text}]}
     (folder / "first_turn.json").write_text(json.dumps(sidecar))
     return folder / "first_turn.wav"
+
+
+def write_opening(folder: Path, seconds: float = 14.5) -> Path:
+    """The first ``seconds`` of the bundled ``order_status`` call (by default its first two
+    utterances, 0.88-4.33 s and 8.33-12.62 s) with their sidecar, as ``opening.wav``."""
+    source = load_call(bundled_fixtures_dir() / "order_status.wav")
+    assert source.script is not None
+    write_wav(folder / "opening.wav", source.audio.samples[: round(seconds * 8000)], 8000)
+    kept = [u for u in source.script.utterances if u.end < seconds]
+    sidecar = {"utterances": [{"start": u.start, "end": u.end, "text": u.text} for u in kept]}
+    (folder / "opening.json").write_text(json.dumps(sidecar))
+    return folder / "opening.wav"
 
 
 def wait_until_listening(

@@ -13,24 +13,22 @@ import sys
 from pathlib import Path
 
 import pytest
-from local_servers import report_checks, run_voicectl, write_first_turn
+from local_servers import (
+    EXAMPLE_BOT,
+    EXAMPLE_BOT_CMD,
+    EXAMPLE_FAKES,
+    report_checks,
+    run_voicectl,
+    write_first_turn,
+)
 
 from voicectl.audio.script import bundled_fixtures_dir
 
 pytestmark = pytest.mark.slow
 
-EXAMPLE = Path(__file__).parents[2] / "examples" / "twilio_bot" / "bot.py"
-BOT_CMD = f"{sys.executable} {EXAMPLE} -t twilio --host 127.0.0.1 --port {{port}}"
-FAKES = [
-    "--fake",
-    "deepgram",
-    "--fake",
-    "deepgram:backup",
-    "--fake",
-    "openai",
-    "--fake",
-    "cartesia",
-]
+EXAMPLE = EXAMPLE_BOT
+BOT_CMD = EXAMPLE_BOT_CMD
+FAKES = list(EXAMPLE_FAKES)
 
 
 def test_the_example_bot_answers_key_less_and_is_seen_from_inside(tmp_path: Path) -> None:
