@@ -15,6 +15,8 @@ from chaos_cli import check_of, run_chaos, verdicts
 
 from voicectl.outcome.conversation import HEARTBEAT_MONITOR_S
 
+pytestmark = pytest.mark.slow  # real-time calls, 11-33 s each
+
 EXAMPLE_BOT = "python examples/twilio_bot/bot.py -t twilio --port {port}"
 FAKES = (
     "--fake",
@@ -46,7 +48,6 @@ def test_dtmf_keys_reach_the_example_bots_pipeline_seen_from_inside(tmp_path: Pa
     assert sum("InputDTMFFrame" in row[2] for row in timeline["rows"]) == 5
 
 
-@pytest.mark.slow
 def test_in_band_keys_never_reach_the_example_bot_which_has_no_tone_detector(
     tmp_path: Path,
 ) -> None:
@@ -56,16 +57,18 @@ def test_in_band_keys_never_reach_the_example_bot_which_has_no_tone_detector(
     assert "the bot's pipeline received no key at all" in received["observed"]
 
 
-@pytest.mark.slow
 def test_the_example_bot_yields_to_mm_hmm_as_pipecat_does_by_default(tmp_path: Path) -> None:
     code, report = run_chaos(tmp_path, "backchannel", "--bot-cmd", EXAMPLE_BOT, *FAKES)
     result = check_of(report, "backchannel.not_yielded")
     assert code == 1 and result["verdict"] == "fail", result
     assert result["observed"].startswith("yielded to "), result
     assert result["metrics"]["yielded"] >= 1
+    # Seen from inside: the bot's own pipeline interrupted itself after the first backchannel.
+    rows = next(t for t in report["tables"] if t["title"].startswith("Timeline"))["rows"]
+    first = next(row[0] for row in rows if row[1] == "caller" and "while the bot talks" in row[2])
+    assert any(row[2] == "pipeline interrupts" and row[0] > first for row in rows), rows
 
 
-@pytest.mark.slow
 def test_a_bot_cmd_bot_whose_vad_needs_0_6_s_talks_through_backchannels_yet_stops_for_a_barge_in(
     tmp_path: Path,
 ) -> None:
@@ -77,7 +80,6 @@ def test_a_bot_cmd_bot_whose_vad_needs_0_6_s_talks_through_backchannels_yet_stop
     assert result["metrics"]["barge_in_clear_latency_s"] <= 1.5
 
 
-@pytest.mark.slow
 def test_the_example_bot_never_re_engages_a_silent_caller(tmp_path: Path) -> None:
     code, report = run_chaos(
         tmp_path, "silence", "--within", "4", "--listen", "5", "--bot-cmd", EXAMPLE_BOT, *FAKES
@@ -88,7 +90,6 @@ def test_the_example_bot_never_re_engages_a_silent_caller(tmp_path: Path) -> Non
     assert result["metrics"]["silent_for_s"] >= 4.9
 
 
-@pytest.mark.slow
 def test_the_example_bot_ends_a_turn_whose_media_stopped_for_good_seen_from_inside(
     tmp_path: Path,
 ) -> None:
@@ -105,7 +106,6 @@ def test_the_example_bot_ends_a_turn_whose_media_stopped_for_good_seen_from_insi
     assert verdicts(report) == {"media_gap.turn_ended": "pass"}
 
 
-@pytest.mark.slow
 def test_a_bot_cmd_bot_without_a_vad_audio_idle_timeout_never_ends_a_turn_cut_by_a_media_gap(
     tmp_path: Path,
 ) -> None:
@@ -117,7 +117,6 @@ def test_a_bot_cmd_bot_without_a_vad_audio_idle_timeout_never_ends_a_turn_cut_by
     assert "the turn stayed open" in ended["observed"]
 
 
-@pytest.mark.slow
 def test_heartbeat_on_the_example_bot_is_an_error_naming_enable_heartbeats(tmp_path: Path) -> None:
     code, report = run_chaos(tmp_path, "heartbeat", "--bot-cmd", EXAMPLE_BOT, *FAKES)
     alarm = check_of(report, "heartbeat.no_false_alarm")
@@ -125,7 +124,6 @@ def test_heartbeat_on_the_example_bot_is_an_error_naming_enable_heartbeats(tmp_p
     assert "enable_heartbeats=False" in alarm["observed"]
 
 
-@pytest.mark.slow
 def test_heartbeat_on_a_bot_cmd_bot_with_heartbeats_and_a_short_reply_passes(
     tmp_path: Path,
 ) -> None:
@@ -135,7 +133,6 @@ def test_heartbeat_on_a_bot_cmd_bot_with_heartbeats_and_a_short_reply_passes(
     assert alarm["metrics"]["timeouts"] == 0
 
 
-@pytest.mark.slow
 def test_a_bot_cmd_bot_with_a_reply_longer_than_the_monitor_raises_a_false_heartbeat_alarm(
     tmp_path: Path,
 ) -> None:
@@ -146,7 +143,6 @@ def test_a_bot_cmd_bot_with_a_reply_longer_than_the_monitor_raises_a_false_heart
     assert alarm["metrics"]["timeouts"] >= 1
 
 
-@pytest.mark.slow
 def test_heartbeat_on_a_bot_at_url_is_an_error_not_a_pass(
     pipecat_runner_bot_url: str, tmp_path: Path
 ) -> None:
@@ -156,7 +152,6 @@ def test_heartbeat_on_a_bot_at_url_is_an_error_not_a_pass(
     assert alarm["observed"].startswith("a bot at --url gives no inside view")
 
 
-@pytest.mark.slow
 def test_a_revoked_stt_key_during_a_silence_run_is_judged_for_caller_impact_and_failover(
     tmp_path: Path,
 ) -> None:
@@ -181,7 +176,6 @@ def test_a_revoked_stt_key_during_a_silence_run_is_judged_for_caller_impact_and_
     assert faults, "the fakes' journal is in the report"
 
 
-@pytest.mark.slow
 def test_a_hangup_ends_the_example_bots_pipeline_as_its_own_pipecat_reports(
     tmp_path: Path,
 ) -> None:

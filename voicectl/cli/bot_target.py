@@ -23,7 +23,14 @@ if TYPE_CHECKING:
     from voicectl.sut.inside import WorkerView
     from voicectl.sut.session import BotRun
 
-__all__ = ["NO_INSIDE_AT_URL", "BotTarget", "bot_target", "check_bot_choice", "describe_bot"]
+__all__ = [
+    "NO_INSIDE_AT_URL",
+    "BotTarget",
+    "bot_target",
+    "check_bot_choice",
+    "describe_bot",
+    "inside_rows",
+]
 
 #: Why the inside view is missing for a bot reached by ``--url``.
 NO_INSIDE_AT_URL = (
@@ -163,3 +170,16 @@ async def bot_target(
 
     async with serve_bot(bot, report, utterances=utterances) as run:
         yield BotTarget(run.url, run, time.monotonic())
+
+
+def inside_rows(directed: DirectedCall, kinds: Mapping[str, str]) -> list[tuple[float, str]]:
+    """(call seconds, what) for the ``kinds`` of event the bot's pipeline perceived, e.g.
+    ``{"interruption": "pipeline interrupts"}``, for a timeline."""
+    perception, t0 = directed.perception, directed.outcome.started_monotonic
+    if perception is None or t0 is None:
+        return []
+    return [
+        (round(perception.wall_origin + e.wall_t - t0, 3), kinds[e.kind])
+        for e in perception.events
+        if e.kind in kinds
+    ]

@@ -11,7 +11,7 @@ from voicectl.bot.pipeline import BotVariant, ReferenceBotConfig
 from voicectl.carriers import CarrierName
 from voicectl.checks.caller_faults import judge_backchannel_not_yielded
 from voicectl.cli.bot_options import with_bot_under_test
-from voicectl.cli.bot_target import bot_target, check_bot_choice, describe_bot
+from voicectl.cli.bot_target import bot_target, check_bot_choice, describe_bot, inside_rows
 from voicectl.cli.chaos import chaos_app
 from voicectl.cli.chaos_conversation import AudioOpt, CarrierOpt, UrlOpt, VariantOpt, caller_call
 from voicectl.cli.common import (
@@ -184,6 +184,10 @@ def _backchannel_timeline(report: Report, result: BackchannelResult) -> None:
             [round(run.end, 3), "bot", "audio cut by clear" if run.cleared else "audio ends"]
         )
         report.log("bot", "bot_audio", clock="call", t=run.start, end=run.end, cleared=run.cleared)
+    inside = {"turn_start": "pipeline starts a user turn", "interruption": "pipeline interrupts"}
+    for t, what in inside_rows(result.call, inside):
+        rows.append([t, "bot", what])
+        report.log("bot", "inside", clock="call", t=t, what=what)
     for clear in outcome.clears:
         rows.append([round(clear.t, 3), "bot", "clear"])
         report.log("bot", "clear", clock="call", t=clear.t, during_bot_audio=clear.during_bot_audio)
