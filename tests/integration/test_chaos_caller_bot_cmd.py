@@ -184,3 +184,12 @@ def test_a_hangup_ends_the_example_bots_pipeline_as_its_own_pipecat_reports(
     assert code == 0 and ended["verdict"] == "pass", report["checks"]
     assert ended["metrics"]["pipeline_end_s"] < 1.0
     assert "hangup.tasks_released" not in verdicts(report)  # its tasks are not visible
+
+
+def test_dtmf_to_a_bot_cmd_bot_that_is_not_pipecat_is_an_error_saying_why(tmp_path: Path) -> None:
+    """A plain websockets bot never loads the setup hook: no inside view, so no verdict."""
+    bot = "python tests/integration/echo_bot.py {port} --path /media"
+    code, report = run_chaos(tmp_path, "dtmf", "--bot-cmd", bot, "--bot-path", "/media")
+    received = check_of(report, "dtmf.received")
+    assert code == 3 and received["verdict"] == "error", received
+    assert "voicectl's setup hook never reported from inside the bot" in received["observed"]
