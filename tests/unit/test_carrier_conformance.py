@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
+import numpy as np
+import pytest
+import soundfile as sf
+
+from voicectl.audio.g711 import alaw_encode, ulaw_encode
+from voicectl.audio.script import bundled_fixtures_dir
 from voicectl.carriers import CallIdentity
-from voicectl.carriers.conformance import ProtocolLedger, Violation
+from voicectl.carriers.conformance import ENCODING_MIN_BYTES, ProtocolLedger, Violation
+from voicectl.carriers.events import BotMedia
 from voicectl.carriers.twilio import TwilioSession
 from voicectl.checks.protocol import judge_carrier_protocol
 from voicectl.report.model import Verdict
@@ -88,3 +96,49 @@ def test_plivo_dtmf_and_raw_control_messages_are_accepted() -> None:
     raw = ProtocolLedger("raw")
     raw.observe(BotOther("hello", {}), "{}")
     assert not plivo.counts and not raw.counts
+
+
+def _speech() -> np.ndarray:
+    """The bundled order_status call's first 4 s, 8 kHz 16-bit."""
+    samples, _rate = sf.read(bundled_fixtures_dir() / "order_status.wav", dtype="int16")
+    return samples[: 4 * 8000]
+
+
+def _audio_ledger(carrier: str, encoding: str, wire: bytes, chunk: int = 321) -> ProtocolLedger:
+    """A ledger fed ``wire`` in odd-sized media payloads (so byte offsets are tracked across
+    messages, as the carrier hears one stream)."""
+    ledger = ProtocolLedger(carrier, encoding)
+    for start in range(0, len(wire), chunk):
+        ledger.observe(BotMedia(wire[start : start + chunk]), "media")
+    return ledger
+
+
+@pytest.mark.parametrize(
+    ("encoding", "encode"),
+    [("mulaw", ulaw_encode), ("alaw", alaw_encode), ("pcm16", lambda x: x.astype("<i2").tobytes())],
+)
+def test_audio_in_the_carriers_own_sample_format_passes(encoding: str, encode: Any) -> None:
+    ledger = _audio_ledger("twilio", encoding, encode(_speech()))
+    assert ledger.encoding_finding() == ""
+    assert judge_carrier_protocol("call", ledger).verdict is Verdict.PASS
+
+
+def test_16_bit_pcm_sent_to_a_mulaw_carrier_fails_as_noise_to_the_caller() -> None:
+    ledger = _audio_ledger("twilio", "mulaw", _speech().astype("<i2").tobytes())
+    check = judge_carrier_protocol("call", ledger)
+    assert check.verdict is Verdict.FAIL
+    assert check.observed.startswith("the bot's audio is 16-bit PCM, not mulaw (")
+    assert "twilio plays it as noise" in check.observed
+    assert ledger.cause().endswith("(see carrier.protocol)")
+
+
+def test_mulaw_sent_to_a_16_bit_pcm_carrier_fails_and_pcm_silence_does_not() -> None:
+    ledger = _audio_ledger("exotel", "pcm16", ulaw_encode(_speech()))
+    assert "one byte per sample (G.711), not 16-bit PCM" in ledger.encoding_finding()
+    silence = _audio_ledger("exotel", "pcm16", bytes(16000))
+    assert silence.encoding_finding() == ""  # digital silence: no signal to judge by
+
+
+def test_too_little_audio_is_not_judged_for_its_sample_format() -> None:
+    wire = _speech().astype("<i2").tobytes()[: ENCODING_MIN_BYTES - 2]
+    assert _audio_ledger("twilio", "mulaw", wire).encoding_finding() == ""

@@ -34,16 +34,21 @@ def judge_carrier_protocol(
             else "the bot sent no message"
         )
         return Check(PROTOCOL, title, Verdict.ERROR, expected, f"not exercised: {why}", "", metrics)
-    if not ledger.counts:
+    finding = ledger.encoding_finding()
+    if not ledger.counts and not finding:
         observed = (
             f"{ledger.messages} messages accepted ({ledger.media} media, {ledger.marks} marks)"
         )
         return Check(PROTOCOL, title, Verdict.PASS, expected, observed, "", metrics)
+    if not ledger.counts:
+        return Check(PROTOCOL, title, Verdict.FAIL, expected, finding, "", metrics)
     parts = [f"{n} {kind.value}" for kind, n in _ordered(ledger)]
     observed = f"{ledger.violations} of {ledger.messages} messages rejected: " + ", ".join(parts)
     cause = ledger.cause()
     if cause:
         observed += f"; {cause.removesuffix(' (see carrier.protocol)')}"
+    if finding and finding not in observed:
+        observed += f"; {finding}"
     detail = "; ".join(
         f"first {kind.value}: {redact(ledger.first[kind])}" for kind, _ in _ordered(ledger)
     )

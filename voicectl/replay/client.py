@@ -128,7 +128,7 @@ class CarrierCall:
             carrier=options.carrier, url=options.url, fast=options.fast, wire_rate=rate
         )
         self.outcome.turns = [TurnResult(i, u) for i, u in enumerate(self.utterances)]
-        self.outcome.protocol = ProtocolLedger(options.carrier)
+        self.outcome.protocol = ProtocolLedger(options.carrier, self.session.encoding.value)
         self._ended_wall: float | None = None
         self._sent_s = 0.0  # call seconds of caller audio sent so far
         self._end_frames = {
