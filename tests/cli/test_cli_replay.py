@@ -29,6 +29,7 @@ def _run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
             "the reference bot runs at 8000, 16000, 24000, 48000 Hz, not 11025",
         ),
         (["replay", "--url", "http://localhost:1/ws"], "--url must be a ws:// or wss:// URL"),
+        (["replay", "--carrier", "raw"], "--carrier raw: the reference bot speaks twilio"),
         (
             ["replay", "--url", "ws://127.0.0.1:1/ws", "--rates", "8000,16000,24000"],
             "--rates applies to the reference bot",

@@ -15,6 +15,7 @@ from voicectl.carriers import CarrierName
 from voicectl.checks.replay import FAST_ANSWER_BOUND_S, REALTIME_ANSWER_BOUND_S
 from voicectl.cli.applicability import reject_reference_bot_options
 from voicectl.cli.bot_options import with_bot_under_test
+from voicectl.cli.bot_target import check_bot_choice
 from voicectl.cli.common import (
     BaselineOpt,
     CallerChannelOpt,
@@ -157,6 +158,7 @@ def replay(
 ) -> None:
     """Replay telephony calls into a bot and judge its answers (default: bundled calls -> reference bot at 8 and 16 kHz)."""
     try:
+        check_bot_choice(url, bot, carrier=carrier.value)
         reject_reference_bot_options(
             url,
             {
@@ -168,8 +170,6 @@ def replay(
             },
         )
         if bot is not None:
-            if url is not None:
-                raise InputError("--url and --bot-cmd both name the bot: give one")
             for option, given in {
                 "--reply-secs": reply_secs is not None,
                 "--bot-smart-turn-rate": smart_turn_rate is not None,
@@ -213,8 +213,6 @@ def replay(
             stt_names = [n for n in BUILTIN_TARGETS if not n.endswith("-tts")]
             if stt not in stt_names:
                 raise InputError(f"--stt must be one of {', '.join(stt_names)}, got {stt!r}")
-        if url is not None and not url.startswith(("ws://", "wss://")):
-            raise InputError(f"--url must be a ws:// or wss:// URL, got {url!r}")
         calls: list[Call] = (
             [
                 load_call(
