@@ -63,3 +63,13 @@ def test_a_bot_whose_heartbeat_settings_are_unknown_is_an_error() -> None:
     result = _result()
     heartbeats_seen_inside(result, _worker(None), "")
     assert judge_heartbeat_no_false_alarm(result).verdict is Verdict.ERROR
+
+
+def test_a_bot_at_url_that_never_answered_says_why_the_call_failed_first() -> None:
+    result = _result()
+    result.reply = None
+    result.outcome.error = "could not connect to ws://127.0.0.1:1/ws"
+    heartbeats_seen_inside(result, None, "a bot at --url gives no inside view")
+    judged = judge_heartbeat_no_false_alarm(result)
+    assert judged.verdict is Verdict.ERROR
+    assert judged.observed.startswith("could not connect to ws://127.0.0.1:1/ws; a bot at --url")

@@ -105,6 +105,7 @@ def heartbeat(
             rows.append([round(t, 2), "bot", "on_heartbeat_timeout"])
             report.log("bot", "heartbeat_timeout", clock="call", t=t)
         rows.sort(key=lambda row: float(row[0]))  # type: ignore[arg-type]
-        report.add_table("Timeline (call seconds)", ["t", "who", "what"], rows)
+        if rows:
+            report.add_table("Timeline (call seconds)", ["t", "who", "what"], rows)
 
     execute(report, outputs_of(outputs), work)

@@ -92,7 +92,8 @@ def heartbeats_seen_inside(result: HeartbeatResult, worker: WorkerView | None, w
     ``on_heartbeat_timeout`` moments on the call clock, or why they cannot be seen."""
     lost = "on_heartbeat_timeout fires inside the bot's process and no carrier message carries it"
     if worker is None:
-        result.unseen = f"{why}: {lost}"
+        failed = result.outcome.error if result.reply is None else None
+        result.unseen = (f"{failed}; " if failed else "") + f"{why}: {lost}"
         return
     beats = worker.heartbeats
     if beats is None:
