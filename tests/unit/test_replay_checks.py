@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from voicectl.checks.replay import RateObservation, judge_bot_answered, judge_rate_consistency
+import pytest
+
+from voicectl.checks.replay import (
+    RateObservation,
+    judge_bot_answered,
+    judge_rate_consistency,
+    pool_calls,
+)
 from voicectl.report.model import Verdict
 
 TEXTS = ["hello there", "my order number is seven", "thanks, bye"]
@@ -76,18 +83,48 @@ def test_rate_consistency_fails_when_the_vad_misses_an_utterance() -> None:
     heard = RateObservation(16000, [3.1, 9.1], [(1.1, 3.1), (6.0, 9.0)], [(3.1, 0.5), (9.0, 0.5)])
     result = judge_rate_consistency("call", {48000: deaf, 16000: heard}, SPANS)
     assert result.verdict is Verdict.FAIL
-    assert result.observed == "48000 Hz: VAD heard 17% of utterance 2 as speech vs 100% at 16000 Hz"
-
-
-def test_rate_consistency_weights_predictions_by_the_speech_they_judged() -> None:
-    long_then_fragment = [(1.0, 4.0), (4.5, 4.8)]
-    steady = RateObservation(16000, [], long_then_fragment, [(4.0, 0.2), (4.8, 0.2)])
-    fragment_flip = RateObservation(8000, [], long_then_fragment, [(4.0, 0.2), (4.8, 0.95)])
-    # An unweighted mean would shift by 0.375; weighted by 3 s vs 0.3 s of speech it is 0.07.
-    assert (
-        judge_rate_consistency("call", {8000: fragment_flip, 16000: steady}, [(1.0, 4.8)]).verdict
-        is Verdict.PASS
+    assert result.observed == (
+        "48000 Hz: VAD coverage differs by 0.42 on average from 16000 Hz "
+        "(most on utterance 2: 17% heard as speech vs 100%)"
     )
+
+
+def test_rate_consistency_pools_a_runs_calls_so_one_fragment_cannot_fail_it() -> None:
+    steady = [_obs(16000, [0.2, 0.9]), _obs(16000, [0.3, 0.85]), _obs(16000, [0.1, 0.9])]
+    flipped = [_obs(8000, [0.95, 0.9]), _obs(8000, [0.3, 0.85]), _obs(8000, [0.1, 0.9])]
+    alone = judge_rate_consistency("call", {8000: flipped[0], 16000: steady[0]}, SPANS)
+    assert alone.verdict is Verdict.FAIL  # one call: a shift of 0.375
+    calls = [({8000: f, 16000: s}, SPANS) for f, s in zip(flipped, steady, strict=True)]
+    observations, spans = pool_calls(calls)
+    assert len(spans) == 6 and len(observations[8000].predictions) == 6
+    pooled = judge_rate_consistency("3 calls", observations, spans)
+    assert pooled.verdict is Verdict.PASS, pooled.observed  # six predictions: 0.125
+
+
+def test_rate_consistency_names_the_call_of_an_utterance_the_vad_missed() -> None:
+    heard = RateObservation(16000, [3.1, 9.1], [(1.1, 3.1), (6.0, 9.0)], [(3.1, 0.5), (9.0, 0.5)])
+    deaf = RateObservation(48000, [9.1], [(8.5, 9.1)], [(3.1, 0.5), (9.1, 0.5)])
+    observations, spans = pool_calls(
+        [({48000: heard, 16000: heard}, SPANS), ({48000: deaf, 16000: heard}, SPANS)]
+    )
+    names = ["a utterance 1", "a utterance 2", "b utterance 1", "b utterance 2"]
+    result = judge_rate_consistency("2 calls", observations, spans, utterance_names=names)
+    assert result.observed == (
+        "48000 Hz: VAD coverage differs by 0.45 on average from 16000 Hz "
+        "(most on b utterance 1: 0% heard as speech vs 95%)"
+    )
+
+
+def test_rate_consistency_tolerates_one_borderline_utterance_among_many() -> None:
+    spans = [(1.0 + 4 * i, 3.0 + 4 * i) for i in range(6)]
+    segments = [(a, b) for a, b in spans]
+    predictions = [(b, 0.5) for _, b in spans]
+    ref = RateObservation(16000, [], segments, predictions)
+    one_short = RateObservation(8000, [], [*segments[:5], (21.0, 22.0)], predictions)
+    result = judge_rate_consistency("call", {8000: one_short, 16000: ref}, spans)
+    assert result.verdict is Verdict.PASS, result.observed
+    assert result.metrics["max_coverage_difference"] == 0.5
+    assert result.metrics["mean_coverage_difference"] == pytest.approx(0.083, abs=0.001)
 
 
 def test_rate_consistency_skips_with_a_single_rate() -> None:

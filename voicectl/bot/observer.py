@@ -74,6 +74,7 @@ class PerceptionObserver(BaseObserver):
         if isinstance(frame, InputAudioRawFrame):
             seconds = len(frame.audio) / (2 * frame.num_channels * frame.sample_rate)
             self._audio_by_source[source] = self._audio_by_source.get(source, 0.0) + seconds
+            perception.processed_s = min(self._audio_by_source.values())
             if data.first_push:
                 perception.input_rate = frame.sample_rate
                 perception.audio_in_s += seconds

@@ -16,6 +16,7 @@ __all__ = [
     "RateTolerance",
     "judge_bot_answered",
     "judge_rate_consistency",
+    "pool_calls",
 ]
 
 #: replay.bot_answered's default bound in real time: a caller repeats or hangs up after about 3 s.
@@ -107,31 +108,57 @@ class RateObservation:
         return covered / (end - start) if end > start else 0.0
 
     def mean_probability(self) -> float | None:
-        """Mean end-of-turn probability, each prediction weighted by the speech it judged.
+        """Mean end-of-turn probability over every prediction.
 
-        Smart Turn is erratic on fragments of a few hundred ms (a "bye" after a pause); weighting
-        by the length of the VAD segment that ended at the prediction keeps those from
-        dominating, while a model that mishears every segment still moves the mean.
+        Unweighted: under a loaded ``--fast`` replay a prediction can arrive after the VAD has
+        moved on, so the speech it judged is not known; pooling a run's calls (``pool_calls``)
+        is what keeps one erratic fragment from moving the mean.
         """
         if not self.predictions:
             return None
-        weights = [self._segment_before(t) for t, _ in self.predictions]
-        return float(np.average([p for _, p in self.predictions], weights=weights))
+        return float(np.mean([p for _, p in self.predictions]))
 
-    def _segment_before(self, t: float) -> float:
-        ends = [(abs(b - t), b - a) for a, b in self.speech_segments if b <= t + 0.1]
-        return min(ends)[1] if ends and min(ends)[0] <= 0.1 else 0.5
+
+def pool_calls(
+    calls: Sequence[tuple[Mapping[int, RateObservation], Sequence[tuple[float, float]]]],
+) -> tuple[dict[int, RateObservation], list[tuple[float, float]]]:
+    """Several calls' observations (and utterances) end to end on one clock, per rate.
+
+    The end-of-turn model is the same in every call, so its shift is judged over all of a run's
+    predictions (about 22 for the bundled calls, rather than about 7 in one call).
+    """
+    pooled: dict[int, RateObservation] = {}
+    spans: list[tuple[float, float]] = []
+    offset = 0.0
+    for observations, utterances in calls:
+        for rate, obs in observations.items():
+            before = pooled.get(rate, RateObservation(rate, [], [], []))
+            pooled[rate] = RateObservation(
+                rate,
+                [*before.turn_ends, *(t + offset for t in obs.turn_ends)],
+                [
+                    *before.speech_segments,
+                    *((a + offset, b + offset) for a, b in obs.speech_segments),
+                ],
+                [*before.predictions, *((t + offset, p) for t, p in obs.predictions)],
+            )
+        spans += [(a + offset, b + offset) for a, b in utterances]
+        ends = [b for o in observations.values() for _, b in o.speech_segments]
+        ends += [t for o in observations.values() for t, _ in o.predictions]
+        offset += max([*ends, *(b for _, b in utterances), 0.0]) + 10.0
+    return pooled, spans
 
 
 @dataclass(frozen=True)
 class RateTolerance:
     """How far perceptions at two rates may differ before they count as different.
 
-    See README "Rate consistency" for the measured spread with a correct bot and with the
-    8 kHz-as-16 kHz Smart Turn bug that these bounds separate.
+    The spread that justifies each bound, measured over 10 runs of a correct reference bot and
+    10 of the Smart Turn rate bug, is in the check's registry entry (``voicectl/checks/registry.py``)
+    and ``tests/benchmarks/bench_rate_consistency.py`` measures it again.
     """
 
-    probability_shift: float = 0.25
+    probability_shift: float = 0.23
     coverage: float = 0.30
 
 
@@ -142,12 +169,15 @@ def judge_rate_consistency(
     *,
     baseline_rate: int | None = None,
     tolerance: RateTolerance | None = None,
+    utterance_names: Sequence[str] = (),
 ) -> Check:
     """``replay.rate_consistency``: at every rate the bot hears the caller as it does at the baseline.
 
     Two things are compared with the baseline rate (16 kHz when replayed, else the lowest):
-    how much of each scripted utterance the VAD heard as speech, and the end-of-turn model's
-    speech-weighted mean probability that the caller had finished. A component that silently assumes 16 kHz
+    how much of each scripted utterance the VAD heard as speech (the mean difference over the
+    utterances: a rate bug moves them all, one borderline utterance moves only itself), and the end-of-turn model's
+    mean probability that the caller had finished (``pool_calls`` judges a run's calls together;
+    ``utterance_names`` then names each utterance with its call). A component that silently assumes 16 kHz
     moves one of them far beyond what resampling does (Smart Turn fed 8 kHz audio as 16 kHz
     hears speech at 2x speed and calls almost every pause the end of the turn). Turn counts
     and turn-end times are reported with it: they follow from both, through a borderline model
@@ -172,7 +202,7 @@ def judge_rate_consistency(
     ref = observations[base]
     expected = (
         f"vs {base} Hz: mean end-of-turn probability within {tol.probability_shift:.2f}, VAD "
-        f"coverage of every utterance within {tol.coverage:.2f}"
+        f"coverage of the utterances within {tol.coverage:.2f} on average"
     )
     unjudged = _not_perceived(observations, utterances)
     if unjudged:
@@ -180,6 +210,7 @@ def judge_rate_consistency(
     problems: list[str] = []
     worst_shift = 0.0
     worst_cover = 0.0
+    worst_mean_cover = 0.0
     summary: list[str] = []
     ref_p = ref.mean_probability()
     for rate in rates:
@@ -199,17 +230,30 @@ def judge_rate_consistency(
                 )
         elif (p is None) != (ref_p is None):
             problems.append(f"{rate} Hz: end-of-turn predictions at one rate only")
-        for i, (start, end) in enumerate(utterances):
-            a, b = obs.coverage(start, end), ref.coverage(start, end)
-            worst_cover = max(worst_cover, abs(a - b))
-            if abs(a - b) > tol.coverage:
-                problems.append(
-                    f"{rate} Hz: VAD heard {a:.0%} of utterance {i + 1} as speech vs {b:.0%} at {base} Hz"
-                )
-                break
+        differences = [
+            (
+                abs(obs.coverage(a, b) - ref.coverage(a, b)),
+                i,
+                obs.coverage(a, b),
+                ref.coverage(a, b),
+            )
+            for i, (a, b) in enumerate(utterances)
+        ]
+        if not differences:
+            continue
+        mean_cover = float(np.mean([d for d, *_ in differences]))
+        worst_cover = max(worst_cover, max(differences)[0])
+        worst_mean_cover = max(worst_mean_cover, mean_cover)
+        if mean_cover > tol.coverage:
+            _, i, a, b = max(differences)
+            name = utterance_names[i] if i < len(utterance_names) else f"utterance {i + 1}"
+            problems.append(
+                f"{rate} Hz: VAD coverage differs by {mean_cover:.2f} on average from {base} Hz "
+                f"(most on {name}: {a:.0%} heard as speech vs {b:.0%})"
+            )
     observed = (
-        f"largest mean-probability shift {worst_shift:+.2f}, largest coverage difference "
-        f"{worst_cover:.2f}; " + ", ".join(summary)
+        f"largest mean-probability shift {worst_shift:+.2f}, mean coverage difference "
+        f"{worst_mean_cover:.2f} (largest {worst_cover:.2f}); " + ", ".join(summary)
     )
     return check(
         "replay.rate_consistency",
@@ -221,6 +265,7 @@ def judge_rate_consistency(
         baseline_rate=base,
         max_probability_shift=round(worst_shift, 3),
         max_coverage_difference=round(worst_cover, 3),
+        mean_coverage_difference=round(worst_mean_cover, 3),
         turns={str(r): len(observations[r].turn_ends) for r in rates},
     )
 

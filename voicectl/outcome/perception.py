@@ -27,6 +27,8 @@ class BotPerception:
 
     events: list[PerceivedEvent] = field(default_factory=list)
     audio_in_s: float = 0.0
+    processed_s: float = 0.0
+    """Seconds of caller audio every audio-passing stage had passed on: how far the pipeline got."""
     input_rate: int = 0
     wall_origin: float = 0.0  # monotonic time that ``wall_t`` counts from
 

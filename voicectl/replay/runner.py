@@ -22,6 +22,7 @@ from voicectl.checks.replay import (
     RateObservation,
     judge_bot_answered,
     judge_rate_consistency,
+    pool_calls,
 )
 from voicectl.outcome.call import CallOutcome
 from voicectl.outcome.perception import BotPerception
@@ -556,19 +557,46 @@ def _judge(
                 )
             )
     if plan.url is None and plan.bot is None and len(plan.rates) > 1:
-        for call in plan.calls:
-            observations = {
-                run.rate: _observation(run.rate, run.perception)
-                for run in result.runs
-                if run.call is call and run.rate is not None and run.perception is not None
-            }
-            spans = [(u.start, u.end) for u in call.script.utterances]
-            report.add_check(judge_rate_consistency(call.name, observations, spans))
+        report.add_check(_judge_reference_rates(plan, result))
     if plan.bot is not None and hooked is not None and len(hooked) > 1:
         _judge_bot_rates(plan, result, report, hooked)
 
 
 _TURN_SETTLE_S = 1.0  # audio after an utterance a pipeline needs to have judged its end
+
+
+def _judge_reference_rates(plan: ReplayPlan, result: ReplayResult) -> Check:
+    """``replay.rate_consistency`` for the reference bot, every call of the run pooled.
+
+    An utterance's VAD coverage is judged only when every rate's pipeline had processed it (and
+    a second after it) when the call ended: a ``--fast`` pipeline that falls behind on a loaded
+    machine is cancelled at hang-up with caller audio still queued, which is no rate bug.
+    """
+    calls = []
+    names: list[str] = []
+    unjudged = total = 0
+    for call in plan.calls:
+        runs = [r for r in result.runs if r.call is call and r.rate is not None]
+        seen = [(r.rate, r.perception) for r in runs if r.rate and r.perception is not None]
+        heard_until = min((p.processed_s for _, p in seen), default=0.0)
+        spans = [(u.start, u.end) for u in call.script.utterances]
+        judged = [i for i, (_, end) in enumerate(spans) if end + _TURN_SETTLE_S <= heard_until]
+        total += len(spans)
+        unjudged += len(spans) - len(judged)
+        calls.append(
+            ({rate: _observation(rate, p) for rate, p in seen}, [spans[i] for i in judged])
+        )
+        prefix = f"{call.name} " if len(plan.calls) > 1 else ""
+        names += [f"{prefix}utterance {i + 1}" for i in judged]
+    observations, spans = pool_calls(calls)
+    label = plan.calls[0].name if len(plan.calls) == 1 else f"{len(plan.calls)} calls"
+    verdict = judge_rate_consistency(label, observations, spans, utterance_names=names)
+    if unjudged:
+        verdict.detail = (
+            f"VAD coverage of {unjudged} of {total} utterances not judged: the pipeline at one "
+            f"rate had not processed it when the call ended. {verdict.detail}"
+        ).strip()
+    return verdict
 
 
 def _judge_bot_rates(
