@@ -110,6 +110,10 @@ def test_a_failback_strategy_returns_to_the_recovered_primary(tmp_path: Path) ->
     # set_usable(True) does not reconnect the primary's socket: back on it, the bot hears nothing.
     assert _check(report, "failover.transcripts_continue")["verdict"] == "fail"
     assert code == 1
+    table = next(t for t in report["tables"] if t["title"] == "Provider connections")
+    primary = [float(row[2]) for row in table["rows"] if row[0] == "primary"]
+    assert primary and min(primary) < 5, table["rows"]  # it was connected before the crash
+    assert not [t for t in primary if t > 20], f"the primary reconnected after recovery: {primary}"
 
 
 def test_bad_failover_input_exits_2(tmp_path: Path) -> None:

@@ -145,8 +145,21 @@ async def test_an_async_factory_that_reconnects_in_a_tight_loop_is_caught() -> N
 
 # Every fault against Soniox and AssemblyAI: what Pipecat 1.14 does, verdict by verdict.
 EVERY_FAULT = [
-    ("ws-drop", 10, {"reconnect.bounded": "pass", "error.surfaced": "pass"}),
-    ("handshake:503", 20, {"reconnect.bounded": "pass", "error.surfaced": "fail"}),
+    (
+        "ws-drop",
+        10,
+        {"reconnect.bounded": "pass", "error.surfaced": "pass", "error.attributable": "fail"},
+    ),
+    (
+        "handshake:503",
+        20,
+        {
+            "reconnect.bounded": "pass",
+            "error.surfaced": "fail",
+            "service.unusable_after_give_up": "fail",
+            "error.attributable": "fail",
+        },
+    ),
     ("stall", 13, {"error.surfaced": "fail", "reconnect.bounded": "pass"}),
     ("malformed:json", 8, {"recvloop.error_surfaced": "fail"}),
     ("latency:300~100", 20, {"latency.tolerated": "pass", "reconnect.bounded": "pass"}),
@@ -198,6 +211,14 @@ async def test_soniox_errors_after_a_drop_or_a_503_do_not_name_their_cause(
     gaps = [b - a for a, b in itertools.pairwise(opened)]
     assert len(opened) == 4 and gaps == pytest.approx([0.1, 4.0, 4.0], abs=0.35), gaps
     assert 11.5 < give_up_at(outcome) - opened[0] < 13.0
+
+
+@pytest.mark.parametrize("target", ["soniox", "assemblyai"])
+async def test_a_dropped_connection_is_retried_to_the_quick_failure_give_up(target: str) -> None:
+    """The ws-drop row, for both services it names: three connections, then the give-up."""
+    outcome = await run("ws-drop", target, 10)
+    assert len(outcome.journal.connections.records()) == 3
+    assert verdicts(outcome)["service.unusable_after_give_up"] == "pass"
 
 
 async def test_a_stalled_connection_is_dropped_by_websockets_keepalive_at_20_plus_20_s() -> None:
