@@ -11,14 +11,9 @@ import soxr
 
 from voicectl.audio.io import Audio, write_wav
 from voicectl.audio.script import bundled_call_paths, bundled_calls
+from voicectl.checks.rate_diagnosis import rate_check, rate_table
 from voicectl.report import Verdict
-from voicectl.resample.diagnose import (
-    MODULATION_RANGE_HZ,
-    diagnose_rate,
-    measure_features,
-    rate_check,
-    rate_table,
-)
+from voicectl.resample.diagnose import MODULATION_RANGE_HZ, diagnose_rate, measure_features
 from voicectl.resample.synthetic import speech_like
 
 
@@ -174,9 +169,9 @@ def test_a_fraction_of_a_second_is_too_little_to_judge() -> None:
 def test_long_recordings_are_analysed_up_to_the_limit(
     monkeypatch: pytest.MonkeyPatch, male16k: np.ndarray
 ) -> None:
-    import voicectl.resample.diagnose as diagnose
+    import voicectl.resample.features as features_module
 
-    monkeypatch.setattr(diagnose, "ANALYSIS_LIMIT_S", 5.0)
+    monkeypatch.setattr(features_module, "ANALYSIS_LIMIT_S", 5.0)
     features = measure_features(_audio(male16k, 16000))
     assert features.analysed_s == 5.0 and features.duration_s == 12.0
     assert features.f0_median_hz == pytest.approx(110, rel=0.03)

@@ -8,6 +8,7 @@ from functools import cache
 import pytest
 from real_speech_corpus import CorpusItem, real_speech_corpus
 
+from voicectl.checks.rate_diagnosis import rate_check
 from voicectl.report import Verdict
 from voicectl.resample.diagnose import (
     MIN_TRUE_RATE,
@@ -18,7 +19,6 @@ from voicectl.resample.diagnose import (
     _spectral_cue,
     _voice_cue,
     diagnose_rate,
-    rate_check,
 )
 
 # Measured on the female corpus the issue asks for (docs/commands/resample-check.md): 237/238

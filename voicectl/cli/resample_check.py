@@ -181,7 +181,8 @@ def _diagnose_files(recordings: list[Audio], outputs: Outputs, plot: Path | None
     )
 
     async def work(report: Report) -> None:
-        from voicectl.resample.diagnose import diagnose_rate, rate_check, rate_table
+        from voicectl.checks.rate_diagnosis import rate_check, rate_table
+        from voicectl.resample.diagnose import diagnose_rate
 
         diagnoses = []
         written: list[Path] = []
