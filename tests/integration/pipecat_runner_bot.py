@@ -9,7 +9,9 @@ pipeline rate (default 8000); ``BOT_SMART_TURN_RATE`` reproduces a rate bug by t
 the audio is at that rate whatever the pipeline's. ``BOT_REPLY_SECS`` sets the tone's length,
 ``BOT_VAD_START_SECS`` the speech its VAD needs to start a turn (Pipecat's default 0.2 s), and
 ``BOT_HEARTBEATS=1`` turns on ``PipelineParams(enable_heartbeats=True)``, and
-``BOT_AUDIO_IDLE_TIMEOUT`` sets its ``VADProcessor``'s ``audio_idle_timeout`` (0: off, Pipecat #4124).
+``BOT_AUDIO_IDLE_TIMEOUT`` sets its ``VADProcessor``'s ``audio_idle_timeout`` (0: off, Pipecat #4124),
+and ``BOT_IDLE_CHECKIN`` beeps again after that many seconds of caller silence
+(``UserTurnProcessor(user_idle_timeout=...)``, ``on_user_turn_idle``).
 """
 
 from __future__ import annotations
@@ -49,11 +51,14 @@ class Beeper(FrameProcessor):
         await super().process_frame(frame, direction)
         await self.push_frame(frame, direction)
         if isinstance(frame, UserStoppedSpeakingFrame) and direction is FrameDirection.DOWNSTREAM:
-            t = np.arange(int(float(os.environ.get("BOT_REPLY_SECS", "3")) * 16000)) / 16000
-            tone = (0.3 * 32767 * np.sin(2 * np.pi * 440 * t)).astype(np.int16).tobytes()
-            await self.push_frame(TTSStartedFrame())
-            await self.push_frame(TTSAudioRawFrame(audio=tone, sample_rate=16000, num_channels=1))
-            await self.push_frame(TTSStoppedFrame())
+            await self.beep()
+
+    async def beep(self) -> None:
+        t = np.arange(int(float(os.environ.get("BOT_REPLY_SECS", "3")) * 16000)) / 16000
+        tone = (0.3 * 32767 * np.sin(2 * np.pi * 440 * t)).astype(np.int16).tobytes()
+        await self.push_frame(TTSStartedFrame())
+        await self.push_frame(TTSAudioRawFrame(audio=tone, sample_rate=16000, num_channels=1))
+        await self.push_frame(TTSStoppedFrame())
 
 
 def _audio_idle_timeout() -> dict[str, float]:
@@ -89,8 +94,16 @@ async def bot(runner_args: RunnerArguments) -> None:
                     wait_for_transcript=False,
                 )
             ]
-        )
+        ),
+        user_idle_timeout=float(os.environ.get("BOT_IDLE_CHECKIN", "0")),
     )
+    beeper = Beeper()
+    if os.environ.get("BOT_IDLE_CHECKIN"):
+
+        @turns.event_handler("on_user_turn_idle")
+        async def _check_in(_processor: object) -> None:
+            await beeper.beep()
+
     pipeline = Pipeline(
         [
             transport.input(),
@@ -101,7 +114,7 @@ async def bot(runner_args: RunnerArguments) -> None:
                 **_audio_idle_timeout(),
             ),
             turns,
-            Beeper(),
+            beeper,
             transport.output(),
         ]
     )

@@ -193,3 +193,19 @@ def test_dtmf_to_a_bot_cmd_bot_that_is_not_pipecat_is_an_error_saying_why(tmp_pa
     received = check_of(report, "dtmf.received")
     assert code == 3 and received["verdict"] == "error", received
     assert "voicectl's setup hook never reported from inside the bot" in received["observed"]
+
+
+def test_a_bot_cmd_bot_with_a_user_idle_timeout_checks_in_on_a_silent_caller(
+    tmp_path: Path,
+) -> None:
+    bot = _runner_bot(idle_checkin="3")
+    code, report = run_chaos(
+        tmp_path, "silence", "--within", "4", "--listen", "5", "--bot-cmd", bot
+    )
+    result = check_of(report, "silence.reengaged")
+    assert code == 0, result
+    # Pipecat starts the idle timer at BotStoppedSpeakingFrame, when its output transport has
+    # written the last audio: one run measured 2.97 s after the reply's end reached the caller (the
+    # transport writes a little ahead of the audio clock).
+    assert 2.8 <= result["metrics"]["reengaged_after_s"] < 4.5
+    assert result["metrics"]["how"] == "spoke"
