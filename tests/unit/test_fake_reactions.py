@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from voicectl.audio.script import Utterance
 from voicectl.checks.policy import expectation_for
 from voicectl.faults import WsClose
 from voicectl.outcome.connections import ConnectionLog, EndedBy
+from voicectl.outcome.failover import FailoverOutcome, Incident, Transcript
 from voicectl.report.model import Verdict
-from voicectl.sut.fake_reactions import fake_journal, judge_fake_reactions, service_of_fake
+from voicectl.sut.fake_reactions import (
+    fake_journal,
+    judge_fake_reactions,
+    served_speech,
+    service_of_fake,
+)
 from voicectl.sut.inside import InsideEvent, WorkerView
+from voicectl.sut.judge import recovered_without_switch
 
 T0 = 1000.0  # the call's start on the fakes' (monotonic) clock
 
@@ -93,3 +103,37 @@ def test_a_bot_not_seen_inside_gets_error_not_a_verdict_on_its_errors() -> None:
     assert verdicts["close.not_retried"] is Verdict.FAIL  # the fake's own evidence stands
     surfaced = next(c for c in checks if c.id == "error.surfaced")
     assert "not a Pipecat bot" in surfaced.observed
+
+
+def _dropped_at_4(transcripts: list[Transcript], usable: list[tuple[float, str, bool]]) -> Any:
+    failover = FailoverOutcome(names={"primary": "STT#0", "backup": "STT#1"})
+    incident = Incident(4.0, "drop", "primary")
+    failover.incidents = (incident,)
+    failover.incidents_done.append((incident, 4.0, "primary"))
+    failover.transcripts.extend(transcripts)
+    failover.usable.extend(usable)
+    return failover
+
+
+UTTERANCES = [Utterance(0.9, 4.3, "one"), Utterance(8.3, 12.6, "two")]
+
+
+def test_a_service_that_reconnected_and_kept_transcribing_needs_no_failover() -> None:
+    failover = _dropped_at_4([Transcript(13.0, "primary", "two")], [])
+    check = recovered_without_switch(failover, UTTERANCES)
+    assert check is not None and check.verdict is Verdict.SKIP
+    assert "recovered without giving up" in check.observed
+
+
+def test_a_service_that_gave_up_or_went_deaf_is_judged_for_failover() -> None:
+    gave_up = _dropped_at_4([Transcript(13.0, "primary", "two")], [(8.0, "STT#0", False)])
+    deaf = _dropped_at_4([], [])
+    assert recovered_without_switch(gave_up, UTTERANCES) is None
+    assert recovered_without_switch(deaf, UTTERANCES) is None
+
+
+def test_a_fake_served_speech_when_the_bot_used_its_tts_route() -> None:
+    speak, listen = ConnectionLog(), ConnectionLog()
+    speak.open(0.1, selected=False, doomed=False, path="/v1/speak?encoding=linear16")
+    listen.open(0.1, selected=False, doomed=False, path="/v1/listen?model=nova-3")
+    assert served_speech(speak, "deepgram") and not served_speech(listen, "deepgram")

@@ -143,7 +143,11 @@ def run_provider_fault_on_bot(
         raise fail_usage(str(exc)) from None
 
     def judge(bot_run: Any, run: Any, report: Report) -> None:
-        from voicectl.sut.fake_reactions import fake_journal, judge_fake_reactions
+        from voicectl.sut.fake_reactions import (
+            fake_journal,
+            judge_fake_reactions,
+            served_speech,
+        )
         from voicectl.sut.session import NOT_HOOKED
 
         t0 = run.outcome.started_monotonic
@@ -162,10 +166,11 @@ def run_provider_fault_on_bot(
                 fault,
                 expectation,
                 journal,
-                now=run.outcome.duration_s,
+                now=min(run.outcome.ended_at or run.outcome.duration_s, run.outcome.duration_s),
                 fake_url=fake.base_url,
                 service=service,
                 why_unseen=unseen,
+                tts=served_speech(fake.log, provider),
             )
         )
         _connections_table(report, name, journal.connections.records())

@@ -23,7 +23,13 @@ from voicectl.outcome.journal import ChaosJournal, ErrorRecord
 from voicectl.report.model import Check, Verdict
 from voicectl.sut.inside import InsideEvent, WorkerView
 
-__all__ = ["INSIDE_CHECKS", "fake_journal", "judge_fake_reactions", "service_of_fake"]
+__all__ = [
+    "INSIDE_CHECKS",
+    "fake_journal",
+    "judge_fake_reactions",
+    "served_speech",
+    "service_of_fake",
+]
 
 #: Checks that need the bot's own errors, usability or outputs (the inside view).
 INSIDE_CHECKS = frozenset({SURFACED, ATTRIBUTABLE, UNUSABLE, RECVLOOP, LATENCY})
@@ -54,6 +60,20 @@ def service_of_fake(
             if _named_like(processor, provider):
                 return processor
     return None
+
+
+def served_speech(log: ConnectionLog, provider: str) -> bool:
+    """Whether the bot used the fake for speech (a TTS route: Deepgram's ``/v1/speak``, ...)."""
+    from voicectl.providers.fakeset import PROVIDERS
+    from voicectl.providers.protocol import ServiceKind
+
+    routes = PROVIDERS[provider].routes
+    for record in log.records():
+        path = record.path.split("?", 1)[0]
+        kind = next((p.kind for prefix, p in routes if path.startswith(prefix)), None)
+        if kind is ServiceKind.TTS:
+            return True
+    return False
 
 
 def fake_journal(
@@ -101,9 +121,12 @@ def judge_fake_reactions(
     fake_url: str,
     service: str | None,
     why_unseen: str | None,
+    tts: bool = False,
 ) -> list[Check]:
-    """The command's reconnect and error checks for one call; a check that needs the inside
-    view is ``error`` with ``why_unseen`` when the bot was not seen inside."""
+    """The command's reconnect and error checks for one call, judged as of ``now`` (the caller's
+    hang-up: the bot's teardown is not judged); a check that needs the inside view is ``error``
+    with ``why_unseen`` when the bot was not seen inside, ``latency.tolerated`` too for a fake
+    that served speech (``tts``)."""
     checks = []
     for judgement in judge_chaos(
         journal, fault, expectation, now=now, final=True, target_url=fake_url
@@ -111,12 +134,12 @@ def judge_fake_reactions(
         check = judgement.check
         if check.id in INSIDE_CHECKS and why_unseen is not None:
             check = replace(check, verdict=Verdict.ERROR, observed=f"not judged: {why_unseen}")
-        elif check.id == LATENCY and service is not None and "TTS" in service:
+        elif check.id == LATENCY and tts:
             check = replace(
                 check,
                 verdict=Verdict.ERROR,
-                observed=f"not judged: {service} is a TTS; the bot's inside view reports "
-                "transcripts, not the TTS audio each answer became",
+                observed="not judged: the fake served speech (TTS); the bot's inside view "
+                "reports transcripts, not the audio each answer became",
             )
         checks.append(
             replace(

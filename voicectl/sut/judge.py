@@ -22,7 +22,7 @@ from voicectl.checks.failover import (
 )
 from voicectl.outcome.call import CallOutcome
 from voicectl.outcome.failover import FailoverOutcome, Incident, SeenError, Switch, Transcript
-from voicectl.report.model import Check
+from voicectl.report.model import Check, Verdict
 from voicectl.sut.inside import WorkerView
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "failover_seen_inside",
     "faults_fired",
     "judge_call_after_faults",
+    "recovered_without_switch",
     "stt_switcher",
 ]
 
@@ -153,6 +154,32 @@ def _failover_outcome(
     return failover
 
 
+def recovered_without_switch(
+    failover: FailoverOutcome, utterances: Sequence[Utterance]
+) -> Check | None:
+    """``failover.switched`` as ``skip`` when the faulted service came back by itself (one
+    faulted connection, then a reconnect that held): no switch, never unusable, and every
+    utterance ending 1 s or more after the fault transcribed by it. ``None`` otherwise."""
+    if not failover.incidents_done:
+        return None
+    incident, fault_t, hit = failover.incidents_done[0]
+    later = [u for u in utterances if u.end >= fault_t + 1.0]
+    name = failover.names.get(hit, hit)
+    heard = [t for t in failover.transcripts if t.t >= fault_t and t.service == hit]
+    gave_up = any(not usable for t, who, usable in failover.usable if t >= fault_t and who == name)
+    if failover.switches or gave_up or not later or len(heard) < len(later):
+        return None
+    return Check(
+        "failover.switched",
+        f"switched away from the {hit} after {incident.describe()}",
+        Verdict.SKIP,
+        "on_service_switched after the failed service gives up",
+        f"not exercised: the {hit} ({name}) recovered without giving up (still usable; "
+        f"{len(heard)} transcript(s) from it for the {len(later)} utterance(s) after the fault): "
+        "nothing to fail over",
+    )
+
+
 def judge_call_after_faults(
     label: str,
     call: Call | None,
@@ -213,7 +240,12 @@ def judge_call_after_faults(
         )
     ):
         failover = _failover_outcome(outcome, worker, t0, first)
-        checks += judge_switched(failover, bound_s=switch_within_s)
+        recovered = recovered_without_switch(failover, utterances)
+        checks += (
+            [recovered]
+            if recovered is not None
+            else judge_switched(failover, bound_s=switch_within_s)
+        )
         checks += judge_transcripts_continue(failover, utterances)
         checks += judge_cause_visible(failover)
         checks += judge_stall_surfaced(failover)
