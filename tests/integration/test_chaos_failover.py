@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from chaos_cli import run_chaos
+from typer.testing import Result
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("pipecat_1_14")]
 HERE = Path(__file__).parent
@@ -116,7 +116,7 @@ def test_a_failback_strategy_returns_to_the_recovered_primary(tmp_path: Path) ->
     assert not [t for t in primary if t > 20], f"the primary reconnected after recovery: {primary}"
 
 
-def test_bad_failover_input_exits_2(tmp_path: Path) -> None:
+def test_bad_failover_input_exits_2(voicectl_in_process: Callable[..., Result]) -> None:
     for args, message in [
         (["stt-crash", "--mode", "melt"], "--mode must be one of"),
         (["stt-crash", "--at", "99"], "past the end of the call"),
@@ -124,15 +124,9 @@ def test_bad_failover_input_exits_2(tmp_path: Path) -> None:
         (["stt-crash", "--primary", "nope"], "unknown target 'nope'"),
         (["stt-crash", "--backoff", "3"], "--backoff must be MIN,MAX"),
     ]:
-        result = subprocess.run(
-            [sys.executable, "-m", "voicectl", "chaos", *args],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert (
-            result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
-        ), (args, result.stderr)
+        result = voicectl_in_process("chaos", *args)
+        assert result.exit_code == 2 and message in result.stderr, (args, result.output)
+        assert len(result.stderr.strip().splitlines()) == 1, (args, result.stderr)
 
 
 def test_a_stalled_stt_provider_leaves_the_caller_talking_into_silence(tmp_path: Path) -> None:
