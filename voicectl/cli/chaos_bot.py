@@ -160,19 +160,20 @@ def run_provider_fault_on_bot(
             unseen = NOT_HOOKED
         elif run.inside is None:
             unseen = "the bot reported no pipeline worker for the call"
-        report.extend_checks(
-            judge_fake_reactions(
-                run.label,
-                fault,
-                expectation,
-                journal,
-                now=min(run.outcome.ended_at or run.outcome.duration_s, run.outcome.duration_s),
-                fake_url=fake.base_url,
-                service=service,
-                why_unseen=unseen,
-                tts=served_speech(fake.log, provider),
-            )
+        judged = judge_fake_reactions(
+            run.label,
+            fault,
+            expectation,
+            journal,
+            now=min(run.outcome.ended_at or run.outcome.duration_s, run.outcome.duration_s),
+            fake_url=fake.base_url,
+            service=service,
+            why_unseen=unseen,
+            tts=served_speech(fake.log, provider),
         )
+        # replay's runner already reported a fault that never fired (the bot never used the fake)
+        fired = not any(c.id == "fault.fired" for c in report.checks)
+        report.extend_checks(c for c in judged if fired or c.id != "fault.fired")
         _connections_table(report, name, journal.connections.records())
         report.metrics["fake_connections"] = len(journal.connections)
         report.metrics["errors_counted_from"] = service or "every processor"
