@@ -137,3 +137,20 @@ def test_a_fake_served_speech_when_the_bot_used_its_tts_route() -> None:
     speak.open(0.1, selected=False, doomed=False, path="/v1/speak?encoding=linear16")
     listen.open(0.1, selected=False, doomed=False, path="/v1/listen?model=nova-3")
     assert served_speech(speak, "deepgram") and not served_speech(listen, "deepgram")
+
+
+def test_failover_in_a_bot_not_seen_inside_is_an_error_with_the_reason() -> None:
+    from types import SimpleNamespace
+
+    from voicectl.sut.incidents import IncidentDriver
+    from voicectl.sut.inside import InsideView
+
+    driver = IncidentDriver([Incident(3.0, "close", "primary")], {"primary": "deepgram"})
+    run = SimpleNamespace(outcome=SimpleNamespace(started_monotonic=T0), inside=None, label="c")
+    checks, outcome = driver.judge(
+        SimpleNamespace(inside=InsideView()), run,
+        switch_within_s=15, failback_within_s=10, surface_within_s=5,
+    )  # fmt: skip
+    assert outcome is None
+    assert [(c.id, c.verdict) for c in checks] == [("failover.switched", Verdict.ERROR)]
+    assert "setup hook never reported" in checks[0].observed

@@ -21,7 +21,6 @@ from voicectl.errors import InputError
 from voicectl.faults.base import Fault, Selector
 from voicectl.outcome.failover import Incident
 from voicectl.report import Report
-from voicectl.report.model import Check, Verdict
 
 __all__ = [
     "bot_call",
@@ -304,61 +303,15 @@ def _judge_failover(
     failback_within: float,
     surface_within: float,
 ) -> None:
-    from voicectl.checks.failover import (
-        judge_cause_visible,
-        judge_failback,
-        judge_stall_surfaced,
-        judge_switched,
-        judge_transcripts_continue,
-    )
     from voicectl.failover.timeline import tabulate_failover
-    from voicectl.sut.judge import failover_seen_inside, stt_switcher
-    from voicectl.sut.session import NOT_HOOKED
 
-    t0 = run.outcome.started_monotonic
-    if t0 is None:
-        return
-    why = None
-    if not bot_run.inside.hooked:
-        why = NOT_HOOKED
-    elif run.inside is None:
-        why = "the bot reported no pipeline worker for the call"
-    elif stt_switcher(run.inside) is None:
-        why = "the bot's pipeline has no ServiceSwitcher with two services"
-    if why is not None:
-        report.add_check(
-            Check(
-                "failover.switched",
-                f"{run.label}: switched away from the failed STT",
-                Verdict.ERROR,
-                "on_service_switched to the backup after the incident, seen inside the bot",
-                f"not judged: {why}",
-            )
-        )
-        return
-    failover = failover_seen_inside(run.outcome, run.inside, t0)
-    driver.fill(failover, t0)
-    utterances = list(run.call.script.utterances)
-    report.extend_checks(judge_switched(failover, bound_s=switch_within))
-    report.extend_checks(judge_transcripts_continue(failover, utterances))
-    report.add_check(
-        Check(
-            "failover.no_false_switch",
-            "an error from another processor did not switch the STT",
-            Verdict.SKIP,
-            "no on_service_switched within 2 s of a downstream processor's ErrorFrame",
-            "not exercised: voicectl does not change your bot's pipeline, so it injects no "
-            "ErrorFrame from another processor",
-        )
+    checks, failover = driver.judge(
+        bot_run,
+        run,
+        switch_within_s=switch_within,
+        failback_within_s=failback_within,
+        surface_within_s=surface_within,
     )
-    report.extend_checks(judge_cause_visible(failover))
-    report.extend_checks(judge_stall_surfaced(failover, bound_s=surface_within))
-    failback = judge_failback(failover, bound_s=failback_within)
-    if failback is not None:
-        report.add_check(failback)
-    if bot_run.fakes is not None:
-        for role, name in driver.roles.items():
-            if name is not None:
-                records = bot_run.fakes[name].log.shifted(t0).records()
-                failover.connections[role] = [r.to_json() for r in records]
-    tabulate_failover(report, failover)
+    report.extend_checks(checks)
+    if failover is not None:
+        tabulate_failover(report, failover)

@@ -15,9 +15,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from voicectl.checks.failover import (
+    judge_cause_visible,
+    judge_failback,
+    judge_stall_surfaced,
+    judge_switched,
+    judge_transcripts_continue,
+)
 from voicectl.errors import InputError
 from voicectl.faults.actions import Close, Drop, MalformedKind, SendMalformed, Stall
 from voicectl.outcome.failover import FailoverOutcome, Incident
+from voicectl.report.model import Check, Verdict
 from voicectl.sut.inside import InsideView
 
 __all__ = ["STT_PROVIDERS", "AppliedIncident", "IncidentDriver", "check_incidents"]
@@ -124,3 +132,63 @@ class IncidentDriver:
         failover.incidents = tuple(self.incidents)
         for done in self.applied:
             failover.incidents_done.append((done.incident, done.t - t0, done.role))
+
+    def judge(
+        self,
+        bot_run: Any,
+        run: Any,
+        *,
+        switch_within_s: float,
+        failback_within_s: float,
+        surface_within_s: float,
+    ) -> tuple[list[Check], FailoverOutcome | None]:
+        """The failover checks of one call (a ``CallRun`` of replay's runner) into the bot
+        (``bot_run``) and the outcome they judged (``None`` when the bot's switcher was not seen:
+        then ``failover.switched`` is ``error`` with the reason)."""
+        from voicectl.sut.judge import failover_seen_inside, stt_switcher
+        from voicectl.sut.session import NOT_HOOKED
+
+        t0 = run.outcome.started_monotonic
+        if t0 is None:
+            return [], None
+        why = None
+        if not bot_run.inside.hooked:
+            why = NOT_HOOKED
+        elif run.inside is None:
+            why = "the bot reported no pipeline worker for the call"
+        elif stt_switcher(run.inside) is None:
+            why = "the bot's pipeline has no ServiceSwitcher with two services"
+        if why is not None:
+            unseen = Check(
+                "failover.switched",
+                f"{run.label}: switched away from the failed STT",
+                Verdict.ERROR,
+                "on_service_switched to the backup after the incident, seen inside the bot",
+                f"not judged: {why}",
+            )
+            return [unseen], None
+        failover = failover_seen_inside(run.outcome, run.inside, t0)
+        self.fill(failover, t0)
+        checks = [
+            *judge_switched(failover, bound_s=switch_within_s),
+            *judge_transcripts_continue(failover, list(run.call.script.utterances)),
+            Check(
+                "failover.no_false_switch",
+                "an error from another processor did not switch the STT",
+                Verdict.SKIP,
+                "no on_service_switched within 2 s of a downstream processor's ErrorFrame",
+                "not exercised: voicectl does not change your bot's pipeline, so it injects no "
+                "ErrorFrame from another processor",
+            ),
+            *judge_cause_visible(failover),
+            *judge_stall_surfaced(failover, bound_s=surface_within_s),
+        ]
+        failback = judge_failback(failover, bound_s=failback_within_s)
+        if failback is not None:
+            checks.append(failback)
+        if bot_run.fakes is not None:
+            for role, name in self.roles.items():
+                if name is not None:
+                    records = bot_run.fakes[name].log.shifted(t0).records()
+                    failover.connections[role] = [r.to_json() for r in records]
+        return checks, failover
