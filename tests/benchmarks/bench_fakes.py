@@ -91,7 +91,8 @@ async def ws_handler(ws):
                 await ws.send(json.dumps({"type": "Results", "is_final": True,
                     "from_finalize": True, "channel": {"alternatives": alternatives}}))
             elif "transcript" in data:
-                await ws.send('{"type": "chunk", "data": "", "done": false}')
+                await ws.send(json.dumps({"type": "chunk", "context_id": data.get("context_id"),
+                    "data": "", "done": False}))
 
 async def chat(request):
     await request.read()
@@ -196,6 +197,18 @@ asyncio.run(main())
 """
 
 
+_CONTEXT_KEY = '"context_id": "'
+
+
+def context_of(message: str) -> str:
+    """A Cartesia message's ``context_id``, found without parsing kilobytes of base64 as JSON."""
+    start = message.find(_CONTEXT_KEY)
+    if start < 0:
+        return ""
+    start += len(_CONTEXT_KEY)
+    return message[start : message.find('"', start)]
+
+
 class Timings:
     def __init__(self) -> None:
         self.finalize: list[float] = []
@@ -290,7 +303,7 @@ async def one_call(
                     if not isinstance(message, str) or '"chunk"' not in message:
                         continue
                     # An answer streams in several chunks: time the first of each context.
-                    context = json.loads(message).get("context_id") or ""
+                    context = context_of(message)
                     if context not in heard and tts_waiters:
                         heard.add(context)
                         timings.tts_first.append(time.perf_counter() - tts_waiters.pop(0))
