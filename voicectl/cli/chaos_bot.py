@@ -10,6 +10,7 @@ bot's own Pipecat (provider faults), or the failover checks over several inciden
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -123,7 +124,10 @@ def run_provider_fault_on_bot(
         if not bot.fakes:
             raise InputError("a chaos fault acts on one of your bot's fakes: give --fake")
         target = common["target"] or FakeSpec.parse(bot.fakes[0]).name
-        bot = replace(bot, more_faults=(FakeFault(target, fault, selector, spec),))
+        seed = (
+            common["seed"] if common["seed"] is not None else random.SystemRandom().randrange(2**31)
+        )
+        bot = replace(bot, more_faults=(FakeFault(target, fault, selector, spec),), seed=seed)
         fakes_plan = bot.fakes_plan()  # --target naming no fake: one line, exit 2
         name = fakes_plan.faults[-1].fake
         provider = next(s.provider for s in fakes_plan.fakes if s.name == name)
@@ -186,6 +190,7 @@ def run_provider_fault_on_bot(
             "on": selector.describe(),
             "target": name,
             "expectation": expectation.to_json(),
+            "seed": seed,
         },
         _outputs(common, timeout),
         common["trials"],

@@ -55,6 +55,7 @@ class BotUnderTest:
     more_faults: tuple[Any, ...] = ()
     #: Outages voicectl brings about on the fakes during the call (``chaos failover``), described.
     outages: tuple[str, ...] = ()
+    seed: int | None = None  # the fakes' fault jitter (chaos --seed)
 
     @property
     def faulted(self) -> bool:
@@ -86,6 +87,7 @@ class BotUnderTest:
             llm_script=self.llm_script,
             speed=speed,
             more_faults=self.more_faults,
+            seed=self.seed,
         )
 
     def log_path(self, rate: int | None) -> Path:
