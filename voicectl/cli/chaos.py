@@ -1,8 +1,8 @@
 """``voicectl chaos FAULT``: inject a fault and judge the reaction.
 
 Each fault family registers its subcommands on :data:`chaos_app` from its own module
-(``chaos_provider``: provider WebSocket faults; ``chaos_conversation``: barge-in, hang-up,
-carrier close; ...), so the families stay independent. The group imports a family only when
+(``chaos_provider``: provider WebSocket faults; ``chaos_interrupt``, ``chaos_hangup``,
+``chaos_carrier_close``: barge-in, hang-up, carrier close; ...), so the families stay independent. The group imports a family only when
 one of its faults is run: :data:`voicectl.cli.command_table.CHAOS_COMMANDS` lists them.
 """
 

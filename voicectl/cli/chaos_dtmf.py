@@ -13,7 +13,7 @@ from voicectl.checks.caller_faults import judge_dtmf_received
 from voicectl.cli.bot_options import with_bot_under_test
 from voicectl.cli.bot_target import bot_target, check_bot_choice, describe_bot
 from voicectl.cli.chaos import chaos_app
-from voicectl.cli.chaos_conversation import CarrierOpt, UrlOpt, VariantOpt
+from voicectl.cli.chaos_conversation_common import CarrierOpt, UrlOpt, VariantOpt
 from voicectl.cli.common import (
     Gating,
     LineOpt,

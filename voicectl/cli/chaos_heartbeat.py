@@ -15,7 +15,7 @@ from voicectl.checks.heartbeat import judge_heartbeat_detects_stall, judge_heart
 from voicectl.cli.bot_options import with_bot_under_test
 from voicectl.cli.bot_target import bot_target, check_bot_choice
 from voicectl.cli.chaos import chaos_app
-from voicectl.cli.chaos_conversation import AudioOpt, CarrierOpt, UrlOpt, caller_call
+from voicectl.cli.chaos_conversation_common import AudioOpt, CarrierOpt, UrlOpt, caller_call
 from voicectl.cli.common import CallerChannelOpt, Outputs, execute, fail_usage
 from voicectl.cli.report_options import outputs_of, with_report_outputs
 from voicectl.conversation.heartbeat import heartbeats_seen_inside, run_heartbeat

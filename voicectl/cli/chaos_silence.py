@@ -12,7 +12,7 @@ from voicectl.checks.caller_faults import judge_silence_reengaged
 from voicectl.cli.bot_options import with_bot_under_test
 from voicectl.cli.bot_target import bot_target, check_bot_choice, describe_bot
 from voicectl.cli.chaos import chaos_app
-from voicectl.cli.chaos_conversation import AudioOpt, CarrierOpt, UrlOpt, caller_call
+from voicectl.cli.chaos_conversation_common import AudioOpt, CarrierOpt, UrlOpt, caller_call
 from voicectl.cli.common import (
     CallerChannelOpt,
     Gating,

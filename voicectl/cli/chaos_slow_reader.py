@@ -17,7 +17,7 @@ from voicectl.checks.slow_reader import (
 from voicectl.cli.bot_options import with_bot_under_test
 from voicectl.cli.bot_target import check_bot_choice
 from voicectl.cli.chaos import chaos_app
-from voicectl.cli.chaos_conversation import (
+from voicectl.cli.chaos_conversation_common import (
     AudioOpt,
     CarrierOpt,
     UrlOpt,

@@ -128,19 +128,19 @@ CHAOS_COMMANDS: tuple[LazyCommand, ...] = (
     ),
     LazyCommand(
         "interrupt",
-        "voicectl.cli.chaos_conversation",
+        "voicectl.cli.chaos_interrupt",
         "interrupt",
         "The caller barges in while the bot speaks (or while it is in a function call): does it stop and answer?",
     ),
     LazyCommand(
         "hangup",
-        "voicectl.cli.chaos_conversation",
+        "voicectl.cli.chaos_hangup",
         "hangup",
         "The caller's line drops mid-call (no stop, no close frame): does the bot let go of the call?",
     ),
     LazyCommand(
         "carrier-close",
-        "voicectl.cli.chaos_conversation",
+        "voicectl.cli.chaos_carrier_close",
         "carrier_close",
         "The carrier closes the call's WebSocket with a code mid-utterance: does the bot close and clean up?",
     ),

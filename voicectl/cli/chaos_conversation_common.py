@@ -1,0 +1,183 @@
+"""Shared by the commands that place one call at a bot: the bot and caller options, the
+caller's recording, and the run of ``chaos hangup`` and ``chaos carrier-close`` (one call that
+the caller's side ends: a dropped line or a close frame)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from voicectl.audio.script import Call, bundled_calls, load_call
+from voicectl.bot.pipeline import BotVariant, ReferenceBotConfig
+from voicectl.carriers import CarrierName
+from voicectl.checks.conversation import (
+    judge_bot_released_call,
+    judge_pipeline_ended,
+    judge_tasks_released,
+)
+from voicectl.checks.protocol import judge_carrier_protocol
+from voicectl.cli.bot_target import bot_target, check_bot_choice
+from voicectl.cli.common import (
+    CallerChannel,
+    Gating,
+    Outputs,
+    execute,
+    fail_usage,
+    parse_line_option,
+    print_notices,
+)
+from voicectl.conversation.scenarios import run_call_ending
+from voicectl.conversation.timeline import tabulate_call_ending
+from voicectl.errors import InputError
+from voicectl.outcome.conversation import CallEnding, ServedCall
+from voicectl.replay.runner import add_line_table, record_first_audio
+from voicectl.report import Report
+from voicectl.report.compare import recording_fingerprints
+
+__all__ = [
+    "AudioOpt",
+    "CarrierOpt",
+    "UrlOpt",
+    "VariantOpt",
+    "caller_call",
+    "ending_command",
+]
+
+UrlOpt = Annotated[
+    str | None,
+    typer.Option("--url", help="Your bot's ws:// URL (default: the in-process reference bot)."),
+]
+CarrierOpt = Annotated[CarrierName, typer.Option("--carrier", help="Carrier protocol to speak.")]
+AudioOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--audio",
+        help="Caller audio; its utterances come from its sidecar, or from the audio (default: the bundled order_status call).",
+    ),
+]
+VariantOpt = Annotated[
+    BotVariant,
+    typer.Option(
+        "--bot-variant",
+        help="Reference bot with a known production bug reproduced, to see a check fail.",
+    ),
+]
+
+
+def caller_call(audio: Path | None, need: int, caller_channel: CallerChannel | None = None) -> Call:
+    """The caller's recording (``--audio``, else the bundled order_status call), its notices
+    printed; :class:`InputError` if it has fewer than ``need`` utterances."""
+    call = (
+        load_call(audio, caller_channel=caller_channel.value if caller_channel else None)
+        if audio
+        else next(c for c in bundled_calls() if c.name == "order_status")
+    )
+    print_notices(call.notices)
+    utterances = call.script.utterances
+    if len(utterances) < need:
+        raise InputError(
+            f"{call.audio.source}: needs at least {need} caller utterances, "
+            f"its {_origin(call)} has {len(utterances)}"
+        )
+    return call
+
+
+def _origin(call: Call) -> str:
+    return "sidecar" if call.script.source == "sidecar" else "audio (Silero VAD)"
+
+
+def ending_command(
+    how: str,
+    code: int,
+    reason: str,
+    at: float,
+    url: str | None,
+    carrier: CarrierName,
+    audio: Path | None,
+    variant: BotVariant,
+    release_within: float,
+    end_within: float,
+    outputs: Outputs,
+    line: str | None,
+    trials: int,
+    baseline: Path | None,
+    bot: Any = None,
+    caller_channel: CallerChannel | None = None,
+) -> None:
+    """``chaos hangup`` (``how="drop"``) or ``chaos carrier-close`` (``how="close"``): check the
+    options, place the call, end it from the caller's side at ``at`` and judge the bot's release."""
+    try:
+        check_bot_choice(
+            url, bot, {"--bot-variant": variant is not BotVariant.CORRECT}, carrier=carrier.value
+        )
+        call = caller_call(audio, 1, caller_channel)
+        line_spec = parse_line_option(line)
+        if at >= call.audio.duration_s:
+            raise InputError(
+                f"--at {at} is past the end of the call ({call.audio.duration_s:.1f} s)"
+            )
+    except InputError as exc:
+        raise fail_usage(str(exc)) from None
+    prefix = "hangup" if how == "drop" else "carrier_close"
+    ending = CallEnding(how=how, at_s=at, code=code, reason=reason)
+    config = ReferenceBotConfig(variant=variant)
+    report = Report(
+        command=f"chaos {'hangup' if how == 'drop' else 'carrier-close'}",
+        args={
+            "url": url,
+            "carrier": carrier.value,
+            "at_s": at,
+            "code": code if how == "close" else None,
+            "reason": reason or None,
+            "audio": call.audio.source,
+            "recordings": recording_fingerprints([call.audio.source]),
+            "bot": bot.describe() if bot else None if url else config.describe(),
+            "line": None if line_spec is None else line_spec.to_json(),
+        },
+    )
+    try:
+        gating = Gating.prepare(report, trials, baseline)
+    except InputError as exc:
+        raise fail_usage(str(exc)) from None
+
+    async def work(report: Report) -> None:
+        waited = max(10.0, end_within * 2)
+        unseen = ""
+        async with bot_target(bot, report, url, [u.text for u in call.script.utterances]) as target:
+            result = await run_call_ending(
+                call,
+                ending,
+                url=target.url,
+                carrier=carrier.value,
+                bot_config=config,
+                pipeline_wait_s=waited,
+                line=line_spec,
+            )
+            if bot is not None:  # its pipeline's end, as its own Pipecat reported it
+                worker, unseen = await target.inside(result.outcome, waited)
+                if worker is not None:
+                    ends = [e.t for e in worker.of_kind("pipeline_end")]
+                    result.bot_calls = [
+                        ServedCall(0, ended_at=min(ends, default=None), finished=bool(ends))
+                    ]
+                target.judge_faults(report, result.outcome, worker, unseen)
+        report.add_check(judge_bot_released_call(prefix, result, bound_s=release_within))
+        if url is None:
+            report.add_check(
+                judge_pipeline_ended(
+                    prefix, result, bound_s=end_within, waited_s=waited, unseen=unseen
+                )
+            )
+        if url is None and bot is None:
+            report.add_check(judge_tasks_released(prefix, result))
+        protocol = result.outcome.protocol
+        if protocol is not None and protocol.messages:  # a bot silent before the end said nothing
+            report.add_check(judge_carrier_protocol("call", protocol))
+        tabulate_call_ending(report, result)
+        record_first_audio(report, [result.outcome])
+        if line_spec is not None:
+            add_line_table(line_spec, [("call", result.outcome)], report)
+
+    execute(report, outputs, gating.wrap(work))

@@ -1,0 +1,147 @@
+"""A conversation fault's timeline, events and metrics, as report tables (``voicectl chaos
+interrupt | hangup | carrier-close``)."""
+
+from __future__ import annotations
+
+from voicectl.outcome.conversation import BargeInResult, CallEndingResult
+from voicectl.report import Report
+
+__all__ = ["tabulate_barge_in", "tabulate_call_ending"]
+
+
+def tabulate_barge_in(report: Report, result: BargeInResult) -> None:
+    """The barge-in call's timeline, its events and the bot's figures, into ``report``."""
+    outcome = result.outcome
+    rows: list[list[object]] = []
+    if result.first is not None:
+        rows.append(
+            [
+                round(result.first.utterance.start, 3),
+                "caller",
+                f"says {result.first.utterance.text!r}",
+            ]
+        )
+        rows.append([round(result.first.utterance.end, 3), "caller", "stops talking"])
+    for run in outcome.runs:
+        rows.append([round(run.start, 3), "bot", "audio starts"])
+        rows.append(
+            [round(run.end, 3), "bot", "audio cut by clear" if run.cleared else "audio ends"]
+        )
+    for clear in outcome.clears:
+        rows.append(
+            [
+                round(clear.t, 3),
+                "bot",
+                "clear"
+                + (" (while bot audio flowed)" if clear.during_bot_audio else " (bot silent)"),
+            ]
+        )
+    if result.tool_call_seen_at is not None:
+        rows.append(
+            [
+                round(result.tool_call_seen_at, 3),
+                "bot",
+                f"function call {result.tool_call_name} ({result.tool_call_id}) in progress",
+            ]
+        )
+    if result.barge is not None:
+        rows.append(
+            [
+                round(result.barge.utterance.start, 3),
+                "caller",
+                f"barges in: {result.barge.utterance.text!r}",
+            ]
+        )
+        rows.append([round(result.barge.utterance.end, 3), "caller", "stops talking"])
+    if outcome.error:
+        rows.append([round(outcome.duration_s, 3), "call", outcome.error])
+    rows.sort(key=lambda row: float(row[0]))  # type: ignore[arg-type]
+    report.add_table("Timeline (call seconds)", ["t", "who", "what"], rows)
+    for turn in (result.first, result.barge):
+        if turn is not None:
+            u = turn.utterance
+            report.log("caller", "utterance", clock="call", t=u.start, end=u.end, text=u.text)
+    for run in outcome.runs:
+        report.log(
+            "bot",
+            "bot_audio",
+            clock="call",
+            t=run.start,
+            end=run.end,
+            cleared=run.cleared,
+            messages=run.messages,
+        )
+    for clear in outcome.clears:
+        report.log("bot", "clear", clock="call", t=clear.t, during_bot_audio=clear.during_bot_audio)
+    if outcome.error:
+        report.log("call", "error", clock="call", t=outcome.duration_s, message=outcome.error)
+    if result.bot_calls:
+        report.metrics["bot.replies"] = result.bot_calls[0].replies
+        report.metrics["bot.tool_calls_interrupted"] = result.bot_calls[0].tool_calls_interrupted
+    calls = result.function_calls
+    if calls is not None and calls.events:
+        first = calls.events[0].timestamp
+        report.add_table(
+            "Function calls, as seen inside the bot",
+            ["t (s after the first)", "event", "function", "tool_call_id"],
+            [
+                [
+                    round(e.timestamp - first, 3),
+                    e.kind,
+                    e.function_name,
+                    e.tool_call_id,
+                ]
+                for e in calls.events
+            ],
+        )
+    if result.bot_calls and result.bot_calls[0].full_bot:
+        report.metrics["bot.hung_up_by"] = result.hung_up_by
+
+
+def tabulate_call_ending(report: Report, result: CallEndingResult) -> None:
+    """The ended call's timeline, its events and what the bot sent after the end, into ``report``."""
+    outcome = result.outcome
+    rows: list[list[object]] = []
+    if outcome.ended_at is not None:
+        what = (
+            "drops the line (no stop, no close frame)"
+            if result.ending.how == "drop"
+            else f"closes with {result.ending.code}"
+        )
+        rows.append([round(outcome.ended_at, 3), "carrier", what])
+        if outcome.close_handshake_s is not None:
+            rows.append(
+                [round(outcome.ended_at + outcome.close_handshake_s, 3), "bot", "closes its side"]
+            )
+        end_s = result.pipeline_end_s
+        if end_s is not None:
+            rows.append([round(outcome.ended_at + end_s, 3), "bot", "pipeline finished"])
+    if outcome.error:
+        rows.append([round(outcome.duration_s, 3), "call", outcome.error])
+    report.add_table("Timeline (call seconds)", ["t", "who", "what"], rows)
+    report.metrics["messages_after_end"] = outcome.messages_after_end
+    report.metrics["media_after_end"] = outcome.media_after_end
+    for run in outcome.runs:
+        report.log("bot", "bot_audio", clock="call", t=run.start, end=run.end, cleared=run.cleared)
+    if outcome.ended_at is not None:
+        report.log(
+            "carrier",
+            "close" if result.ending.how == "close" else "drop",
+            clock="call",
+            t=outcome.ended_at,
+            code=result.ending.code if result.ending.how == "close" else None,
+        )
+        if outcome.close_handshake_s is not None:
+            report.log(
+                "bot",
+                "closed",
+                clock="call",
+                t=outcome.ended_at + outcome.close_handshake_s,
+                code=outcome.bot_close_code,
+            )
+        if result.pipeline_end_s is not None:
+            report.log(
+                "bot", "pipeline_finished", clock="call", t=outcome.ended_at + result.pipeline_end_s
+            )
+    if outcome.error:
+        report.log("call", "error", clock="call", t=outcome.duration_s, message=outcome.error)
