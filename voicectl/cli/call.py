@@ -12,7 +12,6 @@ from voicectl.bot.pipeline import BotVariant, ReferenceBotConfig
 from voicectl.carriers import CarrierName
 from voicectl.cli.common import (
     BaselineOpt,
-    Gating,
     HtmlOpt,
     JsonOpt,
     JunitOpt,
@@ -29,6 +28,7 @@ from voicectl.cli.common import (
 )
 from voicectl.errors import InputError
 from voicectl.report import Report
+from voicectl.report.gating import Gating
 from voicectl.suite.callscript import CallScriptSpec
 
 __all__ = ["bundled_call_script", "call"]

@@ -22,7 +22,6 @@ from voicectl.cli.chaos_conversation_common import (
 )
 from voicectl.cli.common import (
     CallerChannelOpt,
-    Gating,
     LineOpt,
     Outputs,
     TrialsOpt,
@@ -36,6 +35,7 @@ from voicectl.errors import InputError
 from voicectl.outcome.caller_faults import BackchannelPlan, BackchannelResult
 from voicectl.replay.runner import add_line_table
 from voicectl.report import Report
+from voicectl.report.gating import Gating
 
 __all__ = ["backchannel"]
 

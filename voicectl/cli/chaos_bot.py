@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from voicectl.audio.script import Call, bundled_fixtures_dir, load_call
-from voicectl.cli.common import Gating, Outputs, execute, fail_usage
+from voicectl.cli.common import Outputs, execute, fail_usage
 from voicectl.errors import InputError
 from voicectl.faults.base import Fault, Selector
 from voicectl.outcome.failover import Incident
 from voicectl.report import Report
+from voicectl.report.gating import Gating
 
 __all__ = [
     "bot_call",

@@ -21,7 +21,6 @@ from voicectl.checks.protocol import judge_carrier_protocol
 from voicectl.cli.bot_target import bot_target, check_bot_choice
 from voicectl.cli.common import (
     CallerChannel,
-    Gating,
     Outputs,
     execute,
     fail_usage,
@@ -35,6 +34,7 @@ from voicectl.outcome.conversation import CallEnding, ServedCall
 from voicectl.replay.runner import add_line_table, record_first_audio
 from voicectl.report import Report
 from voicectl.report.compare import recording_fingerprints
+from voicectl.report.gating import Gating
 
 __all__ = [
     "AudioOpt",

@@ -15,7 +15,6 @@ from voicectl.cli.bot_target import bot_target, check_bot_choice, describe_bot
 from voicectl.cli.chaos import chaos_app
 from voicectl.cli.chaos_conversation_common import CarrierOpt, UrlOpt, VariantOpt
 from voicectl.cli.common import (
-    Gating,
     LineOpt,
     Outputs,
     TrialsOpt,
@@ -29,6 +28,7 @@ from voicectl.errors import InputError
 from voicectl.outcome.caller_faults import DtmfEntry, DtmfResult
 from voicectl.replay.runner import add_line_table
 from voicectl.report import Report
+from voicectl.report.gating import Gating
 
 __all__ = ["dtmf"]
 

@@ -35,7 +35,6 @@ from voicectl.cli.chaos_conversation_common import (
 from voicectl.cli.common import (
     BaselineOpt,
     CallerChannelOpt,
-    Gating,
     LineOpt,
     Outputs,
     TrialsOpt,
@@ -52,6 +51,7 @@ from voicectl.outcome.function_calls import FunctionCallLog
 from voicectl.replay.runner import add_line_table, record_first_audio
 from voicectl.report import Report
 from voicectl.report.compare import recording_fingerprints
+from voicectl.report.gating import Gating
 
 __all__ = ["During", "interrupt"]
 

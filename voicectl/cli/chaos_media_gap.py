@@ -15,7 +15,6 @@ from voicectl.cli.chaos import chaos_app
 from voicectl.cli.chaos_conversation_common import AudioOpt, CarrierOpt, UrlOpt, caller_call
 from voicectl.cli.common import (
     CallerChannelOpt,
-    Gating,
     LineOpt,
     Outputs,
     TrialsOpt,
@@ -29,6 +28,7 @@ from voicectl.errors import InputError
 from voicectl.outcome.caller_faults import MediaGapPlan, MediaGapResult
 from voicectl.replay.runner import add_line_table
 from voicectl.report import Report
+from voicectl.report.gating import Gating
 
 __all__ = ["media_gap"]
 

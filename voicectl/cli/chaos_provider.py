@@ -18,7 +18,7 @@ from voicectl.checks.policy import Reaction, expectation_for
 from voicectl.cli.bot_options import with_bot_under_test
 from voicectl.cli.chaos import chaos_app
 from voicectl.cli.chaos_provider_options import AfterMessagesOpt, AfterOpt, with_provider_options
-from voicectl.cli.common import Gating, Outputs, execute, fail_usage
+from voicectl.cli.common import Outputs, execute, fail_usage
 from voicectl.errors import InputError
 from voicectl.faults import (
     Fault,
@@ -37,6 +37,7 @@ from voicectl.harness.runner import ChaosPlan, run_chaos
 from voicectl.harness.targets import DEFAULT_TARGET, resolve_target
 from voicectl.providers import ServiceKind, get_protocol
 from voicectl.report import Report
+from voicectl.report.gating import Gating
 
 __all__ = ["run_provider_fault"]
 

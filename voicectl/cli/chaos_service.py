@@ -22,7 +22,6 @@ from voicectl.cli.chaos import chaos_app
 from voicectl.cli.common import (
     CallerChannel,
     CallerChannelOpt,
-    Gating,
     HtmlOpt,
     JsonOpt,
     JunitOpt,
@@ -49,6 +48,7 @@ from voicectl.failover.scenario import (
 from voicectl.failover.timeline import tabulate_failover
 from voicectl.outcome.failover import Incident
 from voicectl.report import Report
+from voicectl.report.gating import Gating
 
 __all__ = ["failover", "run_stt_stall", "stt_crash"]
 

@@ -26,7 +26,6 @@ from voicectl.cli.chaos_conversation_common import (
 )
 from voicectl.cli.common import (
     CallerChannelOpt,
-    Gating,
     LineOpt,
     Outputs,
     TrialsOpt,
@@ -41,6 +40,7 @@ from voicectl.errors import InputError
 from voicectl.outcome.slow_reader import SlowReaderPlan, SlowReaderResult
 from voicectl.replay.runner import add_line_table
 from voicectl.report import Report
+from voicectl.report.gating import Gating
 
 __all__ = ["slow_reader"]
 

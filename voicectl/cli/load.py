@@ -17,7 +17,6 @@ from voicectl.cli.bot_options import with_bot_under_test
 from voicectl.cli.common import (
     BaselineOpt,
     CallerChannelOpt,
-    Gating,
     HtmlOpt,
     JsonOpt,
     JunitOpt,
@@ -40,6 +39,7 @@ from voicectl.load.loop import ensure_descriptors, load_event_loop
 from voicectl.load.plan import LoadPlan, LoadShape
 from voicectl.report import Report
 from voicectl.report.compare import recording_fingerprints
+from voicectl.report.gating import Gating
 
 if TYPE_CHECKING:
     from voicectl.bot.pipeline import ReferenceBotConfig

@@ -19,7 +19,6 @@ from voicectl.cli.bot_target import check_bot_choice
 from voicectl.cli.common import (
     BaselineOpt,
     CallerChannelOpt,
-    Gating,
     HtmlOpt,
     JsonOpt,
     JunitOpt,
@@ -41,6 +40,7 @@ from voicectl.errors import InputError
 from voicectl.replay.runner import ReplayPlan, run_replay
 from voicectl.report import Report
 from voicectl.report.compare import recording_fingerprints
+from voicectl.report.gating import Gating
 
 __all__ = ["TurnStop", "replay"]
 
