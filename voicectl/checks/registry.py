@@ -603,7 +603,11 @@ _SPECS: tuple[CheckSpec, ...] = (
         ("load",),
         "p95 of the time from the end of each utterance to the first bot audio",
         "2.5 s (--first-audio-p95, LoadBounds)",
-        "the reference bot's p95 is 1.9 s on a shared 2-core machine; 2.5 s leaves 0.6 s",
+        "10 runs of voicectl load's default shape (tests/benchmarks/bench_load_bound.py): the "
+        "reference bot 1.90-2.06 s at load average up to 7.8, a bot 1 s slower to answer "
+        "2.92-3.01 s, so 2.5 s is the middle (margins 0.44 and 0.42 s); with other jobs at load "
+        "8.0-9.8 the correct bot reached 2.59-2.97 s (3 of 10 runs over the bound, the slow bot "
+        "up to 3.68 s): on a saturated machine the bot is starved and the bound does not separate",
         _LD + "test_first_audio_p95_passes_under_the_bound_and_fails_over_it",
         _LD + "test_first_audio_p95_passes_under_the_bound_and_fails_over_it",
     ),
