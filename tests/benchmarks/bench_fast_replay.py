@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import platform
+import resource
 import statistics
 import time
 
@@ -62,7 +63,12 @@ if __name__ == "__main__":
     args = parser.parse_args()
     configure_logging(False)
     call = sixty_second_call()
-    runs = [asyncio.run(once(call, args.rate)) for _ in range(args.repeat)]
+    runs, cpu = [], []
+    for _ in range(args.repeat):
+        before = resource.getrusage(resource.RUSAGE_SELF)
+        runs.append(asyncio.run(once(call, args.rate)))
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
     walls = [w for w, _, _ in runs]
     print(
         json.dumps(
@@ -73,6 +79,9 @@ if __name__ == "__main__":
                 "wall_s": [round(w, 2) for w in walls],
                 "median_wall_s": round(statistics.median(walls), 2),
                 "median_x_realtime": round(runs[0][1] / statistics.median(walls), 1),
+                "cpu_s": [round(c, 2) for c in cpu],
+                "median_cpu_s": round(statistics.median(cpu), 2),
+                "load_average_1m_at_end": round(os.getloadavg()[0], 2),
                 "rate": args.rate,
                 "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
             }
