@@ -220,7 +220,7 @@ def stt_crash(
     timeout: TimeoutOpt = 120.0,
     bot: Any = None,
 ) -> None:
-    """Crash the reference bot's primary STT mid-call and judge the ServiceSwitcher failover."""
+    """Crash the bot's primary STT mid-call (the reference bot, or --bot-cmd's fake) and judge the ServiceSwitcher failover."""
     try:
         if bot is not None:
             _reject_own_target_options(protocol, strategy, backoff, heartbeats)

@@ -178,7 +178,7 @@ CHAOS_COMMANDS: tuple[LazyCommand, ...] = (
         "stt-crash",
         "voicectl.cli.chaos_service",
         "stt_crash",
-        "Crash the reference bot's primary STT mid-call and judge the ServiceSwitcher failover.",
+        "Crash the bot's primary STT mid-call (the reference bot, or --bot-cmd's fake) and judge the ServiceSwitcher failover.",
     ),
     LazyCommand(
         "failover",
