@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 from voicectl.checks.replay import (
+    CallPerceptions,
     RateObservation,
     judge_bot_answered,
     judge_rate_consistency,
+    judge_run_rate_consistency,
     pool_calls,
 )
 from voicectl.report.model import Verdict
@@ -99,6 +101,34 @@ def test_rate_consistency_pools_a_runs_calls_so_one_fragment_cannot_fail_it() ->
     assert len(spans) == 6 and len(observations[8000].predictions) == 6
     pooled = judge_rate_consistency("3 calls", observations, spans)
     assert pooled.verdict is Verdict.PASS, pooled.observed  # six predictions: 0.125
+
+
+def test_run_rate_consistency_is_one_check_over_every_call() -> None:
+    steady = [_obs(16000, [0.2, 0.9]), _obs(16000, [0.3, 0.85]), _obs(16000, [0.1, 0.9])]
+    flipped = [_obs(8000, [0.95, 0.9]), _obs(8000, [0.3, 0.85]), _obs(8000, [0.1, 0.9])]
+    calls = [
+        CallPerceptions(name, {8000: f, 16000: s}, SPANS, heard_until=12.0)
+        for name, f, s in zip("abc", flipped, steady, strict=True)
+    ]
+    result = judge_run_rate_consistency(calls)
+    assert result.verdict is Verdict.PASS, result.observed
+    assert result.title == "3 calls: same perception at every rate" and not result.detail
+    bug = [_obs(8000, [0.95, 0.99])] * 3
+    buggy = [CallPerceptions(c.name, {8000: b, 16000: c.observations[16000]}, SPANS, 12.0)
+             for c, b in zip(calls, bug, strict=True)]  # fmt: skip
+    assert judge_run_rate_consistency(buggy).verdict is Verdict.FAIL
+
+
+def test_run_rate_consistency_leaves_out_utterances_a_pipeline_never_processed() -> None:
+    heard = RateObservation(16000, [3.1], [(1.1, 3.1), (6.0, 9.0)], [(3.1, 0.5)])
+    cut = RateObservation(8000, [3.1], [(1.1, 3.1)], [(3.1, 0.5)])  # ended at 5 s of audio
+    call = CallPerceptions("a", {8000: cut, 16000: heard}, SPANS, heard_until=5.0)
+    result = judge_run_rate_consistency([call])
+    assert result.verdict is Verdict.PASS, result.observed
+    assert result.title.startswith("a: ")
+    assert result.detail.startswith("VAD coverage of 1 of 2 utterances not judged")
+    whole = judge_run_rate_consistency([CallPerceptions("a", call.observations, SPANS, 12.0)])
+    assert whole.verdict is Verdict.FAIL  # the utterance the 8 kHz pipeline never got to
 
 
 def test_rate_consistency_names_the_call_of_an_utterance_the_vad_missed() -> None:

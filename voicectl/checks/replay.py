@@ -12,10 +12,13 @@ from voicectl.report.model import Check, Verdict, check
 __all__ = [
     "FAST_ANSWER_BOUND_S",
     "REALTIME_ANSWER_BOUND_S",
+    "TURN_SETTLE_S",
+    "CallPerceptions",
     "RateObservation",
     "RateTolerance",
     "judge_bot_answered",
     "judge_rate_consistency",
+    "judge_run_rate_consistency",
     "pool_calls",
 ]
 
@@ -268,6 +271,57 @@ def judge_rate_consistency(
         mean_coverage_difference=round(worst_mean_cover, 3),
         turns={str(r): len(observations[r].turn_ends) for r in rates},
     )
+
+
+#: Caller audio after an utterance a pipeline needs to have processed to have judged its end.
+TURN_SETTLE_S = 1.0
+
+
+@dataclass(frozen=True)
+class CallPerceptions:
+    """One call of a run: what the bot perceived at each rate, and how far into the call's audio
+    every rate's pipeline had got when the call ended."""
+
+    name: str
+    observations: Mapping[int, RateObservation]
+    utterances: Sequence[tuple[float, float]]
+    heard_until: float
+
+
+def judge_run_rate_consistency(
+    calls: Sequence[CallPerceptions], *, tolerance: RateTolerance | None = None
+) -> Check:
+    """``replay.rate_consistency`` for a whole run: its calls pooled (``pool_calls``), one check.
+
+    An utterance's VAD coverage is judged only when every rate's pipeline had processed it (and
+    ``TURN_SETTLE_S`` after it) when the call ended: a ``--fast`` pipeline that falls behind on a
+    loaded machine is cancelled at hang-up with caller audio still queued, which is no rate bug.
+    """
+    pooled: list[tuple[Mapping[int, RateObservation], Sequence[tuple[float, float]]]] = []
+    names: list[str] = []
+    unjudged = total = 0
+    for call in calls:
+        judged = [
+            i
+            for i, (_, end) in enumerate(call.utterances)
+            if end + TURN_SETTLE_S <= call.heard_until
+        ]
+        total += len(call.utterances)
+        unjudged += len(call.utterances) - len(judged)
+        pooled.append((call.observations, [call.utterances[i] for i in judged]))
+        prefix = f"{call.name} " if len(calls) > 1 else ""
+        names += [f"{prefix}utterance {i + 1}" for i in judged]
+    observations, spans = pool_calls(pooled)
+    label = calls[0].name if len(calls) == 1 else f"{len(calls)} calls"
+    verdict = judge_rate_consistency(
+        label, observations, spans, tolerance=tolerance, utterance_names=names
+    )
+    if unjudged:
+        verdict.detail = (
+            f"VAD coverage of {unjudged} of {total} utterances not judged: the pipeline at one "
+            f"rate had not processed it when the call ended. {verdict.detail}"
+        ).strip()
+    return verdict
 
 
 def _not_perceived(

@@ -19,10 +19,10 @@ from voicectl.bot.server import ReferenceBotServer
 from voicectl.checks.protocol import judge_carrier_protocol
 from voicectl.checks.replay import (
     REALTIME_ANSWER_BOUND_S,
+    CallPerceptions,
     RateObservation,
     judge_bot_answered,
-    judge_rate_consistency,
-    pool_calls,
+    judge_run_rate_consistency,
 )
 from voicectl.outcome.call import CallOutcome
 from voicectl.outcome.perception import BotPerception
@@ -562,90 +562,77 @@ def _judge(
         _judge_bot_rates(plan, result, report, hooked)
 
 
-_TURN_SETTLE_S = 1.0  # audio after an utterance a pipeline needs to have judged its end
-
-
 def _judge_reference_rates(plan: ReplayPlan, result: ReplayResult) -> Check:
-    """``replay.rate_consistency`` for the reference bot, every call of the run pooled.
-
-    An utterance's VAD coverage is judged only when every rate's pipeline had processed it (and
-    a second after it) when the call ended: a ``--fast`` pipeline that falls behind on a loaded
-    machine is cancelled at hang-up with caller audio still queued, which is no rate bug.
-    """
+    """``replay.rate_consistency`` for the reference bot, every call of the run pooled."""
     calls = []
-    names: list[str] = []
-    unjudged = total = 0
     for call in plan.calls:
         runs = [r for r in result.runs if r.call is call and r.rate is not None]
         seen = [(r.rate, r.perception) for r in runs if r.rate and r.perception is not None]
-        heard_until = min((p.processed_s for _, p in seen), default=0.0)
-        spans = [(u.start, u.end) for u in call.script.utterances]
-        judged = [i for i, (_, end) in enumerate(spans) if end + _TURN_SETTLE_S <= heard_until]
-        total += len(spans)
-        unjudged += len(spans) - len(judged)
         calls.append(
-            ({rate: _observation(rate, p) for rate, p in seen}, [spans[i] for i in judged])
+            CallPerceptions(
+                call.name,
+                {rate: _observation(rate, p) for rate, p in seen},
+                [(u.start, u.end) for u in call.script.utterances],
+                min((p.processed_s for _, p in seen), default=0.0),
+            )
         )
-        prefix = f"{call.name} " if len(plan.calls) > 1 else ""
-        names += [f"{prefix}utterance {i + 1}" for i in judged]
-    observations, spans = pool_calls(calls)
-    label = plan.calls[0].name if len(plan.calls) == 1 else f"{len(plan.calls)} calls"
-    verdict = judge_rate_consistency(label, observations, spans, utterance_names=names)
-    if unjudged:
-        verdict.detail = (
-            f"VAD coverage of {unjudged} of {total} utterances not judged: the pipeline at one "
-            f"rate had not processed it when the call ended. {verdict.detail}"
-        ).strip()
-    return verdict
+    return judge_run_rate_consistency(calls)
 
 
 def _judge_bot_rates(
     plan: ReplayPlan, result: ReplayResult, report: Report, hooked: dict[int | None, bool]
 ) -> None:
-    """``replay.rate_consistency`` for the user's bot, from what its own Pipecat perceived."""
+    """``replay.rate_consistency`` for the user's bot, from what its own Pipecat perceived: one
+    check for the run, its calls pooled, as for the reference bot (whose spread set the bounds)."""
     from voicectl.sut.session import NOT_HOOKED
 
-    for call in plan.calls:
-        spans = [(u.start, u.end) for u in call.script.utterances]
-        blind = [rate for rate, ok in hooked.items() if not ok]
-        runs = [r for r in result.runs if r.call is call and r.rate is not None]
-        unmatched = [r.rate for r in runs if r.inside is None and r.rate not in blind]
-        if blind or unmatched:
-            why = (
-                f"at {', '.join(f'{r} Hz' for r in blind if r)}: {NOT_HOOKED}"
-                if blind
-                else f"the bot reported no pipeline worker for the call at {unmatched[0]} Hz"
+    blind = [rate for rate, ok in hooked.items() if not ok]
+    unmatched = [
+        f"{r.call.name} at {r.rate} Hz"
+        for r in result.runs
+        if r.rate is not None and r.inside is None and r.rate not in blind
+    ]
+    if blind or unmatched:
+        why = (
+            f"at {', '.join(f'{r} Hz' for r in blind if r)}: {NOT_HOOKED}"
+            if blind
+            else f"the bot reported no pipeline worker for {', '.join(unmatched)}"
+        )
+        label = plan.calls[0].name if len(plan.calls) == 1 else f"{len(plan.calls)} calls"
+        report.add_check(
+            Check(
+                "replay.rate_consistency",
+                f"{label}: same perception at every rate",
+                Verdict.ERROR,
+                "the same VAD segments, turn ends and end-of-turn predictions at every rate",
+                f"could not be judged: {why}",
             )
-            report.add_check(
-                Check(
-                    "replay.rate_consistency",
-                    f"{call.name}: the bot perceives the call the same at every pipeline rate",
-                    Verdict.ERROR,
-                    "the same VAD segments, turn ends and end-of-turn predictions at every rate",
-                    f"could not be judged: {why}",
-                )
-            )
-            continue
-        observations = {}
-        # A bot that cancels its pipeline when the caller hangs up drops the audio still queued
-        # (a --fast tail): judge only the utterances every rate's pipeline got through.
-        heard_until = min(run.inside.audio_processed(run.outcome.duration_s) for run in runs)  # type: ignore[union-attr]
-        judged = [(a, b) for a, b in spans if b + _TURN_SETTLE_S <= heard_until]
-        for run in runs:
-            assert run.rate is not None and run.inside is not None
-            observations[run.rate] = RateObservation(
-                run.rate,
-                [t for t in run.inside.turn_ends() if t <= heard_until],
-                run.inside.speech_segments(heard_until),
-                [(t, p) for t, p in run.inside.predictions() if t <= heard_until],
-            )
-        verdict = judge_rate_consistency(call.name, observations, judged)
-        if len(judged) < len(spans):
-            verdict.detail = (
-                f"{len(spans) - len(judged)} of {len(spans)} utterances not judged: the bot's pipeline "
-                f"ended after {heard_until:.1f} s of the call's audio at one of the rates. {verdict.detail}"
-            ).strip()
-        report.add_check(verdict)
+        )
+        return
+    report.add_check(
+        judge_run_rate_consistency([_inside_perceptions(plan, result, c) for c in plan.calls])
+    )
+
+
+def _inside_perceptions(plan: ReplayPlan, result: ReplayResult, call: Call) -> CallPerceptions:
+    """One call's perceptions at every rate as the bot's own Pipecat reported them, up to the
+    caller audio every rate's pipeline got through (a bot that cancels its pipeline when the
+    caller hangs up drops the audio still queued: a ``--fast`` tail)."""
+    runs = [
+        r for r in result.runs if r.call is call and r.rate is not None and r.inside is not None
+    ]
+    heard_until = min(r.inside.audio_processed(r.outcome.duration_s) for r in runs)  # type: ignore[union-attr]
+    observations = {}
+    for run in runs:
+        assert run.rate is not None and run.inside is not None
+        observations[run.rate] = RateObservation(
+            run.rate,
+            [t for t in run.inside.turn_ends() if t <= heard_until],
+            run.inside.speech_segments(heard_until),
+            [(t, p) for t, p in run.inside.predictions() if t <= heard_until],
+        )
+    spans = [(u.start, u.end) for u in call.script.utterances]
+    return CallPerceptions(call.name, observations, spans, heard_until)
 
 
 def _short(text: str, limit: int = 30) -> str:
