@@ -71,6 +71,14 @@ def test_a_revoked_deepgram_key_fails_over_as_the_bots_own_log_says(tmp_path: Pa
     assert "DeepgramSTTService#0" in str(switched[0]["observed"]) or "backup" in str(
         switched[0]["observed"]
     )
+    # After the switch the backup transcribes what the caller said then, not the call's first
+    # utterance again: the fakes name what they hear by the call's clock.
+    bot = [e for e in events if e["source"].startswith("bot:")]
+    switch = next(i for i, e in enumerate(bot) if e["kind"] == "switched")
+    after = " ".join(e["text"] for e in bot[switch:] if e["kind"] == "transcript")
+    sidecar = json.loads((bundled_fixtures_dir() / "order_status.json").read_text())
+    texts = [u["text"] for u in sidecar["utterances"]]
+    assert after.endswith(" ".join(texts[2:])) and after in " ".join(texts[1:]), after
     (stopped,) = report_checks(report, "bot.stopped_cleanly")
     assert stopped["verdict"] == "pass"
 

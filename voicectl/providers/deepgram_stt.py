@@ -19,7 +19,9 @@ has received only (:class:`~voicectl.providers.speech_detect.SpeechDetector`):
 * ``CloseStream`` -> the pending final, ``Metadata``, then a normal close.
 
 The words of the Nth utterance on a connection are ``utterances[N-1]`` (from the call's sidecar
-when the caller knows it; cycling), else ``"utterance N"``.
+when the caller knows it; cycling), else ``"utterance N"`` -- unless a :class:`CallClock` says
+which of the call's utterances is being heard (:mod:`voicectl.providers.call_clock`): then a
+backup connection or a reconnect gets the words actually spoken, not the call's first.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from voicectl.audio.script import CallScript
+from voicectl.providers.call_clock import CallClock, tolerance_for
 from voicectl.providers.protocol import (
     CloseNormally,
     Message,
@@ -107,6 +110,8 @@ class DeepgramSTTProtocol(ProviderProtocol):
     utterances: ClassVar[tuple[str, ...]] = ()
     #: Silence that ends an utterance.
     endpoint_ms: ClassVar[float] = DEFAULT_ENDPOINT_MS
+    #: The current call's clock, shared by every connection of a fake set (None: count).
+    call_clock: ClassVar[CallClock | None] = None
 
     def __init__(self, request_path: str = "/") -> None:
         super().__init__(request_path)
@@ -120,16 +125,22 @@ class DeepgramSTTProtocol(ProviderProtocol):
         self.request_id = str(uuid.uuid4())
         self.detector = SpeechDetector(self.sample_rate, endpoint_ms=self.endpoint_ms)
         self.utterance = 0  # utterances begun on this connection
+        self._placed_text: str | None = None  # the call clock's text for this utterance
         self._sent = 0  # words of the current utterance already in a final
         self._last_interim = 0.0
         self._closed = False
 
     @classmethod
     def with_utterances(
-        cls, texts: tuple[str, ...], *, endpoint_ms: float | None = None
+        cls,
+        texts: tuple[str, ...],
+        *,
+        endpoint_ms: float | None = None,
+        call_clock: CallClock | None = None,
     ) -> type[DeepgramSTTProtocol]:
-        """This protocol transcribing the Nth utterance heard as ``texts[N-1]``."""
-        attrs: dict[str, object] = {"utterances": tuple(texts)}
+        """This protocol transcribing the Nth utterance heard as ``texts[N-1]``, or the one
+        ``call_clock`` places at the time it is heard."""
+        attrs: dict[str, object] = {"utterances": tuple(texts), "call_clock": call_clock}
         if endpoint_ms is not None:
             attrs["endpoint_ms"] = endpoint_ms
         return type(cls.__name__, (cls,), attrs)
@@ -157,6 +168,7 @@ class DeepgramSTTProtocol(ProviderProtocol):
             if event.kind is SpeechEventKind.STARTED:
                 self.utterance += 1
                 self._sent = 0
+                self._placed_text = self._placed(starting=True)
                 self._last_interim = event.at_s
                 if self.vad_events:
                     out.append(
@@ -176,6 +188,9 @@ class DeepgramSTTProtocol(ProviderProtocol):
                     partial = " ".join(words[: min(heard, max(1, len(words) - 1))])
                     out.append(self._results(partial, event.started_s, event.at_s, final=False))
             else:
+                ended = self._placed(starting=False) if self._sent == 0 else None
+                if ended is not None:
+                    self._placed_text = ended
                 out.extend(self._final(from_finalize=False, start=event.started_s, end=event.at_s))
                 if self.utterance_end:
                     out.append(
@@ -187,8 +202,22 @@ class DeepgramSTTProtocol(ProviderProtocol):
 
     # -- what the fake answers --------------------------------------------------------------
 
+    def _placed(self, *, starting: bool) -> str | None:
+        """The text of the call clock's utterance heard beginning/ending now, if a call is on."""
+        if self.call_clock is None:
+            return None
+        tolerance = tolerance_for(self.endpoint_ms)
+        index = (
+            self.call_clock.utterance_starting(tolerance)
+            if starting
+            else self.call_clock.utterance_ended(tolerance)
+        )
+        return self.call_clock.text(index, self.utterances)
+
     def text(self) -> str:
         """The current utterance's words."""
+        if self._placed_text is not None:
+            return self._placed_text
         if self.utterances:
             return self.utterances[(self.utterance - 1) % len(self.utterances)]
         return f"utterance {self.utterance}"

@@ -27,7 +27,9 @@ The shape, for callers that run a bot against the fakes (``--bot-cmd``, the pyte
   since start, or the ``clock`` you pass) so their journals line up.
 * Every STT fake transcribes only what it has heard: speech detection on the audio it receives
   ends each utterance, and the Nth gets ``utterances[N-1]`` (cycling) or ``"utterance N"``
-  (:mod:`voicectl.providers.deepgram_stt`, :mod:`voicectl.providers.heard`).
+  (:mod:`voicectl.providers.deepgram_stt`, :mod:`voicectl.providers.heard`) -- unless the one
+  placing a real-time call sets ``call_clock`` (:mod:`voicectl.providers.call_clock`): then an
+  utterance heard is named by the call's time, on every connection (a backup, a reconnect).
 * ``env``: one ``<PREFIX>_BASE_URL`` per fake (prefix ``PROVIDER`` or ``PROVIDER_NAME``, upper
   case, ``-`` as ``_``). ``OPENAI_BASE_URL`` includes ``/v1`` as the OpenAI SDK expects.
 
@@ -61,6 +63,7 @@ from voicectl.faults.spec import parse_fault_spec
 from voicectl.outcome.connections import ConnectionLog
 from voicectl.providers.anthropic_http import AnthropicAPI
 from voicectl.providers.assemblyai import AssemblyAIProtocol
+from voicectl.providers.call_clock import CallClock
 from voicectl.providers.cartesia_stt import CartesiaSTTProtocol
 from voicectl.providers.cartesia_tts import CartesiaTTSProtocol
 from voicectl.providers.deepgram_flux import DeepgramFluxProtocol
@@ -356,6 +359,8 @@ class FakeSet:
         self.fakes: dict[str, RunningFake] = {}
         self._clock = clock
         self._t0 = time.monotonic()
+        #: The current call's clock (monotonic): set per real-time call by whoever places it.
+        self.call_clock = CallClock()
 
     def now(self) -> float:
         """Seconds since :meth:`start` (or the caller's clock): the fakes' journal time."""
@@ -411,9 +416,13 @@ class FakeSet:
 
     def _configure(self, protocol: type[ProviderProtocol]) -> type[ProviderProtocol]:
         if issubclass(protocol, DeepgramSTTProtocol):
-            return protocol.with_utterances(self.plan.utterances, endpoint_ms=self.plan.endpoint_ms)
+            return protocol.with_utterances(
+                self.plan.utterances, endpoint_ms=self.plan.endpoint_ms, call_clock=self.call_clock
+            )
         if protocol.kind is ServiceKind.STT:
-            return transcribing(protocol, self.plan.utterances, self.plan.endpoint_ms)
+            return transcribing(
+                protocol, self.plan.utterances, self.plan.endpoint_ms, self.call_clock
+            )
         if protocol.kind is ServiceKind.TTS and self.plan.speed != 1.0:
             return type(protocol.__name__, (protocol,), {"speech_speed": self.plan.speed})
         return protocol

@@ -5,7 +5,9 @@ realtime) answer a transcript schedule on the run clock. Served by ``voicectl fa
 schedule: :func:`transcribing` wraps a protocol so that it runs
 :class:`~voicectl.providers.speech_detect.SpeechDetector` on the audio it receives and, at the
 end of each utterance, sends the protocol's own final transcript of the Nth text (cycling), or
-``"utterance N"``.
+``"utterance N"`` -- or, when a :class:`~voicectl.providers.call_clock.CallClock` places the end
+it heard on the call's clock, that utterance's text (so a backup connection or a reconnect gets
+the words actually spoken, not the call's first).
 
 The stream's format comes from the query (``sample_rate``, ``encoding``), or from a JSON config
 message carrying ``sample_rate``/``audio_format`` (Soniox); OpenAI realtime sends base64 audio
@@ -19,6 +21,7 @@ import binascii
 import json
 from typing import ClassVar
 
+from voicectl.providers.call_clock import CallClock, tolerance_for
 from voicectl.providers.protocol import Message, Outgoing, Output, ProviderProtocol
 from voicectl.providers.speech_detect import SpeechDetector, SpeechEventKind, decode_pcm
 
@@ -32,6 +35,7 @@ class HeardTranscripts(ProviderProtocol):
 
     utterances: ClassVar[tuple[str, ...]] = ()
     endpoint_ms: ClassVar[float] = 800.0
+    call_clock: ClassVar[CallClock | None] = None
 
     def __init__(self, request_path: str = "/") -> None:
         super().__init__(request_path)
@@ -55,6 +59,11 @@ class HeardTranscripts(ProviderProtocol):
         return out
 
     def _text(self) -> str:
+        if self.call_clock is not None:
+            index = self.call_clock.utterance_ended(tolerance_for(self.endpoint_ms))
+            placed = self.call_clock.text(index, self.utterances)
+            if placed is not None:
+                return placed
         if self.utterances:
             return self.utterances[(self.heard - 1) % len(self.utterances)]
         return f"utterance {self.heard}"
@@ -84,10 +93,13 @@ class HeardTranscripts(ProviderProtocol):
 
 
 def transcribing(
-    protocol: type[ProviderProtocol], utterances: tuple[str, ...], endpoint_ms: float | None
+    protocol: type[ProviderProtocol],
+    utterances: tuple[str, ...],
+    endpoint_ms: float | None,
+    call_clock: CallClock | None = None,
 ) -> type[ProviderProtocol]:
     """``protocol`` transcribing the audio it receives (see :class:`HeardTranscripts`)."""
-    attrs: dict[str, object] = {"utterances": utterances}
+    attrs: dict[str, object] = {"utterances": utterances, "call_clock": call_clock}
     if endpoint_ms is not None:
         attrs["endpoint_ms"] = endpoint_ms
     return type(protocol.__name__, (HeardTranscripts, protocol), attrs)

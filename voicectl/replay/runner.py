@@ -275,6 +275,7 @@ async def _replay_bot(
                             ),
                         )
                     utterances = call.script.utterances
+                    run_bot.call_starting(utterances, realtime=not plan.fast)
                     beside = (
                         asyncio.create_task(plan.during_call(run_bot, since))
                         if plan.during_call is not None

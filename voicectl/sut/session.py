@@ -22,6 +22,7 @@ from voicectl.sut.probe import SETUP_FILE, InsideProbe
 from voicectl.sut.process import BotProcess
 
 if TYPE_CHECKING:
+    from voicectl.audio.script import Utterance
     from voicectl.report.model import Report
 
 #: The key a key-less bot is given for each faked provider (never a real one).
@@ -118,6 +119,19 @@ class BotRun:
         self.probe = InsideProbe()
         self.process: BotProcess | None = None
         self.log_path = bot.log_path(rate)
+
+    def call_starting(self, utterances: Sequence[Utterance], *, realtime: bool) -> None:
+        """A call is placed now: the STT fakes name what they hear by its clock (a real-time
+        call's ``utterances``), or count per connection again (``realtime`` False: ``--fast``
+        sends the caller's audio off the wall clock)."""
+        if self.fakes is None:
+            return
+        if realtime:
+            self.fakes.call_clock.begin(
+                [(u.start, u.end) for u in utterances], [u.text for u in utterances]
+            )
+        else:
+            self.fakes.call_clock.end()
 
     @property
     def url(self) -> str:
