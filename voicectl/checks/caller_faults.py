@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from voicectl.outcome.call import CallOutcome
 from voicectl.outcome.caller_faults import (
     BackchannelResult,
     DtmfResult,
@@ -16,6 +17,7 @@ __all__ = [
     "judge_backchannel_not_yielded",
     "judge_dtmf_received",
     "judge_media_gap_bot_responsive",
+    "judge_media_gap_idle_handled",
     "judge_media_gap_turn_ended",
     "judge_silence_reengaged",
 ]
@@ -192,6 +194,65 @@ def _barge_part(result: BackchannelResult, bound_s: float) -> tuple[str, bool | 
     )
 
 
+def _reengaged(
+    check_id: str,
+    title: str,
+    expected: str,
+    outcome: CallOutcome,
+    *,
+    since: float,
+    what: str,
+    spoke: float | None,
+    bound_s: float,
+) -> Check:
+    """Did the bot speak again or end the call within ``bound_s`` of ``since`` (call seconds)?"""
+    ended = outcome.duration_s if outcome.closed_by_bot else None
+    if spoke is not None and (ended is None or spoke <= ended):
+        after = spoke - since
+        return check(
+            check_id,
+            title,
+            after <= bound_s,
+            expected,
+            f"spoke again {after:.2f} s after {what}",
+            reengaged_after_s=round(after, 3),
+            how="spoke",
+        )
+    if ended is not None:
+        after = ended - since
+        return check(
+            check_id,
+            title,
+            after <= bound_s,
+            expected,
+            f"ended the call (close {outcome.close_code}) {after:.2f} s after {what}, without a "
+            "word",
+            reengaged_after_s=round(after, 3),
+            how="ended the call",
+        )
+    waited = outcome.duration_s - since
+    if waited < bound_s:
+        why = outcome.error or "the caller hung up"
+        return Check(
+            check_id,
+            title,
+            Verdict.ERROR,
+            expected,
+            f"the call ended {waited:.1f} s after {what}, before the {bound_s:.1f} s bound "
+            f"({why}): idle handling was not exercised",
+        )
+    return check(
+        check_id,
+        title,
+        False,
+        expected,
+        f"silent for {waited:.1f} s after {what}, until the caller hung up: it never "
+        "checked in or ended the call",
+        reengaged_after_s=None,
+        silent_for_s=round(waited, 2),
+    )
+
+
 def judge_silence_reengaged(result: SilenceResult, *, bound_s: float = 8.0) -> Check:
     """``silence.reengaged``: after its answer meets silence, the bot speaks again or ends the call."""
     title = "bot re-engaged a silent caller"
@@ -202,41 +263,50 @@ def judge_silence_reengaged(result: SilenceResult, *, bound_s: float = 8.0) -> C
     if result.reply_end is None:
         why = result.note or result.outcome.error or "the bot never answered the question"
         return Check("silence.reengaged", title, Verdict.ERROR, expected, why)
-    spoke, ended = result.spoke_again_at, result.bot_ended_call_at
-    end = result.reply_end
-    if spoke is not None and (ended is None or spoke <= ended):
-        after = spoke - end
-        return check(
-            "silence.reengaged",
-            title,
-            after <= bound_s,
-            expected,
-            f"spoke again {after:.2f} s after its reply ended",
-            reengaged_after_s=round(after, 3),
-            how="spoke",
-        )
-    if ended is not None:
-        after = ended - end
-        code = result.outcome.close_code
-        return check(
-            "silence.reengaged",
-            title,
-            after <= bound_s,
-            expected,
-            f"ended the call (close {code}) {after:.2f} s after its reply ended, without a word",
-            reengaged_after_s=round(after, 3),
-            how="ended the call",
-        )
-    waited = result.outcome.duration_s - end
-    return check(
+    return _reengaged(
         "silence.reengaged",
         title,
-        False,
         expected,
-        f"silent for {waited:.1f} s after its reply ended, until the caller hung up: it never "
-        "checked in or ended the call",
-        reengaged_after_s=None,
-        silent_for_s=round(waited, 2),
+        result.outcome,
+        since=result.reply_end,
+        what="its reply ended",
+        spoke=result.spoke_again_at,
+        bound_s=bound_s,
+    )
+
+
+def judge_media_gap_idle_handled(result: MediaGapResult, *, bound_s: float = 8.0) -> Check:
+    """``media_gap.idle_handled``: media stopped for good, socket open; the bot checks in or hangs
+    up within ``bound_s`` of its answer (else of the turn's end, else of the media's stop)."""
+    check_id = "media_gap.idle_handled"
+    title = "bot handled a line whose media stopped for good"
+    expected = (
+        f"media never resumes (no frames, socket open): within {bound_s:.1f} s of its answer "
+        "ending, the bot speaks again (a check-in) or ends the call"
+    )
+    if result.plan.gap_s is not None:
+        return Check(
+            check_id,
+            title,
+            Verdict.SKIP,
+            expected,
+            f"media resumed after {result.plan.gap_s:g} s, so the line never stayed idle: "
+            "run with --resume-after never",
+        )
+    idle = result.idle_since()
+    if idle is None:
+        why = result.note or result.outcome.error or "the caller's media never stopped"
+        return Check(check_id, title, Verdict.ERROR, expected, why)
+    since, what = idle
+    return _reengaged(
+        check_id,
+        title,
+        expected,
+        result.outcome,
+        since=since,
+        what=what,
+        spoke=result.spoke_again_at(since),
+        bound_s=bound_s,
     )
 
 

@@ -39,6 +39,8 @@ from voicectl.report.gating import Gating
 __all__ = [
     "AudioOpt",
     "CarrierOpt",
+    "IdleCheckinOpt",
+    "IdleEndCallOpt",
     "UrlOpt",
     "VariantOpt",
     "caller_call",
@@ -55,6 +57,22 @@ AudioOpt = Annotated[
     typer.Option(
         "--audio",
         help="Caller audio; its utterances come from its sidecar, or from the audio (default: the bundled order_status call).",
+    ),
+]
+IdleCheckinOpt = Annotated[
+    float,
+    typer.Option(
+        "--bot-idle-checkin",
+        help="Reference bot: check in after this many seconds of caller silence (Pipecat user_idle_timeout; 0: never).",
+        min=0.0,
+        max=120.0,
+    ),
+]
+IdleEndCallOpt = Annotated[
+    bool,
+    typer.Option(
+        "--bot-idle-end-call",
+        help="Reference bot: at --bot-idle-checkin, end the call (EndWorkerFrame) instead of speaking.",
     ),
 ]
 VariantOpt = Annotated[

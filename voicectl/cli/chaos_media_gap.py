@@ -8,11 +8,22 @@ import typer
 
 from voicectl.bot.pipeline import ReferenceBotConfig
 from voicectl.carriers import CarrierName
-from voicectl.checks.caller_faults import judge_media_gap_bot_responsive, judge_media_gap_turn_ended
+from voicectl.checks.caller_faults import (
+    judge_media_gap_bot_responsive,
+    judge_media_gap_idle_handled,
+    judge_media_gap_turn_ended,
+)
 from voicectl.cli.bot_options import with_bot_under_test
 from voicectl.cli.bot_target import bot_target, check_bot_choice, describe_bot
 from voicectl.cli.chaos import chaos_app
-from voicectl.cli.chaos_conversation_common import AudioOpt, CarrierOpt, UrlOpt, caller_call
+from voicectl.cli.chaos_conversation_common import (
+    AudioOpt,
+    CarrierOpt,
+    IdleCheckinOpt,
+    IdleEndCallOpt,
+    UrlOpt,
+    caller_call,
+)
 from voicectl.cli.common import (
     CallerChannelOpt,
     LineOpt,
@@ -78,6 +89,15 @@ def media_gap(
             min=0.1,
         ),
     ] = 6.0,
+    idle_within: Annotated[
+        float,
+        typer.Option(
+            "--idle-within",
+            help="With --resume-after never: bound for the bot to check in or end the call after its answer, seconds.",
+            min=0.5,
+            max=60.0,
+        ),
+    ] = 8.0,
     audio_idle_timeout: Annotated[
         float,
         typer.Option(
@@ -87,6 +107,8 @@ def media_gap(
             max=30.0,
         ),
     ] = 1.0,
+    idle_checkin: IdleCheckinOpt = 0.0,
+    idle_end_call: IdleEndCallOpt = False,
     url: UrlOpt = None,
     carrier: CarrierOpt = CarrierName.TWILIO,
     audio: AudioOpt = None,
@@ -99,8 +121,17 @@ def media_gap(
     """The caller's media stops mid-utterance, socket open: does the turn end and the bot carry on?"""
     try:
         check_bot_choice(
-            url, bot, {"--bot-audio-idle-timeout": audio_idle_timeout != 1.0}, carrier=carrier.value
+            url,
+            bot,
+            {
+                "--bot-audio-idle-timeout": audio_idle_timeout != 1.0,
+                "--bot-idle-checkin": idle_checkin > 0,
+                "--bot-idle-end-call": idle_end_call,
+            },
+            carrier=carrier.value,
         )
+        if idle_end_call and not idle_checkin:
+            raise InputError("--bot-idle-end-call needs --bot-idle-checkin SECONDS (when to end)")
         gap = _parse_gap(resume_after)
         call = caller_call(audio, 2, caller_channel)
         first = call.script.utterances[0] if call.script else None
@@ -112,8 +143,14 @@ def media_gap(
         line_spec = parse_line_option(line)
     except InputError as exc:
         raise fail_usage(str(exc)) from None
-    plan = MediaGapPlan(into_utterance_s=into, gap_s=gap, turn_wait_s=turn_within)
-    config = ReferenceBotConfig(vad_audio_idle_timeout=audio_idle_timeout)
+    plan = MediaGapPlan(
+        into_utterance_s=into, gap_s=gap, turn_wait_s=turn_within, idle_wait_s=idle_within
+    )
+    config = ReferenceBotConfig(
+        vad_audio_idle_timeout=audio_idle_timeout,
+        idle_checkin_s=idle_checkin,
+        idle_end_call=idle_end_call,
+    )
     report = Report(
         command="chaos media-gap",
         args={
@@ -141,6 +178,7 @@ def media_gap(
         report.add_check(judge_media_gap_turn_ended(result, bound_s=turn_within))
         if gap is not None:
             report.add_check(judge_media_gap_bot_responsive(result, bound_s=answer_within))
+        report.add_check(judge_media_gap_idle_handled(result, bound_s=idle_within))
         _media_gap_timeline(report, result)
         if line_spec is not None:
             add_line_table(line_spec, [("call", result.call.outcome)], report)

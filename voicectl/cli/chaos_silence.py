@@ -12,7 +12,14 @@ from voicectl.checks.caller_faults import judge_silence_reengaged
 from voicectl.cli.bot_options import with_bot_under_test
 from voicectl.cli.bot_target import bot_target, check_bot_choice, describe_bot
 from voicectl.cli.chaos import chaos_app
-from voicectl.cli.chaos_conversation_common import AudioOpt, CarrierOpt, UrlOpt, caller_call
+from voicectl.cli.chaos_conversation_common import (
+    AudioOpt,
+    CarrierOpt,
+    IdleCheckinOpt,
+    IdleEndCallOpt,
+    UrlOpt,
+    caller_call,
+)
 from voicectl.cli.common import (
     CallerChannelOpt,
     LineOpt,
@@ -55,22 +62,8 @@ def silence(
             max=300.0,
         ),
     ] = None,
-    idle_checkin: Annotated[
-        float,
-        typer.Option(
-            "--bot-idle-checkin",
-            help="Reference bot: check in after this many seconds of caller silence (Pipecat user_idle_timeout; 0: never).",
-            min=0.0,
-            max=120.0,
-        ),
-    ] = 0.0,
-    idle_end_call: Annotated[
-        bool,
-        typer.Option(
-            "--bot-idle-end-call",
-            help="Reference bot: at --bot-idle-checkin, end the call (EndWorkerFrame) instead of speaking.",
-        ),
-    ] = False,
+    idle_checkin: IdleCheckinOpt = 0.0,
+    idle_end_call: IdleEndCallOpt = False,
     url: UrlOpt = None,
     carrier: CarrierOpt = CarrierName.TWILIO,
     audio: AudioOpt = None,

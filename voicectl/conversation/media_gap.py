@@ -48,7 +48,7 @@ async def run_media_gap(
         result.gap_start = call.stop_media(plan.gap_s)
         result.gap_start_wall = time.monotonic()
         if plan.gap_s is None:
-            await asyncio.sleep(plan.listen_s)
+            await _listen_for_idle_handling(call, result)
             call.hang_up("stop")
             return
         gap_start = result.gap_start
@@ -71,7 +71,7 @@ async def run_media_gap(
         await asyncio.sleep(0.5)
         call.hang_up("stop")
 
-    gap = plan.gap_s if plan.gap_s is not None else plan.listen_s
+    gap = plan.gap_s if plan.gap_s is not None else plan.listen_s + plan.idle_wait_s
     result.call = await run_directed(
         direct,
         url=url,
@@ -82,3 +82,22 @@ async def run_media_gap(
         seed=f"{caller.name}-media-gap",
     )
     return result
+
+
+async def _listen_for_idle_handling(call: CarrierCall, result: MediaGapResult) -> None:
+    """Media stopped for good: hear the bot's answer (for up to ``listen_s``), then keep the
+    silent line open ``idle_wait_s`` past its end (or past ``turn_wait_s``, without an answer)
+    unless the bot speaks again or hangs up first."""
+    plan, gap_start = result.plan, result.gap_start or 0.0
+
+    def voiced_after(t: float) -> bool:
+        return any(run.start > t + 0.01 and run.voiced for run in call.outcome.runs)
+
+    if await wait_until(lambda: voiced_after(gap_start - 0.01), plan.listen_s):
+        await wait_until(lambda: call.bot_audio_flowing_since() is None, 60)
+        since = call.outcome.runs[-1].end
+    else:
+        since = gap_start + plan.turn_wait_s
+    until = since + plan.idle_wait_s + 1.0
+    if await wait_until(lambda: voiced_after(since), max(0.0, until - call.sent_s)):
+        await asyncio.sleep(1.0)  # hear the start of what it says

@@ -110,6 +110,9 @@ class MediaGapPlan:
     # gap began) before speaking again, so the next utterance never races the turn's end.
     turn_wait_s: float = 8.0
     answer_wait_s: float = 8.0
+    # When media never resumes: after the bot's answer (or the turn's end), how long the caller
+    # keeps the silent line open for the bot's idle handling (a check-in or a hang-up).
+    idle_wait_s: float = 8.0
 
 
 @dataclass
@@ -144,6 +147,36 @@ class MediaGapResult:
             return None
         starts = [r.start - self.gap_start for r in self.outcome.runs if r.start >= self.gap_start]
         return min(starts, default=None)
+
+    @property
+    def reply_end(self) -> float | None:
+        """Call second the bot's first voiced audio after the gap's start (its answer) ended."""
+        if self.gap_start is None:
+            return None
+        gap = self.gap_start
+        return min((r.end for r in self.outcome.runs if r.start >= gap and r.voiced), default=None)
+
+    def idle_since(self) -> tuple[float, str] | None:
+        """When the line went idle for the bot, in call seconds, and what that moment was: its
+        answer's end, else (inside view) the turn's end, else the media's stop."""
+        if self.gap_start is None:
+            return None
+        if self.reply_end is not None:
+            return self.reply_end, "its answer ended"
+        turn_end = self.turn_end_after_gap_s()
+        if turn_end is not None:
+            return self.gap_start + turn_end, "it ended the caller's turn"
+        return self.gap_start, "the caller's media stopped"
+
+    def spoke_again_at(self, since: float) -> float | None:
+        """Start of the first voiced bot audio after ``since`` (digital silence is not speech)."""
+        starts = [r.start for r in self.outcome.runs if r.start > since + 0.01 and r.voiced]
+        return min(starts, default=None)
+
+    @property
+    def bot_ended_call_at(self) -> float | None:
+        """Call second at which the bot closed the call, if it did."""
+        return self.outcome.duration_s if self.outcome.closed_by_bot else None
 
 
 @dataclass(frozen=True)
