@@ -159,6 +159,8 @@ def test_pipecat_ends_a_turn_cut_by_a_media_gap_and_answers_once_media_resumes(
     # timeout ends the turn (Smart Turn has no audio to judge): about 6 s.
     assert 5.0 <= ended["metrics"]["turn_ended_after_s"] <= 8.0
     assert check_of(report, "media_gap.bot_responsive")["verdict"] == "pass"
+    idle = check_of(report, "media_gap.idle_handled")
+    assert idle["verdict"] == "skip" and "media resumed after 5 s" in idle["observed"]
 
 
 def test_a_bot_without_a_vad_audio_idle_timeout_never_ends_a_turn_cut_by_a_media_gap(
@@ -170,7 +172,32 @@ def test_a_bot_without_a_vad_audio_idle_timeout_never_ends_a_turn_cut_by_a_media
     ended = check_of(report, "media_gap.turn_ended")
     assert code == 1 and ended["verdict"] == "fail"
     assert "the turn stayed open" in ended["observed"]
-    assert verdicts(report) == {"media_gap.turn_ended": "fail"}
+    idle = check_of(report, "media_gap.idle_handled")
+    assert (
+        "silent for" in idle["observed"] and "after the caller's media stopped" in idle["observed"]
+    )
+    assert verdicts(report) == {"media_gap.turn_ended": "fail", "media_gap.idle_handled": "fail"}
+
+
+def test_a_bot_that_ends_the_call_at_its_idle_timeout_handles_a_line_whose_media_stopped(
+    tmp_path: Path,
+) -> None:
+    code, report = run_chaos(
+        tmp_path,
+        "media-gap",
+        "--resume-after",
+        "never",
+        "--bot-idle-checkin",
+        "3",
+        "--bot-idle-end-call",
+    )
+    idle = check_of(report, "media_gap.idle_handled")
+    assert code == 0, report["checks"]
+    # Pipecat's user idle timer starts at BotStoppedSpeakingFrame, a moment after the answer
+    # ends; the 2 s of zeros its output writes after the EndFrame are not a check-in.
+    assert idle["metrics"]["how"] == "ended the call", idle
+    assert 3.0 <= idle["metrics"]["reengaged_after_s"] < 4.5
+    assert "after its answer ended" in idle["observed"]
 
 
 def test_media_gap_against_a_pipecat_runner_bot(
@@ -200,6 +227,7 @@ def test_media_gap_against_a_pipecat_runner_bot(
         (["silence", "--bot-idle-end-call"], "--bot-idle-end-call needs --bot-idle-checkin"),
         (["media-gap", "--resume-after", "soon"], "--resume-after 'soon': give seconds"),
         (["media-gap", "--into", "30"], "--into 30.0 is past the end of the caller's first"),
+        (["media-gap", "--bot-idle-end-call"], "--bot-idle-end-call needs --bot-idle-checkin"),
         (
             ["silence", "--url", "ws://127.0.0.1:9/ws", "--bot-idle-checkin", "5"],
             "--bot-idle-checkin applies to the reference bot",

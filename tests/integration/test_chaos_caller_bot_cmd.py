@@ -90,20 +90,36 @@ def test_the_example_bot_never_re_engages_a_silent_caller(tmp_path: Path) -> Non
     assert result["metrics"]["silent_for_s"] >= 4.9
 
 
-def test_the_example_bot_ends_a_turn_whose_media_stopped_for_good_seen_from_inside(
+def test_the_example_bot_ends_a_turn_whose_media_stopped_for_good_but_then_sits_silent(
     tmp_path: Path,
 ) -> None:
     """Its user aggregator's VAD stops the speech after 1 s without audio; the turn then ends
-    at the user turn stop timeout: judged from the turn end the bot's own Pipecat reported."""
+    at the user turn stop timeout (judged from the turn end the bot's own Pipecat reported) and
+    it answers; with no idle handling it then says nothing on the dead line."""
     code, report = run_chaos(
         tmp_path, "media-gap", "--resume-after", "never", "--bot-cmd", EXAMPLE_BOT, *FAKES
     )
     ended = check_of(report, "media_gap.turn_ended")
-    assert code == 0, ended
+    assert code == 1, report["checks"]
     assert "the bot's pipeline ends the caller's turn" in ended["expected"]
     assert "the bot ended the caller's turn" in ended["observed"]
     assert 5.0 <= ended["metrics"]["turn_ended_after_s"] <= 8.0
-    assert verdicts(report) == {"media_gap.turn_ended": "pass"}
+    idle = check_of(report, "media_gap.idle_handled")
+    assert "after its answer ended, until the caller hung up" in idle["observed"], idle
+    assert idle["metrics"]["silent_for_s"] >= 8.0
+    assert verdicts(report) == {"media_gap.turn_ended": "pass", "media_gap.idle_handled": "fail"}
+
+
+def test_a_bot_cmd_bot_with_a_user_idle_timeout_checks_in_on_a_line_whose_media_stopped(
+    tmp_path: Path,
+) -> None:
+    bot = _runner_bot(idle_checkin="3")
+    code, report = run_chaos(tmp_path, "media-gap", "--resume-after", "never", "--bot-cmd", bot)
+    idle = check_of(report, "media_gap.idle_handled")
+    assert code == 0, report["checks"]
+    assert idle["metrics"]["how"] == "spoke", idle
+    # on_user_turn_idle fires 3 s after BotStoppedSpeakingFrame
+    assert 3.0 <= idle["metrics"]["reengaged_after_s"] < 4.5
 
 
 def test_a_bot_cmd_bot_without_a_vad_audio_idle_timeout_never_ends_a_turn_cut_by_a_media_gap(

@@ -23,6 +23,7 @@ __all__ = [
 ]
 
 _BACKCHANNEL = "backchannel.not_yielded"
+_IDLE_HANDLED = "media_gap.idle_handled"
 
 
 def judge_dtmf_received(result: DtmfResult, *, bound_s: float = 1.0) -> Check:
@@ -278,7 +279,6 @@ def judge_silence_reengaged(result: SilenceResult, *, bound_s: float = 8.0) -> C
 def judge_media_gap_idle_handled(result: MediaGapResult, *, bound_s: float = 8.0) -> Check:
     """``media_gap.idle_handled``: media stopped for good, socket open; the bot checks in or hangs
     up within ``bound_s`` of its answer (else of the turn's end, else of the media's stop)."""
-    check_id = "media_gap.idle_handled"
     title = "bot handled a line whose media stopped for good"
     expected = (
         f"media never resumes (no frames, socket open): within {bound_s:.1f} s of its answer "
@@ -286,7 +286,7 @@ def judge_media_gap_idle_handled(result: MediaGapResult, *, bound_s: float = 8.0
     )
     if result.plan.gap_s is not None:
         return Check(
-            check_id,
+            _IDLE_HANDLED,
             title,
             Verdict.SKIP,
             expected,
@@ -296,10 +296,10 @@ def judge_media_gap_idle_handled(result: MediaGapResult, *, bound_s: float = 8.0
     idle = result.idle_since()
     if idle is None:
         why = result.note or result.outcome.error or "the caller's media never stopped"
-        return Check(check_id, title, Verdict.ERROR, expected, why)
+        return Check(_IDLE_HANDLED, title, Verdict.ERROR, expected, why)
     since, what = idle
     return _reengaged(
-        check_id,
+        _IDLE_HANDLED,
         title,
         expected,
         result.outcome,

@@ -437,6 +437,21 @@ _SPECS: tuple[CheckSpec, ...] = (
         _CF + "test_pipecat_ends_a_turn_cut_by_a_media_gap_and_answers_once_media_resumes",
         _CU + "test_media_gap_bot_responsive_fails_a_bot_that_never_answers_again",
     ),
+    CheckSpec(
+        "media_gap.idle_handled",
+        "the bot handled a line whose media stopped for good",
+        ("chaos media-gap",),
+        "with --resume-after never (no caller frames at all, the socket open), the bot speaks "
+        "again (a check-in) or ends the call within the bound of its answer ending (without an "
+        "answer: of the turn's end, else of the media stopping), never sitting silent until the "
+        "carrier's own timeout; skip when the media resumes",
+        "8.0 s (--idle-within)",
+        "as silence.reengaged: a caller who hears nothing for 8 s thinks the line is dead; a dead "
+        "RTP leg sends no silence frames either, so only the bot's own idle timer can notice",
+        _CF
+        + "test_a_bot_that_ends_the_call_at_its_idle_timeout_handles_a_line_whose_media_stopped",
+        _CF + "test_a_bot_without_a_vad_audio_idle_timeout_never_ends_a_turn_cut_by_a_media_gap",
+    ),
     *_call_ending("carrier_close", "chaos carrier-close"),
     CheckSpec(
         "slow_reader.recovered",
