@@ -118,8 +118,9 @@ def test_a_bot_cmd_bot_with_a_user_idle_timeout_checks_in_on_a_line_whose_media_
     idle = check_of(report, "media_gap.idle_handled")
     assert code == 0, report["checks"]
     assert idle["metrics"]["how"] == "spoke", idle
-    # on_user_turn_idle fires 3 s after BotStoppedSpeakingFrame
-    assert 3.0 <= idle["metrics"]["reengaged_after_s"] < 4.5
+    # on_user_turn_idle fires 3 s after BotStoppedSpeakingFrame, which the output transport
+    # reaches a little ahead of the audio clock: 2.98 and 2.97 s measured after the answer's end.
+    assert 2.8 <= idle["metrics"]["reengaged_after_s"] < 4.5
 
 
 def test_a_bot_cmd_bot_without_a_vad_audio_idle_timeout_never_ends_a_turn_cut_by_a_media_gap(

@@ -450,7 +450,8 @@ _SPECS: tuple[CheckSpec, ...] = (
         "RTP leg sends no silence frames either, so only the bot's own idle timer can notice",
         _CF
         + "test_a_bot_that_ends_the_call_at_its_idle_timeout_handles_a_line_whose_media_stopped",
-        _CF + "test_a_bot_without_a_vad_audio_idle_timeout_never_ends_a_turn_cut_by_a_media_gap",
+        "tests/integration/test_chaos_caller_bot_cmd.py::"
+        "test_the_example_bot_ends_a_turn_whose_media_stopped_for_good_but_then_sits_silent",
     ),
     *_call_ending("carrier_close", "chaos carrier-close"),
     CheckSpec(
