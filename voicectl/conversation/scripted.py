@@ -1,30 +1,28 @@
 """A scripted caller: a call script's steps played live by the carrier client, step by step.
 
-:func:`prepare_clips` renders every ``say`` before the call (recording utterances and segments,
-espeak-ng text) so a bad file is an input error, not a broken call; :func:`run_call_script`
-places one real-time call (reference bot or ``--url``) whose director runs the steps; the
-results are plain data, judged by :func:`voicectl.checks.scripted.judge_script`.
+:func:`prepare_clips` (:mod:`voicectl.conversation.script_clips`) renders every ``say`` before
+the call (recording utterances and segments, espeak-ng text) so a bad file is an input error, not
+a broken call; :func:`run_call_script` places one real-time call (reference bot or ``--url``)
+whose director runs the steps; the results are plain data, judged by
+:func:`voicectl.checks.scripted.judge_script`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import io
 import math
 import re
-import subprocess
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 import numpy as np
-import numpy.typing as npt
 
 from voicectl.bot.observer import PerceptionObserver
 from voicectl.bot.pipeline import ReferenceBotConfig
 from voicectl.bot.server import ReferenceBotServer
-from voicectl.errors import InputError
+from voicectl.conversation.script_clips import Clip, prepare_clips, script_length_s
 from voicectl.outcome.call import CallOutcome, TurnResult
 from voicectl.outcome.perception import BotPerception
 from voicectl.providers.schedule import STT_FINAL_LATENCY_S, ScriptedTranscript, TranscriptSchedule
@@ -39,18 +37,10 @@ __all__ = [
     "StepResult",
     "prepare_clips",
     "run_call_script",
+    "script_length_s",
 ]
 
 _POLL_S = 0.02
-_ESPEAK_TIMEOUT_S = 15.0
-
-
-@dataclass(frozen=True)
-class Clip:
-    """What one ``say`` step speaks, at the wire rate."""
-
-    samples: npt.NDArray[np.int16]
-    text: str
 
 
 @dataclass
@@ -107,70 +97,6 @@ class _Pending:
     @property
     def text(self) -> str:
         return self._said[self._index].text if self._index < len(self._said) else ""
-
-
-def prepare_clips(script: CallScriptSpec, wire_rate: int) -> dict[int, Clip]:
-    """Every ``say`` step's audio by step number; unreadable audio raises InputError."""
-    from voicectl.audio.io import load_audio, resample
-    from voicectl.audio.script import load_call
-
-    clips: dict[int, Clip] = {}
-    for step in script.steps:
-        say = step.say
-        if step.action != "say" or say is None:
-            continue
-        where = f"{script.source}:{step.line}: step {step.number}"
-        if say.audio is None:
-            samples, rate = _espeak(say.text, where)
-            clips[step.number] = Clip(resample(samples, rate, wire_rate), say.text)
-            continue
-        if say.utterance is not None:
-            call = load_call(say.audio)
-            utterances = call.script.utterances
-            if say.utterance > len(utterances):
-                raise InputError(
-                    f"{where}: {say.audio.name} has {len(utterances)} utterances in its sidecar, "
-                    f"not {say.utterance}"
-                )
-            u = utterances[say.utterance - 1]
-            audio = call.audio
-            part = audio.samples[int(u.start * audio.sample_rate) : int(u.end * audio.sample_rate)]
-            clips[step.number] = Clip(resample(part, audio.sample_rate, wire_rate), u.text)
-            continue
-        audio = load_audio(say.audio)
-        start, end = say.start or 0.0, say.end or 0.0
-        if end > audio.duration_s:
-            raise InputError(
-                f"{where}: segment ends at {end:g} s, past the end of {say.audio.name} "
-                f"({audio.duration_s:.2f} s)"
-            )
-        part = audio.samples[int(start * audio.sample_rate) : int(end * audio.sample_rate)]
-        clips[step.number] = Clip(resample(part, audio.sample_rate, wire_rate), "")
-    return clips
-
-
-def _espeak(text: str, where: str) -> tuple[npt.NDArray[np.int16], int]:
-    import soundfile as sf
-
-    try:
-        done = subprocess.run(
-            ["espeak-ng", "--stdout", text],
-            capture_output=True,
-            timeout=_ESPEAK_TIMEOUT_S,
-            check=False,
-        )
-    except FileNotFoundError:
-        raise InputError(f"{where}: say text needs espeak-ng, which is not installed") from None
-    except subprocess.TimeoutExpired:
-        raise InputError(
-            f"{where}: espeak-ng did not finish in {_ESPEAK_TIMEOUT_S:.0f} s"
-        ) from None
-    if done.returncode != 0 or not done.stdout:
-        reason = done.stderr.decode(errors="replace").strip().splitlines()
-        raise InputError(f"{where}: espeak-ng failed: {reason[0] if reason else done.returncode}")
-    data, rate = sf.read(io.BytesIO(done.stdout), dtype="int16")
-    samples = np.asarray(data, dtype=np.int16)
-    return (samples if samples.ndim == 1 else samples[:, 0]), int(rate)
 
 
 async def _until(predicate: Callable[[], bool], timeout: float) -> bool:
@@ -407,16 +333,6 @@ async def run_call_script(
         if fake is not None:
             await fake.stop()
     return result
-
-
-def script_length_s(script: CallScriptSpec, clips: dict[int, Clip], wire_rate: int) -> float:
-    """An upper bound on the call's length: every say, wait and bound in turn."""
-    total = 1.0
-    for step in script.steps:
-        clip = clips.get(step.number)
-        total += clip.samples.size / wire_rate + 0.1 if clip is not None else 0.0
-        total += step.seconds + step.within_s + step.for_s + 0.2 * len(step.digits)
-    return total
 
 
 def steps_not_reached(script: CallScriptSpec, done: Sequence[StepResult]) -> list[ScriptStep]:
