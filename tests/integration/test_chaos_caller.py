@@ -198,6 +198,9 @@ def test_a_bot_that_ends_the_call_at_its_idle_timeout_handles_a_line_whose_media
     assert idle["metrics"]["how"] == "ended the call", idle
     assert 3.0 <= idle["metrics"]["reengaged_after_s"] < 4.5
     assert "after its answer ended" in idle["observed"]
+    # seen from inside: the event that fired is Pipecat's user idle timeout
+    assert 3.0 <= idle["metrics"]["user_idle_after_s"] < 3.5
+    assert "inside, Pipecat's on_user_turn_idle fired" in idle["observed"]
 
 
 def test_media_gap_against_a_pipecat_runner_bot(

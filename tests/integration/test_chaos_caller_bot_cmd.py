@@ -107,6 +107,7 @@ def test_the_example_bot_ends_a_turn_whose_media_stopped_for_good_but_then_sits_
     idle = check_of(report, "media_gap.idle_handled")
     assert "after its answer ended, until the caller hung up" in idle["observed"], idle
     assert idle["metrics"]["silent_for_s"] >= 8.0
+    assert "inside, Pipecat's on_user_turn_idle never fired" in idle["observed"]
     assert verdicts(report) == {"media_gap.turn_ended": "pass", "media_gap.idle_handled": "fail"}
 
 
@@ -121,6 +122,7 @@ def test_a_bot_cmd_bot_with_a_user_idle_timeout_checks_in_on_a_line_whose_media_
     # on_user_turn_idle fires 3 s after BotStoppedSpeakingFrame, which the output transport
     # reaches a little ahead of the audio clock: 2.98 and 2.97 s measured after the answer's end.
     assert 2.8 <= idle["metrics"]["reengaged_after_s"] < 4.5
+    assert 2.8 <= idle["metrics"]["user_idle_after_s"] < 3.5  # seen through the setup hook
 
 
 def test_a_bot_cmd_bot_without_a_vad_audio_idle_timeout_never_ends_a_turn_cut_by_a_media_gap(

@@ -12,6 +12,7 @@ from voicectl.checks.caller_faults import (
 from voicectl.outcome.call import BotAudioRun, CallOutcome, TurnResult
 from voicectl.outcome.caller_faults import MediaGapPlan, MediaGapResult, SilencePlan, SilenceResult
 from voicectl.outcome.conversation import DirectedCall
+from voicectl.outcome.perception import BotPerception, PerceivedEvent
 
 
 def _silence(
@@ -155,3 +156,24 @@ def test_media_gap_idle_handled_is_an_error_when_the_media_never_stopped() -> No
     result.note = "the caller's audio ended before the cut"
     check = judge_media_gap_idle_handled(result)
     assert check.verdict.value == "error" and check.observed == result.note
+
+
+def test_media_gap_idle_handled_names_pipecats_user_idle_event_seen_from_inside() -> None:
+    result = _dead_line([(7.5, 10.5), (13.5, 14.6)], 15.6)
+    # the gap began at monotonic 100.0 (call second 1.5); the bot's clock starts at 99.0
+    result.gap_start_wall = 100.0
+    idle = PerceivedEvent("user_idle", 9.0, 14.0)  # monotonic 113.0: call second 14.5
+    result.call.perception = BotPerception([idle], wall_origin=99.0)
+    check = judge_media_gap_idle_handled(result)
+    assert check.verdict.value == "pass", check
+    assert check.metrics["user_idle_after_s"] == 4.0
+    assert "Pipecat's on_user_turn_idle fired 4.00 s after its answer ended" in check.observed
+
+
+def test_media_gap_idle_handled_says_when_the_user_idle_event_never_fired() -> None:
+    result = _dead_line([(7.5, 10.9)], 19.9)
+    result.gap_start_wall = 100.0
+    result.call.perception = BotPerception([], wall_origin=99.0)
+    check = judge_media_gap_idle_handled(result)
+    assert check.verdict.value == "fail" and check.metrics["user_idle_after_s"] is None
+    assert check.observed.endswith("; inside, Pipecat's on_user_turn_idle never fired")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from loguru import logger
 from pipecat.frames.frames import (
@@ -112,6 +113,18 @@ class PerceptionObserver(BaseObserver):
         if audio_t is None:  # e.g. the output transport: as far as the whole pipeline has got
             audio_t = min(self._audio_by_source.values(), default=perception.audio_in_s)
         perception.events.append(PerceivedEvent(kind, audio_t, time.monotonic() - self._t0, detail))
+
+    def watch_user_idle(self, processor: Any) -> None:
+        """Record ``user_idle`` when ``processor``'s ``on_user_turn_idle`` fires (Pipecat's
+        user idle timeout: an event, not a frame)."""
+
+        async def on_user_turn_idle(_processor: object) -> None:
+            audio_t = min(self._audio_by_source.values(), default=self.perception.audio_in_s)
+            self.perception.events.append(
+                PerceivedEvent("user_idle", audio_t, time.monotonic() - self._t0)
+            )
+
+        processor.add_event_handler("on_user_turn_idle", on_user_turn_idle)
 
 
 class ObserverGroup(BaseObserver):

@@ -28,7 +28,7 @@ from pipecat.turns.user_turn_strategies import UserTurnStrategies
 from voicectl.bot.faulty import StuckOnShutdown
 from voicectl.bot.full import FullBotBrain, full_bot_stages
 from voicectl.bot.inband_dtmf import InBandDTMFDetector
-from voicectl.bot.observer import ObserverGroup
+from voicectl.bot.observer import ObserverGroup, PerceptionObserver
 from voicectl.bot.responder import SpeechResponder
 from voicectl.bot.turn import SharedModelSmartTurnV3
 from voicectl.bot.vad import RateAdaptingSileroVAD
@@ -248,6 +248,9 @@ def build_bot_worker(
         tool_delay_s=config.tool_delay_s,
         freeze_on_interrupted_tool=config.variant is BotVariant.FREEZE_ON_INTERRUPTED_TOOL,
     )
+    for observer in observers:
+        if isinstance(observer, PerceptionObserver):
+            observer.watch_user_idle(turns)
     if config.idle_checkin_s:
 
         @turns.event_handler("on_user_turn_idle")

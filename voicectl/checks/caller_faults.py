@@ -298,7 +298,7 @@ def judge_media_gap_idle_handled(result: MediaGapResult, *, bound_s: float = 8.0
         why = result.note or result.outcome.error or "the caller's media never stopped"
         return Check(_IDLE_HANDLED, title, Verdict.ERROR, expected, why)
     since, what = idle
-    return _reengaged(
+    judged = _reengaged(
         _IDLE_HANDLED,
         title,
         expected,
@@ -308,6 +308,17 @@ def judge_media_gap_idle_handled(result: MediaGapResult, *, bound_s: float = 8.0
         spoke=result.spoke_again_at(since),
         bound_s=bound_s,
     )
+    fired = result.user_idle_at()
+    if fired is not None and judged.verdict is not Verdict.ERROR:
+        after = [t - since for t in fired if t >= since]
+        if after:
+            judged.observed += (
+                f"; inside, Pipecat's on_user_turn_idle fired {after[0]:.2f} s after {what}"
+            )
+        else:
+            judged.observed += "; inside, Pipecat's on_user_turn_idle never fired"
+        judged.metrics["user_idle_after_s"] = round(after[0], 3) if after else None
+    return judged
 
 
 def judge_media_gap_turn_ended(result: MediaGapResult, *, bound_s: float = 8.0) -> Check:

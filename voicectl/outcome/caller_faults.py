@@ -178,6 +178,14 @@ class MediaGapResult:
         """Call second at which the bot closed the call, if it did."""
         return self.outcome.duration_s if self.outcome.closed_by_bot else None
 
+    def user_idle_at(self) -> list[float] | None:
+        """Inside view: call seconds Pipecat's ``on_user_turn_idle`` fired (None: no view)."""
+        perception = self.call.perception
+        if perception is None or self.gap_start is None or self.gap_start_wall is None:
+            return None
+        origin = perception.wall_origin - self.gap_start_wall + self.gap_start
+        return [origin + e.wall_t for e in perception.of_kind("user_idle")]
+
 
 @dataclass(frozen=True)
 class SilencePlan:

@@ -254,6 +254,7 @@ async def setup_pipeline_worker(worker: Any) -> None:
     switchers = []
     for processor in processors:
         _watch_usable(processor, number, watch)
+        _watch_user_idle(processor, number, watch)
         strategy = getattr(processor, "strategy", None)
         services = getattr(strategy, "services", None)
         if strategy is not None and isinstance(services, list):
@@ -318,6 +319,17 @@ def _watch_usable(processor: Any, worker: int, watch: _Watch) -> None:
         _link.send("usable", worker, watch.audio_t(), processor=str(proc), usable=bool(usable))
 
     processor.add_event_handler("on_usable_changed", on_usable_changed)
+
+
+def _watch_user_idle(processor: Any, worker: int, watch: _Watch) -> None:
+    """Pipecat's user idle timeout is an event (``on_user_turn_idle``), not a frame."""
+    if "on_user_turn_idle" not in getattr(processor, "_event_handlers", {}):
+        return
+
+    async def on_user_turn_idle(*_args: Any) -> None:
+        _link.send("user_idle", worker, watch.audio_t(), processor=str(processor))
+
+    processor.add_event_handler("on_user_turn_idle", on_user_turn_idle)
 
 
 def _watch_switches(strategy: Any, switcher: str, worker: int, watch: _Watch) -> None:
