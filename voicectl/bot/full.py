@@ -16,8 +16,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipecat.adapters.llm.schemas.function_schema import FunctionSchema
-from pipecat.adapters.llm.schemas.tools_schema import ToolsSchema
 from pipecat.frames.frames import EndWorkerFrame, TTSStartedFrame
 from pipecat.observers.base_observer import BaseObserver, FramePushed
 from pipecat.observers.function_call_observer import (
@@ -35,9 +33,14 @@ from pipecat.turns.user_start import VADUserTurnStartStrategy
 from pipecat.turns.user_stop import BaseUserTurnStopStrategy
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
+from voicectl.bot.full_llm import (
+    FUNCTIONS,
+    SYSTEM_PROMPT,
+    full_bot_llm_script,
+    full_bot_tools,
+)
 from voicectl.errors import InputError
 from voicectl.outcome.function_calls import FunctionCallLog, FunctionCallMoment
-from voicectl.providers.openai_llm import LLMRule, LLMScript
 
 __all__ = [
     "FULL_BOT_FAKES",
@@ -51,47 +54,6 @@ __all__ = [
 
 #: The provider fakes the full bot talks to (started in-process by the reference bot server).
 FULL_BOT_FAKES = ("deepgram", "openai", "cartesia")
-#: The functions the full bot registers, in the order the LLM is offered them.
-FUNCTIONS = ("check_order_status", "end_call")
-
-SYSTEM_PROMPT = (
-    "You are a phone agent for an online shop. Look orders up with check_order_status; "
-    "when the caller says goodbye, call end_call."
-)
-
-
-def full_bot_llm_script(function: str = "check_order_status") -> LLMScript:
-    """What the fake model does on the full bot: one rule per function, any caller turn calls ``function``.
-
-    The first caller turn that mentions an order (or any turn, for ``end_call``) makes the model
-    say a sentence and call ``function`` in the same response, as models do.
-    """
-    if function not in FUNCTIONS:
-        raise InputError(f"unknown function {function!r} (the full bot has {', '.join(FUNCTIONS)})")
-    if function == "end_call":
-        return LLMScript(
-            (
-                LLMRule(
-                    match=".",
-                    say="Thanks for calling, goodbye.",
-                    tool="end_call",
-                    after_tool="Goodbye.",
-                ),
-            )
-        )
-    return LLMScript(
-        (
-            LLMRule(
-                match="order",
-                say="Let me check that order for you.",
-                tool="check_order_status",
-                arguments={"order_id": "7294"},
-                after_tool="Your order {result}.",
-            ),
-            LLMRule(match=r"\bbye\b", say="Goodbye.", tool="end_call"),
-        ),
-        default_reply="Sure. You said: {user}",
-    )
 
 
 def load_flow(path: str, *, function: str = "check_order_status") -> Any:
@@ -337,25 +299,6 @@ class FullBotBrain:
         await params.llm.push_frame(EndWorkerFrame(), FrameDirection.UPSTREAM)
 
 
-def _tools() -> ToolsSchema:
-    return ToolsSchema(
-        standard_tools=[
-            FunctionSchema(
-                name="check_order_status",
-                description="Look up the delivery status of an order.",
-                properties={"order_id": {"type": "string", "description": "The order number."}},
-                required=["order_id"],
-            ),
-            FunctionSchema(
-                name="end_call",
-                description="End the phone call once the caller has said goodbye.",
-                properties={},
-                required=[],
-            ),
-        ]
-    )
-
-
 def full_bot_stages(
     env: Mapping[str, str],
     brain: FullBotBrain,
@@ -403,7 +346,7 @@ def full_bot_stages(
         sample_rate=sample_rate,
         settings=CartesiaTTSService.Settings(voice="voicectl-fake-voice"),
     )
-    context = LLMContext() if brain.flows else LLMContext(tools=_tools())
+    context = LLMContext() if brain.flows else LLMContext(tools=full_bot_tools())
     pair = LLMContextAggregatorPair(
         context,
         user_params=LLMUserAggregatorParams(
