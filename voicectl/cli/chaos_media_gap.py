@@ -205,9 +205,10 @@ def _media_gap_timeline(report: Report, result: MediaGapResult) -> None:
         rows.append([round(t, 3), "bot", "pipeline ends the caller's turn"])
         report.log("bot", "turn_end", clock="call", t=t)
     for run in outcome.runs:
-        rows.append([round(run.start, 3), "bot", "audio starts"])
+        what = "audio" if run.voiced else "digital silence"
+        rows.append([round(run.start, 3), "bot", f"{what} starts"])
         rows.append(
-            [round(run.end, 3), "bot", "audio cut by clear" if run.cleared else "audio ends"]
+            [round(run.end, 3), "bot", f"{what} cut by clear" if run.cleared else f"{what} ends"]
         )
         report.log("bot", "bot_audio", clock="call", t=run.start, end=run.end, cleared=run.cleared)
     if outcome.error:
