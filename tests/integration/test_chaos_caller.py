@@ -193,13 +193,14 @@ def test_a_bot_that_ends_the_call_at_its_idle_timeout_handles_a_line_whose_media
     )
     idle = check_of(report, "media_gap.idle_handled")
     assert code == 0, report["checks"]
-    # Pipecat's user idle timer starts at BotStoppedSpeakingFrame, a moment after the answer
-    # ends; the 2 s of zeros its output writes after the EndFrame are not a check-in.
+    # Pipecat's user idle timer starts at BotStoppedSpeakingFrame, which its output transport
+    # reaches a little ahead of the audio clock (2.996-3.01 s measured after the answer's end
+    # reached the caller); the 2 s of zeros it writes after the EndFrame are not a check-in.
     assert idle["metrics"]["how"] == "ended the call", idle
-    assert 3.0 <= idle["metrics"]["reengaged_after_s"] < 4.5
+    assert 2.8 <= idle["metrics"]["reengaged_after_s"] < 4.5
     assert "after its answer ended" in idle["observed"]
     # seen from inside: the event that fired is Pipecat's user idle timeout
-    assert 3.0 <= idle["metrics"]["user_idle_after_s"] < 3.5
+    assert 2.8 <= idle["metrics"]["user_idle_after_s"] < 3.5
     assert "inside, Pipecat's on_user_turn_idle fired" in idle["observed"]
 
 
