@@ -15,34 +15,24 @@ import logging
 import random
 import time
 import weakref
-from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Sequence
 
 from websockets.asyncio.server import Server, ServerConnection, serve
-from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from voicectl.errors import HarnessError
 from voicectl.faults.actions import Action, Close, Delay, Drop, Reject, SendMalformed, Stall
 from voicectl.faults.base import Fault, Selector, Trigger, TriggerKind
-from voicectl.outcome.connections import ConnectionLog, ConnectionRecord, EndedBy
-from voicectl.providers.protocol import (
-    CloseNormally,
-    Message,
-    Outgoing,
-    Output,
-    ProviderProtocol,
-    ServiceKind,
-    get_protocol,
-)
+from voicectl.outcome.connections import ConnectionLog, EndedBy
+from voicectl.providers.fake_connection import LiveConnection, describe_auth, trigger_due
+from voicectl.providers.protocol import ProviderProtocol, ServiceKind, get_protocol
 from voicectl.providers.schedule import TranscriptSchedule
+from voicectl.providers.server_sending import ProviderSending
 from voicectl.report.redact import redact
 
 __all__ = ["FakeProviderServer"]
 
-_AUTH_HEADERS = ("Authorization", "X-API-Key", "xi-api-key", "api-key")
 _CLOSE_TIMEOUT_S = 2.0
 _STOP_TIMEOUT_S = 3.0
 
@@ -51,31 +41,7 @@ _quiet.addHandler(logging.NullHandler())
 _quiet.propagate = False
 
 
-@dataclass(eq=False)
-class _Connection:
-    """What the server keeps about one live connection."""
-
-    record: ConnectionRecord
-    protocol: ProviderProtocol
-    action: Action | None
-    trigger: Trigger | None
-    ws: ServerConnection | None = None
-    fired: bool = False
-    stalled: bool = False
-    closing: bool = False
-    dropped: bool = False
-    last_due: float = 0.0
-    transcribed_upto: int = 0  # bytes_in when this connection was last sent a transcript
-    audio_at: float = float("-inf")  # run time of the last audio-sized message received
-    outbox: asyncio.Queue[tuple[float, float, Message, str | None]] | None = None
-    tasks: set[asyncio.Task[None]] = field(default_factory=set)
-
-    @property
-    def answering(self) -> bool:
-        return self.ws is not None and not (self.stalled or self.closing or self.dropped)
-
-
-class FakeProviderServer:
+class FakeProviderServer(ProviderSending):
     """A loopback provider that speaks ``protocol`` and applies ``fault`` to selected connections.
 
     ``more_faults`` adds faults with their own selectors (a connection gets the first fault whose
@@ -116,10 +82,10 @@ class FakeProviderServer:
         self._clock = clock
         self._selected = [0] * len(self.faults)
         self._server: Server | None = None
-        self._pending: weakref.WeakKeyDictionary[ServerConnection, _Connection] = (
+        self._pending: weakref.WeakKeyDictionary[ServerConnection, LiveConnection] = (
             weakref.WeakKeyDictionary()
         )
-        self._live: set[_Connection] = set()
+        self._live: set[LiveConnection] = set()
         self._shutdown = asyncio.Event()
         self._schedule_task: asyncio.Task[None] | None = None
         self._refusing: int | None = None
@@ -232,7 +198,7 @@ class FakeProviderServer:
                 selected=True,
                 doomed=True,
                 path=redact(request.path),
-                auth_header=_describe_auth(request.headers),
+                auth_header=describe_auth(request.headers),
             )
             self.log.reject(down, t, self._refusing)
             self.changed.set()
@@ -261,14 +227,14 @@ class FakeProviderServer:
             selected=selected,
             doomed=doomed,
             path=redact(request.path),
-            auth_header=_describe_auth(request.headers),
+            auth_header=describe_auth(request.headers),
         )
         self.changed.set()
         if isinstance(action, Reject):
             self.log.reject(record, t, action.status)
             body = f"voicectl fake provider: HTTP {action.status} (handshake fault)\n"
             return connection.respond(action.status, body)
-        self._pending[connection] = _Connection(
+        self._pending[connection] = LiveConnection(
             record, self.protocol.for_request(request.path), action, trigger
         )
         return None
@@ -301,7 +267,7 @@ class FakeProviderServer:
             self._finish(conn)
             self._live.discard(conn)
 
-    async def _drain(self, conn: _Connection) -> None:
+    async def _drain(self, conn: LiveConnection) -> None:
         assert conn.ws is not None
         count = 0
         try:
@@ -317,19 +283,19 @@ class FakeProviderServer:
                     if i:  # a long answer's parts leave room for other connections' messages
                         await asyncio.sleep(0)
                     await self._send(conn, item)
-                if not conn.fired and _due(conn.trigger, count):
+                if not conn.fired and trigger_due(conn.trigger, count):
                     self._fire(conn)
                     if conn.stalled:
                         return
         except ConnectionClosed:
             pass
 
-    async def _fire_later(self, conn: _Connection, delay: float) -> None:
+    async def _fire_later(self, conn: LiveConnection, delay: float) -> None:
         await asyncio.sleep(delay)
         if not conn.fired and conn.ws is not None:
             self._fire(conn)
 
-    def _fire(self, conn: _Connection) -> None:
+    def _fire(self, conn: LiveConnection) -> None:
         """Apply the connection's fault action now."""
         ws, action = conn.ws, conn.action
         if conn.fired or ws is None or action is None:
@@ -356,7 +322,7 @@ class FakeProviderServer:
             for message in conn.protocol.malformed(action):
                 self._spawn(conn, self._send(conn, message))
 
-    def _finish(self, conn: _Connection) -> None:
+    def _finish(self, conn: LiveConnection) -> None:
         ws = conn.ws
         assert ws is not None
         protocol = ws.protocol
@@ -376,96 +342,6 @@ class FakeProviderServer:
         self.log.end(conn.record, self.now(), ended_by)
         self.changed.set()
 
-    # -- sending ----------------------------------------------------------------------------
 
-    async def _send(self, conn: _Connection, item: Outgoing) -> None:
-        if not conn.answering:
-            return
-        if isinstance(item, CloseNormally):
-            conn.closing = True
-            assert conn.ws is not None
-            self._spawn(conn, conn.ws.close(item.code, item.reason))
-            return
-        message, label = (item.message, item.label) if isinstance(item, Output) else (item, None)
-        if conn.outbox is not None and isinstance(conn.action, Delay):
-            delay = conn.action.ms + self.rng.uniform(-conn.action.jitter_ms, conn.action.jitter_ms)
-            now = self.now()
-            due = max(now + delay / 1000.0, conn.last_due)
-            conn.last_due = due
-            conn.outbox.put_nowait((due, now, message, label))
-            return
-        await self._write(conn, message, label, None)
-
-    async def _write(
-        self, conn: _Connection, message: Message, label: str | None, queued_at: float | None
-    ) -> None:
-        if not conn.answering:
-            return
-        assert conn.ws is not None
-        try:
-            await conn.ws.send(message)
-        except ConnectionClosed:
-            return
-        conn.record.messages_out += 1
-        if label is not None:
-            self.log.transcript_sent(self.now(), conn.record, label, queued_at)
-            self.changed.set()
-
-    async def _drain_outbox(self, conn: _Connection) -> None:
-        assert conn.outbox is not None
-        while True:
-            due, queued_at, message, label = await conn.outbox.get()
-            wait = due - self.now()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            await self._write(conn, message, label, queued_at)
-
-    async def _run_schedule(self) -> None:
-        assert self.schedule is not None
-        for item in self.schedule:
-            # Poll in short steps: the run clock may be a call's clock, not the wall.
-            while (wait := item.at_s - self.now()) > 0:
-                await asyncio.sleep(min(wait, 0.005))
-            if self._silent:
-                continue
-            for conn in list(self._live):
-                # Transcribe only what was heard: an idle connection (a ServiceSwitcher's
-                # inactive backup sends keepalives, not audio) gets no transcript.
-                heard = conn.record.bytes_in - conn.transcribed_upto
-                listening = conn.audio_at >= item.at_s - _AUDIO_RECENT_S
-                if conn.answering and heard >= _MIN_HEARD_BYTES and listening:
-                    conn.transcribed_upto = conn.record.bytes_in
-                    for message in conn.protocol.transcript(item.text):
-                        await self._send(conn, Output(message, item.text))
-
-    def _spawn(self, conn: _Connection, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.ensure_future(coro)
-        conn.tasks.add(task)
-        task.add_done_callback(conn.tasks.discard)
-
-
-#: Audio a connection must have sent since its last transcript to be transcribed (~0.1 s of
-#: 16 kHz PCM); keepalives and config messages stay far below it.
-_MIN_HEARD_BYTES = 3200
 #: A message at least this big is audio (10 ms of 8 kHz PCM), not a keepalive or control JSON.
 _AUDIO_MESSAGE_BYTES = 160
-#: A connection whose audio stopped longer ago than this before an utterance ended did not hear it.
-_AUDIO_RECENT_S = 0.5
-
-
-def _due(trigger: Trigger | None, messages: int) -> bool:
-    """Whether a message-counting trigger fires after the client's ``messages``-th message."""
-    if trigger is None:
-        return False
-    if trigger.kind is TriggerKind.FIRST_MESSAGE:
-        return True
-    return trigger.kind is TriggerKind.AFTER_MESSAGES and messages >= trigger.value
-
-
-def _describe_auth(headers: Headers) -> str:
-    """Which credential header the client presented, with its value masked."""
-    for name in _AUTH_HEADERS:
-        value = headers.get(name)
-        if value is not None:
-            return redact(f"{name}: {value}")
-    return ""
