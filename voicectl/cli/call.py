@@ -25,10 +25,10 @@ from voicectl.cli.common import (
     fail_usage,
     make_outputs,
     parse_line_option,
+    prepare_gating,
 )
 from voicectl.errors import InputError
 from voicectl.report import Report
-from voicectl.report.gating import Gating
 from voicectl.suite.callscript import CallScriptSpec
 
 __all__ = ["bundled_call_script", "call"]
@@ -146,10 +146,7 @@ def call(
             "line": None if line_spec is None else line_spec.to_json(),
         },
     )
-    try:
-        gating = Gating.prepare(report, trials, baseline)
-    except InputError as exc:
-        raise fail_usage(str(exc)) from None
+    gating = prepare_gating(report, trials, baseline)
     length = script_length_s(spec, clips, wire_rate)
 
     async def work(report: Report) -> None:

@@ -28,6 +28,7 @@ from voicectl.cli.common import (
     execute,
     fail_usage,
     parse_line_option,
+    prepare_gating,
 )
 from voicectl.cli.report_options import outputs_of, with_report_outputs
 from voicectl.conversation.backchannel import run_backchannels
@@ -35,7 +36,6 @@ from voicectl.errors import InputError
 from voicectl.outcome.caller_faults import BackchannelPlan, BackchannelResult
 from voicectl.replay.runner import add_line_table
 from voicectl.report import Report
-from voicectl.report.gating import Gating
 
 __all__ = ["backchannel"]
 
@@ -148,10 +148,7 @@ def backchannel(
         },
     )
 
-    try:
-        gating = Gating.prepare(report, trials, None)
-    except InputError as exc:
-        raise fail_usage(str(exc)) from None
+    gating = prepare_gating(report, trials, None)
 
     async def work(report: Report) -> None:
         async with bot_target(bot, report, url, [u.text for u in call.script.utterances]) as target:

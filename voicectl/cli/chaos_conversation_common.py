@@ -25,6 +25,7 @@ from voicectl.cli.common import (
     execute,
     fail_usage,
     parse_line_option,
+    prepare_gating,
     print_notices,
 )
 from voicectl.conversation.scenarios import run_call_ending
@@ -34,7 +35,6 @@ from voicectl.outcome.conversation import CallEnding, ServedCall
 from voicectl.replay.runner import add_line_table, record_first_audio
 from voicectl.report import Report
 from voicectl.report.compare import recording_fingerprints
-from voicectl.report.gating import Gating
 
 __all__ = [
     "AudioOpt",
@@ -155,10 +155,7 @@ def ending_command(
             "line": None if line_spec is None else line_spec.to_json(),
         },
     )
-    try:
-        gating = Gating.prepare(report, trials, baseline)
-    except InputError as exc:
-        raise fail_usage(str(exc)) from None
+    gating = prepare_gating(report, trials, baseline)
 
     async def work(report: Report) -> None:
         waited = max(10.0, end_within * 2)

@@ -41,6 +41,7 @@ from voicectl.cli.common import (
     execute,
     fail_usage,
     parse_line_option,
+    prepare_gating,
 )
 from voicectl.cli.report_options import outputs_of, with_report_outputs
 from voicectl.conversation.scenarios import run_barge_in
@@ -51,7 +52,6 @@ from voicectl.outcome.function_calls import FunctionCallLog
 from voicectl.replay.runner import add_line_table, record_first_audio
 from voicectl.report import Report
 from voicectl.report.compare import recording_fingerprints
-from voicectl.report.gating import Gating
 
 __all__ = ["During", "interrupt"]
 
@@ -260,10 +260,7 @@ def interrupt(
             "line": None if line_spec is None else line_spec.to_json(),
         },
     )
-    try:
-        gating = Gating.prepare(report, trials, baseline)
-    except InputError as exc:
-        raise fail_usage(str(exc)) from None
+    gating = prepare_gating(report, trials, baseline)
 
     async def work(report: Report) -> None:
         if bot is not None and during is During.TOOL_CALL:

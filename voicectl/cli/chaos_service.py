@@ -239,10 +239,14 @@ def stt_crash(
             crash_at = utterances[at_utterance - 1].start
         incident = Incident(crash_at, mode, "primary")
         if bot is not None:
-            return _on_bot("chaos stt-crash", (incident,), bot, call, primary, backup,
-                           switch_within, 10.0, surface_within,
-                           make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout),
-                           trials)  # fmt: skip
+            from voicectl.cli.chaos_bot import run_incidents_on_bot
+
+            return run_incidents_on_bot(
+                "chaos stt-crash", (incident,), bot=bot, call=call, primary=primary,
+                backup=backup, switch_within=switch_within, failback_within=10.0,
+                surface_within=surface_within, trials=trials,
+                outputs=make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout),
+            )  # fmt: skip
         plan = FailoverPlan(
             call=call,
             primary=primary or "soniox",
@@ -277,36 +281,6 @@ def _reject_own_target_options(
             "--backoff": backoff is not None,
             "--heartbeats": heartbeats,
         }
-    )
-
-
-def _on_bot(
-    command: str,
-    incidents: tuple[Incident, ...],
-    bot: Any,
-    call: Call,
-    primary: str | None,
-    backup: str | None,
-    switch_within: float,
-    failback_within: float,
-    surface_within: float,
-    outputs: Outputs,
-    trials: int,
-) -> None:
-    from voicectl.cli.chaos_bot import run_incidents_on_bot
-
-    run_incidents_on_bot(
-        command,
-        incidents,
-        bot=bot,
-        call=call,
-        primary=primary,
-        backup=backup,
-        switch_within=switch_within,
-        failback_within=failback_within,
-        surface_within=surface_within,
-        outputs=outputs,
-        trials=trials,
     )
 
 
@@ -369,10 +343,14 @@ def failover(
         incidents = parse_incidents(crashes)
         if bot is not None:
             _reject_own_target_options(protocol, strategy, backoff, False)
-            return _on_bot("chaos failover", incidents, bot, _call(audio, caller_channel),
-                           primary, backup, switch_within, failback_within, 5.0,
-                           make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout),
-                           trials)  # fmt: skip
+            from voicectl.cli.chaos_bot import run_incidents_on_bot
+
+            return run_incidents_on_bot(
+                "chaos failover", incidents, bot=bot, call=_call(audio, caller_channel),
+                primary=primary, backup=backup, switch_within=switch_within,
+                failback_within=failback_within, surface_within=5.0, trials=trials,
+                outputs=make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout),
+            )  # fmt: skip
         plan = FailoverPlan(
             call=_call(audio, caller_channel),
             primary=primary or "soniox",

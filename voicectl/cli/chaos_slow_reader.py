@@ -32,6 +32,7 @@ from voicectl.cli.common import (
     execute,
     fail_usage,
     parse_line_option,
+    prepare_gating,
 )
 from voicectl.cli.report_options import outputs_of, with_report_outputs
 from voicectl.conversation.scenarios import wait_until
@@ -40,7 +41,6 @@ from voicectl.errors import InputError
 from voicectl.outcome.slow_reader import SlowReaderPlan, SlowReaderResult
 from voicectl.replay.runner import add_line_table
 from voicectl.report import Report
-from voicectl.report.gating import Gating
 
 __all__ = ["slow_reader"]
 
@@ -196,10 +196,7 @@ def slow_reader(
             "line": None if line_spec is None else line_spec.to_json(),
         },
     )
-    try:
-        gating = Gating.prepare(report, trials, None)
-    except InputError as exc:
-        raise fail_usage(str(exc)) from None
+    gating = prepare_gating(report, trials, None)
 
     async def work(report: Report) -> None:
         if bot is None:

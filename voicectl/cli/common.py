@@ -29,6 +29,7 @@ from voicectl.report import (
     write_markdown,
 )
 from voicectl.report.console import output_console
+from voicectl.report.gating import Gating
 from voicectl.report.model import ExitCode
 from voicectl.validation import validate_only, validating
 
@@ -181,6 +182,14 @@ def print_notices(notices: Iterable[str | None]) -> None:
     for notice in notices:
         if notice:
             console.print(Text(f"note: {notice}"), soft_wrap=True)
+
+
+def prepare_gating(report: Report, trials: int, baseline: Path | None) -> Gating:
+    """:meth:`Gating.prepare`, its refusal a usage error (exit 2)."""
+    try:
+        return Gating.prepare(report, trials, baseline)
+    except InputError as exc:
+        raise fail_usage(str(exc)) from None
 
 
 def parse_rates(text: str) -> list[int]:

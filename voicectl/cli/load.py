@@ -30,6 +30,7 @@ from voicectl.cli.common import (
     execute,
     fail_usage,
     parse_line_option,
+    prepare_gating,
     print_notices,
 )
 from voicectl.cli.progress import progress_wanted
@@ -39,7 +40,6 @@ from voicectl.load.loop import ensure_descriptors, load_event_loop
 from voicectl.load.plan import LoadPlan, LoadShape
 from voicectl.report import Report
 from voicectl.report.compare import recording_fingerprints
-from voicectl.report.gating import Gating
 
 if TYPE_CHECKING:
     from voicectl.bot.pipeline import ReferenceBotConfig
@@ -177,10 +177,7 @@ def load(
             "line": None if plan.line is None else plan.line.to_json(),
         },
     )
-    try:
-        gating = Gating.prepare(report, trials, baseline)
-    except InputError as exc:
-        raise fail_usage(str(exc)) from None
+    gating = prepare_gating(report, trials, baseline)
     run_timeout = (
         timeout if timeout is not None else (plan.expected_run_s() + _STARTUP_MARGIN_S) * trials
     )

@@ -34,13 +34,13 @@ from voicectl.cli.common import (
     fail_usage,
     parse_line_option,
     parse_rates,
+    prepare_gating,
     print_notices,
 )
 from voicectl.errors import InputError
 from voicectl.replay.runner import ReplayPlan, run_replay
 from voicectl.report import Report
 from voicectl.report.compare import recording_fingerprints
-from voicectl.report.gating import Gating
 
 __all__ = ["TurnStop", "replay"]
 
@@ -272,10 +272,7 @@ def replay(
     )
     if url is not None and reply_delay:
         raise fail_usage("--bot-reply-delay applies to the reference bot, not to a bot at --url")
-    try:
-        gating = Gating.prepare(report, trials, baseline)
-    except InputError as exc:
-        raise fail_usage(str(exc)) from None
+    gating = prepare_gating(report, trials, baseline)
     outputs = Outputs(
         json=json,
         junit=junit,
