@@ -6,6 +6,7 @@ for the same verdicts against Pipecat 1.14): times are seconds from the start of
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import pytest
@@ -279,6 +280,26 @@ def test_exact_doubling_warns_no_jitter() -> None:
     conns = [Conn(t, rejected=503) for t in (0.0, 1.0, 3.0, 7.0)]
     check = judge(journal(*conns), Handshake(status=503), now=9)["reconnect.backoff"].check
     assert check.verdict is Verdict.WARN and "doubled" in check.observed
+
+
+def delayed_retries(*delays: float) -> list[Conn]:
+    """Rejected connections, each retried after the given delay."""
+    starts = list(itertools.accumulate(delays, initial=0.0))
+    return [Conn(s, rejected=503) for s in starts]
+
+
+def test_jitter_that_happens_to_double_once_still_passes() -> None:
+    # The well-behaved test target's uniform(0.5, 1) * 2**n drew this: one pair doubles by chance.
+    conns = delayed_retries(0.71, 1.42, 3.3)
+    check = judge(journal(*conns), Handshake(status=503), now=7)["reconnect.backoff"].check
+    assert check.verdict is Verdict.PASS, check.observed
+
+
+def test_capped_doubling_warns_with_every_pair_alike() -> None:
+    conns = delayed_retries(1.0, 2.0, 4.0, 4.0)
+    check = judge(journal(*conns), Handshake(status=503), now=13)["reconnect.backoff"].check
+    assert check.verdict is Verdict.WARN
+    assert "no jitter (1.00 s doubled to 2.00 s, all 3 pairs alike)" in check.observed
 
 
 def test_backoff_is_skipped_without_retries() -> None:

@@ -216,12 +216,28 @@ def judge_backoff(
 
 
 def _no_jitter(delays: npt.NDArray[np.float64]) -> str:
-    """Describe a deterministic pattern in consecutive delays (repeats or exact doubling)."""
-    for first, second in itertools.pairwise(float(d) for d in delays):
-        if abs(second - first) <= JITTER_TOLERANCE_S:
-            return f"{first:.2f} s then {second:.2f} s"
-        if abs(second - 2 * first) <= JITTER_TOLERANCE_S:
-            return f"{first:.2f} s doubled to {second:.2f} s"
+    """Describe the deterministic schedule the delays follow, or "" when they vary.
+
+    A fixed, doubling or capped-doubling backoff repeats or doubles the previous delay in every
+    pair of consecutive delays; a jittered one does so only by chance in one pair (about 4% for
+    uniform jitter over 0.5 s), so the warning needs every pair to match and says how many it
+    rests on.
+    """
+    pairs = list(itertools.pairwise(float(d) for d in delays))
+    steps = [_step(first, second) for first, second in pairs]
+    if not steps or not all(steps):
+        return ""
+    first, second = pairs[0]
+    shown = f"{first:.2f} s {steps[0]} {second:.2f} s"
+    return shown + (f", all {len(pairs)} pairs alike" if len(pairs) > 1 else "")
+
+
+def _step(first: float, second: float) -> str:
+    """How ``second`` follows ``first`` in a deterministic schedule, or "" if it does not."""
+    if abs(second - first) <= JITTER_TOLERANCE_S:
+        return "then"
+    if abs(second - 2 * first) <= JITTER_TOLERANCE_S:
+        return "doubled to"
     return ""
 
 
