@@ -1,7 +1,7 @@
 """MkDocs hook: the CLI reference and the check catalogue, generated from the code at build time.
 
 ``reference/cli.md`` is walked from the Typer app; ``checks.md`` from the check registry
-(``voicectl/checks/registry.py``). Both are also committed, so that README.md can link to them on
+(``voicectl/checks/registry/``). Both are also committed, so that README.md can link to them on
 GitHub: the build fails when a committed copy differs from what the code generates (a hand edit,
 or a command, option or check changed without regenerating). Regenerate them with
 ``python docs/_hooks/reference.py``; document a command on its page under ``commands/``, and a

@@ -129,7 +129,7 @@ def test_every_check_id_built_in_the_code_is_registered() -> None:
     assert ids, "the scan found no check at all: it is broken"
     for pattern in sorted(ids):
         assert any(fnmatch.fnmatchcase(r, pattern) for r in CHECKS), (
-            f"check id {pattern!r} is built in voicectl/ but not in voicectl/checks/registry.py"
+            f"check id {pattern!r} is built in voicectl/ but not in voicectl/checks/registry/"
         )
     assert set(unknown) <= _REWRAPPING, f"check ids the scan cannot read: {unknown}"
 

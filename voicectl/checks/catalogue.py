@@ -44,7 +44,7 @@ def check_catalogue_markdown() -> str:
         "# Check catalogue",
         "",
         f"Every check id voicectl can emit ({len(specs)}), generated from "
-        "`voicectl/checks/registry.py` when the site is built. A suite prefixes each id with its "
+        "`voicectl/checks/registry/` when the site is built. A suite prefixes each id with its "
         "scenario (`<scenario>/<id>`). **Worst** is the verdict a check gives when its "
         "expectation is not met; a `warn` fails the run only under `--strict`. Each check names "
         "a test where it passes and one where it gives its worst verdict.",

@@ -157,7 +157,7 @@ class RateTolerance:
     """How far perceptions at two rates may differ before they count as different.
 
     The spread that justifies each bound, measured over 10 runs of a correct reference bot and
-    10 of the Smart Turn rate bug, is in the check's registry entry (``voicectl/checks/registry.py``)
+    10 of the Smart Turn rate bug, is in the check's registry entry (``voicectl/checks/registry/``)
     and ``tests/benchmarks/bench_rate_consistency.py`` measures it again.
     """
 
