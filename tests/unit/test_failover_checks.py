@@ -13,9 +13,17 @@ from voicectl.checks.failover import (
     judge_transcripts_continue,
 )
 from voicectl.errors import InputError
-from voicectl.failover.scenario import parse_incidents
+from voicectl.failover.crashes import parse_incidents
+from voicectl.faults import Malformed, StallFault, WsClose, WsDrop
 from voicectl.outcome.call import CallOutcome
-from voicectl.outcome.failover import FailoverOutcome, Incident, SeenError, Switch, Transcript
+from voicectl.outcome.failover import (
+    FailoverOutcome,
+    Incident,
+    SeenError,
+    ServiceEvent,
+    Switch,
+    Transcript,
+)
 from voicectl.report.model import ExitCode, Report, Verdict
 
 UTTERANCES = [
@@ -25,7 +33,7 @@ UTTERANCES = [
     Utterance(25, 28, "four"),
     Utterance(31, 33, "five"),
 ]
-CRASH = Incident(8.0, "close")
+CRASH = Incident(8.0, WsClose.as_crash())
 
 
 def _outcome(
@@ -149,9 +157,9 @@ def test_cause_visible_passes_with_the_absorbed_error_and_fails_without_one() ->
 
 def test_parse_incidents() -> None:
     assert parse_incidents("1011@5,recover@20,backup:drop@30") == (
-        Incident(5.0, "close", None, 1011),
-        Incident(20.0, "recover"),
-        Incident(30.0, "drop", "backup"),
+        Incident(5.0, WsClose.as_crash(1011)),
+        Incident(20.0, ServiceEvent.RECOVER),
+        Incident(30.0, WsDrop.as_crash(), "backup"),
     )
     for bad, message in [
         ("1006@5", "cannot be sent"),
@@ -166,7 +174,7 @@ def test_parse_incidents() -> None:
 def _stalled(**signals: object) -> FailoverOutcome:
     outcome = _outcome(switch_at=None)
     outcome.errors = []
-    outcome.incidents_done = [(Incident(8.0, "stall", "primary"), 8.0, "primary")]
+    outcome.incidents_done = [(Incident(8.0, StallFault.as_crash(), "primary"), 8.0, "primary")]
     outcome.connections = {"primary": [{"connection": 1, "opened_at": 0.0}]}
     if "error_at" in signals:
         outcome.errors = [
@@ -210,7 +218,7 @@ def test_stall_surfaced_fails_on_silence_or_a_late_signal() -> None:
 
 def test_no_false_switch_ignores_a_switch_caused_by_a_real_crash_right_after_the_probe() -> None:
     outcome = _outcome(switch_at=4.0)
-    outcome.incidents_done = [(Incident(4.0, "error"), 4.0, "primary")]
+    outcome.incidents_done = [(Incident(4.0, Malformed.as_crash()), 4.0, "primary")]
     assert judge_no_false_switch(outcome).verdict is Verdict.PASS
 
 
@@ -242,20 +250,20 @@ def test_a_custom_strategy_is_not_blamed_on_pipecats() -> None:
     assert "Pipecat's failover strategy" not in switched.observed
 
 
-RECOVER = Incident(20.0, "recover")
+RECOVER = Incident(20.0, ServiceEvent.RECOVER)
 
 
 def _failback(
     switches: list[tuple[float, str]], backup_crash_at: float | None = None
 ) -> FailoverOutcome:
-    crash = Incident(5.0, "close")
+    crash = Incident(5.0, WsClose.as_crash())
     outcome = FailoverOutcome(
         (crash, RECOVER), call=CallOutcome(carrier="twilio", url="", fast=False, duration_s=34.6)
     )
     outcome.incidents_done = [(crash, 5.0, "primary"), (RECOVER, 20.0, "all")]
     if backup_crash_at is not None:
         outcome.incidents_done.append(
-            (Incident(backup_crash_at, "close"), backup_crash_at, "backup")
+            (Incident(backup_crash_at, WsClose.as_crash()), backup_crash_at, "backup")
         )
     outcome.switches = [Switch(t, to) for t, to in switches]
     return outcome

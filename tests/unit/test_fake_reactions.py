@@ -6,7 +6,7 @@ from typing import Any
 
 from voicectl.audio.script import Utterance
 from voicectl.checks.policy import expectation_for
-from voicectl.faults import WsClose
+from voicectl.faults import WsClose, WsDrop
 from voicectl.outcome.connections import ConnectionLog, EndedBy
 from voicectl.outcome.failover import FailoverOutcome, Incident, Transcript
 from voicectl.report.model import Verdict
@@ -107,7 +107,7 @@ def test_a_bot_not_seen_inside_gets_error_not_a_verdict_on_its_errors() -> None:
 
 def _dropped_at_4(transcripts: list[Transcript], usable: list[tuple[float, str, bool]]) -> Any:
     failover = FailoverOutcome(names={"primary": "STT#0", "backup": "STT#1"})
-    incident = Incident(4.0, "drop", "primary")
+    incident = Incident(4.0, WsDrop.as_crash(), "primary")
     failover.incidents = (incident,)
     failover.incidents_done.append((incident, 4.0, "primary"))
     failover.transcripts.extend(transcripts)
@@ -145,7 +145,7 @@ def test_failover_in_a_bot_not_seen_inside_is_an_error_with_the_reason() -> None
     from voicectl.sut.incidents import IncidentDriver
     from voicectl.sut.inside import InsideView
 
-    driver = IncidentDriver([Incident(3.0, "close", "primary")], {"primary": "deepgram"})
+    driver = IncidentDriver([Incident(3.0, WsClose.as_crash(), "primary")], {"primary": "deepgram"})
     run = SimpleNamespace(outcome=SimpleNamespace(started_monotonic=T0), inside=None, label="c")
     checks, outcome = driver.judge(
         SimpleNamespace(inside=InsideView()), run,

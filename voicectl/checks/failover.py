@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from voicectl.audio.script import Utterance
+from voicectl.faults.base import FaultFamily
 from voicectl.outcome.failover import FailoverOutcome, Incident, SeenError, Switch
 from voicectl.report.model import Check, Verdict, check
 
@@ -21,13 +22,13 @@ _GRACE_S = 1.0  # a switch needs a moment before the new service has heard a who
 
 def crashes(outcome: FailoverOutcome) -> list[tuple[Incident, float, str]]:
     """The incidents that took a service down (not recoveries), with when and whom they hit."""
-    return [(i, t, who) for i, t, who in outcome.incidents_done if i.kind != "recover"]
+    return [(i, t, who) for i, t, who in outcome.incidents_done if not i.is_recovery]
 
 
 def _planned_crashes_not_done(outcome: FailoverOutcome) -> list[Incident]:
     """Crashes of the plan that the run never applied (the call ended first, or it failed)."""
     done = [i for i, _, _ in outcome.incidents_done]
-    return [i for i in outcome.incidents if i.kind != "recover" and i not in done]
+    return [i for i in outcome.incidents if not i.is_recovery and i not in done]
 
 
 def _switch_after(outcome: FailoverOutcome, t: float, away_from: str) -> Switch | None:
@@ -266,11 +267,10 @@ def judge_stall_surfaced(outcome: FailoverOutcome, *, bound_s: float = 5.0) -> l
     """``recvloop.error_surfaced`` for a stalled STT provider: the caller must not talk into silence.
 
     Passes if, within ``bound_s`` of the stall, the pipeline shows it: an error from the STT, a
-    heartbeat timeout (``enable_heartbeats``), or the service reconnecting to its provider.
-    """
+    heartbeat timeout (``enable_heartbeats``), or the service reconnecting to its provider."""
     checks = []
     for incident, t, role in crashes(outcome):
-        if incident.kind != "stall":
+        if incident.family is not FaultFamily.STALL:
             continue
         title = f"the stalled {role} STT provider was noticed"
         expected = (
@@ -329,7 +329,7 @@ def judge_failback(outcome: FailoverOutcome, *, bound_s: float = 10.0) -> Check 
     Not meeting it is a ``warn`` (the run fails only with ``--strict``), since Pipecat has no
     failback mechanism; None when the plan has no recovery after a crash.
     """
-    recoveries = [t for i, t, _ in outcome.incidents_done if i.kind == "recover"]
+    recoveries = [t for i, t, _ in outcome.incidents_done if i.is_recovery]
     earlier = [t for _, t, _ in crashes(outcome)]
     recovered = next((t for t in recoveries if any(c < t for c in earlier)), None)
     if recovered is None:

@@ -38,14 +38,10 @@ from voicectl.cli.common import (
     print_notices,
 )
 from voicectl.errors import InputError
-from voicectl.failover.scenario import (
-    CRASH_MODES,
-    FailoverPlan,
-    parse_incidents,
-    run_failover,
-    validate_plan,
-)
+from voicectl.failover.crashes import CRASH_MODES, crash_cause, parse_incidents
+from voicectl.failover.scenario import FailoverPlan, run_failover, validate_plan
 from voicectl.failover.timeline import tabulate_failover
+from voicectl.faults.stall import StallFault
 from voicectl.outcome.failover import Incident
 from voicectl.report import Report
 from voicectl.report.gating import Gating
@@ -224,7 +220,8 @@ def stt_crash(
     try:
         if bot is not None:
             _reject_own_target_options(protocol, strategy, backoff, heartbeats)
-        if mode not in CRASH_MODES:
+        cause = crash_cause(mode)
+        if cause is None:
             raise InputError(f"--mode must be one of {', '.join(CRASH_MODES)}, got {mode!r}")
         if at is not None and at_utterance is not None:
             raise InputError("give --at or --at-utterance, not both")
@@ -237,7 +234,7 @@ def stt_crash(
                     f"--at-utterance {at_utterance}: the call has {len(utterances)} utterances"
                 )
             crash_at = utterances[at_utterance - 1].start
-        incident = Incident(crash_at, mode, "primary")
+        incident = Incident(crash_at, cause, "primary")
         if bot is not None:
             from voicectl.cli.chaos_bot import run_incidents_on_bot
 
@@ -293,7 +290,7 @@ def run_stt_stall(
             call=_call(None),
             primary=target,
             backup=target,
-            incidents=(Incident(at, "stall", "primary"),),
+            incidents=(Incident(at, StallFault.as_crash(), "primary"),),
             heartbeats=heartbeats,
         )
     except InputError as exc:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -28,52 +27,23 @@ from voicectl.bot.observer import PerceptionObserver
 from voicectl.bot.pipeline import ReferenceBotConfig
 from voicectl.bot.server import ReferenceBotServer
 from voicectl.errors import InputError
-from voicectl.faults.actions import Close, Drop, MalformedKind, SendMalformed, Stall
-from voicectl.faults.base import check_close_code
+from voicectl.faults.base import Fault
+from voicectl.faults.ws_close import WsClose
 from voicectl.harness.targets import BUILTIN_TARGETS, TargetSpec, build_target, resolve_target
-from voicectl.outcome.failover import FailoverOutcome, Incident, SeenError, Switch, Transcript
+from voicectl.outcome.failover import (
+    FailoverOutcome,
+    Incident,
+    SeenError,
+    ServiceEvent,
+    Switch,
+    Transcript,
+)
 from voicectl.outcome.perception import BotPerception
 from voicectl.providers.schedule import STT_FINAL_LATENCY_S, TranscriptSchedule
 from voicectl.providers.server import FakeProviderServer
 from voicectl.replay.client import CallOptions, CarrierCall, place_call
 
-__all__ = ["CRASH_MODES", "FailoverPlan", "parse_incidents", "run_failover"]
-
-CRASH_MODES = ("close", "drop", "error", "exception", "stall")
-_INCIDENT = re.compile(r"^(?:(primary|backup):)?(\w+)@(\d+(?:\.\d+)?)s?$")
-
-
-def parse_incidents(text: str) -> tuple[Incident, ...]:
-    """``"1011@5,recover@20,backup:drop@30"`` -> incidents (a bare number is a close code)."""
-    incidents = []
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        match = _INCIDENT.match(part)
-        if match is None:
-            raise InputError(
-                f"--crashes: {part!r} is not KIND@SECONDS (e.g. 1011@5, drop@8, recover@20)"
-            )
-        service, kind, at = match[1], match[2], float(match[3])
-        if kind.isdigit():
-            code = int(kind)
-            try:
-                check_close_code(code)
-            except InputError as exc:
-                raise InputError(f"--crashes: {exc}") from None
-            incidents.append(Incident(at, "close", service, code))
-        elif kind in (*CRASH_MODES, "recover"):
-            incidents.append(Incident(at, kind, service))
-        else:
-            raise InputError(
-                f"--crashes: unknown kind {kind!r} (a close code, {', '.join(CRASH_MODES)} or recover)"
-            )
-    if not incidents:
-        raise InputError("--crashes needs at least one incident")
-    if all(i.kind == "recover" for i in incidents):
-        raise InputError(
-            f"--crashes {text!r} has no crash, only recoveries: nothing would fail over "
-            f"(add a crash, e.g. 1011@5 or drop@8)"
-        )
-    return tuple(sorted(incidents, key=lambda i: i.at_s))
+__all__ = ["FailoverPlan", "run_failover"]
 
 
 @dataclass(frozen=True)
@@ -84,7 +54,7 @@ class FailoverPlan:
     primary: str = "soniox"
     backup: str = "soniox"
     protocol: str | None = None  # for custom factories: "P" for both, or "PRIMARY,BACKUP"
-    incidents: tuple[Incident, ...] = (Incident(8.0, "close"),)
+    incidents: tuple[Incident, ...] = (Incident(8.0, WsClose.as_crash()),)
     strategy: str | None = None  # module:Class
     backoff: tuple[float, float] | None = None  # reconnect_backoff_min_wait / max_wait
     false_error_at_s: float | None = 3.0
@@ -321,7 +291,7 @@ async def _apply(
     raising: dict[str, bool],
 ) -> str:
     """Carry out one incident; returns which service it hit."""
-    if incident.kind == "recover":
+    if incident.is_recovery:
         for role, fake in fakes.items():
             fake.end_outage()
             raising[role] = False
@@ -331,23 +301,8 @@ async def _apply(
     role = incident.service or next(
         r for r, s in services.items() if s is switcher.strategy.active_service
     )
-    fake = fakes[role]
-    if incident.kind == "close":
-        fake.begin_outage(
-            Close(incident.code, "provider crashed (injected by voicectl)"), refuse_status=503
-        )
-    elif incident.kind == "drop":
-        fake.begin_outage(Drop(), refuse_status=503)
-    elif incident.kind == "error":
-        # The provider's fatal in-band error, then it hangs up and rejects the key from now on.
-        fake.begin_outage(
-            SendMalformed(MalformedKind.ERROR, 401, "Invalid API key (injected by voicectl)"),
-            refuse_status=401,
-        )
-        await asyncio.sleep(0.05)
-        fake.begin_outage(Close(1000, "authentication failed"), refuse_status=401)
-    elif incident.kind == "stall":
-        fake.begin_outage(Stall(), refuse_status=None)
-    elif incident.kind == "exception":
+    if isinstance(incident.cause, Fault):
+        await fakes[role].go_down(incident.cause.outage())
+    elif incident.cause is ServiceEvent.EXCEPTION:
         raising[role] = True
     return role

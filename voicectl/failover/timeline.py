@@ -107,7 +107,7 @@ def tabulate_failover(report: Report, outcome: FailoverOutcome) -> None:
         conn_rows,
     )
     switch = outcome.switches[0].t if outcome.switches else None
-    first_crash = next((t for i, t, _ in outcome.incidents_done if i.kind != "recover"), None)
+    first_crash = next((t for i, t, _ in outcome.incidents_done if not i.is_recovery), None)
     report.metrics["switches"] = len(outcome.switches)
     report.metrics["errors_at_origin"] = len(outcome.errors)
     report.metrics["errors_at_on_pipeline_error"] = len(outcome.pipeline_errors)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 __all__ = [
+    "OUTAGE_STEP_S",
     "Action",
     "Close",
     "CorruptToolArguments",
@@ -13,6 +14,7 @@ __all__ = [
     "DelayFirstChunk",
     "Drop",
     "MalformedKind",
+    "Outage",
     "Reject",
     "RespondError",
     "SendMalformed",
@@ -155,3 +157,21 @@ Action = (
     | TruncateStream
     | CorruptToolArguments
 )
+
+
+@dataclass(frozen=True)
+class Outage:
+    """A provider down until it recovers (``chaos failover``): every live connection gets
+    ``actions`` in turn, :data:`OUTAGE_STEP_S` apart, and every new handshake is answered with
+    ``refuse_status`` (None: accepted, then left silent) until the provider is back."""
+
+    actions: tuple[Action, ...]
+    refuse_status: int | None
+
+    def __post_init__(self) -> None:
+        if not self.actions:
+            raise ValueError("an outage needs at least one action")
+
+
+#: How long an outage waits between its actions (the fatal in-band error, then the hang-up).
+OUTAGE_STEP_S = 0.05

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import ClassVar, TypeVar
 
 from voicectl.errors import InputError
-from voicectl.faults.actions import Action
+from voicectl.faults.actions import Action, Outage
 
 __all__ = [
     "FAULTS",
@@ -27,6 +27,8 @@ __all__ = [
     "check_close_code",
     "check_handshake_status",
     "close_code_name",
+    "crash_fault",
+    "crash_names",
     "fault_names",
     "register",
 ]
@@ -138,6 +140,9 @@ class Fault(ABC):
     family: ClassVar[FaultFamily]
     #: Whether a selected connection ends because of the fault (close, drop, rejection, stall).
     terminates_connection: ClassVar[bool] = True
+    #: The fault's word as a provider outage in ``chaos failover --crashes`` and ``chaos
+    #: stt-crash --mode`` (None: it has no outage form; see :meth:`as_crash`, :meth:`outage`).
+    crash: ClassVar[str | None] = None
 
     @property
     @abstractmethod
@@ -168,6 +173,19 @@ class Fault(ABC):
     def basis(self) -> str:
         """What the target observes, for the policy table (``close 1008``, ``HTTP 401``)."""
         return self.describe()
+
+    @classmethod
+    def as_crash(cls) -> Fault:
+        """The fault as ``chaos failover`` injects it when its :attr:`crash` word is given."""
+        raise NotImplementedError(f"{cls.name} has no outage form")
+
+    def outage(self) -> Outage:
+        """What the provider does while this fault keeps it down (``chaos failover``)."""
+        raise NotImplementedError(f"{self.name} has no outage form")
+
+    def incident_label(self) -> str:
+        """How a failover verdict names this fault as an incident (``close 1011``, ``drop``)."""
+        return self.crash or "error"
 
     def to_json(self) -> dict[str, object]:
         """The fault's name and parameters, for the report."""
@@ -209,6 +227,16 @@ def register(cls: F) -> F:
 
 def fault_names() -> list[str]:
     return sorted(FAULTS)
+
+
+def crash_names() -> list[str]:
+    """The :attr:`Fault.crash` words of the registered faults that have an outage form."""
+    return sorted(cls.crash for cls in FAULTS.values() if cls.crash is not None)
+
+
+def crash_fault(word: str) -> type[Fault] | None:
+    """The registered fault whose outage form ``word`` names, if any."""
+    return next((cls for cls in FAULTS.values() if cls.crash == word), None)
 
 
 # Codes a close frame may carry (RFC 6455 7.4, as python-websockets enforces them).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from voicectl.faults.actions import Action, MalformedKind, SendMalformed
+from voicectl.faults.actions import Action, Close, MalformedKind, Outage, SendMalformed
 from voicectl.faults.base import Fault, FaultFamily, Trigger, register
 
 __all__ = ["Malformed"]
@@ -20,6 +20,7 @@ class Malformed(Fault):
     name: ClassVar[str] = "malformed"
     family: ClassVar[FaultFamily] = FaultFamily.MALFORMED
     terminates_connection: ClassVar[bool] = False
+    crash: ClassVar[str | None] = "error"
 
     kind: MalformedKind = MalformedKind.ERROR
     error_code: int = 503
@@ -37,6 +38,19 @@ class Malformed(Fault):
     @property
     def action(self) -> Action:
         return SendMalformed(self.kind, self.error_code, self.error_message)
+
+    @classmethod
+    def as_crash(cls) -> Malformed:
+        """The provider's fatal in-band error: the key it was given is no longer valid."""
+        return cls(MalformedKind.ERROR, 401, "Invalid API key (injected by voicectl)")
+
+    def outage(self) -> Outage:
+        """The bad message on every live connection, then a hang-up (close 1000); new
+        handshakes refused with the error's status (401 for the crash: the key is rejected)."""
+        if self.kind is not MalformedKind.ERROR:
+            raise NotImplementedError("only the provider's in-band error is an outage")
+        hang_up = Close(1000, "authentication failed")
+        return Outage((self.action, hang_up), refuse_status=self.error_code)
 
     def describe(self) -> str:
         return f"send a {self.action.describe()} {self.trigger.describe()}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from voicectl.faults.actions import Action, Stall
+from voicectl.faults.actions import Action, Outage, Stall
 from voicectl.faults.base import FaultFamily, TimedConnectionFault, register
 
 __all__ = ["StallFault"]
@@ -19,10 +19,19 @@ class StallFault(TimedConnectionFault):
 
     name: ClassVar[str] = "stall"
     family: ClassVar[FaultFamily] = FaultFamily.STALL
+    crash: ClassVar[str | None] = "stall"
 
     @property
     def action(self) -> Action:
         return Stall()
+
+    @classmethod
+    def as_crash(cls) -> StallFault:
+        return cls()
+
+    def outage(self) -> Outage:
+        """Every live connection stalled; new handshakes accepted, then left silent too."""
+        return Outage((self.action,), refuse_status=None)
 
     def basis(self) -> str:
         return "provider stalled (open socket, no reads, no answers, no pongs)"

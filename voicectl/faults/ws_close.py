@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from voicectl.errors import InputError
-from voicectl.faults.actions import Action, Close
+from voicectl.faults.actions import Action, Close, Outage
 from voicectl.faults.base import (
     Fault,
     FaultFamily,
@@ -27,6 +27,7 @@ class WsClose(Fault):
 
     name: ClassVar[str] = "ws-close"
     family: ClassVar[FaultFamily] = FaultFamily.CONNECTION_LOSS
+    crash: ClassVar[str | None] = "close"
 
     code: int = 1008
     reason: str = ""
@@ -46,6 +47,18 @@ class WsClose(Fault):
     @property
     def action(self) -> Action:
         return Close(self.code, self.reason)
+
+    @classmethod
+    def as_crash(cls, code: int = 1011) -> WsClose:
+        """The provider crashes with ``code`` (a close code is checked like ``--code``)."""
+        return cls(code=code, reason="provider crashed (injected by voicectl)")
+
+    def outage(self) -> Outage:
+        """Every live connection closed with the code; new handshakes refused with 503."""
+        return Outage((self.action,), refuse_status=503)
+
+    def incident_label(self) -> str:
+        return f"close {self.code}"
 
     def basis(self) -> str:
         return f"close {self.code} ({close_code_name(self.code)})"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from voicectl.faults.actions import Action, Drop
+from voicectl.faults.actions import Action, Drop, Outage
 from voicectl.faults.base import FaultFamily, TimedConnectionFault, register
 
 __all__ = ["WsDrop"]
@@ -18,10 +18,19 @@ class WsDrop(TimedConnectionFault):
 
     name: ClassVar[str] = "ws-drop"
     family: ClassVar[FaultFamily] = FaultFamily.CONNECTION_LOSS
+    crash: ClassVar[str | None] = "drop"
 
     @property
     def action(self) -> Action:
         return Drop()
+
+    @classmethod
+    def as_crash(cls) -> WsDrop:
+        return cls()
+
+    def outage(self) -> Outage:
+        """Every live connection dropped; new handshakes refused with 503."""
+        return Outage((self.action,), refuse_status=503)
 
     def basis(self) -> str:
         return "TCP drop, no close frame (1006)"

@@ -7,34 +7,49 @@ and :mod:`voicectl.sut.judge` fill it, the judges in :mod:`voicectl.checks.failo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
+from voicectl.faults.base import Fault, FaultFamily
 from voicectl.outcome.call import CallOutcome
 
-__all__ = ["FailoverOutcome", "Incident", "SeenError", "Switch", "Transcript"]
+__all__ = ["FailoverOutcome", "Incident", "SeenError", "ServiceEvent", "Switch", "Transcript"]
+
+
+class ServiceEvent(StrEnum):
+    """An incident that is no provider fault."""
+
+    EXCEPTION = "exception"  # the STT service's own run_stt raises: the bot's code fails
+    RECOVER = "recover"  # every provider is back (the outages end)
 
 
 @dataclass(frozen=True)
 class Incident:
-    """At ``at_s`` (call seconds) ``kind`` happens to ``service`` (None: whichever is active).
+    """At ``at_s`` (call seconds) ``cause`` happens to ``service`` (None: whichever is active).
 
-    ``kind`` is a crash mode (``close`` = the provider closes with ``code`` and refuses new
-    connections with HTTP 503 until it recovers), or ``recover``.
+    ``cause`` is a registered provider fault in its outage form (:meth:`Fault.outage`: a
+    ``ws-close`` closes with its code and refuses new connections with HTTP 503 until the
+    provider recovers), or a :class:`ServiceEvent`.
     """
 
     at_s: float
-    kind: str
+    cause: Fault | ServiceEvent
     service: str | None = None
-    code: int = 1011
+
+    @property
+    def is_recovery(self) -> bool:
+        return self.cause is ServiceEvent.RECOVER
+
+    @property
+    def family(self) -> FaultFamily | None:
+        """How the provider fault shows up to the bot (None: no provider fault)."""
+        return self.cause.family if isinstance(self.cause, Fault) else None
 
     def describe(self) -> str:
-        what = f"close {self.code}" if self.kind == "close" else self.kind
-        who = self.service or "the active STT"
-        return (
-            f"{what} on {who} at {self.at_s:g} s"
-            if self.kind != "recover"
-            else f"recover at {self.at_s:g} s"
-        )
+        if self.is_recovery:
+            return f"recover at {self.at_s:g} s"
+        what = self.cause.incident_label() if isinstance(self.cause, Fault) else self.cause.value
+        return f"{what} on {self.service or 'the active STT'} at {self.at_s:g} s"
 
 
 @dataclass

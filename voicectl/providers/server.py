@@ -22,7 +22,17 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from voicectl.errors import HarnessError
-from voicectl.faults.actions import Action, Close, Delay, Drop, Reject, SendMalformed, Stall
+from voicectl.faults.actions import (
+    OUTAGE_STEP_S,
+    Action,
+    Close,
+    Delay,
+    Drop,
+    Outage,
+    Reject,
+    SendMalformed,
+    Stall,
+)
 from voicectl.faults.base import Fault, Selector, Trigger, TriggerKind
 from voicectl.outcome.connections import ConnectionLog, EndedBy
 from voicectl.providers.fake_connection import LiveConnection, describe_auth, trigger_due
@@ -180,6 +190,14 @@ class FakeProviderServer(ProviderSending):
             hit += 1
         self.changed.set()
         return hit
+
+    async def go_down(self, outage: Outage) -> None:
+        """The provider goes down as ``outage`` says: each of its actions in turn
+        (:meth:`begin_outage`), :data:`OUTAGE_STEP_S` apart, refusing as it says."""
+        for step, action in enumerate(outage.actions):
+            if step:
+                await asyncio.sleep(OUTAGE_STEP_S)
+            self.begin_outage(action, refuse_status=outage.refuse_status)
 
     def end_outage(self) -> None:
         """The provider is back: new handshakes are accepted and answered again."""

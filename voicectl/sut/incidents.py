@@ -23,8 +23,7 @@ from voicectl.checks.failover import (
     judge_transcripts_continue,
 )
 from voicectl.errors import InputError
-from voicectl.faults.actions import Close, Drop, MalformedKind, SendMalformed, Stall
-from voicectl.outcome.failover import FailoverOutcome, Incident
+from voicectl.outcome.failover import FailoverOutcome, Incident, ServiceEvent
 from voicectl.report.model import Check, Verdict
 from voicectl.sut.inside import InsideView
 
@@ -38,13 +37,13 @@ def check_incidents(incidents: Sequence[Incident], roles: dict[str, str | None])
     """Usage errors: a crash voicectl cannot cause in a bot it does not change, a role with
     no fake."""
     for incident in incidents:
-        if incident.kind == "exception":
+        if incident.cause is ServiceEvent.EXCEPTION:
             raise InputError(
                 "an 'exception' crash raises inside the STT service, which voicectl does not "
                 "change in your bot; use close, drop, error or stall (the provider fails)"
             )
         role = incident.service or "primary"
-        if incident.kind != "recover" and roles.get(role) is None:
+        if not incident.is_recovery and roles.get(role) is None:
             raise InputError(
                 f"{incident.describe()}: no fake serves the {role} STT "
                 f"(name it with --{role} NAME, a --fake you started)"
@@ -73,7 +72,7 @@ class IncidentDriver:
         fakes = run.fakes
         for incident in sorted(self.incidents, key=lambda i: i.at_s):
             await asyncio.sleep(max(0.0, since + incident.at_s - time.monotonic()))
-            if incident.kind == "recover":
+            if incident.is_recovery:
                 for name in {n for n in self.roles.values() if n is not None}:
                     fakes[name].server.end_outage()
                 self.applied.append(AppliedIncident(incident, time.monotonic(), "all", ""))
@@ -82,23 +81,9 @@ class IncidentDriver:
             fake = self.roles.get(role)
             if fake is None:
                 continue
-            server = fakes[fake].server
-            if incident.kind == "close":
-                reason = "provider crashed (injected by voicectl)"
-                server.begin_outage(Close(incident.code, reason), refuse_status=503)
-            elif incident.kind == "drop":
-                server.begin_outage(Drop(), refuse_status=503)
-            elif incident.kind == "error":
-                server.begin_outage(
-                    SendMalformed(
-                        MalformedKind.ERROR, 401, "Invalid API key (injected by voicectl)"
-                    ),
-                    refuse_status=401,
-                )
-                await asyncio.sleep(0.05)
-                server.begin_outage(Close(1000, "authentication failed"), refuse_status=401)
-            elif incident.kind == "stall":
-                server.begin_outage(Stall(), refuse_status=None)
+            if isinstance(incident.cause, ServiceEvent):
+                continue  # an exception: check_incidents refused it before the run
+            await fakes[fake].server.go_down(incident.cause.outage())
             self.applied.append(AppliedIncident(incident, time.monotonic(), role, fake))
 
     def describe(self) -> list[str]:
@@ -107,7 +92,7 @@ class IncidentDriver:
         for incident in self.incidents:
             fake = self.roles.get(incident.service or "primary")
             who = f"{fake} (the {incident.service} STT)" if incident.service else "the active STT"
-            if incident.kind == "recover":
+            if incident.is_recovery:
                 out.append(incident.describe())
             else:
                 out.append(incident.describe().replace(incident.service or "the active STT", who))

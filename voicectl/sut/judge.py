@@ -20,6 +20,7 @@ from voicectl.checks.failover import (
     judge_switched,
     judge_transcripts_continue,
 )
+from voicectl.faults.base import Fault
 from voicectl.outcome.call import CallOutcome
 from voicectl.outcome.failover import FailoverOutcome, Incident, SeenError, Switch, Transcript
 from voicectl.report.model import Check, Verdict
@@ -34,8 +35,6 @@ __all__ = [
     "stt_switcher",
 ]
 
-_INCIDENT_KINDS = {"ws-close": "close", "ws-drop": "drop", "stall": "stall"}
-
 
 @dataclass(frozen=True)
 class FaultFiring:
@@ -43,9 +42,14 @@ class FaultFiring:
 
     t: float
     fake: str
-    fault: str  # the fault's registered name (ws-close, handshake, llm-error, ...)
+    fault: Fault | None  # the registered fault that fired (None: a refusal of no fault)
     action: str  # what it did ("close 1008", "HTTP 401", ...)
-    code: int | None = None
+
+    def takes_a_provider_down(self) -> bool:
+        """A fault that can switch an STT away: one with an outage form, or a refused handshake."""
+        return self.fault is not None and (
+            self.fault.crash is not None or self.fault.name == "handshake"
+        )
 
 
 def faults_fired(fakes: Any) -> list[FaultFiring]:
@@ -63,15 +67,7 @@ def faults_fired(fakes: Any) -> list[FaultFiring]:
             fault = next((k for k in kinds if k.name != "handshake"), kinds[0]) if kinds else None
             if action.startswith("HTTP"):
                 fault = next((k for k in kinds if k.name in ("handshake", "llm-error")), fault)
-            fired.append(
-                FaultFiring(
-                    at,
-                    name,
-                    fault.name if fault else "",
-                    action,
-                    getattr(fault, "code", None),
-                )
-            )
+            fired.append(FaultFiring(at, name, fault, action))
     return sorted(fired, key=lambda f: f.t)
 
 
@@ -147,8 +143,8 @@ def _failover_outcome(
     if hit is None:
         before = [s for s in failover.switches if s.t <= fault_t]
         hit = before[-1].to if before else "primary"
-    kind = _INCIDENT_KINDS.get(first.fault, "error")
-    incident = Incident(round(fault_t, 2), kind, hit, first.code or 1011)
+    assert first.fault is not None  # judged only for a fault that takes a provider down
+    incident = Incident(round(fault_t, 2), first.fault, hit)
     failover.incidents = (incident,)
     failover.incidents_done.append((incident, fault_t, hit))
     return failover
@@ -229,16 +225,7 @@ def judge_call_after_faults(
             else "the bot reported no pipeline worker for the call",
         )
     )
-    if (
-        worker is not None
-        and stt_switcher(worker) is not None
-        and first.fault
-        in (
-            *_INCIDENT_KINDS,
-            "handshake",
-            "malformed",
-        )
-    ):
+    if worker is not None and stt_switcher(worker) is not None and first.takes_a_provider_down():
         failover = _failover_outcome(outcome, worker, t0, first)
         recovered = recovered_without_switch(failover, utterances)
         checks += (
