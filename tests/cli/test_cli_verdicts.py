@@ -23,6 +23,7 @@ def _run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     [
         (["chaos", "failover", "--crashes", "recover@5"], "has no crash, only recoveries"),
         (["chaos", "carrier-close", "--code", "1004"], "close code 1004 cannot be sent"),
+        (["chaos", "carrier-close", "--code", "1015"], "--code: close code 1015 cannot be sent"),
         (["chaos", "failover", "--crashes", "1004@5"], "close code 1004 cannot be sent"),
         (["chaos", "ws-close", "--code", "1004"], "close code 1004 cannot be sent"),
         (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from voicectl.audio.script import Utterance
 from voicectl.checks.conversation import (
     judge_audio_stopped,
@@ -11,7 +13,8 @@ from voicectl.checks.conversation import (
     judge_pipeline_ended,
     judge_tasks_released,
 )
-from voicectl.outcome.call import BotAudioRun, CallOutcome, ClearEvent, TurnResult
+from voicectl.errors import InputError
+from voicectl.outcome.call import BotAudioRun, CallOutcome, ClearEvent, HangUp, TurnResult
 from voicectl.outcome.conversation import BargeInResult, CallEnding, CallEndingResult, ServedCall
 from voicectl.report.model import ExitCode, Report, RunVerdict, Verdict
 
@@ -123,7 +126,7 @@ def _ending(
     outcome = CallOutcome(
         carrier="twilio", url="", fast=False, ended_at=5.0, close_handshake_s=released
     )
-    result = CallEndingResult(outcome, CallEnding("drop", 5.0))
+    result = CallEndingResult(outcome, CallEnding(HangUp.DROP, 5.0))
     result.ended_at_wall = 100.0
     bot = ServedCall(0, ended_at=None if ended_after is None else 100.0 + ended_after)
     bot.leftover_tasks = leftovers or []
@@ -169,3 +172,22 @@ def test_pipeline_ended_is_an_error_with_the_reason_when_the_bot_is_not_seen_ins
     result.bot_calls = []
     ended = judge_pipeline_ended("hangup", result, unseen="the setup hook never reported")
     assert ended.verdict is Verdict.ERROR and ended.observed == "the setup hook never reported"
+
+
+def test_a_carrier_close_is_checked_by_the_one_close_code_and_reason_rule() -> None:
+    assert CallEnding(HangUp.CLOSE, code=4000, reason="x" * 123).describe() == "closed with 4000"
+    for code in (1004, 1005, 1006, 1015, 999, 5000):
+        with pytest.raises(InputError, match=f"^--code: close code {code} cannot be sent"):
+            CallEnding(HangUp.CLOSE, code=code)
+    with pytest.raises(InputError, match=r"^--reason: a close reason of 124 bytes cannot be sent"):
+        CallEnding(HangUp.CLOSE, code=1011, reason="é" * 62)
+
+
+def test_a_dropped_line_carries_no_close_code_to_check() -> None:
+    assert CallEnding(HangUp.DROP, code=1006).describe() == "dropped the line"
+
+
+def test_a_carrier_ends_a_call_by_drop_or_close_only() -> None:
+    for how in (HangUp.STOP, HangUp.RESET):
+        with pytest.raises(ValueError, match="by drop or close"):
+            CallEnding(how)

@@ -9,8 +9,7 @@ __all__ = ["judge_bot_released_call", "judge_pipeline_ended", "judge_tasks_relea
 
 
 def _ending_name(result: CallEndingResult) -> str:
-    how = result.ending
-    return "dropped the line" if how.how == "drop" else f"closed with {how.code}"
+    return result.ending.describe()
 
 
 def judge_bot_released_call(

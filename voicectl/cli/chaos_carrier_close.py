@@ -17,17 +17,9 @@ from voicectl.cli.chaos_conversation_common import (
     VariantOpt,
     ending_command,
 )
-from voicectl.cli.common import (
-    BaselineOpt,
-    CallerChannelOpt,
-    LineOpt,
-    Outputs,
-    TrialsOpt,
-    fail_usage,
-)
+from voicectl.cli.common import BaselineOpt, CallerChannelOpt, LineOpt, Outputs, TrialsOpt
 from voicectl.cli.report_options import outputs_of, with_report_outputs
-from voicectl.errors import InputError
-from voicectl.faults.base import check_close_code
+from voicectl.outcome.call import HangUp
 
 __all__ = ["carrier_close"]
 
@@ -69,14 +61,8 @@ def carrier_close(
     bot: Any = None,
 ) -> None:
     """The carrier closes the call's WebSocket with a code mid-utterance: does the bot close and clean up?"""
-    try:
-        check_close_code(code)
-    except InputError as exc:
-        raise fail_usage(f"--code: {exc}") from None
-    if len(reason.encode()) > 123:
-        raise fail_usage("--reason is longer than the 123 bytes a close frame can carry")
     ending_command(
-        "close",
+        HangUp.CLOSE,
         code,
         reason,
         at,

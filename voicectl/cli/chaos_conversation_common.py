@@ -31,6 +31,7 @@ from voicectl.cli.common import (
 from voicectl.conversation.scenarios import run_call_ending
 from voicectl.conversation.timeline import tabulate_call_ending
 from voicectl.errors import InputError
+from voicectl.outcome.call import HangUp
 from voicectl.outcome.conversation import CallEnding, ServedCall
 from voicectl.replay.runner import add_line_table, record_first_audio
 from voicectl.report import Report
@@ -107,7 +108,7 @@ def _origin(call: Call) -> str:
 
 
 def ending_command(
-    how: str,
+    how: HangUp,
     code: int,
     reason: str,
     at: float,
@@ -124,9 +125,10 @@ def ending_command(
     bot: Any = None,
     caller_channel: CallerChannel | None = None,
 ) -> None:
-    """``chaos hangup`` (``how="drop"``) or ``chaos carrier-close`` (``how="close"``): check the
+    """``chaos hangup`` (``how`` drop) or ``chaos carrier-close`` (``how`` close): check the
     options, place the call, end it from the caller's side at ``at`` and judge the bot's release."""
     try:
+        ending = CallEnding(how=how, at_s=at, code=code, reason=reason)
         check_bot_choice(
             url, bot, {"--bot-variant": variant is not BotVariant.CORRECT}, carrier=carrier.value
         )
@@ -138,16 +140,15 @@ def ending_command(
             )
     except InputError as exc:
         raise fail_usage(str(exc)) from None
-    prefix = "hangup" if how == "drop" else "carrier_close"
-    ending = CallEnding(how=how, at_s=at, code=code, reason=reason)
+    prefix = "hangup" if how is HangUp.DROP else "carrier_close"
     config = ReferenceBotConfig(variant=variant)
     report = Report(
-        command=f"chaos {'hangup' if how == 'drop' else 'carrier-close'}",
+        command=f"chaos {'hangup' if how is HangUp.DROP else 'carrier-close'}",
         args={
             "url": url,
             "carrier": carrier.value,
             "at_s": at,
-            "code": code if how == "close" else None,
+            "code": code if how is HangUp.CLOSE else None,
             "reason": reason or None,
             "audio": call.audio.source,
             "recordings": recording_fingerprints([call.audio.source]),

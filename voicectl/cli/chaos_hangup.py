@@ -19,6 +19,7 @@ from voicectl.cli.chaos_conversation_common import (
 )
 from voicectl.cli.common import BaselineOpt, CallerChannelOpt, LineOpt, Outputs, TrialsOpt
 from voicectl.cli.report_options import outputs_of, with_report_outputs
+from voicectl.outcome.call import HangUp
 
 __all__ = ["hangup"]
 
@@ -57,7 +58,7 @@ def hangup(
 ) -> None:
     """The caller's line drops mid-call (no stop, no close frame): does the bot let go of the call?"""
     ending_command(
-        "drop",
+        HangUp.DROP,
         1006,
         "",
         at,

@@ -65,7 +65,7 @@ async def run_backchannels(
             lambda: any(run.start >= barge_end for run in call.outcome.runs), plan.answer_wait_s
         )
         await asyncio.sleep(0.5)
-        call.hang_up("stop")
+        call.hang_up()
 
     deadline = 40.0 + plan.wait_for_reply_s + plan.barge_in_s + plan.answer_wait_s
     result.call = await run_directed(

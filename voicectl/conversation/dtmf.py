@@ -29,7 +29,7 @@ async def run_dtmf(
             entry.digits, inband=entry.inband, tone_s=entry.tone_s, gap_s=entry.gap_s
         )
         await asyncio.sleep(entry.settle_s)
-        call.hang_up("stop")
+        call.hang_up()
 
     per_key = entry.tone_s + entry.gap_s
     deadline = 20.0 + entry.at_s + entry.settle_s + per_key * len(entry.digits)

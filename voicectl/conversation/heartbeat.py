@@ -54,7 +54,7 @@ async def run_heartbeat(
         )
         await wait_until(lambda: call.bot_audio_flowing_since() is None, reply_s + wait)
         await asyncio.sleep(HEARTBEAT_MONITOR_S / 2)
-        call.hang_up("stop")
+        call.hang_up()
 
     options = CallOptions(url=url or "", carrier=carrier, fast=False, tail_s=0.0, seed="heartbeat")
     deadline = 60.0 + reply_s + plan.stall_s

@@ -49,7 +49,7 @@ async def run_media_gap(
         result.gap_start_wall = time.monotonic()
         if plan.gap_s is None:
             await _listen_for_idle_handling(call, result)
-            call.hang_up("stop")
+            call.hang_up()
             return
         gap_start = result.gap_start
         resume = gap_start + plan.gap_s
@@ -69,7 +69,7 @@ async def run_media_gap(
             lambda: any(run.start >= end for run in call.outcome.runs), plan.answer_wait_s
         )
         await asyncio.sleep(0.5)
-        call.hang_up("stop")
+        call.hang_up()
 
     gap = plan.gap_s if plan.gap_s is not None else plan.listen_s + plan.idle_wait_s
     result.call = await run_directed(

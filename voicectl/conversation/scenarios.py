@@ -84,7 +84,7 @@ async def ask_and_await_reply(
     )
     if replied:
         return turn, ""
-    call.hang_up("stop")
+    call.hang_up()
     return turn, f"the bot did not answer within {wait_s:.0f} s of the caller's question"
 
 
@@ -163,7 +163,7 @@ def _barge_in_director(
                     f"the bot made no function call within {plan.tool_call_wait_s:.0f} s "
                     "of the caller's first utterance ending"
                 )
-                call.hang_up("stop")
+                call.hang_up()
                 return
             seen = live_calls() if live_calls else None
             assert seen is not None
@@ -182,7 +182,7 @@ def _barge_in_director(
                 result.note = (
                     f"the bot did not end the caller's turn within {plan.wait_for_reply_s:.0f} s"
                 )
-                call.hang_up("stop")
+                call.hang_up()
                 return
             wait = plan.after_turn_end_s
             await asyncio.sleep(wait)
@@ -195,7 +195,7 @@ def _barge_in_director(
             )
             if not replied:
                 result.note = f"the bot did not start a reply within {plan.wait_for_reply_s:.0f} s of the first utterance"
-                call.hang_up("stop")
+                call.hang_up()
                 return
             result.reply_started = call.bot_audio_flowing_since()
             during = plan.during_reply_s or 0.0
@@ -221,7 +221,7 @@ def _barge_in_director(
             await _until(settled, plan.tool_call_wait_s)
             await _until(lambda: call.bot_audio_flowing_since() is None, plan.answer_wait_s)
         await asyncio.sleep(0.5)
-        call.hang_up("stop")
+        call.hang_up()
 
     return direct
 

@@ -153,7 +153,7 @@ class _Director:
             if not keep_going:
                 break
         await asyncio.sleep(0.3)
-        call.hang_up("stop")
+        call.hang_up()
 
     async def _run(self, call: CarrierCall, step: ScriptStep, done: StepResult) -> bool:
         if step.action == "say":

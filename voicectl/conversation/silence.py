@@ -50,7 +50,7 @@ async def run_silence(
             lambda: any(run.start > end + 0.01 for run in call.outcome.runs), plan.listen_s
         ):
             await asyncio.sleep(1.0)  # hear the start of what it says
-        call.hang_up("stop")
+        call.hang_up()
 
     deadline = 40.0 + plan.wait_for_reply_s + plan.listen_s + 120
     result.call = await run_directed(

@@ -23,7 +23,7 @@ from voicectl.conversation.scenarios import (
     run_directed,
     wait_until,
 )
-from voicectl.outcome.call import CallOutcome
+from voicectl.outcome.call import CallOutcome, HangUp
 from voicectl.outcome.conversation import DirectedCall
 from voicectl.outcome.slow_reader import LogLine, SlowReaderPlan, SlowReaderResult
 from voicectl.replay.client import CarrierCall
@@ -125,7 +125,7 @@ async def run_slow_reader(
         await sample_until(call, result.stopped_wall + stall)
         if plan.stall_s is None:
             result.hung_up_wall = time.monotonic()
-            call.hang_up("reset")
+            call.hang_up(HangUp.RESET)
             return
         result.resumed_at = call.resume_reading()
         resumed = result.resumed_at
@@ -141,7 +141,7 @@ async def run_slow_reader(
         await wait_until(lambda: any(r.start >= end for r in call.outcome.runs), plan.answer_wait_s)
         await asyncio.sleep(0.5)
         result.hung_up_wall = time.monotonic()
-        call.hang_up("stop")
+        call.hang_up()
 
     stall = plan.stall_s if plan.stall_s is not None else plan.hangup_after_s
     deadline = 40.0 + plan.wait_for_reply_s + stall + plan.drain_wait_s + plan.answer_wait_s

@@ -3,6 +3,7 @@ interrupt | hangup | carrier-close``)."""
 
 from __future__ import annotations
 
+from voicectl.outcome.call import HangUp
 from voicectl.outcome.conversation import BargeInResult, CallEndingResult
 from voicectl.report import Report
 
@@ -105,7 +106,7 @@ def tabulate_call_ending(report: Report, result: CallEndingResult) -> None:
     if outcome.ended_at is not None:
         what = (
             "drops the line (no stop, no close frame)"
-            if result.ending.how == "drop"
+            if result.ending.how is HangUp.DROP
             else f"closes with {result.ending.code}"
         )
         rows.append([round(outcome.ended_at, 3), "carrier", what])
@@ -126,10 +127,10 @@ def tabulate_call_ending(report: Report, result: CallEndingResult) -> None:
     if outcome.ended_at is not None:
         report.log(
             "carrier",
-            "close" if result.ending.how == "close" else "drop",
+            str(result.ending.how),
             clock="call",
             t=outcome.ended_at,
-            code=result.ending.code if result.ending.how == "close" else None,
+            code=result.ending.code if result.ending.how is HangUp.CLOSE else None,
         )
         if outcome.close_handshake_s is not None:
             report.log(

@@ -25,6 +25,7 @@ __all__ = [
     "Trigger",
     "TriggerKind",
     "check_close_code",
+    "check_close_reason",
     "check_handshake_status",
     "close_code_name",
     "crash_fault",
@@ -281,6 +282,17 @@ def check_close_code(code: int) -> int:
     if code in _SENDABLE_RFC or 3000 <= code <= 4999:
         return code
     raise InputError(f"close code {code} cannot be sent")  # pragma: no cover (ranges above)
+
+
+def check_close_reason(reason: str) -> str:
+    """Return ``reason`` if a close frame can carry it (123 bytes of UTF-8), else InputError."""
+    size = len(reason.encode("utf-8"))
+    if size > 123:
+        raise InputError(
+            f"a close reason of {size} bytes cannot be sent: a close frame carries at most "
+            "123 bytes of UTF-8 (RFC 6455 5.5)"
+        )
+    return reason
 
 
 def check_handshake_status(status: int) -> int:

@@ -12,6 +12,7 @@ from voicectl.faults.base import (
     FaultFamily,
     Trigger,
     check_close_code,
+    check_close_reason,
     close_code_name,
     register,
 )
@@ -36,8 +37,10 @@ class WsClose(Fault):
 
     def __post_init__(self) -> None:
         check_close_code(self.code)
-        if len(self.reason.encode("utf-8")) > 123:
-            raise InputError("--reason is limited to 123 bytes of UTF-8 by RFC 6455")
+        try:
+            check_close_reason(self.reason)
+        except InputError as exc:
+            raise InputError(f"--reason: {exc}") from None
         Trigger.from_options(self.after, self.after_messages)  # validates
 
     @property

@@ -7,6 +7,7 @@ the judges in :mod:`voicectl.checks` read it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
@@ -19,10 +20,20 @@ __all__ = [
     "CallOutcome",
     "ClearEvent",
     "DtmfPress",
+    "HangUp",
     "LineStats",
     "SendTimeStats",
     "TurnResult",
 ]
+
+
+class HangUp(StrEnum):
+    """How the caller ends a call."""
+
+    STOP = "stop"  # the carrier's stop message, then close 1000
+    DROP = "drop"  # the line goes dead: the TCP stream ends, no stop, no close frame
+    CLOSE = "close"  # a close frame with a code, no stop
+    RESET = "reset"  # the socket torn down at once (a TCP reset with the bot's bytes unread)
 
 
 @dataclass
@@ -143,7 +154,7 @@ class CallOutcome:
     close_code: int | None = None
     close_reason: str = ""
     closed_by_bot: bool = False
-    ended_by: str = "stop"  # how the caller ended the call: stop, drop or close
+    ended_by: HangUp = HangUp.STOP  # how the caller ended the call
     ended_at: float | None = None  # call seconds at which the caller ended it
     close_handshake_s: float | None = None  # caller's close/drop -> bot's side closed
     bot_close_code: int | None = None  # the code in the bot's answering close frame

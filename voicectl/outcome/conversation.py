@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from voicectl.outcome.call import CallOutcome, TurnResult
+from voicectl.errors import InputError
+from voicectl.faults.base import check_close_code, check_close_reason
+from voicectl.outcome.call import CallOutcome, HangUp, TurnResult
 from voicectl.outcome.function_calls import FunctionCallLog
 from voicectl.outcome.perception import BotPerception
 
@@ -97,13 +99,33 @@ class BargeInResult:
 @dataclass(frozen=True)
 class CallEnding:
     """How and when the carrier ends the call: ``drop`` (the socket goes, no ``stop``, no close
-    frame) or ``close`` (a close frame with ``code``), mid-utterance at ``at_s``."""
+    frame) or ``close`` (a close frame with ``code`` and ``reason``), mid-utterance at ``at_s``.
 
-    how: str = "drop"
+    Checked once, here: a code or reason a close frame cannot carry is an :class:`InputError`
+    naming ``--code`` or ``--reason``; ``code`` means nothing for a drop."""
+
+    how: HangUp = HangUp.DROP
     at_s: float = 5.0
     code: int = 1000
     reason: str = ""
     close_wait_s: float = 5.0
+
+    def __post_init__(self) -> None:
+        if self.how not in (HangUp.DROP, HangUp.CLOSE):
+            raise ValueError(f"the carrier ends a call by drop or close, not {self.how!r}")
+        if self.how is HangUp.CLOSE:
+            try:
+                check_close_code(self.code)
+            except InputError as exc:
+                raise InputError(f"--code: {exc}") from None
+            try:
+                check_close_reason(self.reason)
+            except InputError as exc:
+                raise InputError(f"--reason: {exc}") from None
+
+    def describe(self) -> str:
+        """``dropped the line`` or ``closed with 1011``."""
+        return "dropped the line" if self.how is HangUp.DROP else f"closed with {self.code}"
 
 
 @dataclass

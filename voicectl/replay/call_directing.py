@@ -15,7 +15,8 @@ import numpy.typing as npt
 
 from voicectl.audio.script import Utterance
 from voicectl.errors import InputError
-from voicectl.outcome.call import DtmfPress, TurnResult
+from voicectl.faults.base import check_close_code
+from voicectl.outcome.call import DtmfPress, HangUp, TurnResult
 from voicectl.replay.call_state import FRAME_S, CallState
 
 __all__ = ["CallDirecting"]
@@ -141,11 +142,9 @@ class CallDirecting(CallState):
         while self._sent_s < t and self._end_request is None and self._ws is not None:
             await asyncio.sleep(FRAME_S / 2)
 
-    def hang_up(self, how: str = "stop", code: int = 1000, reason: str = "") -> None:
-        """End the call after the current frame: ``stop`` (carrier's stop + close 1000),
-        ``drop`` (the TCP stream ends: no stop, no close frame), ``close`` (a close frame with
-        ``code``, no stop) or ``reset`` (the socket is torn down at once: with the bot's bytes
-        unread in its buffer the kernel answers with a TCP reset)."""
-        if how not in ("stop", "drop", "close", "reset"):
-            raise ValueError(f"unknown hang-up {how!r}")
-        self._end_request = (how, code, reason)
+    def hang_up(self, how: HangUp = HangUp.STOP, code: int = 1000, reason: str = "") -> None:
+        """End the call after the current frame, as :class:`HangUp` ``how`` says (``close``:
+        with ``code``, checked by the one close-code rule; InputError if it cannot be sent)."""
+        if how is HangUp.CLOSE:
+            check_close_code(code)
+        self._end_request = (HangUp(how), code, reason)

@@ -15,7 +15,7 @@ from websockets.asyncio.client import ClientConnection
 from voicectl.audio.script import Utterance
 from voicectl.carriers import CallIdentity, CarrierSession, open_session
 from voicectl.carriers.conformance import ProtocolLedger
-from voicectl.outcome.call import CallOutcome, TurnResult
+from voicectl.outcome.call import CallOutcome, HangUp, TurnResult
 from voicectl.replay.call_options import CallOptions
 from voicectl.replay.line import CallerLine, speech_level
 
@@ -71,7 +71,7 @@ class CallState:
         self._last_media_wall = 0.0
         self._ws: ClientConnection | None = None
         self._mark_tasks: set[asyncio.Task[None]] = set()
-        self._end_request: tuple[str, int, str] | None = None
+        self._end_request: tuple[HangUp, int, str] | None = None
         self._count_after_end = False
         self._director: Director | None = None
         self._directed = False

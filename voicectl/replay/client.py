@@ -34,7 +34,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from websockets.uri import parse_uri
 
 from voicectl.audio.script import Utterance
-from voicectl.outcome.call import CallOutcome
+from voicectl.outcome.call import CallOutcome, HangUp
 from voicectl.replay.call_directing import CallDirecting
 from voicectl.replay.call_options import FAST_SILENCE_SPEED, CallOptions
 from voicectl.replay.call_receiving import AFTER_END_GRACE_S, CallReceiving
@@ -185,17 +185,17 @@ class CarrierCall(CallDirecting, CallReceiving, CallSending):
     async def _end_call(self, ws: ClientConnection, receiver: asyncio.Task[None]) -> None:
         """End the call the way the caller (or its director) chose, and watch what the bot does."""
         outcome = self.outcome
-        how, code, reason = self._end_request or ("stop", 1000, "call ended")
+        how, code, reason = self._end_request or (HangUp.STOP, 1000, "call ended")
         await self._flush_line(ws)
         outcome.ended_by = how
         outcome.ended_at = self.now()
         self._count_after_end = True
         self._ended_wall = time.monotonic()
-        if how == "reset":
+        if how is HangUp.RESET:
             outcome.close_code = 1006
             ws.transport.abort()
             return
-        if how == "drop":
+        if how is HangUp.DROP:
             # The line goes dead: no stop, no close frame, just the end of the TCP stream (FIN).
             # Keep reading, so we see whether (and when) the bot lets go of its side.
             outcome.close_code = 1006
@@ -207,7 +207,7 @@ class CarrierCall(CallDirecting, CallReceiving, CallSending):
                 outcome.close_handshake_s = time.monotonic() - sent
             ws.transport.abort()
             return
-        if how == "stop":
+        if how is HangUp.STOP:
             for message in self.session.stop_messages():
                 await ws.send(message)
         sent = time.monotonic()

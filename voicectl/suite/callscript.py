@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from voicectl.outcome.call import HangUp
 from voicectl.suite.model import SuiteError
 from voicectl.suite.parse import key_lines, suggest
 
@@ -52,7 +53,7 @@ ACTIONS = ("say", "wait", "wait_for", "expect", "dtmf", "hangup")
 _MODIFIERS = {"within", "for", "name"}
 _WAIT_FOR = ("bot_speech", "silence")
 _EXPECT = ("bot_answered", "bot_silent", "call_open")
-_HANGUPS = ("stop", "drop", "close")
+_HANGUPS = (HangUp.STOP, HangUp.DROP, HangUp.CLOSE)  # a script cannot reset the socket
 _DTMF = re.compile(r"[0-9*#A-Da-d]{1,32}")
 _MAX_STEPS = 500
 _DEFAULT_WITHIN = {"wait_for": 10.0, "expect": 3.0}
@@ -83,7 +84,7 @@ class ScriptStep:
     within_s: float = 0.0
     for_s: float = 0.0
     digits: str = ""
-    hangup: str = "stop"
+    hangup: HangUp = HangUp.STOP
     name: str = ""
 
     def describe(self) -> str:
@@ -272,7 +273,7 @@ def _step(
             f"step {number}: hangup takes true or one of {', '.join(_HANGUPS)}, got {value!r}",
             *line_path,
         )
-    return ScriptStep(**base, hangup=how)
+    return ScriptStep(**base, hangup=HangUp(how))
 
 
 def _say(
