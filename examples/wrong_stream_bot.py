@@ -33,8 +33,11 @@ QUIET_FRAMES = 15  # 0.3 s of quiet after speech ends the caller's turn
 REPLY_FRAMES = 50  # 1 s of tone
 
 
-def answering_bot(stream_sid: str | None) -> Callable[[ServerConnection], Awaitable[None]]:
-    """A handler answering each caller turn on ``stream_sid``, or on the call's own stream."""
+def answering_bot(
+    stream_sid: str | None, reply: bytes = TONE
+) -> Callable[[ServerConnection], Awaitable[None]]:
+    """A handler answering each caller turn with ``reply`` (one 20 ms frame of the carrier's
+    mu-law, repeated for 1 s) on ``stream_sid``, or on the call's own stream."""
 
     async def bot(ws: ServerConnection) -> None:
         sid, speaking, quiet = "", False, 0
@@ -51,7 +54,7 @@ def answering_bot(stream_sid: str | None) -> Callable[[ServerConnection], Awaita
                 quiet += 1
                 if quiet == QUIET_FRAMES:
                     speaking = False
-                    media = {"payload": base64.b64encode(TONE).decode()}
+                    media = {"payload": base64.b64encode(reply).decode()}
                     for _ in range(REPLY_FRAMES):
                         await ws.send(
                             json.dumps({"event": "media", "streamSid": sid, "media": media})

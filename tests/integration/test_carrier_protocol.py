@@ -6,9 +6,11 @@ import importlib.util
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from websockets.asyncio.server import serve
 
+from voicectl.audio.g711 import alaw_encode
 from voicectl.audio.script import load_call
 from voicectl.replay.runner import ReplayPlan, run_replay
 from voicectl.report.model import Report, Verdict
@@ -34,6 +36,14 @@ async def wrong_stream_bot() -> AsyncIterator[str]:
 @pytest.fixture
 async def right_stream_bot() -> AsyncIterator[str]:
     async with serve(_answering_bot(None), "127.0.0.1", 0) as server:
+        yield f"ws://127.0.0.1:{next(iter(server.sockets)).getsockname()[1]}/ws"
+
+
+@pytest.fixture
+async def alaw_bot() -> AsyncIterator[str]:
+    """Answers on the call's stream, but in A-law: a Twilio call carries mu-law."""
+    tone = (4000 * np.sin(2 * np.pi * 440 * np.arange(160) / 8000)).astype(np.int16)
+    async with serve(_answering_bot(None, alaw_encode(tone)), "127.0.0.1", 0) as server:
         yield f"ws://127.0.0.1:{next(iter(server.sockets)).getsockname()[1]}/ws"
 
 
@@ -71,3 +81,18 @@ async def test_a_bot_answering_on_this_calls_stream_passes_carrier_protocol(
     protocol = next(c for c in report.checks if c.id == "carrier.protocol")
     assert protocol.verdict is Verdict.PASS, protocol.observed
     assert protocol.metrics["media"] > 0 and protocol.metrics["dropped_media"] == 0
+
+
+async def test_a_bot_answering_a_twilio_call_in_a_law_fails_carrier_protocol_naming_the_codec(
+    alaw_bot: str,
+) -> None:
+    report = Report("replay")
+    plan = ReplayPlan(calls=[_order_status()], url=alaw_bot, rates=(), fast=True)
+    await run_replay(plan, report)
+    checks = {c.id: c for c in report.checks}
+    protocol = checks["carrier.protocol"]
+    assert protocol.verdict is Verdict.FAIL
+    assert protocol.observed.startswith("the bot's audio is alaw, not mulaw (decoded as mulaw, ")
+    assert protocol.observed.endswith("twilio plays it distorted")
+    assert protocol.metrics["dropped_media"] == 0 and protocol.metrics["media"] > 0
+    assert protocol.metrics["law_step_ratio"] > 1.0

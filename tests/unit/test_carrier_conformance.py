@@ -13,7 +13,12 @@ import soundfile as sf
 from voicectl.audio.g711 import alaw_encode, ulaw_encode
 from voicectl.audio.script import bundled_fixtures_dir
 from voicectl.carriers import CallIdentity
-from voicectl.carriers.conformance import ENCODING_MIN_BYTES, ProtocolLedger, Violation
+from voicectl.carriers.conformance import (
+    ENCODING_MIN_BYTES,
+    LAW_STEP_RATIO,
+    ProtocolLedger,
+    Violation,
+)
 from voicectl.carriers.events import BotMedia
 from voicectl.carriers.twilio import TwilioSession
 from voicectl.checks.protocol import judge_carrier_protocol
@@ -142,3 +147,36 @@ def test_mulaw_sent_to_a_16_bit_pcm_carrier_fails_and_pcm_silence_does_not() -> 
 def test_too_little_audio_is_not_judged_for_its_sample_format() -> None:
     wire = _speech().astype("<i2").tobytes()[: ENCODING_MIN_BYTES - 2]
     assert _audio_ledger("twilio", "mulaw", wire).encoding_finding() == ""
+
+
+@pytest.mark.parametrize(
+    ("carrier", "law", "encode", "other"),
+    [("twilio", "mulaw", alaw_encode, "alaw"), ("telnyx", "alaw", ulaw_encode, "mulaw")],
+)
+def test_speech_in_the_other_g711_law_fails_naming_both_laws(
+    carrier: str, law: str, encode: Any, other: str
+) -> None:
+    ledger = _audio_ledger(carrier, law, encode(_speech()), chunk=160)
+    check = judge_carrier_protocol("call", ledger)
+    assert check.verdict is Verdict.FAIL
+    assert check.observed.startswith(f"the bot's audio is {other}, not {law} (decoded as {law},")
+    assert check.observed.endswith(f"{carrier} plays it distorted")
+    assert check.metrics["law_step_ratio"] > LAW_STEP_RATIO
+    assert ledger.cause().endswith("(see carrier.protocol)")
+
+
+@pytest.mark.parametrize(("law", "encode"), [("mulaw", ulaw_encode), ("alaw", alaw_encode)])
+def test_a_tone_and_silence_in_the_calls_own_g711_law_pass(law: str, encode: Any) -> None:
+    tone = (4000 * np.sin(2 * np.pi * 440 * np.arange(8000) / 8000)).astype(np.int16)
+    quiet = np.zeros(4000, np.int16)
+    ledger = _audio_ledger("telnyx", law, encode(np.concatenate([quiet, tone, quiet])))
+    check = judge_carrier_protocol("call", ledger)
+    assert check.verdict is Verdict.PASS, check.observed
+    assert check.metrics["law_step_ratio"] < LAW_STEP_RATIO
+
+
+def test_a_load_run_sums_each_calls_law_steps() -> None:
+    wrong = _audio_ledger("twilio", "mulaw", alaw_encode(_speech()[:2000]))
+    assert wrong.encoding_finding() == ""  # 2 000 bytes alone are too little to judge
+    merged = ProtocolLedger.merged("twilio", [wrong, wrong, wrong])
+    assert merged.encoding_finding().startswith("the bot's audio is alaw, not mulaw")

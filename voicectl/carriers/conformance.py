@@ -12,6 +12,13 @@ caller hears noise. The ledger tells the two formats apart from the bytes of the
 offsets, have very different spreads of values, while G.711 codes one sample per byte, so both
 offsets look alike. On the bundled calls the entropies at the two offsets differ by 2.0-2.8 bits
 for 16-bit PCM and by at most 0.02 bits for mu-law and A-law.
+
+Mu-law and A-law are told apart the same way, by decoding: both keep a sample's sign but lay out
+its magnitude bits differently, so audio decoded with the wrong law jumps between distant levels
+where the right law steps smoothly (mu-law silence, 0xFF/0x7F, is +-848 as A-law; A-law's
+0xD5/0x55 is +-716 as mu-law). The ledger sums how far apart, in levels of each law, consecutive
+bytes of every payload decode; speech in the carrier's law steps less under it than under the
+other law (the measured spread is in ``carrier.protocol``'s registry entry).
 """
 
 from __future__ import annotations
@@ -23,9 +30,16 @@ from enum import StrEnum
 import numpy as np
 import numpy.typing as npt
 
+from voicectl.audio.g711 import alaw_decode, ulaw_decode
 from voicectl.carriers.events import BotEvent, BotMalformed, BotMark, BotMedia, BotOther
 
-__all__ = ["OTHER_EVENTS_ACCEPTED", "ProtocolLedger", "Violation"]
+__all__ = [
+    "ENCODING_MIN_BYTES",
+    "LAW_STEP_RATIO",
+    "OTHER_EVENTS_ACCEPTED",
+    "ProtocolLedger",
+    "Violation",
+]
 
 #: Well-formed bot events a carrier accepts besides media, marks and clears.
 OTHER_EVENTS_ACCEPTED: dict[str, frozenset[str]] = {
@@ -39,6 +53,9 @@ ENCODING_MIN_BYTES = 4000
 _PCM16_SPLIT_BITS = 1.0
 _G711_ALIKE_BITS = 0.3
 _SIGNAL_BITS = 3.0
+#: Above this ratio of the mean level step between consecutive bytes decoded with the carrier's
+#: G.711 law to that decoded with the other law, the audio is in the other law.
+LAW_STEP_RATIO = 1.0
 _QUOTED = re.compile(r"'([^']*)'")
 
 
@@ -87,6 +104,8 @@ class ProtocolLedger:
     # Byte values of the bot's audio at even and odd offsets of the call's audio stream.
     even_bytes: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(256, np.int64))
     odd_bytes: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(256, np.int64))
+    # Level steps between consecutive bytes of each payload, decoded as mu-law and as A-law.
+    law_steps: dict[str, int] = field(default_factory=lambda: {"mulaw": 0, "alaw": 0})
 
     def observe(self, event: BotEvent, raw: str | bytes, *, after_end: bool = False) -> None:
         """Judge one message from the bot, as parsed by the call's carrier session."""
@@ -122,6 +141,17 @@ class ProtocolLedger:
         parity = self.media_bytes % 2  # where this payload starts in the call's audio stream
         self.even_bytes += np.bincount(data[parity::2], minlength=256)
         self.odd_bytes += np.bincount(data[1 - parity :: 2], minlength=256)
+        if self.encoding in _LEVEL:
+            for law, level in _LEVEL.items():
+                self.law_steps[law] += int(np.abs(np.diff(level[data])).sum())
+
+    def law_step_ratio(self) -> float | None:
+        """How much more the bot's audio jumps decoded with the carrier's G.711 law than with
+        the other (below 1: the carrier's law fits better; None: not G.711 or no steps)."""
+        if self.encoding not in _LEVEL:
+            return None
+        other = self.law_steps[_OTHER_LAW[self.encoding]]
+        return self.law_steps[self.encoding] / other if other else None
 
     def encoding_finding(self) -> str:
         """Why the bot's audio is not in the carrier's sample format (empty if it is, or if
@@ -141,6 +171,14 @@ class ProtocolLedger:
                 f"the bot's audio is one byte per sample (G.711), not 16-bit PCM ({spread}, "
                 f"alike): {self.carrier} plays it as noise"
             )
+        ratio = self.law_step_ratio()
+        if ratio is not None and ratio > LAW_STEP_RATIO and split < _G711_ALIKE_BITS:
+            other = _OTHER_LAW[self.encoding]
+            return (
+                f"the bot's audio is {other}, not {self.encoding} (decoded as {self.encoding}, "
+                f"consecutive samples jump {ratio:.2f}x as many levels as decoded as {other}): "
+                f"{self.carrier} plays it distorted"
+            )
         return ""
 
     def _violate(self, kind: Violation, raw: str | bytes, reason: str = "") -> None:
@@ -157,6 +195,8 @@ class ProtocolLedger:
         for ledger in ledgers:
             total.even_bytes += ledger.even_bytes
             total.odd_bytes += ledger.odd_bytes
+            for law, steps in ledger.law_steps.items():
+                total.law_steps[law] += steps
             total.messages += ledger.messages
             total.media += ledger.media
             total.media_bytes += ledger.media_bytes
@@ -189,6 +229,17 @@ class ProtocolLedger:
             f"the carrier would drop {self.dropped_media} of the bot's media message(s) "
             f"(see carrier.protocol)"
         )
+
+
+def _levels(decoded: npt.NDArray[np.int16]) -> npt.NDArray[np.int64]:
+    """Each byte's rank among the law's 256 decoded values (its level, ordered by value)."""
+    return np.argsort(np.argsort(decoded, kind="stable"), kind="stable").astype(np.int64)
+
+
+_CODES = bytes(range(256))
+#: Each byte's level under each G.711 law.
+_LEVEL = {"mulaw": _levels(ulaw_decode(_CODES)), "alaw": _levels(alaw_decode(_CODES))}
+_OTHER_LAW = {"mulaw": "alaw", "alaw": "mulaw"}
 
 
 def _entropy(counts: npt.NDArray[np.int64]) -> float:

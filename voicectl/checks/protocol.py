@@ -27,6 +27,9 @@ def judge_carrier_protocol(
         "dropped_media": ledger.dropped_media,
         "violations": {kind.name.lower(): n for kind, n in ledger.counts.items()},
     }
+    law_steps = ledger.law_step_ratio()
+    if law_steps is not None:
+        metrics["law_step_ratio"] = round(law_steps, 3)
     if not connected or ledger.messages == 0:
         why = (
             f"the call never connected ({call_error or 'no connection'})"

@@ -44,14 +44,24 @@ SPECS: tuple[CheckSpec, ...] = (
         ("replay", "load", "chaos interrupt", "chaos hangup", "chaos carrier-close", "smoke"),
         "every message the bot sends is one the real carrier accepts: this call's stream id, "
         "valid base64 in the carrier's encoding, known events, nothing after the call ended; "
-        "the call's audio in the carrier's sample format (16-bit PCM or one byte a sample)",
+        "the call's audio in the carrier's sample format (16-bit PCM or one byte a sample) and, "
+        "for G.711, in the call's law (mu-law or A-law)",
         "zero rejected messages; messages within 1.0 s after the end are in flight, not late; "
         "the sample format is judged from 4 000 bytes of audio on: 16-bit PCM when the byte "
         "entropies at even and odd offsets differ by more than 1.0 bit, G.711 when they differ "
         "by less than 0.3 (with over 3 bits of signal); measured on the bundled calls: 2.0-2.8 "
-        "bits for 16-bit PCM, at most 0.02 for mu-law and A-law",
+        "bits for 16-bit PCM, at most 0.02 for mu-law and A-law. The other G.711 law when the "
+        "mean level step between consecutive bytes decoded with the call's law is over 1.0x "
+        "that decoded with the other law; measured (tests/benchmarks/bench_g711_law.py) on 66 "
+        "clips - 36 real-speech recordings, 20 10 s pieces of the bundled and real calls, 10 "
+        "reference-bot replies - encoded by Pipecat 1.14's pcm_to_ulaw/pcm_to_alaw in 160-byte "
+        "payloads: in the right law 0.20-0.69 per clip and 0.06-0.84 per 4 000 bytes (1 348 "
+        "pieces), in the wrong law 1.44-4.95 and 1.20-18.1, so 1.0 leaves margins of 0.16 and "
+        "0.20 at the least audio judged. The sample rate is not judged: G.711 bytes carry no "
+        "rate, and no cue measured here tells a rate mistake from an unusual voice",
         "a carrier silently drops what it rejects, and plays audio in the wrong sample format "
-        "as noise: the caller hears nothing useful and no log says why",
+        "as noise (the wrong G.711 law: loud and distorted): the caller hears nothing useful "
+        "and no log says why",
         "tests/unit/test_carrier_conformance.py::test_a_conforming_bot_passes_with_its_counts",
         "tests/unit/test_carrier_conformance.py::"
         "test_every_kind_of_message_a_carrier_rejects_is_counted_with_the_first_kept",
