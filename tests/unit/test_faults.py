@@ -97,8 +97,10 @@ def test_non_standard_http_status_is_rejected() -> None:
 
 def test_close_reason_is_limited_to_123_bytes() -> None:
     WsClose(code=1008, reason="x" * 123)
-    with pytest.raises(InputError, match="123 bytes"):
-        WsClose(code=1008, reason="é" * 62)
+    Flap(code=1011, reason="x" * 123)
+    for fault in (WsClose, Flap):
+        with pytest.raises(InputError, match=r"^--reason: a close reason of 124 bytes cannot"):
+            fault(code=1011, reason="é" * 62)
 
 
 @pytest.mark.parametrize(

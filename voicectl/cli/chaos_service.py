@@ -305,7 +305,9 @@ def failover(
         str,
         typer.Option(
             "--crashes",
-            help="Incidents: KIND@SECONDS, comma-separated; KIND is a close code, drop, error, exception, stall or recover; prefix primary:/backup: to aim (default: the active STT).",
+            help="Incidents: KIND@SECONDS, comma-separated; KIND is a close code, "
+            + ", ".join(m for m in CRASH_MODES if m != "close")
+            + " or recover; prefix primary:/backup: to aim (default: the active STT).",
         ),
     ] = "1011@5,recover@20,1011@24",
     primary: PrimaryOpt = None,

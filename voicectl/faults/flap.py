@@ -13,6 +13,7 @@ from voicectl.faults.base import (
     Trigger,
     TriggerKind,
     check_close_code,
+    check_close_reason,
     close_code_name,
     register,
 )
@@ -48,6 +49,10 @@ class Flap(Fault):
 
     def __post_init__(self) -> None:
         check_close_code(self.code)
+        try:
+            check_close_reason(self.reason)
+        except InputError as exc:
+            raise InputError(f"--reason: {exc}") from None
         if not self.lifetimes or any(v <= 0 for v in self.lifetimes):
             raise InputError("--lifetimes must all be > 0 seconds")
 
