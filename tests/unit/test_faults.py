@@ -242,3 +242,9 @@ def test_compact_specs_parse(spec: str, fault: object, selector: Selector) -> No
 def test_bad_compact_specs_are_input_errors(spec: str, message: str) -> None:
     with pytest.raises(InputError, match=message):
         parse_fault_spec(spec)
+
+
+def test_every_registered_fault_parses_its_own_compact_spec() -> None:
+    for name in fault_names():
+        fault, selector = parse_fault_spec(name)
+        assert fault.name == name and selector == Selector()

@@ -176,6 +176,14 @@ class Fault(ABC):
         return self.describe()
 
     @classmethod
+    def from_spec(
+        cls, arg: str | None, after: float | None, after_messages: int | None, spec: str
+    ) -> Fault:
+        """Build from a compact spec's parts (:func:`~voicectl.faults.spec.parse_fault_spec`):
+        ``NAME:ARG@AFTER`` gives ``arg``, and ``after`` seconds or ``after_messages``."""
+        raise NotImplementedError(f"{cls.name} has no compact spec")
+
+    @classmethod
     def as_crash(cls) -> Fault:
         """The fault as ``chaos failover`` injects it when its :attr:`crash` word is given."""
         raise NotImplementedError(f"{cls.name} has no outage form")

@@ -17,6 +17,7 @@ from voicectl.faults.base import (
     close_code_name,
     register,
 )
+from voicectl.faults.spec_args import no_trigger
 
 __all__ = ["Flap", "parse_lifetimes"]
 
@@ -55,6 +56,14 @@ class Flap(Fault):
             raise InputError(f"--reason: {exc}") from None
         if not self.lifetimes or any(v <= 0 for v in self.lifetimes):
             raise InputError("--lifetimes must all be > 0 seconds")
+
+    @classmethod
+    def from_spec(
+        cls, arg: str | None, after: float | None, after_messages: int | None, spec: str
+    ) -> Flap:
+        """``flap:LIFETIMES`` in seconds (default 6,1,1)."""
+        no_trigger(cls.name, after, after_messages, spec)
+        return cls(lifetimes=parse_lifetimes(arg) if arg else cls.lifetimes)
 
     @property
     def trigger(self) -> Trigger:

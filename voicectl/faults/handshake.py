@@ -15,6 +15,7 @@ from voicectl.faults.base import (
     check_handshake_status,
     register,
 )
+from voicectl.faults.spec_args import int_arg, no_trigger
 
 __all__ = ["Handshake"]
 
@@ -31,6 +32,14 @@ class Handshake(Fault):
 
     def __post_init__(self) -> None:
         check_handshake_status(self.status)
+
+    @classmethod
+    def from_spec(
+        cls, arg: str | None, after: float | None, after_messages: int | None, spec: str
+    ) -> Handshake:
+        """``handshake:STATUS`` (default 401)."""
+        no_trigger(cls.name, after, after_messages, spec)
+        return cls(status=int_arg(arg, spec, 401))
 
     @property
     def trigger(self) -> Trigger:

@@ -8,6 +8,7 @@ from typing import ClassVar
 from voicectl.errors import InputError
 from voicectl.faults.actions import Action, Delay
 from voicectl.faults.base import Fault, FaultFamily, Trigger, TriggerKind, register
+from voicectl.faults.spec_args import float_arg, no_trigger
 
 __all__ = ["Latency"]
 
@@ -29,6 +30,15 @@ class Latency(Fault):
             raise InputError("--ms and --jitter must be >= 0")
         if self.jitter_ms > self.ms:
             raise InputError(f"--jitter ({self.jitter_ms:g}) cannot exceed --ms ({self.ms:g})")
+
+    @classmethod
+    def from_spec(
+        cls, arg: str | None, after: float | None, after_messages: int | None, spec: str
+    ) -> Latency:
+        """``latency:MS`` or ``latency:MS~JITTER`` (milliseconds; default 300)."""
+        no_trigger(cls.name, after, after_messages, spec)
+        ms, _, jitter = (arg or "300").partition("~")
+        return cls(ms=float_arg(ms, spec), jitter_ms=float_arg(jitter, spec) if jitter else 0.0)
 
     @property
     def trigger(self) -> Trigger:

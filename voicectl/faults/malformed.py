@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from voicectl.errors import InputError
 from voicectl.faults.actions import Action, Close, MalformedKind, Outage, SendMalformed
 from voicectl.faults.base import Fault, FaultFamily, Trigger, register
 
@@ -38,6 +39,19 @@ class Malformed(Fault):
     @property
     def action(self) -> Action:
         return SendMalformed(self.kind, self.error_code, self.error_message)
+
+    @classmethod
+    def from_spec(
+        cls, arg: str | None, after: float | None, after_messages: int | None, spec: str
+    ) -> Malformed:
+        """``malformed:KIND``: json, keys or error (default)."""
+        try:
+            kind = MalformedKind(arg) if arg else MalformedKind.ERROR
+        except ValueError:
+            raise InputError(
+                f"fault spec {spec!r}: malformed kind is json, keys or error"
+            ) from None
+        return cls(kind=kind, after=after, after_messages=after_messages)
 
     @classmethod
     def as_crash(cls) -> Malformed:

@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from voicectl.faults.actions import Action, Outage, Stall
 from voicectl.faults.base import FaultFamily, TimedConnectionFault, register
+from voicectl.faults.spec_args import no_arg
 
 __all__ = ["StallFault"]
 
@@ -24,6 +25,13 @@ class StallFault(TimedConnectionFault):
     @property
     def action(self) -> Action:
         return Stall()
+
+    @classmethod
+    def from_spec(
+        cls, arg: str | None, after: float | None, after_messages: int | None, spec: str
+    ) -> StallFault:
+        no_arg(cls.name, arg, spec)
+        return cls(after=after, after_messages=after_messages)
 
     @classmethod
     def as_crash(cls) -> StallFault:

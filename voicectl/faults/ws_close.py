@@ -16,6 +16,7 @@ from voicectl.faults.base import (
     close_code_name,
     register,
 )
+from voicectl.faults.spec_args import int_arg
 
 __all__ = ["WsClose"]
 
@@ -50,6 +51,13 @@ class WsClose(Fault):
     @property
     def action(self) -> Action:
         return Close(self.code, self.reason)
+
+    @classmethod
+    def from_spec(
+        cls, arg: str | None, after: float | None, after_messages: int | None, spec: str
+    ) -> WsClose:
+        """``ws-close:CODE`` (default 1008)."""
+        return cls(code=int_arg(arg, spec, 1008), after=after, after_messages=after_messages)
 
     @classmethod
     def as_crash(cls, code: int = 1011) -> WsClose:
