@@ -87,6 +87,7 @@ def test_text_without_espeak_ng_is_one_line_naming_the_tool() -> None:
         ("[[step]]\nexpect = 'happy'\n", "expect takes one of bot_answered, bot_silent, call_open"),
         ("[[step]]\ndtmf = '12x'\n", "dtmf takes keys 0-9 * # A-D"),
         ("[[step]]\nhangup = 'slam'\n", "hangup takes true or one of stop, drop, close"),
+        ("[[step]]\nhangup = 'reset'\n", "one of stop, drop, close, got 'reset'"),
         ("[[step]]\nhangup = true\n[[step]]\nwait = 1\n", "call.toml:1: step 1: hangup ends"),
         ("[[step]]\nsay = 1\n", "say needs an audio file here or in [call] audio"),
         ("[[step]]\nsay = { audio = 'a.wav', start = 2, end = 1 }\n", "0 <= start < end"),

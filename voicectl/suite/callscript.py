@@ -267,7 +267,7 @@ def _step(
         if not isinstance(value, str | int) or not _DTMF.fullmatch(str(value)):
             raise err(f"step {number}: dtmf takes keys 0-9 * # A-D, got {value!r}", *line_path)
         return ScriptStep(**base, digits=str(value).upper())
-    how = "stop" if value is True else value
+    how = HangUp.STOP if value is True else value
     if how not in _HANGUPS:
         raise err(
             f"step {number}: hangup takes true or one of {', '.join(_HANGUPS)}, got {value!r}",
