@@ -224,8 +224,8 @@ async def test_a_dropped_connection_is_retried_to_the_quick_failure_give_up(targ
 async def test_a_stalled_connection_is_dropped_by_websockets_keepalive_at_20_plus_20_s() -> None:
     """The stall row: Pipecat opens every provider socket with websockets' default keepalive (a
     ping every 20 s, dropped after 20 s without a pong) and the stall fake answers no ping, so a
-    stalled provider is noticed only when keepalive drops it, 40-42 s in (measured once with
-    ``--budget 70``; the fake's half is pinned in test_chaos_fake_provider.py)."""
+    stalled provider is noticed only when keepalive drops it, 40-42 s in (the whole row is the
+    next test; the fake's half is pinned in test_chaos_fake_provider.py)."""
     from pipecat.services.soniox.stt import SonioxSTTService
 
     from voicectl.faults import StallFault
@@ -238,6 +238,27 @@ async def test_a_stalled_connection_is_dropped_by_websockets_keepalive_at_20_plu
             assert (websocket.ping_interval, websocket.ping_timeout) == (20, 20)
         finally:
             websocket.transport.abort()
+
+
+async def test_keepalive_drops_a_stalled_soniox_at_42_s_and_it_reconnects_silently() -> None:
+    """The stall row, end to end (46 s of real time): nothing for 42 s, then websockets'
+    keepalive drops the stalled connection and the service reconnects at once, silently, into
+    the next stall; no error, still usable, so three checks fail."""
+    outcome = await run("stall", "soniox", 46)
+    records = outcome.journal.connections.records()
+    assert len(records) == 2, records
+    first, second = records
+    assert first.fault_action == second.fault_action == "stall"
+    assert first.fault_at is not None
+    assert 40.0 < second.opened_at - first.fault_at < 44.0, (first, second)
+    assert not list(outcome.journal.errors) and not list(outcome.journal.usable_flips)
+    result = verdicts(outcome)
+    assert {k: result[k] for k in ("error.surfaced", "service.unusable_after_give_up")} == {
+        "error.surfaced": "fail",
+        "service.unusable_after_give_up": "fail",
+    }
+    assert result["reconnect.bounded"] == "fail"
+    assert "still in an accept-then-stall loop" in observed(outcome, "reconnect.bounded")
 
 
 async def test_cartesia_tts_reconnects_a_normal_close_in_a_tight_loop_forever() -> None:
