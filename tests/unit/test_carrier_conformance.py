@@ -15,6 +15,7 @@ from voicectl.audio.script import bundled_fixtures_dir
 from voicectl.carriers import CallIdentity
 from voicectl.carriers.conformance import (
     ENCODING_MIN_BYTES,
+    LAW_SMOOTHNESS,
     LAW_STEP_RATIO,
     ProtocolLedger,
     Violation,
@@ -175,8 +176,20 @@ def test_a_tone_and_silence_in_the_calls_own_g711_law_pass(law: str, encode: Any
     assert check.metrics["law_step_ratio"] < LAW_STEP_RATIO
 
 
+def test_loud_white_noise_in_the_calls_own_law_is_not_judged_for_its_law() -> None:
+    """White noise steps as far under either law (here 1.1x as far under its own), so the
+    smoothness guard keeps the law from being judged on it."""
+    rng = np.random.default_rng(0)
+    noise = np.clip(rng.standard_normal(8000) * 16000, -32768, 32767).astype(np.int16)
+    ledger = _audio_ledger("twilio", "mulaw", ulaw_encode(noise), chunk=160)
+    assert (ratio := ledger.law_step_ratio()) is not None and ratio > LAW_STEP_RATIO
+    assert all((ledger.law_smoothness(law) or 0) > LAW_SMOOTHNESS for law in ("mulaw", "alaw"))
+    assert judge_carrier_protocol("call", ledger).verdict is Verdict.PASS
+
+
 def test_a_load_run_sums_each_calls_law_steps() -> None:
-    wrong = _audio_ledger("twilio", "mulaw", alaw_encode(_speech()[:2000]))
-    assert wrong.encoding_finding() == ""  # 2 000 bytes alone are too little to judge
-    merged = ProtocolLedger.merged("twilio", [wrong, wrong, wrong])
+    calls = [alaw_encode(_speech()[start : start + 2000]) for start in (8000, 16000, 24000)]
+    wrong = [_audio_ledger("twilio", "mulaw", wire) for wire in calls]
+    assert [w.encoding_finding() for w in wrong] == ["", "", ""]  # 2 000 bytes: too little
+    merged = ProtocolLedger.merged("twilio", wrong)
     assert merged.encoding_finding().startswith("the bot's audio is alaw, not mulaw")

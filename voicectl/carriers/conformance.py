@@ -18,7 +18,9 @@ its magnitude bits differently, so audio decoded with the wrong law jumps betwee
 where the right law steps smoothly (mu-law silence, 0xFF/0x7F, is +-848 as A-law; A-law's
 0xD5/0x55 is +-716 as mu-law). The ledger sums how far apart, in levels of each law, consecutive
 bytes of every payload decode; speech in the carrier's law steps less under it than under the
-other law (the measured spread is in ``carrier.protocol``'s registry entry).
+other law (the measured spread is in ``carrier.protocol``'s registry entry). White noise steps
+as far in any order under either law, so the law is judged only on audio that one law decodes
+smoother than its bytes shuffled.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from voicectl.carriers.events import BotEvent, BotMalformed, BotMark, BotMedia, 
 
 __all__ = [
     "ENCODING_MIN_BYTES",
+    "LAW_SMOOTHNESS",
     "LAW_STEP_RATIO",
     "OTHER_EVENTS_ACCEPTED",
     "ProtocolLedger",
@@ -56,6 +59,10 @@ _SIGNAL_BITS = 3.0
 #: Above this ratio of the mean level step between consecutive bytes decoded with the carrier's
 #: G.711 law to that decoded with the other law, the audio is in the other law.
 LAW_STEP_RATIO = 1.0
+#: The law is judged only on audio that one law decodes smoother than the same bytes in random
+#: order would be (mean step over the shuffled mean step, at most this): white noise, whose
+#: steps under either law say nothing of the law, measures 0.97-1.02.
+LAW_SMOOTHNESS = 0.9
 _QUOTED = re.compile(r"'([^']*)'")
 
 
@@ -106,6 +113,7 @@ class ProtocolLedger:
     odd_bytes: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(256, np.int64))
     # Level steps between consecutive bytes of each payload, decoded as mu-law and as A-law.
     law_steps: dict[str, int] = field(default_factory=lambda: {"mulaw": 0, "alaw": 0})
+    law_pairs: int = 0  # consecutive byte pairs those steps were summed over
 
     def observe(self, event: BotEvent, raw: str | bytes, *, after_end: bool = False) -> None:
         """Judge one message from the bot, as parsed by the call's carrier session."""
@@ -144,6 +152,7 @@ class ProtocolLedger:
         if self.encoding in _LEVEL:
             for law, level in _LEVEL.items():
                 self.law_steps[law] += int(np.abs(np.diff(level[data])).sum())
+            self.law_pairs += max(len(data) - 1, 0)
 
     def law_step_ratio(self) -> float | None:
         """How much more the bot's audio jumps decoded with the carrier's G.711 law than with
@@ -152,6 +161,18 @@ class ProtocolLedger:
             return None
         other = self.law_steps[_OTHER_LAW[self.encoding]]
         return self.law_steps[self.encoding] / other if other else None
+
+    def law_smoothness(self, law: str) -> float | None:
+        """Mean level step between consecutive bytes decoded with ``law``, over the mean step
+        the same bytes would make in random order (1: noise-like; None: no steps)."""
+        counts = self.even_bytes + self.odd_bytes
+        total = counts.sum()
+        if not self.law_pairs or not total:
+            return None
+        p = counts / total
+        level = _LEVEL[law]
+        shuffled = float(p @ np.abs(level[:, None] - level[None, :]) @ p)
+        return self.law_steps[law] / self.law_pairs / shuffled if shuffled else None
 
     def encoding_finding(self) -> str:
         """Why the bot's audio is not in the carrier's sample format (empty if it is, or if
@@ -172,7 +193,9 @@ class ProtocolLedger:
                 f"alike): {self.carrier} plays it as noise"
             )
         ratio = self.law_step_ratio()
-        if ratio is not None and ratio > LAW_STEP_RATIO and split < _G711_ALIKE_BITS:
+        smoothness = [s for law in _LEVEL if (s := self.law_smoothness(law)) is not None]
+        smooth = bool(smoothness) and min(smoothness) <= LAW_SMOOTHNESS
+        if ratio is not None and ratio > LAW_STEP_RATIO and smooth and split < _G711_ALIKE_BITS:
             other = _OTHER_LAW[self.encoding]
             return (
                 f"the bot's audio is {other}, not {self.encoding} (decoded as {self.encoding}, "
@@ -197,6 +220,7 @@ class ProtocolLedger:
             total.odd_bytes += ledger.odd_bytes
             for law, steps in ledger.law_steps.items():
                 total.law_steps[law] += steps
+            total.law_pairs += ledger.law_pairs
             total.messages += ledger.messages
             total.media += ledger.media
             total.media_bytes += ledger.media_bytes

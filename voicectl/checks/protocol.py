@@ -30,6 +30,8 @@ def judge_carrier_protocol(
     law_steps = ledger.law_step_ratio()
     if law_steps is not None:
         metrics["law_step_ratio"] = round(law_steps, 3)
+        smoothness = [s for law in ("mulaw", "alaw") if (s := ledger.law_smoothness(law))]
+        metrics["law_smoothness"] = round(min(smoothness), 3) if smoothness else None
     if not connected or ledger.messages == 0:
         why = (
             f"the call never connected ({call_error or 'no connection'})"
