@@ -67,10 +67,11 @@ def check_bot_choice(
 
 
 def describe_bot(bot: Any, url: str | None, reference: Any) -> str | None:
-    """The report's ``args.bot``: the bot command, nothing for ``--url``, or the reference bot."""
+    """The report's ``args.bot``: the bot command, nothing for ``--url``, or the reference bot
+    (nothing when ``reference`` is ``None``)."""
     if bot is not None:
         return str(bot.describe())
-    return None if url else str(reference.describe())
+    return None if url or reference is None else str(reference.describe())
 
 
 @dataclass

@@ -11,7 +11,8 @@ from voicectl.bot.pipeline import BotVariant, ReferenceBotConfig
 from voicectl.carriers import CarrierName
 from voicectl.checks.caller_faults import judge_backchannel_not_yielded
 from voicectl.cli.bot_options import with_bot_under_test
-from voicectl.cli.bot_target import bot_target, check_bot_choice, describe_bot, inside_rows
+from voicectl.cli.bot_target import BotTarget, check_bot_choice, inside_rows
+from voicectl.cli.caller_experiment import CallerFaultExperiment, CallerSide, run_caller_experiment
 from voicectl.cli.chaos import chaos_app
 from voicectl.cli.chaos_conversation_common import (
     AudioOpt,
@@ -25,17 +26,15 @@ from voicectl.cli.common import (
     LineOpt,
     Outputs,
     TrialsOpt,
-    execute,
-    fail_usage,
     parse_line_option,
-    prepare_gating,
+    usage_errors,
 )
 from voicectl.cli.report_options import outputs_of, with_report_outputs
 from voicectl.conversation.backchannel import run_backchannels
 from voicectl.errors import InputError
 from voicectl.outcome.caller_faults import BackchannelPlan, BackchannelResult
-from voicectl.replay.runner import add_line_table
 from voicectl.report import Report
+from voicectl.report.model import Check
 
 __all__ = ["backchannel"]
 
@@ -112,7 +111,7 @@ def backchannel(
     bot: Any = None,
 ) -> None:
     """The caller says "mm-hmm" while the bot talks, then barges in: does the bot keep talking, then stop?"""
-    try:
+    with usage_errors():
         check_bot_choice(
             url,
             bot,
@@ -129,44 +128,29 @@ def backchannel(
             )
         call = caller_call(audio, 2, caller_channel)
         line_spec = parse_line_option(line)
-    except InputError as exc:
-        raise fail_usage(str(exc)) from None
     plan = BackchannelPlan(kinds=kinds, into_reply_s=offsets, barge_in_s=barge_in)
     config = ReferenceBotConfig(
         reply_secs=barge_in + 2.5, vad_start_secs=vad_start, variant=variant
     )
-    report = Report(
-        command="chaos backchannel",
-        args={
-            "url": url,
-            "carrier": carrier.value,
-            "say": say,
-            "barge_in_s": barge_in,
-            "audio": call.audio.source,
-            "bot": describe_bot(bot, url, config),
-            "line": None if line_spec is None else line_spec.to_json(),
-        },
-    )
+    side = CallerSide(url, carrier.value, bot, config, call, line_spec)
 
-    gating = prepare_gating(report, trials, None)
-
-    async def work(report: Report) -> None:
-        async with bot_target(bot, report, url, [u.text for u in call.script.utterances]) as target:
-            result = await run_backchannels(
-                call, plan, url=target.url, carrier=carrier.value, bot_config=config, line=line_spec
-            )
-            await target.see_inside(result.call, report)
-        report.add_check(
-            judge_backchannel_not_yielded(result, gap_bound_s=gap_bound, clear_bound_s=clear_within)
+    async def run(target: BotTarget) -> BackchannelResult:
+        return await run_backchannels(
+            call, plan, url=target.url, carrier=carrier.value, bot_config=config, line=line_spec
         )
-        _backchannel_timeline(report, result)
-        if line_spec is not None:
-            add_line_table(line_spec, [("call", result.call.outcome)], report)
 
-    execute(report, outputs_of(outputs, trials), gating.wrap(work))
+    def judge(result: BackchannelResult) -> list[Check]:
+        return [
+            judge_backchannel_not_yielded(result, gap_bound_s=gap_bound, clear_bound_s=clear_within)
+        ]
+
+    experiment = CallerFaultExperiment(
+        "chaos backchannel", {"say": say, "barge_in_s": barge_in}, run, judge, _timeline
+    )
+    run_caller_experiment(side, experiment, outputs_of(outputs, trials), trials)
 
 
-def _backchannel_timeline(report: Report, result: BackchannelResult) -> None:
+def _timeline(report: Report, result: BackchannelResult) -> None:
     outcome = result.outcome
     rows: list[list[object]] = []
     if result.first is not None:

@@ -10,7 +10,8 @@ from voicectl.bot.pipeline import ReferenceBotConfig
 from voicectl.carriers import CarrierName
 from voicectl.checks.caller_faults import judge_silence_reengaged
 from voicectl.cli.bot_options import with_bot_under_test
-from voicectl.cli.bot_target import bot_target, check_bot_choice, describe_bot
+from voicectl.cli.bot_target import BotTarget, check_bot_choice
+from voicectl.cli.caller_experiment import CallerFaultExperiment, CallerSide, run_caller_experiment
 from voicectl.cli.chaos import chaos_app
 from voicectl.cli.chaos_conversation_common import (
     AudioOpt,
@@ -25,17 +26,15 @@ from voicectl.cli.common import (
     LineOpt,
     Outputs,
     TrialsOpt,
-    execute,
-    fail_usage,
     parse_line_option,
-    prepare_gating,
+    usage_errors,
 )
 from voicectl.cli.report_options import outputs_of, with_report_outputs
 from voicectl.conversation.silence import run_silence
 from voicectl.errors import InputError
 from voicectl.outcome.caller_faults import SilencePlan, SilenceResult
-from voicectl.replay.runner import add_line_table
 from voicectl.report import Report
+from voicectl.report.model import Check
 
 __all__ = ["silence"]
 
@@ -74,7 +73,7 @@ def silence(
     bot: Any = None,
 ) -> None:
     """The caller says nothing after the bot's answer: does the bot check in or end the call?"""
-    try:
+    with usage_errors():
         check_bot_choice(
             url,
             bot,
@@ -88,40 +87,24 @@ def silence(
         if listen_s < within:
             raise InputError(f"--listen {listen_s} is shorter than --within {within}")
         line_spec = parse_line_option(line)
-    except InputError as exc:
-        raise fail_usage(str(exc)) from None
     plan = SilencePlan(listen_s=listen_s)
     config = ReferenceBotConfig(idle_checkin_s=idle_checkin, idle_end_call=idle_end_call)
-    report = Report(
-        command="chaos silence",
-        args={
-            "url": url,
-            "carrier": carrier.value,
-            "within_s": within,
-            "listen_s": listen_s,
-            "audio": call.audio.source,
-            "bot": describe_bot(bot, url, config),
-            "line": None if line_spec is None else line_spec.to_json(),
-        },
-    )
+    side = CallerSide(url, carrier.value, bot, config, call, line_spec)
 
-    gating = prepare_gating(report, trials, None)
+    async def run(target: BotTarget) -> SilenceResult:
+        return await run_silence(
+            call, plan, url=target.url, carrier=carrier.value, bot_config=config, line=line_spec
+        )
 
-    async def work(report: Report) -> None:
-        async with bot_target(bot, report, url, [u.text for u in call.script.utterances]) as target:
-            result = await run_silence(
-                call, plan, url=target.url, carrier=carrier.value, bot_config=config, line=line_spec
-            )
-            await target.see_inside(result.call, report)
-        report.add_check(judge_silence_reengaged(result, bound_s=within))
-        _silence_timeline(report, result)
-        if line_spec is not None:
-            add_line_table(line_spec, [("call", result.call.outcome)], report)
+    def judge(result: SilenceResult) -> list[Check]:
+        return [judge_silence_reengaged(result, bound_s=within)]
 
-    execute(report, outputs_of(outputs, trials), gating.wrap(work))
+    args = {"within_s": within, "listen_s": listen_s}
+    experiment = CallerFaultExperiment("chaos silence", args, run, judge, _timeline)
+    run_caller_experiment(side, experiment, outputs_of(outputs, trials), trials)
 
 
-def _silence_timeline(report: Report, result: SilenceResult) -> None:
+def _timeline(report: Report, result: SilenceResult) -> None:
     outcome = result.outcome
     rows: list[list[object]] = []
     if result.question is not None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -56,6 +57,7 @@ __all__ = [
     "parse_line_option",
     "parse_rates",
     "print_notices",
+    "usage_errors",
     "validate_only",
 ]
 
@@ -174,6 +176,15 @@ def fail_usage(message: str) -> typer.Exit:
     """Print a one-line usage error and return the exit to raise (exit code 2)."""
     stderr_console().print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
     return typer.Exit(int(ExitCode.USAGE))
+
+
+@contextlib.contextmanager
+def usage_errors() -> Iterator[None]:
+    """Turn an :class:`InputError` raised while checking options into a usage error (exit 2)."""
+    try:
+        yield
+    except InputError as exc:
+        raise fail_usage(str(exc)) from None
 
 
 def print_notices(notices: Iterable[str | None]) -> None:
