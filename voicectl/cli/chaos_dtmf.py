@@ -11,24 +11,23 @@ from voicectl.carriers import CarrierName
 from voicectl.carriers.session import DTMF_DIGITS
 from voicectl.checks.caller_faults import judge_dtmf_received
 from voicectl.cli.bot_options import with_bot_under_test
-from voicectl.cli.bot_target import bot_target, check_bot_choice, describe_bot
+from voicectl.cli.bot_target import BotTarget, check_bot_choice
+from voicectl.cli.caller_experiment import CallerFaultExperiment, CallerSide, run_caller_experiment
 from voicectl.cli.chaos import chaos_app
 from voicectl.cli.chaos_conversation_common import CarrierOpt, UrlOpt, VariantOpt
 from voicectl.cli.common import (
     LineOpt,
     Outputs,
     TrialsOpt,
-    execute,
-    fail_usage,
     parse_line_option,
-    prepare_gating,
+    usage_errors,
 )
 from voicectl.cli.report_options import outputs_of, with_report_outputs
 from voicectl.conversation.dtmf import run_dtmf
 from voicectl.errors import InputError
 from voicectl.outcome.caller_faults import DtmfEntry, DtmfResult
-from voicectl.replay.runner import add_line_table
 from voicectl.report import Report
+from voicectl.report.model import Check
 
 __all__ = ["dtmf"]
 
@@ -79,7 +78,7 @@ def dtmf(
     bot: Any = None,
 ) -> None:
     """The caller presses keys (the carrier's dtmf events, or in-band tones): does the bot get them?"""
-    try:
+    with usage_errors():
         _check_digits(digits, inband, carrier)
         check_bot_choice(
             url,
@@ -91,45 +90,25 @@ def dtmf(
             carrier=carrier.value,
         )
         line_spec = parse_line_option(line)
-    except InputError as exc:
-        raise fail_usage(str(exc)) from None
     digits = digits.upper()
     entry = DtmfEntry(digits=digits, inband=inband, gap_s=gap)
     config = ReferenceBotConfig(variant=variant, inband_dtmf=inband_detector)
-    report = Report(
-        command="chaos dtmf",
-        args={
-            "url": url,
-            "carrier": carrier.value,
-            "digits": digits,
-            "inband": inband,
-            "gap_s": gap,
-            "bot": describe_bot(bot, url, config),
-            "line": None if line_spec is None else line_spec.to_json(),
-        },
-    )
+    side = CallerSide(url, carrier.value, bot, config, None, line_spec)
 
-    gating = prepare_gating(report, trials, None)
+    async def run(target: BotTarget) -> DtmfResult:
+        return await run_dtmf(
+            entry, url=target.url, carrier=carrier.value, bot_config=config, line=line_spec
+        )
 
-    async def work(report: Report) -> None:
-        async with bot_target(bot, report, url) as target:
-            result = await run_dtmf(
-                entry, url=target.url, carrier=carrier.value, bot_config=config, line=line_spec
-            )
-            await target.see_inside(result.call, report)
-        report.add_check(judge_dtmf_received(result, bound_s=within))
-        _dtmf_timeline(report, result)
-        if line_spec is not None:
-            add_line_table(line_spec, [("call", result.call.outcome)], report)
+    def judge(result: DtmfResult) -> list[Check]:
+        return [judge_dtmf_received(result, bound_s=within)]
 
-    execute(
-        report,
-        outputs_of(outputs, trials),
-        gating.wrap(work),
-    )
+    args = {"digits": digits, "inband": inband, "gap_s": gap}
+    experiment = CallerFaultExperiment("chaos dtmf", args, run, judge, _timeline)
+    run_caller_experiment(side, experiment, outputs_of(outputs, trials), trials)
 
 
-def _dtmf_timeline(report: Report, result: DtmfResult) -> None:
+def _timeline(report: Report, result: DtmfResult) -> None:
     outcome = result.call.outcome
     rows: list[list[object]] = []
     for press in result.sent:

@@ -13,15 +13,16 @@ import typer
 from voicectl.carriers import CarrierName
 from voicectl.checks.heartbeat import judge_heartbeat_detects_stall, judge_heartbeat_no_false_alarm
 from voicectl.cli.bot_options import with_bot_under_test
-from voicectl.cli.bot_target import bot_target, check_bot_choice
+from voicectl.cli.bot_target import BotTarget, check_bot_choice
+from voicectl.cli.caller_experiment import CallerFaultExperiment, CallerSide, run_caller_experiment
 from voicectl.cli.chaos import chaos_app
 from voicectl.cli.chaos_conversation_common import AudioOpt, CarrierOpt, UrlOpt, caller_call
-from voicectl.cli.common import CallerChannelOpt, Outputs, execute, fail_usage
+from voicectl.cli.common import CallerChannelOpt, Outputs, usage_errors
 from voicectl.cli.report_options import outputs_of, with_report_outputs
 from voicectl.conversation.heartbeat import heartbeats_seen_inside, run_heartbeat
-from voicectl.errors import InputError
-from voicectl.outcome.conversation import HeartbeatPlan
+from voicectl.outcome.conversation import HeartbeatPlan, HeartbeatResult
 from voicectl.report import Report
+from voicectl.report.model import Check
 
 __all__ = ["heartbeat"]
 
@@ -59,7 +60,7 @@ def heartbeat(
     bot: Any = None,
 ) -> None:
     """Pipecat heartbeats: false alarms on a long reply, an alarm when stuck? (seen from inside)"""
-    try:
+    with usage_errors():
         check_bot_choice(
             url,
             bot,
@@ -67,45 +68,48 @@ def heartbeat(
             carrier=carrier.value,
         )
         call = caller_call(audio, 1, caller_channel)
-    except InputError as exc:
-        raise fail_usage(str(exc)) from None
     reference = url is None and bot is None
     plan = HeartbeatPlan(reply_s=reply if reference else None, stall_s=stall, heartbeats=heartbeats)
-    report = Report(
-        command="chaos heartbeat",
-        args={
-            "url": url,
-            "carrier": carrier.value,
-            "reply_s": plan.reply_s,
-            "stall_s": stall,
-            "heartbeats": heartbeats if reference else None,
-            "audio": call.audio.source,
-            "bot": bot.describe() if bot else None,
-        },
-    )
+    side = CallerSide(url, carrier.value, bot, None, call, line_option=False)
 
-    async def work(report: Report) -> None:
-        async with bot_target(bot, report, url, [u.text for u in call.script.utterances]) as target:
-            result = await run_heartbeat(call, plan, url=target.url, carrier=carrier.value)
-            if target.url is not None:
-                worker, why = await target.inside(result.outcome)
-                heartbeats_seen_inside(result, worker, why)
-                target.judge_faults(report, result.outcome, worker, why)
+    async def run(target: BotTarget) -> HeartbeatResult:
+        return await run_heartbeat(call, plan, url=target.url, carrier=carrier.value)
+
+    def judge(result: HeartbeatResult) -> list[Check]:
         if stall > 0:
-            report.add_check(judge_heartbeat_detects_stall(result))
-        else:
-            report.add_check(judge_heartbeat_no_false_alarm(result))
-        rows: list[list[object]] = []
-        if result.reply is not None:
-            rows.append([round(result.reply[0], 2), "bot", "reply starts"])
-            rows.append([round(result.reply[1], 2), "bot", "reply ends"])
-        if result.stalled_at is not None:
-            rows.append([round(result.stalled_at, 2), "bot", f"pipeline stuck for {stall:g} s"])
-        for t in result.timeouts:
-            rows.append([round(t, 2), "bot", "on_heartbeat_timeout"])
-            report.log("bot", "heartbeat_timeout", clock="call", t=t)
-        rows.sort(key=lambda row: float(row[0]))  # type: ignore[arg-type]
-        if rows:
-            report.add_table("Timeline (call seconds)", ["t", "who", "what"], rows)
+            return [judge_heartbeat_detects_stall(result)]
+        return [judge_heartbeat_no_false_alarm(result)]
 
-    execute(report, outputs_of(outputs), work)
+    args = {
+        "reply_s": plan.reply_s,
+        "stall_s": stall,
+        "heartbeats": heartbeats if reference else None,
+    }
+    experiment = CallerFaultExperiment(
+        "chaos heartbeat", args, run, judge, _timeline, look_inside=_heartbeats_inside
+    )
+    run_caller_experiment(side, experiment, outputs_of(outputs))
+
+
+async def _heartbeats_inside(target: BotTarget, report: Report, result: HeartbeatResult) -> None:
+    """A bot at ``--url`` or from ``--bot-cmd``: its ``on_heartbeat_timeout``s seen from inside."""
+    if target.url is not None:
+        worker, why = await target.inside(result.outcome)
+        heartbeats_seen_inside(result, worker, why)
+        target.judge_faults(report, result.outcome, worker, why)
+
+
+def _timeline(report: Report, result: HeartbeatResult) -> None:
+    rows: list[list[object]] = []
+    if result.reply is not None:
+        rows.append([round(result.reply[0], 2), "bot", "reply starts"])
+        rows.append([round(result.reply[1], 2), "bot", "reply ends"])
+    if result.stalled_at is not None:
+        stall = result.plan.stall_s
+        rows.append([round(result.stalled_at, 2), "bot", f"pipeline stuck for {stall:g} s"])
+    for t in result.timeouts:
+        rows.append([round(t, 2), "bot", "on_heartbeat_timeout"])
+        report.log("bot", "heartbeat_timeout", clock="call", t=t)
+    rows.sort(key=lambda row: float(row[0]))  # type: ignore[arg-type]
+    if rows:
+        report.add_table("Timeline (call seconds)", ["t", "who", "what"], rows)

@@ -14,7 +14,8 @@ from voicectl.checks.caller_faults import (
     judge_media_gap_turn_ended,
 )
 from voicectl.cli.bot_options import with_bot_under_test
-from voicectl.cli.bot_target import bot_target, check_bot_choice, describe_bot
+from voicectl.cli.bot_target import BotTarget, check_bot_choice
+from voicectl.cli.caller_experiment import CallerFaultExperiment, CallerSide, run_caller_experiment
 from voicectl.cli.chaos import chaos_app
 from voicectl.cli.chaos_conversation_common import (
     AudioOpt,
@@ -29,17 +30,15 @@ from voicectl.cli.common import (
     LineOpt,
     Outputs,
     TrialsOpt,
-    execute,
-    fail_usage,
     parse_line_option,
-    prepare_gating,
+    usage_errors,
 )
 from voicectl.cli.report_options import outputs_of, with_report_outputs
 from voicectl.conversation.media_gap import run_media_gap
 from voicectl.errors import InputError
 from voicectl.outcome.caller_faults import MediaGapPlan, MediaGapResult
-from voicectl.replay.runner import add_line_table
 from voicectl.report import Report
+from voicectl.report.model import Check
 
 __all__ = ["media_gap"]
 
@@ -119,7 +118,7 @@ def media_gap(
     bot: Any = None,
 ) -> None:
     """The caller's media stops mid-utterance, socket open: does the turn end and the bot carry on?"""
-    try:
+    with usage_errors():
         check_bot_choice(
             url,
             bot,
@@ -141,8 +140,6 @@ def media_gap(
                 f"({first.end - first.start:.1f} s)"
             )
         line_spec = parse_line_option(line)
-    except InputError as exc:
-        raise fail_usage(str(exc)) from None
     plan = MediaGapPlan(
         into_utterance_s=into, gap_s=gap, turn_wait_s=turn_within, idle_wait_s=idle_within
     )
@@ -151,39 +148,26 @@ def media_gap(
         idle_checkin_s=idle_checkin,
         idle_end_call=idle_end_call,
     )
-    report = Report(
-        command="chaos media-gap",
-        args={
-            "url": url,
-            "carrier": carrier.value,
-            "into_s": into,
-            "resume_after_s": gap,
-            "audio": call.audio.source,
-            "bot": describe_bot(bot, url, config),
-            "line": None if line_spec is None else line_spec.to_json(),
-        },
-    )
+    side = CallerSide(url, carrier.value, bot, config, call, line_spec)
 
-    gating = prepare_gating(report, trials, None)
+    async def run(target: BotTarget) -> MediaGapResult:
+        return await run_media_gap(
+            call, plan, url=target.url, carrier=carrier.value, bot_config=config, line=line_spec
+        )
 
-    async def work(report: Report) -> None:
-        async with bot_target(bot, report, url, [u.text for u in call.script.utterances]) as target:
-            result = await run_media_gap(
-                call, plan, url=target.url, carrier=carrier.value, bot_config=config, line=line_spec
-            )
-            await target.see_inside(result.call, report)
-        report.add_check(judge_media_gap_turn_ended(result, bound_s=turn_within))
+    def judge(result: MediaGapResult) -> list[Check]:
+        checks = [judge_media_gap_turn_ended(result, bound_s=turn_within)]
         if gap is not None:
-            report.add_check(judge_media_gap_bot_responsive(result, bound_s=answer_within))
-        report.add_check(judge_media_gap_idle_handled(result, bound_s=idle_within))
-        _media_gap_timeline(report, result)
-        if line_spec is not None:
-            add_line_table(line_spec, [("call", result.call.outcome)], report)
+            checks.append(judge_media_gap_bot_responsive(result, bound_s=answer_within))
+        checks.append(judge_media_gap_idle_handled(result, bound_s=idle_within))
+        return checks
 
-    execute(report, outputs_of(outputs, trials), gating.wrap(work))
+    args = {"into_s": into, "resume_after_s": gap}
+    experiment = CallerFaultExperiment("chaos media-gap", args, run, judge, _timeline)
+    run_caller_experiment(side, experiment, outputs_of(outputs, trials), trials)
 
 
-def _media_gap_timeline(report: Report, result: MediaGapResult) -> None:
+def _timeline(report: Report, result: MediaGapResult) -> None:
     outcome = result.outcome
     rows: list[list[object]] = []
     for turn in (result.cut, result.after):

@@ -84,6 +84,10 @@ class DtmfResult:
     call: DirectedCall
 
     @property
+    def outcome(self) -> CallOutcome:
+        return self.call.outcome
+
+    @property
     def sent(self) -> list[DtmfPress]:
         return self.call.outcome.dtmf_sent
 
