@@ -18,24 +18,23 @@ from voicectl.checks.conversation import (
     judge_tasks_released,
 )
 from voicectl.checks.protocol import judge_carrier_protocol
-from voicectl.cli.bot_target import bot_target, check_bot_choice
+from voicectl.cli.bot_target import BotTarget, check_bot_choice
+from voicectl.cli.caller_experiment import CallerFaultExperiment, CallerSide, run_caller_experiment
 from voicectl.cli.common import (
     CallerChannel,
     Outputs,
-    execute,
-    fail_usage,
     parse_line_option,
-    prepare_gating,
     print_notices,
+    usage_errors,
 )
 from voicectl.conversation.scenarios import run_call_ending
 from voicectl.conversation.timeline import tabulate_call_ending
 from voicectl.errors import InputError
 from voicectl.outcome.call import HangUp
-from voicectl.outcome.conversation import CallEnding, ServedCall
-from voicectl.replay.runner import add_line_table, record_first_audio
+from voicectl.outcome.conversation import CallEnding, CallEndingResult, ServedCall
+from voicectl.replay.runner import record_first_audio
 from voicectl.report import Report
-from voicectl.report.compare import recording_fingerprints
+from voicectl.report.model import Check
 
 __all__ = [
     "AudioOpt",
@@ -127,7 +126,7 @@ def ending_command(
 ) -> None:
     """``chaos hangup`` (``how`` drop) or ``chaos carrier-close`` (``how`` close): check the
     options, place the call, end it from the caller's side at ``at`` and judge the bot's release."""
-    try:
+    with usage_errors():
         ending = CallEnding(how=how, at_s=at, code=code, reason=reason)
         check_bot_choice(
             url, bot, {"--bot-variant": variant is not BotVariant.CORRECT}, carrier=carrier.value
@@ -138,62 +137,54 @@ def ending_command(
             raise InputError(
                 f"--at {at} is past the end of the call ({call.audio.duration_s:.1f} s)"
             )
-    except InputError as exc:
-        raise fail_usage(str(exc)) from None
     prefix = "hangup" if how is HangUp.DROP else "carrier_close"
     config = ReferenceBotConfig(variant=variant)
-    report = Report(
-        command=f"chaos {'hangup' if how is HangUp.DROP else 'carrier-close'}",
-        args={
-            "url": url,
-            "carrier": carrier.value,
-            "at_s": at,
-            "code": code if how is HangUp.CLOSE else None,
-            "reason": reason or None,
-            "audio": call.audio.source,
-            "recordings": recording_fingerprints([call.audio.source]),
-            "bot": bot.describe() if bot else None if url else config.describe(),
-            "line": None if line_spec is None else line_spec.to_json(),
-        },
-    )
-    gating = prepare_gating(report, trials, baseline)
+    waited = max(10.0, end_within * 2)
+    side = CallerSide(url, carrier.value, bot, config, call, line_spec)
 
-    async def work(report: Report) -> None:
-        waited = max(10.0, end_within * 2)
-        unseen = ""
-        async with bot_target(bot, report, url, [u.text for u in call.script.utterances]) as target:
-            result = await run_call_ending(
-                call,
-                ending,
-                url=target.url,
-                carrier=carrier.value,
-                bot_config=config,
-                pipeline_wait_s=waited,
-                line=line_spec,
-            )
-            if bot is not None:  # its pipeline's end, as its own Pipecat reported it
-                worker, unseen = await target.inside(result.outcome, waited)
-                if worker is not None:
-                    ends = [e.t for e in worker.of_kind("pipeline_end")]
-                    result.bot_calls = [
-                        ServedCall(0, ended_at=min(ends, default=None), finished=bool(ends))
-                    ]
-                target.judge_faults(report, result.outcome, worker, unseen)
-        report.add_check(judge_bot_released_call(prefix, result, bound_s=release_within))
+    async def run(target: BotTarget) -> CallEndingResult:
+        return await run_call_ending(
+            call,
+            ending,
+            url=target.url,
+            carrier=carrier.value,
+            bot_config=config,
+            pipeline_wait_s=waited,
+            line=line_spec,
+        )
+
+    async def look_inside(target: BotTarget, report: Report, result: CallEndingResult) -> None:
+        if bot is not None:  # its pipeline's end, as its own Pipecat reported it
+            worker, result.unseen = await target.inside(result.outcome, waited)
+            if worker is not None:
+                ends = [e.t for e in worker.of_kind("pipeline_end")]
+                result.bot_calls = [
+                    ServedCall(0, ended_at=min(ends, default=None), finished=bool(ends))
+                ]
+            target.judge_faults(report, result.outcome, worker, result.unseen)
+
+    def judge(result: CallEndingResult) -> list[Check]:
+        checks = [judge_bot_released_call(prefix, result, bound_s=release_within)]
         if url is None:
-            report.add_check(
+            checks.append(
                 judge_pipeline_ended(
-                    prefix, result, bound_s=end_within, waited_s=waited, unseen=unseen
+                    prefix, result, bound_s=end_within, waited_s=waited, unseen=result.unseen
                 )
             )
         if url is None and bot is None:
-            report.add_check(judge_tasks_released(prefix, result))
+            checks.append(judge_tasks_released(prefix, result))
         protocol = result.outcome.protocol
         if protocol is not None and protocol.messages:  # a bot silent before the end said nothing
-            report.add_check(judge_carrier_protocol("call", protocol))
+            checks.append(judge_carrier_protocol("call", protocol))
+        return checks
+
+    def timeline(report: Report, result: CallEndingResult) -> None:
         tabulate_call_ending(report, result)
         record_first_audio(report, [result.outcome])
-        if line_spec is not None:
-            add_line_table(line_spec, [("call", result.outcome)], report)
 
-    execute(report, outputs, gating.wrap(work))
+    args = {"at_s": at, "code": code if how is HangUp.CLOSE else None, "reason": reason or None}
+    command = f"chaos {'hangup' if how is HangUp.DROP else 'carrier-close'}"
+    experiment = CallerFaultExperiment(
+        command, args, run, judge, timeline, look_inside=look_inside, recordings=True
+    )
+    run_caller_experiment(side, experiment, outputs, trials, baseline)

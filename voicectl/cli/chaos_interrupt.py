@@ -23,7 +23,8 @@ from voicectl.checks.conversation import (
 from voicectl.checks.protocol import judge_carrier_protocol
 from voicectl.cli.applicability import reject_reference_bot_options
 from voicectl.cli.bot_options import with_bot_under_test
-from voicectl.cli.bot_target import bot_target, check_bot_choice
+from voicectl.cli.bot_target import BotTarget, check_bot_choice
+from voicectl.cli.caller_experiment import CallerFaultExperiment, CallerSide, run_caller_experiment
 from voicectl.cli.chaos import chaos_app
 from voicectl.cli.chaos_conversation_common import (
     AudioOpt,
@@ -38,20 +39,18 @@ from voicectl.cli.common import (
     LineOpt,
     Outputs,
     TrialsOpt,
-    execute,
-    fail_usage,
     parse_line_option,
-    prepare_gating,
+    usage_errors,
 )
 from voicectl.cli.report_options import outputs_of, with_report_outputs
 from voicectl.conversation.scenarios import run_barge_in
 from voicectl.conversation.timeline import tabulate_barge_in
 from voicectl.errors import InputError
-from voicectl.outcome.conversation import BargeIn
+from voicectl.outcome.conversation import BargeIn, BargeInResult
 from voicectl.outcome.function_calls import FunctionCallLog
-from voicectl.replay.runner import add_line_table, record_first_audio
+from voicectl.replay.runner import record_first_audio
 from voicectl.report import Report
-from voicectl.report.compare import recording_fingerprints
+from voicectl.report.model import Check
 
 __all__ = ["During", "interrupt"]
 
@@ -173,7 +172,7 @@ def interrupt(
     bot: Any = None,
 ) -> None:
     """The caller barges in while the bot speaks (or while it is in a function call): does it stop and answer?"""
-    try:
+    with usage_errors():
         full = reference_bot is not BotBrain.RESPONDER
         reference_only = {
             "--tool-delay": tool_delay > 0,
@@ -218,8 +217,6 @@ def interrupt(
         flow = None if flow_config is None else load_flow(str(flow_config), function=function)
         call = caller_call(audio, 2, caller_channel)
         line_spec = parse_line_option(line)
-    except InputError as exc:
-        raise fail_usage(str(exc)) from None
     # Responder: with a simulated function call, barge in half-way through it (the reference
     # bot tells us when the caller's turn ended; a bot at --url needs --at).
     after_turn_end = (
@@ -244,78 +241,51 @@ def interrupt(
         flow_config=flow,
     )
     tool_s = tool_delay or (2.0 if full else 0.0)
-    report = Report(
-        command="chaos interrupt",
-        args={
-            "url": url,
-            "carrier": carrier.value,
-            "during_reply_s": during_reply,
-            "at_s": at,
-            "tool_delay_s": tool_delay,
-            "during": during.value,
-            "into_tool_call_s": into_tool_call if during is During.TOOL_CALL else None,
-            "audio": call.audio.source,
-            "recordings": recording_fingerprints([call.audio.source]),
-            "bot": bot.describe() if bot else None if url else config.describe(),
-            "line": None if line_spec is None else line_spec.to_json(),
-        },
-    )
-    gating = prepare_gating(report, trials, baseline)
+    tool_call = during is During.TOOL_CALL
+    if bot is not None and tool_call and bot.llm_script is None:
+        # The user's bot, its OpenAI fake scripted to call --function, seen from inside.
+        bot = replace(bot, llm_script=full_bot_llm_script(function))
+    side = CallerSide(url, carrier.value, bot, config, call, line_spec)
 
-    async def work(report: Report) -> None:
-        if bot is not None and during is During.TOOL_CALL:
-            # The user's bot, its OpenAI fake scripted (--llm-script, else to call --function),
-            # seen from inside.
-            from voicectl.sut.session import serve_bot
-
-            texts = [u.text for u in call.script.utterances] if call.script else []
-            scripted = (
-                bot
-                if bot.llm_script is not None
-                else replace(bot, llm_script=full_bot_llm_script(function))
+    async def run(target: BotTarget) -> BargeInResult:
+        bot_run = target.run
+        if bot_run is not None and tool_call:
+            return await run_barge_in(
+                call,
+                plan,
+                url=target.url,
+                carrier=carrier.value,
+                line=line_spec,
+                live_calls=lambda: FunctionCallLog.from_inside(
+                    e for w in bot_run.inside.workers.values() for e in w.events
+                ),
             )
-            async with serve_bot(scripted, report, utterances=texts) as run:
-                result = await run_barge_in(
-                    call,
-                    plan,
-                    url=run.url,
-                    carrier=carrier.value,
-                    line=line_spec,
-                    live_calls=lambda: FunctionCallLog.from_inside(
-                        e for w in run.inside.workers.values() for e in w.events
-                    ),
-                )
-        else:
-            texts = [u.text for u in call.script.utterances]
-            async with bot_target(bot, report, url, texts) as target:
-                result = await run_barge_in(
-                    call,
-                    plan,
-                    url=target.url,
-                    carrier=carrier.value,
-                    bot_config=config,
-                    line=line_spec,
-                )
-                if bot is not None:
-                    worker, why = await target.inside(result.outcome)
-                    target.judge_faults(report, result.outcome, worker, why)
+        return await run_barge_in(
+            call, plan, url=target.url, carrier=carrier.value, bot_config=config, line=line_spec
+        )
+
+    async def look_inside(target: BotTarget, report: Report, result: BargeInResult) -> None:
+        if bot is not None and not tool_call:
+            worker, why = await target.inside(result.outcome)
+            target.judge_faults(report, result.outcome, worker, why)
+
+    def judge(result: BargeInResult) -> list[Check]:
         checks = []
         # Inside a simulated function call (the responder) the bot is silent by design; during
         # a real one it may be speaking the model's words or not: the clear and audio checks are
         # judged only when there was audio to clear, and the answer that must still come judges
         # the barge-in.
-        if plan.after_turn_end_s is None and (during is During.REPLY or result.bot_audio_at_onset):
+        if plan.after_turn_end_s is None and (not tool_call or result.bot_audio_at_onset):
             checks += [judge_clear_sent(result, bound_s=clear_within), judge_audio_stopped(result)]
         checks.append(judge_conversation_continues(result, bound_s=answer_within + tool_s))
-        if during is During.TOOL_CALL:
+        if tool_call:
             checks.append(judge_no_call_left_in_progress(result))
             if function == "end_call":
                 checks.append(judge_end_call_spared_caller(result))
             if reference_bot is BotBrain.FLOWS:
                 checks.append(judge_flow_reached_next_node(result))
-        report.extend_checks(checks)
         if result.outcome.protocol is not None:
-            report.add_check(
+            checks.append(
                 judge_carrier_protocol(
                     "call",
                     result.outcome.protocol,
@@ -323,13 +293,27 @@ def interrupt(
                     call_error=result.outcome.error,
                 )
             )
+        return checks
+
+    def timeline(report: Report, result: BargeInResult) -> None:
         tabulate_barge_in(report, result)
         record_first_audio(report, [result.outcome])
-        if line_spec is not None:
-            add_line_table(line_spec, [("barge-in call", result.outcome)], report)
 
-    execute(
-        report,
-        outputs_of(outputs),
-        gating.wrap(work),
+    args = {
+        "during_reply_s": during_reply,
+        "at_s": at,
+        "tool_delay_s": tool_delay,
+        "during": during.value,
+        "into_tool_call_s": into_tool_call if tool_call else None,
+    }
+    experiment = CallerFaultExperiment(
+        "chaos interrupt",
+        args,
+        run,
+        judge,
+        timeline,
+        look_inside=look_inside,
+        recordings=True,
+        line_label="barge-in call",
     )
+    run_caller_experiment(side, experiment, outputs_of(outputs), trials, baseline)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -15,7 +15,8 @@ from voicectl.checks.slow_reader import (
     judge_slow_reader_recovered,
 )
 from voicectl.cli.bot_options import with_bot_under_test
-from voicectl.cli.bot_target import check_bot_choice
+from voicectl.cli.bot_target import BotTarget, check_bot_choice
+from voicectl.cli.caller_experiment import CallerFaultExperiment, CallerSide, run_caller_experiment
 from voicectl.cli.chaos import chaos_app
 from voicectl.cli.chaos_conversation_common import (
     AudioOpt,
@@ -29,18 +30,21 @@ from voicectl.cli.common import (
     LineOpt,
     Outputs,
     TrialsOpt,
-    execute,
-    fail_usage,
     parse_line_option,
-    prepare_gating,
+    usage_errors,
 )
 from voicectl.cli.report_options import outputs_of, with_report_outputs
 from voicectl.conversation.scenarios import wait_until
 from voicectl.conversation.slow_reader import log_lines_since, run_slow_reader
 from voicectl.errors import InputError
 from voicectl.outcome.slow_reader import SlowReaderPlan, SlowReaderResult
-from voicectl.replay.runner import add_line_table
 from voicectl.report import Report
+from voicectl.report.model import Check
+
+if TYPE_CHECKING:
+    from voicectl.audio.script import Call
+    from voicectl.replay.line import LineSpec
+    from voicectl.sut.session import BotRun
 
 __all__ = ["slow_reader"]
 
@@ -160,15 +164,13 @@ def slow_reader(
         "--bot-write-timeout": write_timeout != 10.0,
         "--bot-variant": variant is not BotVariant.CORRECT,
     }
-    try:
+    with usage_errors():
         check_bot_choice(url, bot, reference_only, carrier=carrier.value)
         stall = _parse_stall(stall_s)
         if stall is None and hangup_after <= into_reply:
             raise InputError("--hangup-after must be longer than --into-reply")
         call = caller_call(audio, 2, caller_channel)
         line_spec = parse_line_option(line)
-    except InputError as exc:
-        raise fail_usage(str(exc)) from None
     plan = SlowReaderPlan(
         into_reply_s=into_reply,
         stall_s=stall,
@@ -182,78 +184,67 @@ def slow_reader(
         send_buffer_bytes=send_buffer,
         audio_out_write_timeout_s=write_timeout,
     )
-    report = Report(
-        command="chaos slow-reader",
-        args={
-            "url": url,
-            "carrier": carrier.value,
-            "stall_s": stall,
-            "into_reply_s": into_reply,
-            "hangup_after_s": hangup_after if stall is None else None,
-            "recv_buffer_bytes": recv_buffer,
-            "audio": call.audio.source,
-            "bot": bot.describe() if bot else None if url else config.describe(),
-            "line": None if line_spec is None else line_spec.to_json(),
-        },
-    )
-    gating = prepare_gating(report, trials, None)
+    side = CallerSide(url, carrier.value, bot, config, call, line_spec)
 
-    async def work(report: Report) -> None:
-        if bot is None:
-            result = await run_slow_reader(
-                call, plan, url=url, carrier=carrier.value, bot_config=config, line=line_spec
+    async def run(target: BotTarget) -> SlowReaderResult:
+        if target.run is None:
+            return await run_slow_reader(
+                call, plan, url=target.url, carrier=carrier.value, bot_config=config, line=line_spec
             )
-        else:
-            result = await _against_bot_cmd(bot, call, plan, carrier.value, line_spec, report)
+        return await _against_bot_cmd(target.run, call, plan, carrier.value, line_spec)
+
+    def judge(result: SlowReaderResult) -> list[Check]:
+        checks = []
         if stall is not None:
-            report.add_check(judge_slow_reader_recovered(result, bound_s=answer_within))
-        report.add_check(judge_slow_reader_log_bounded(result, max_lines=max_log_lines))
-        report.add_check(judge_slow_reader_cleaned_up(result, bound_s=end_within))
+            checks.append(judge_slow_reader_recovered(result, bound_s=answer_within))
+        checks.append(judge_slow_reader_log_bounded(result, max_lines=max_log_lines))
+        checks.append(judge_slow_reader_cleaned_up(result, bound_s=end_within))
         protocol = result.outcome.protocol
         if protocol is not None and protocol.messages:
-            report.add_check(judge_carrier_protocol("call", protocol))
-        _timeline(report, result)
-        if line_spec is not None:
-            add_line_table(line_spec, [("call", result.outcome)], report)
+            checks.append(judge_carrier_protocol("call", protocol))
+        return checks
 
-    execute(report, outputs_of(outputs, trials), gating.wrap(work))
+    args = {
+        "stall_s": stall,
+        "into_reply_s": into_reply,
+        "hangup_after_s": hangup_after if stall is None else None,
+        "recv_buffer_bytes": recv_buffer,
+    }
+    experiment = CallerFaultExperiment(
+        "chaos slow-reader", args, run, judge, _timeline, look_inside=None
+    )
+    run_caller_experiment(side, experiment, outputs_of(outputs, trials), trials)
 
 
 async def _against_bot_cmd(
-    bot: Any, call: Any, plan: SlowReaderPlan, carrier: str, line: Any, report: Report
+    run: BotRun, call: Call, plan: SlowReaderPlan, carrier: str, line: LineSpec | None
 ) -> SlowReaderResult:
     """Your bot from ``--bot-cmd``: its log file and its inside view (a Pipecat bot) judge it."""
-    from voicectl.sut.session import serve_bot
+    offset = [0]
 
-    texts = [u.text for u in call.script.utterances] if call.script else []
-    async with serve_bot(bot, report, utterances=texts) as run:
-        offset = [0]
+    def mark_log() -> None:
+        offset[0] = run.log_path.stat().st_size if run.log_path.exists() else 0
 
-        def mark_log() -> None:
-            offset[0] = run.log_path.stat().st_size if run.log_path.exists() else 0
+    result = await run_slow_reader(
+        call, plan, url=run.url, carrier=carrier, line=line, on_stop_reading=mark_log
+    )
+    if result.hung_up_wall is not None and run.inside.hooked:
 
-        result = await run_slow_reader(
-            call, plan, url=run.url, carrier=carrier, line=line, on_stop_reading=mark_log
-        )
-        if result.hung_up_wall is not None and run.inside.hooked:
+        def ended() -> bool:
+            return bool(run.inside.workers) and all(w.ended for w in run.inside.workers.values())
 
-            def ended() -> bool:
-                return bool(run.inside.workers) and all(
-                    w.ended for w in run.inside.workers.values()
-                )
-
-            await wait_until(ended, plan.pipeline_wait_s)
-            ends = [
-                e.t
-                for w in run.inside.workers.values()
-                for e in w.of_kind("pipeline_end")
-                if e.t >= result.hung_up_wall - 60
-            ]
-            if ends:
-                result.pipeline_end_s = max(0.0, max(ends) - result.hung_up_wall)
-            elif ended() is False:
-                result.leftover_tasks = ["the bot's pipeline (no pipeline end reported)"]
-        result.log = log_lines_since(run.log_path, offset[0])
+        await wait_until(ended, plan.pipeline_wait_s)
+        ends = [
+            e.t
+            for w in run.inside.workers.values()
+            for e in w.of_kind("pipeline_end")
+            if e.t >= result.hung_up_wall - 60
+        ]
+        if ends:
+            result.pipeline_end_s = max(0.0, max(ends) - result.hung_up_wall)
+        elif ended() is False:
+            result.leftover_tasks = ["the bot's pipeline (no pipeline end reported)"]
+    result.log = log_lines_since(run.log_path, offset[0])
     return result
 
 

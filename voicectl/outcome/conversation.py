@@ -134,6 +134,7 @@ class CallEndingResult:
     ending: CallEnding
     ended_at_wall: float | None = None  # monotonic time the caller ended the call
     bot_calls: list[ServedCall] = field(default_factory=list)
+    unseen: str = ""  # why the bot's pipeline end could not be seen from inside (--bot-cmd)
 
     @property
     def pipeline_end_s(self) -> float | None:
