@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from local_servers import write_first_turn
 from on_a_terminal import run_on_a_terminal
+from shared_runs import shared_run
 
 from voicectl.audio.io import write_wav
 
@@ -133,12 +134,13 @@ def test_a_sink_run_draws_a_live_table_on_a_terminal_and_none_in_a_pipe(
 
 @pytest.mark.slow
 @pytest.mark.timing
-def test_load_with_no_arguments_passes_against_the_reference_bot(tmp_path: Path) -> None:
-    out_json, out_xml = tmp_path / "r.json", tmp_path / "r.xml"
-    result = _run("load", "--json", str(out_json), "--junit", str(out_xml), timeout=170)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    assert result.stdout.splitlines()[0].startswith("PASS  voicectl load  4/4 checks passed")
-    report = json.loads(out_json.read_text())
+def test_load_with_no_arguments_passes_against_the_reference_bot() -> None:
+    # The same run as load.md's `voicectl load` example.
+    run = shared_run("load", timeout=170)
+    out_xml = run.folder / "report.xml"
+    assert run.code == 0, run.output[-5000:]
+    assert run.output.splitlines()[0].startswith("PASS  voicectl load  4/4 checks passed")
+    report = run.report
     assert report["verdict"] == "pass" and report["args"]["calls"] == 8
     assert report["metrics"]["calls"] == 8 and report["metrics"]["peak_concurrency"] == 8
     assert report["tables"][0]["title"].startswith("Load: first-audio latency in ms")
