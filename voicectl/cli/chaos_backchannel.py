@@ -31,6 +31,7 @@ from voicectl.cli.common import (
 )
 from voicectl.cli.report_options import outputs_of, with_report_outputs
 from voicectl.conversation.backchannel import run_backchannels
+from voicectl.conversation.timeline import CallTimeline
 from voicectl.errors import InputError
 from voicectl.outcome.caller_faults import BackchannelPlan, BackchannelResult
 from voicectl.report import Report
@@ -151,35 +152,23 @@ def backchannel(
 
 
 def _timeline(report: Report, result: BackchannelResult) -> None:
-    outcome = result.outcome
-    rows: list[list[object]] = []
+    outcome, timeline = result.outcome, CallTimeline(report)
     if result.first is not None:
-        u = result.first.utterance
-        rows.append([round(u.start, 3), "caller", f"says {u.text!r}"])
-        report.log("caller", "utterance", clock="call", t=u.start, end=u.end, text=u.text)
+        timeline.utterance(result.first.utterance)
     for b in result.sent:
         state = "while the bot talks" if b.bot_talking else "(bot silent)"
-        rows.append([round(b.start, 3), "caller", f"{b.kind!r} {state}"])
-        report.log("caller", "backchannel", clock="call", t=b.start, end=b.end, said=b.kind)
+        timeline.event(
+            b.start, "caller", f"{b.kind!r} {state}", "backchannel", end=b.end, said=b.kind
+        )
     if result.barge is not None:
         u = result.barge.utterance
-        rows.append([round(u.start, 3), "caller", f"barges in: {u.text!r}"])
-        report.log("caller", "utterance", clock="call", t=u.start, end=u.end, text=u.text)
+        timeline.utterance(u, f"barges in: {u.text!r}")
     for run in outcome.runs:
-        rows.append([round(run.start, 3), "bot", "audio starts"])
-        rows.append(
-            [round(run.end, 3), "bot", "audio cut by clear" if run.cleared else "audio ends"]
-        )
-        report.log("bot", "bot_audio", clock="call", t=run.start, end=run.end, cleared=run.cleared)
+        timeline.audio_run(run)
     inside = {"turn_start": "pipeline starts a user turn", "interruption": "pipeline interrupts"}
     for t, what in inside_rows(result.call, inside):
-        rows.append([t, "bot", what])
-        report.log("bot", "inside", clock="call", t=t, what=what)
+        timeline.event(t, "bot", what, "inside", what=what)
     for clear in outcome.clears:
-        rows.append([round(clear.t, 3), "bot", "clear"])
-        report.log("bot", "clear", clock="call", t=clear.t, during_bot_audio=clear.during_bot_audio)
-    if outcome.error:
-        rows.append([round(outcome.duration_s, 3), "call", outcome.error])
-        report.log("call", "error", clock="call", t=outcome.duration_s, message=outcome.error)
-    rows.sort(key=lambda row: float(row[0]))  # type: ignore[arg-type]
-    report.add_table("Timeline (call seconds)", ["t", "who", "what"], rows)
+        timeline.event(clear.t, "bot", "clear", "clear", during_bot_audio=clear.during_bot_audio)
+    timeline.call_error(outcome)
+    timeline.add_table()

@@ -45,6 +45,7 @@ __all__ = [
     "VariantOpt",
     "caller_call",
     "ending_command",
+    "parse_seconds_or_never",
 ]
 
 UrlOpt = Annotated[
@@ -100,6 +101,19 @@ def caller_call(audio: Path | None, need: int, caller_channel: CallerChannel | N
             f"its {_origin(call)} has {len(utterances)}"
         )
     return call
+
+
+def parse_seconds_or_never(text: str, option: str, low: float, high: float) -> float | None:
+    """``option``'s seconds, ``low``-``high``, or ``None`` for 'never' (:class:`InputError`)."""
+    if text.strip().lower() == "never":
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise InputError(f"{option} {text!r}: give seconds or 'never'") from None
+    if not low <= seconds <= high:
+        raise InputError(f"{option} {text}: must be {low:g}-{high:g} seconds (or 'never')")
+    return seconds
 
 
 def _origin(call: Call) -> str:

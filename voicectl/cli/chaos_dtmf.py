@@ -24,6 +24,7 @@ from voicectl.cli.common import (
 )
 from voicectl.cli.report_options import outputs_of, with_report_outputs
 from voicectl.conversation.dtmf import run_dtmf
+from voicectl.conversation.timeline import CallTimeline
 from voicectl.errors import InputError
 from voicectl.outcome.caller_faults import DtmfEntry, DtmfResult
 from voicectl.report import Report
@@ -109,27 +110,19 @@ def dtmf(
 
 
 def _timeline(report: Report, result: DtmfResult) -> None:
-    outcome = result.call.outcome
-    rows: list[list[object]] = []
+    outcome, timeline = result.outcome, CallTimeline(report)
     for press in result.sent:
         what = (
             f"tone {press.digit!r} ({press.duration_s * 1000:.0f} ms)"
             if press.inband
             else (f"dtmf event {press.digit!r}")
         )
-        rows.append([round(press.t, 3), "caller", what])
-        report.log(
-            "caller", "dtmf", clock="call", t=press.t, digit=press.digit, inband=press.inband
-        )
-    received = result.received or []
+        timeline.event(press.t, "caller", what, "dtmf", digit=press.digit, inband=press.inband)
     t0 = result.sent[0] if result.sent else None
-    for event in received:
+    for event in result.received or []:
         # On the call clock: the first key's call second plus the wall time since it left.
         t = t0.t + result.received_wall(event) - t0.wall if t0 is not None else event.audio_t
-        rows.append([round(t, 3), "bot", f"pipeline got InputDTMFFrame {event.detail!r}"])
-        report.log("bot", "dtmf_received", clock="call", t=t, digit=event.detail)
-    if outcome.error:
-        rows.append([round(outcome.duration_s, 3), "call", outcome.error])
-        report.log("call", "error", clock="call", t=outcome.duration_s, message=outcome.error)
-    rows.sort(key=lambda row: float(row[0]))  # type: ignore[arg-type]
-    report.add_table("Timeline (call seconds)", ["t", "who", "what"], rows)
+        what = f"pipeline got InputDTMFFrame {event.detail!r}"
+        timeline.event(t, "bot", what, "dtmf_received", digit=event.detail)
+    timeline.call_error(outcome)
+    timeline.add_table()

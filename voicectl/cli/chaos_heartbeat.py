@@ -20,6 +20,7 @@ from voicectl.cli.chaos_conversation_common import AudioOpt, CarrierOpt, UrlOpt,
 from voicectl.cli.common import CallerChannelOpt, Outputs, usage_errors
 from voicectl.cli.report_options import outputs_of, with_report_outputs
 from voicectl.conversation.heartbeat import heartbeats_seen_inside, run_heartbeat
+from voicectl.conversation.timeline import CallTimeline
 from voicectl.outcome.conversation import HeartbeatPlan, HeartbeatResult
 from voicectl.report import Report
 from voicectl.report.model import Check
@@ -100,16 +101,14 @@ async def _heartbeats_inside(target: BotTarget, report: Report, result: Heartbea
 
 
 def _timeline(report: Report, result: HeartbeatResult) -> None:
-    rows: list[list[object]] = []
+    timeline = CallTimeline(report, digits=2)
     if result.reply is not None:
-        rows.append([round(result.reply[0], 2), "bot", "reply starts"])
-        rows.append([round(result.reply[1], 2), "bot", "reply ends"])
+        timeline.row(result.reply[0], "bot", "reply starts")
+        timeline.row(result.reply[1], "bot", "reply ends")
     if result.stalled_at is not None:
-        stall = result.plan.stall_s
-        rows.append([round(result.stalled_at, 2), "bot", f"pipeline stuck for {stall:g} s"])
+        what = f"pipeline stuck for {result.plan.stall_s:g} s"
+        timeline.row(result.stalled_at, "bot", what)
     for t in result.timeouts:
-        rows.append([round(t, 2), "bot", "on_heartbeat_timeout"])
-        report.log("bot", "heartbeat_timeout", clock="call", t=t)
-    rows.sort(key=lambda row: float(row[0]))  # type: ignore[arg-type]
-    if rows:
-        report.add_table("Timeline (call seconds)", ["t", "who", "what"], rows)
+        timeline.event(t, "bot", "on_heartbeat_timeout", "heartbeat_timeout")
+    if timeline.rows:
+        timeline.add_table()

@@ -24,6 +24,7 @@ from voicectl.cli.chaos_conversation_common import (
     IdleEndCallOpt,
     UrlOpt,
     caller_call,
+    parse_seconds_or_never,
 )
 from voicectl.cli.common import (
     CallerChannelOpt,
@@ -35,24 +36,13 @@ from voicectl.cli.common import (
 )
 from voicectl.cli.report_options import outputs_of, with_report_outputs
 from voicectl.conversation.media_gap import run_media_gap
+from voicectl.conversation.timeline import CallTimeline
 from voicectl.errors import InputError
 from voicectl.outcome.caller_faults import MediaGapPlan, MediaGapResult
 from voicectl.report import Report
 from voicectl.report.model import Check
 
 __all__ = ["media_gap"]
-
-
-def _parse_gap(text: str) -> float | None:
-    if text.strip().lower() == "never":
-        return None
-    try:
-        seconds = float(text)
-    except ValueError:
-        raise InputError(f"--resume-after {text!r}: give seconds or 'never'") from None
-    if not 0.1 <= seconds <= 60:
-        raise InputError(f"--resume-after {text}: must be 0.1-60 seconds (or 'never')")
-    return seconds
 
 
 @chaos_app.command("media-gap")
@@ -131,7 +121,7 @@ def media_gap(
         )
         if idle_end_call and not idle_checkin:
             raise InputError("--bot-idle-end-call needs --bot-idle-checkin SECONDS (when to end)")
-        gap = _parse_gap(resume_after)
+        gap = parse_seconds_or_never(resume_after, "--resume-after", 0.1, 60)
         call = caller_call(audio, 2, caller_channel)
         first = call.script.utterances[0] if call.script else None
         if first is not None and into >= first.end - first.start:
@@ -168,32 +158,19 @@ def media_gap(
 
 
 def _timeline(report: Report, result: MediaGapResult) -> None:
-    outcome = result.outcome
-    rows: list[list[object]] = []
+    outcome, timeline = result.outcome, CallTimeline(report)
     for turn in (result.cut, result.after):
         if turn is not None:
-            u = turn.utterance
-            rows.append([round(u.start, 3), "caller", f"says {u.text!r}"])
-            report.log("caller", "utterance", clock="call", t=u.start, end=u.end, text=u.text)
+            timeline.utterance(turn.utterance)
     for start, end in outcome.media_gaps:
-        rows.append([round(start, 3), "carrier", "media stops (socket open)"])
-        report.log("carrier", "media_gap", clock="call", t=start, end=end)
+        timeline.event(start, "carrier", "media stops (socket open)", "media_gap", end=end)
         if end is not None:
-            rows.append([round(end, 3), "carrier", "media resumes"])
+            timeline.row(end, "carrier", "media resumes")
     turn_end = result.turn_end_after_gap_s()
     if turn_end is not None and result.gap_start is not None:
         t = result.gap_start + turn_end
-        rows.append([round(t, 3), "bot", "pipeline ends the caller's turn"])
-        report.log("bot", "turn_end", clock="call", t=t)
+        timeline.event(t, "bot", "pipeline ends the caller's turn", "turn_end")
     for run in outcome.runs:
-        what = "audio" if run.voiced else "digital silence"
-        rows.append([round(run.start, 3), "bot", f"{what} starts"])
-        rows.append(
-            [round(run.end, 3), "bot", f"{what} cut by clear" if run.cleared else f"{what} ends"]
-        )
-        report.log("bot", "bot_audio", clock="call", t=run.start, end=run.end, cleared=run.cleared)
-    if outcome.error:
-        rows.append([round(outcome.duration_s, 3), "call", outcome.error])
-        report.log("call", "error", clock="call", t=outcome.duration_s, message=outcome.error)
-    rows.sort(key=lambda row: float(row[0]))  # type: ignore[arg-type]
-    report.add_table("Timeline (call seconds)", ["t", "who", "what"], rows)
+        timeline.audio_run(run, "audio" if run.voiced else "digital silence")
+    timeline.call_error(outcome)
+    timeline.add_table()

@@ -31,6 +31,7 @@ from voicectl.cli.common import (
 )
 from voicectl.cli.report_options import outputs_of, with_report_outputs
 from voicectl.conversation.silence import run_silence
+from voicectl.conversation.timeline import CallTimeline
 from voicectl.errors import InputError
 from voicectl.outcome.caller_faults import SilencePlan, SilenceResult
 from voicectl.report import Report
@@ -105,34 +106,18 @@ def silence(
 
 
 def _timeline(report: Report, result: SilenceResult) -> None:
-    outcome = result.outcome
-    rows: list[list[object]] = []
+    outcome, timeline = result.outcome, CallTimeline(report)
     if result.question is not None:
         u = result.question.utterance
-        rows.append([round(u.start, 3), "caller", f"says {u.text!r}, then nothing"])
-        report.log("caller", "utterance", clock="call", t=u.start, end=u.end, text=u.text)
+        timeline.utterance(u, f"says {u.text!r}, then nothing")
     for run in outcome.runs:
         what = "audio" if run.voiced else "digital silence"
-        rows.append([round(run.start, 3), "bot", f"{what} starts"])
-        rows.append([round(run.end, 3), "bot", f"{what} ends"])
-        report.log(
-            "bot",
-            "bot_audio",
-            clock="call",
-            t=run.start,
-            end=run.end,
-            cleared=run.cleared,
-            voiced=run.voiced,
-        )
+        timeline.audio_run(run, what, show_clear=False, voiced=run.voiced)
     if outcome.closed_by_bot:
-        rows.append(
-            [round(outcome.duration_s, 3), "bot", f"ends the call (close {outcome.close_code})"]
-        )
-        report.log("bot", "closed", clock="call", t=outcome.duration_s, code=outcome.close_code)
-    elif outcome.ended_at is not None:
-        rows.append([round(outcome.ended_at, 3), "caller", "hangs up"])
-    if outcome.error and not outcome.closed_by_bot:
-        rows.append([round(outcome.duration_s, 3), "call", outcome.error])
-        report.log("call", "error", clock="call", t=outcome.duration_s, message=outcome.error)
-    rows.sort(key=lambda row: float(row[0]))  # type: ignore[arg-type]
-    report.add_table("Timeline (call seconds)", ["t", "who", "what"], rows)
+        what = f"ends the call (close {outcome.close_code})"
+        timeline.event(outcome.duration_s, "bot", what, "closed", code=outcome.close_code)
+    else:
+        if outcome.ended_at is not None:
+            timeline.row(outcome.ended_at, "caller", "hangs up")
+        timeline.call_error(outcome)
+    timeline.add_table()

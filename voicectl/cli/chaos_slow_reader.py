@@ -24,6 +24,7 @@ from voicectl.cli.chaos_conversation_common import (
     UrlOpt,
     VariantOpt,
     caller_call,
+    parse_seconds_or_never,
 )
 from voicectl.cli.common import (
     CallerChannelOpt,
@@ -36,6 +37,7 @@ from voicectl.cli.common import (
 from voicectl.cli.report_options import outputs_of, with_report_outputs
 from voicectl.conversation.scenarios import wait_until
 from voicectl.conversation.slow_reader import log_lines_since, run_slow_reader
+from voicectl.conversation.timeline import CallTimeline
 from voicectl.errors import InputError
 from voicectl.outcome.slow_reader import SlowReaderPlan, SlowReaderResult
 from voicectl.report import Report
@@ -47,18 +49,6 @@ if TYPE_CHECKING:
     from voicectl.sut.session import BotRun
 
 __all__ = ["slow_reader"]
-
-
-def _parse_stall(text: str) -> float | None:
-    if text.strip().lower() == "never":
-        return None
-    try:
-        seconds = float(text)
-    except ValueError:
-        raise InputError(f"--stall-s {text!r}: give seconds or 'never'") from None
-    if not 0.5 <= seconds <= 300:
-        raise InputError(f"--stall-s {text}: must be 0.5-300 seconds (or 'never')")
-    return seconds
 
 
 @chaos_app.command("slow-reader")
@@ -166,7 +156,7 @@ def slow_reader(
     }
     with usage_errors():
         check_bot_choice(url, bot, reference_only, carrier=carrier.value)
-        stall = _parse_stall(stall_s)
+        stall = parse_seconds_or_never(stall_s, "--stall-s", 0.5, 300)
         if stall is None and hangup_after <= into_reply:
             raise InputError("--hangup-after must be longer than --into-reply")
         call = caller_call(audio, 2, caller_channel)
@@ -249,48 +239,26 @@ async def _against_bot_cmd(
 
 
 def _timeline(report: Report, result: SlowReaderResult) -> None:
-    outcome = result.outcome
-    rows: list[list[object]] = []
+    outcome, timeline = result.outcome, CallTimeline(report)
     for turn in (result.question, result.after):
         if turn is not None:
-            u = turn.utterance
-            rows.append([round(u.start, 3), "caller", f"says {u.text!r}"])
-            report.log("caller", "utterance", clock="call", t=u.start, end=u.end, text=u.text)
+            timeline.utterance(turn.utterance)
     if result.stopped_at is not None:
-        rows.append([round(result.stopped_at, 3), "carrier", "stops reading its socket"])
-        report.log("carrier", "stop_reading", clock="call", t=result.stopped_at)
+        timeline.event(result.stopped_at, "carrier", "stops reading its socket", "stop_reading")
         closed = result.window_closed_s
         if closed is not None:
             held = result.unread[-1][1]
-            rows.append(
-                [
-                    round(result.stopped_at + closed, 3),
-                    "carrier",
-                    f"receive buffer full ({held} bytes unread): the bot's sends back up",
-                ]
-            )
+            what = f"receive buffer full ({held} bytes unread): the bot's sends back up"
+            timeline.row(result.stopped_at + closed, "carrier", what)
     if result.resumed_at is not None:
-        rows.append([round(result.resumed_at, 3), "carrier", "reads again"])
-        report.log("carrier", "resume_reading", clock="call", t=result.resumed_at)
+        timeline.event(result.resumed_at, "carrier", "reads again", "resume_reading")
     elif result.hung_up_wall is not None and result.stopped_at is not None:
-        rows.append(
-            [
-                round(result.stopped_at + result.plan.hangup_after_s, 3),
-                "carrier",
-                "tears the socket down (never read again)",
-            ]
-        )
+        t = result.stopped_at + result.plan.hangup_after_s
+        timeline.row(t, "carrier", "tears the socket down (never read again)")
     for run in outcome.runs:
-        rows.append([round(run.start, 3), "bot", "audio starts"])
-        rows.append(
-            [round(run.end, 3), "bot", "audio cut by clear" if run.cleared else "audio ends"]
-        )
-        report.log("bot", "bot_audio", clock="call", t=run.start, end=run.end, cleared=run.cleared)
-    if outcome.error:
-        rows.append([round(outcome.duration_s, 3), "call", outcome.error])
-        report.log("call", "error", clock="call", t=outcome.duration_s, message=outcome.error)
-    rows.sort(key=lambda row: float(row[0]))  # type: ignore[arg-type]
-    report.add_table("Timeline (call seconds)", ["t", "who", "what"], rows)
+        timeline.audio_run(run)
+    timeline.call_error(outcome)
+    timeline.add_table()
     logged = result.log_during()
     if logged:
         report.add_table(

@@ -1,13 +1,61 @@
 """A conversation fault's timeline, events and metrics, as report tables (``voicectl chaos
-interrupt | hangup | carrier-close``)."""
+interrupt | hangup | carrier-close``), and the timeline builder the caller-fault commands share."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from voicectl.outcome.call import HangUp
 from voicectl.outcome.conversation import BargeInResult, CallEndingResult
 from voicectl.report import Report
 
-__all__ = ["tabulate_barge_in", "tabulate_call_ending"]
+if TYPE_CHECKING:
+    from voicectl.audio.script import Utterance
+    from voicectl.outcome.call import BotAudioRun, CallOutcome
+
+__all__ = ["CallTimeline", "tabulate_barge_in", "tabulate_call_ending"]
+
+
+class CallTimeline:
+    """A call's timeline table (call seconds, who, what), the event behind a row logged with it."""
+
+    def __init__(self, report: Report, digits: int = 3) -> None:
+        self.report = report
+        self.digits = digits  # the table's rounding of call seconds
+        self.rows: list[list[object]] = []
+
+    def row(self, t: float, who: str, what: str) -> None:
+        self.rows.append([round(t, self.digits), who, what])
+
+    def event(self, t: float, who: str, what: str, kind: str, /, **data: Any) -> None:
+        """A row, and the report event ``kind`` from ``who`` at ``t``."""
+        self.row(t, who, what)
+        self.report.log(who, kind, clock="call", t=t, **data)
+
+    def utterance(self, u: Utterance, what: str | None = None) -> None:
+        self.event(
+            u.start, "caller", what or f"says {u.text!r}", "utterance", end=u.end, text=u.text
+        )
+
+    def audio_run(
+        self, run: BotAudioRun, what: str = "audio", /, show_clear: bool = True, **data: Any
+    ) -> None:
+        """Its start and end rows (``... cut by clear`` when a clear cut it) and its event."""
+        self.row(run.start, "bot", f"{what} starts")
+        cut = show_clear and run.cleared
+        self.row(run.end, "bot", f"{what} cut by clear" if cut else f"{what} ends")
+        self.report.log(
+            "bot", "bot_audio", clock="call", t=run.start, end=run.end, cleared=run.cleared, **data
+        )
+
+    def call_error(self, outcome: CallOutcome) -> None:
+        if outcome.error:
+            t = outcome.duration_s
+            self.event(t, "call", outcome.error, "error", message=outcome.error)
+
+    def add_table(self) -> None:
+        self.rows.sort(key=lambda row: float(row[0]))  # type: ignore[arg-type]
+        self.report.add_table("Timeline (call seconds)", ["t", "who", "what"], self.rows)
 
 
 def tabulate_barge_in(report: Report, result: BargeInResult) -> None:
