@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from shared_runs import shared_run
 from websockets.asyncio.server import serve
 
 from voicectl.audio.g711 import alaw_encode
@@ -25,12 +26,6 @@ wrong_stream_bot_example = importlib.util.module_from_spec(_SPEC)
 _SPEC.loader.exec_module(wrong_stream_bot_example)
 HARD_CODED_SID = wrong_stream_bot_example.HARD_CODED_SID
 _answering_bot = wrong_stream_bot_example.answering_bot
-
-
-@pytest.fixture
-async def wrong_stream_bot() -> AsyncIterator[str]:
-    async with serve(_answering_bot(HARD_CODED_SID), "127.0.0.1", 0) as server:
-        yield f"ws://127.0.0.1:{next(iter(server.sockets)).getsockname()[1]}/ws"
 
 
 @pytest.fixture
@@ -53,23 +48,26 @@ def _order_status():
 
 
 @pytest.mark.slow  # --fast waits up to 8 s for each of the three replies the carrier drops
-async def test_a_bot_answering_on_a_hard_coded_stream_sid_is_reported_as_such(
-    wrong_stream_bot: str,
-) -> None:
-    report = Report("replay")
-    plan = ReplayPlan(calls=[_order_status()], url=wrong_stream_bot, rates=(), fast=True)
-    await run_replay(plan, report)
-    checks = {c.id: c for c in report.checks}
+def test_a_bot_answering_on_a_hard_coded_stream_sid_is_reported_as_such() -> None:
+    # The same run as experiment-model.md's example: the example bot started by --bot-cmd.
+    run = shared_run(
+        "replay", "voicectl/data/smoke/order_status_short.wav", "--fast",
+        "--bot-cmd", "python examples/wrong_stream_bot.py --port {port}",
+        timeout=120,
+    )  # fmt: skip
+    assert run.code == 1, run.output[-3000:]
+    checks = {c["id"]: c for c in run.report["checks"]}
     protocol = checks["carrier.protocol"]
-    assert protocol.verdict is Verdict.FAIL
-    assert "messages rejected: " in protocol.observed
-    assert "addressed to another stream" in protocol.observed
-    assert f"addressed to '{HARD_CODED_SID}', not this call's stream" in protocol.observed
-    assert protocol.metrics["dropped_media"] == protocol.metrics["violations"]["wrong_stream"] > 0
-    assert protocol.detail.startswith("first addressed to another stream: media: streamSid")
+    assert protocol["verdict"] == "fail"
+    assert "messages rejected: " in protocol["observed"]
+    assert "addressed to another stream" in protocol["observed"]
+    assert f"addressed to '{HARD_CODED_SID}', not this call's stream" in protocol["observed"]
+    metrics = protocol["metrics"]
+    assert metrics["dropped_media"] == metrics["violations"]["wrong_stream"] > 0
+    assert protocol["detail"].startswith("first addressed to another stream: media: streamSid")
     answered = checks["replay.bot_answered"]
-    assert answered.verdict is Verdict.FAIL
-    assert answered.observed.endswith("the carrier drops them (see carrier.protocol)")
+    assert answered["verdict"] == "fail"
+    assert answered["observed"].endswith("the carrier drops them (see carrier.protocol)")
 
 
 async def test_a_bot_answering_on_this_calls_stream_passes_carrier_protocol(

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 from local_servers import (
@@ -18,6 +17,7 @@ from local_servers import (
     write_first_turn,
     write_opening,
 )
+from shared_runs import CliRun, shared_run
 
 pytestmark = pytest.mark.slow
 
@@ -32,25 +32,24 @@ def _switched_inside(report: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def revoked_key(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
+def revoked_key() -> tuple[CliRun, Path]:
     """``chaos ws-close --code 1008`` on the primary STT's fake 3 s after it connected, every
-    reconnect refused with 401 (a revoked key): one run shared by the tests below."""
-    folder = tmp_path_factory.mktemp("revoked")
-    report = folder / "r.json"
-    result = run_voicectl(
+    reconnect refused with 401 (a revoked key): one run shared by the tests below and by the
+    same example in docs/commands/chaos.md."""
+    run = shared_run(
         "chaos", "ws-close", "--code", "1008", "--after", "3", "--on", "first",
-        "--target", "deepgram", "--audio", str(write_opening(folder)),
-        "--bot-cmd", EXAMPLE_BOT_CMD, *EXAMPLE_FAKES, "--fault", "deepgram=handshake:401#2..",
-        "--json", str(report),
+        "--audio", "voicectl/data/smoke/order_status_short.wav",
+        "--bot-cmd", "python examples/twilio_bot/bot.py -t twilio --port {port}",
+        *EXAMPLE_FAKES, "--fault", "deepgram=handshake:401#2..", timeout=240,
     )  # fmt: skip
-    return result, report
+    return run, run.folder / "report.json"
 
 
 def test_a_1008_on_the_primary_stt_is_judged_from_the_fakes_connection_log(
-    revoked_key: tuple[Any, Path],
+    revoked_key: tuple[CliRun, Path],
 ) -> None:
-    result, report = revoked_key
-    assert result.returncode == 1, result.stdout + result.stderr  # close.not_retried fails
+    run, report = revoked_key
+    assert run.code == 1, run.output  # close.not_retried fails
     (not_retried,) = report_checks(report, "close.not_retried")
     # Pipecat 1.14's DeepgramSTTService retries a 1008 once: the fake saw a second handshake.
     assert not_retried["verdict"] == "fail"
@@ -64,9 +63,9 @@ def test_a_1008_on_the_primary_stt_is_judged_from_the_fakes_connection_log(
     assert data["args"]["target"] == "deepgram"
 
 
-def test_the_verdicts_agree_with_the_bots_own_log(revoked_key: tuple[Any, Path]) -> None:
+def test_the_verdicts_agree_with_the_bots_own_log(revoked_key: tuple[CliRun, Path]) -> None:
     _, report = revoked_key
-    log = report.with_name("r.bot.log").read_text()
+    log = report.with_name("report.bot.log").read_text()
     # The service that got the 1008 (the bot's log) is the one whose errors were counted.
     (hit,) = set(
         re.findall(r"(DeepgramSTTService#\d+) connection error, will retry: received 1008", log)
