@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -27,16 +28,30 @@ RUNNER_BOT = (
 ECHO_BOT = f"{sys.executable} {HERE / 'echo_bot.py'} {{port}}"
 
 
+TAG_ENV = "VOICECTL_TEST_PROCESS_TAG"
+
+
+@pytest.fixture(autouse=True)
+def process_tag(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A tag in this test's environment, inherited by the voicectl it runs and the bot that one
+    starts: xdist runs other tests' bots from the same scripts at the same time."""
+    tag = uuid.uuid4().hex
+    monkeypatch.setenv(TAG_ENV, tag)
+    return tag
+
+
 def _alive(marker: str) -> list[str]:
-    """Command lines of live processes whose arguments contain ``marker``."""
+    """Command lines of this test's live processes whose arguments contain ``marker``."""
+    tag = f"{TAG_ENV}={os.environ[TAG_ENV]}".encode()
     found = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
             state = (cmdline.parent / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            ours = tag in (cmdline.parent / "environ").read_bytes().split(b"\0")
         except OSError:
             continue
-        if marker in text and state != "Z" and "pytest" not in text:
+        if marker in text and state != "Z" and "pytest" not in text and ours:
             found.append(text)
     return found
 
