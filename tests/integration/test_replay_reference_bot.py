@@ -140,4 +140,6 @@ async def test_fast_replay_runs_the_full_bots_fakes_at_the_callers_speed() -> No
     assert "provider fakes 20x faster than real time" in str(started.data["config"])
     outcome = result.runs[0].outcome
     assert sum(t.answered for t in outcome.turns) >= 4, outcome.turns
-    assert max(r.end - r.start for r in outcome.runs) < 0.5, outcome.runs
+    # 0.1-0.2 s measured on a quiet machine, 0.52 s once at load 7 (pytest -n 6 beside two
+    # other suites); in real time the shortest reply plays for 2 s, so 1 s still tells them apart.
+    assert max(r.end - r.start for r in outcome.runs) < 1.0, outcome.runs
