@@ -29,6 +29,7 @@ pytestmark = pytest.mark.slow
 EXAMPLE = EXAMPLE_BOT
 BOT_CMD = EXAMPLE_BOT_CMD
 FAKES = list(EXAMPLE_FAKES)
+ROOT = Path(__file__).parents[2]
 
 
 def test_the_example_bot_answers_key_less_and_is_seen_from_inside(tmp_path: Path) -> None:
@@ -110,7 +111,7 @@ def test_llm_faults_are_judged_for_caller_impact(tmp_path: Path, fault: str, ver
 def test_rate_consistency_is_judged_for_the_example_bot(tmp_path: Path) -> None:
     report = tmp_path / "r.json"
     run_voicectl(
-        "replay", str(bundled_fixtures_dir() / "order_status.wav"),
+        "replay", str(ROOT / "voicectl/data/smoke/order_status_short.wav"),
         "--bot-cmd", f"env BOT_SAMPLE_RATE={{rate}} {BOT_CMD}", *FAKES,
         "--rates", "8000,16000", "--fast", "--json", str(report),
     )  # fmt: skip
@@ -131,7 +132,7 @@ def test_fast_replay_waits_through_the_bots_function_call_instead_of_talking_ove
     view the caller's next utterance barged in and Pipecat cancelled every call."""
     report = tmp_path / "r.json"
     result = run_voicectl(
-        "replay", str(Path(__file__).parents[2] / "voicectl/data/smoke/order_status_short.wav"),
+        "replay", str(ROOT / "voicectl/data/smoke/order_status_short.wav"),
         "--fast", "--bot-cmd", BOT_CMD, *FAKES, "--llm-script", str(EXAMPLE.parent / "llm-script.json"),
         "--json", str(report),
     )  # fmt: skip
