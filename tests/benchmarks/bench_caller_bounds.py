@@ -94,6 +94,14 @@ CHECKS = {
         {
             "correct (reference bot, twilio)": ("dtmf", "--carrier", "twilio", "--digits", "90*#"),
             "buggy (deaf-to-dtmf)": ("dtmf", "--bot-variant", "deaf-to-dtmf"),
+            "correct in-band (--bot-inband-dtmf)": (
+                "dtmf",
+                "--inband",
+                "--digits",
+                "15",
+                "--bot-inband-dtmf",
+            ),
+            "buggy in-band (Pipecat: no tone detector)": ("dtmf", "--inband", "--digits", "15"),
         },
         ("latency_max_s", "received"),
         "each key <= 1.0 s",
@@ -181,6 +189,7 @@ def analyze(rows: list[dict[str, Any]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", choices=sorted(CHECKS), action="append")
+    parser.add_argument("--system", help="only the systems whose name contains this")
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--jobs", type=int, default=2, help="runs at once (the machine is shared)")
     parser.add_argument("--timeout", type=float, default=180.0, help="per run (s)")
@@ -201,6 +210,7 @@ def main() -> None:
             (check_id, system, args, options.timeout)
             for _ in range(options.runs)
             for system, args in bench.systems.items()
+            if options.system is None or options.system in system
         ]
         with ThreadPoolExecutor(options.jobs) as pool:
             for row in pool.map(lambda job: one_run(*job), jobs):
