@@ -6,12 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from voicectl.audio.script import bundled_calls
+from voicectl.audio.script import Call, bundled_calls, load_call
 from voicectl.bot.pipeline import BotBrain, ReferenceBotConfig
 from voicectl.replay.runner import ReplayPlan, ReplayResult, run_replay
 from voicectl.report import Report, Verdict
 
 pytestmark = pytest.mark.slow
+
+
+SHORT = Path(__file__).parents[2] / "voicectl" / "data" / "smoke" / "order_status_short.wav"
 
 
 def _call(name: str):
@@ -94,8 +97,9 @@ async def test_reference_bot_with_an_stt_stage_answers_after_each_transcript() -
     """Real time: with an STT, Pipecat's turn end also waits (on the wall clock) for the
     transcript, so only real-time pacing reproduces a phone call's turn-taking exactly."""
     report = Report("replay")
+    call = load_call(SHORT)  # the first 21 s of order_status: three turns
     plan = ReplayPlan(
-        calls=[_call("order_status")],
+        calls=[call],
         rates=(16000,),
         stt="soniox",
         fast=False,
@@ -103,7 +107,7 @@ async def test_reference_bot_with_an_stt_stage_answers_after_each_transcript() -
         bot_config=ReferenceBotConfig(reply_secs=0.5),
     )
     result = await run_replay(plan, report)
-    _assert_every_utterance_answered_and_transcribed(report, result)
+    _assert_every_utterance_answered_and_transcribed(report, result, call)
     turns = next(t for t in report.tables if t.title == "Turns")
     assert turns.columns[-1] == "bot's STT heard"
 
@@ -111,18 +115,22 @@ async def test_reference_bot_with_an_stt_stage_answers_after_each_transcript() -
 @pytest.mark.parametrize("stt", ["soniox", "assemblyai"])
 async def test_fast_replay_with_an_stt_stage_answers_every_utterance(stt: str) -> None:
     report = Report("replay")
-    plan = ReplayPlan(calls=[_call("order_status")], rates=(8000,), stt=stt, fast=True)
+    call = _call("order_status")
+    plan = ReplayPlan(calls=[call], rates=(8000,), stt=stt, fast=True)
     result = await run_replay(plan, report)
-    _assert_every_utterance_answered_and_transcribed(report, result)
+    _assert_every_utterance_answered_and_transcribed(report, result, call)
 
 
-def _assert_every_utterance_answered_and_transcribed(report: Report, result: ReplayResult) -> None:
+def _assert_every_utterance_answered_and_transcribed(
+    report: Report, result: ReplayResult, call: Call
+) -> None:
     (answered,) = _checks(report, "replay.bot_answered")
     assert answered.verdict is Verdict.PASS, answered.detail
     run = result.runs[0]
     assert run.perception is not None
     heard = [e.detail for e in run.perception.of_kind("transcript")]
-    assert heard == [u.text for u in _call("order_status").script.utterances]
+    assert call.script is not None
+    assert heard == [u.text for u in call.script.utterances]
 
 
 async def test_fast_replay_runs_the_full_bots_fakes_at_the_callers_speed() -> None:
