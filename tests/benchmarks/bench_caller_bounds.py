@@ -37,6 +37,8 @@ class Bench:
     bound: str
 
 
+MEDIA_GAP_NEVER_ENDS = ("media-gap", "--resume-after", "never", "--bot-audio-idle-timeout", "0")
+
 CHECKS = {
     "backchannel.not_yielded": Bench(
         {
@@ -49,16 +51,30 @@ CHECKS = {
     "media_gap.turn_ended": Bench(
         {
             "correct (Pipecat defaults)": ("media-gap",),
-            "buggy (--bot-audio-idle-timeout 0)": (
-                "media-gap",
-                "--resume-after",
-                "never",
-                "--bot-audio-idle-timeout",
-                "0",
-            ),
+            "buggy (--bot-audio-idle-timeout 0)": MEDIA_GAP_NEVER_ENDS,
         },
         ("turn_ended_after_s", "open_for_s"),
         "turn ended <= 8.0 s after the media stopped",
+    ),
+    "media_gap.idle_handled": Bench(
+        {
+            "correct (--bot-idle-checkin 3 --bot-idle-end-call)": (
+                "media-gap",
+                "--resume-after",
+                "never",
+                "--bot-idle-checkin",
+                "3",
+                "--bot-idle-end-call",
+            ),
+            "buggy (--bot-audio-idle-timeout 0)": MEDIA_GAP_NEVER_ENDS,
+        },
+        ("reengaged_after_s", "user_idle_after_s", "silent_for_s"),
+        "re-engaged <= 8.0 s (tests: idle 3 s, lower edge 2.8 s)",
+    ),
+    "media_gap.bot_responsive": Bench(
+        {"correct (Pipecat defaults)": ("media-gap",)},
+        ("answer_latency_s",),
+        "answer <= 6.0 s after the media resumed (the failing bot is a unit test's)",
     ),
     "silence.reengaged": Bench(
         {
