@@ -79,6 +79,12 @@ CHECKS = {
     "silence.reengaged": Bench(
         {
             "correct (--bot-idle-checkin 3)": ("silence", "--bot-idle-checkin", "3"),
+            "correct, ends the call (--bot-idle-checkin 3 --bot-idle-end-call)": (
+                "silence",
+                "--bot-idle-checkin",
+                "3",
+                "--bot-idle-end-call",
+            ),
             "buggy (no idle timer, --within 4 --listen 6)": (
                 "silence",
                 "--within",
@@ -97,6 +103,37 @@ CHECKS = {
         },
         ("clear_latency_s",),
         "clear <= 1.5 s after the barge-in onset",
+    ),
+    "interrupt.conversation_continues": Bench(
+        {
+            "correct (--tool-delay 2)": ("interrupt", "--tool-delay", "2"),
+            "buggy (--tool-delay 2, freeze-on-interrupted-tool)": (
+                "interrupt",
+                "--tool-delay",
+                "2",
+                "--bot-variant",
+                "freeze-on-interrupted-tool",
+            ),
+            "correct (reference bot)": ("interrupt",),
+        },
+        ("answer_latency_s",),
+        "answer <= 4.0 s after the barge-in ended",
+    ),
+    "hangup.pipeline_ended": Bench(
+        {
+            "correct (reference bot, hang-up at 3 s)": ("hangup", "--at", "3"),
+            "buggy (hang-on-hangup)": (
+                "hangup",
+                "--at",
+                "3",
+                "--bot-variant",
+                "hang-on-hangup",
+                "--end-within",
+                "2",
+            ),
+        },
+        ("pipeline_end_s", "release_s", "leftover_tasks"),
+        "pipeline ended <= 5.0 s after the hang-up (the failing test uses 2.0 s)",
     ),
     "interrupt.audio_stopped": Bench(
         {
