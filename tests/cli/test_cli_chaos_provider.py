@@ -51,6 +51,10 @@ def _run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         (["latency", "--ms", "100", "--jitter", "200"], "cannot exceed"),
         (["latency", "--target", f"{TARGETS}:make_well_behaved_stt"], "nothing to delay"),
         (["ws-drop", "--budget", "30", "--timeout", "20"], "must be longer than --budget"),
+        (["stall", "--stage", "stt", "--after", "3"], "--after applies to --stage provider only"),
+        (["stall", "--stage", "stt", "--seed", "1"], "--seed applies to --stage provider only"),
+        (["stall", "--heartbeats"], "--heartbeats applies to --stage stt only"),
+        (["stall", "--at", "4"], "--at applies to --stage stt only"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None:

@@ -91,3 +91,31 @@ def test_group_help_is_the_same_before_and_after_its_commands_are_imported() -> 
 def test_a_row_naming_a_missing_command_fails_to_load() -> None:
     with pytest.raises(AttributeError, match="no_such_command"):
         load_command(LazyCommand("gone", "voicectl.cli.report", "no_such_command", ""))
+
+
+def _leaves(group: object, path: tuple[str, ...] = ()) -> list[tuple[str, object]]:
+    """Every leaf command under ``group`` with its full name."""
+    found = []
+    for name, command in subcommands(group).items():  # type: ignore[arg-type]
+        if subcommands(command):
+            found.extend(_leaves(command, (*path, name)))
+        else:
+            found.append((" ".join((*path, name)), command))
+    return found
+
+
+def test_every_command_that_writes_a_report_writes_all_four_formats() -> None:
+    root = typer.main.get_command(app)
+    leaves = _leaves(root)
+    reporting = {
+        name: {opt for p in command.params for opt in p.opts}  # type: ignore[attr-defined]
+        for name, command in leaves
+    }
+    reporting = {name: opts for name, opts in reporting.items() if "--json" in opts}
+    assert {"replay", "chaos ws-close", "chaos stall", "resample-check", "load"} <= set(reporting)
+    missing = {
+        name: sorted({"--junit", "--markdown", "--html"} - opts)
+        for name, opts in reporting.items()
+        if not {"--junit", "--markdown", "--html"} <= opts
+    }
+    assert missing == {}

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from voicectl.audio.script import Call, bundled_fixtures_dir, load_call
+from voicectl.cli.chaos_provider_options import common_outputs
 from voicectl.cli.common import Outputs, execute, fail_usage
 from voicectl.errors import InputError
 from voicectl.faults.base import Fault, Selector
@@ -193,21 +194,9 @@ def run_provider_fault_on_bot(
             "expectation": expectation.to_json(),
             "seed": seed,
         },
-        _outputs(common, timeout),
+        common_outputs(common, timeout),
         common["trials"],
         judge,
-    )
-
-
-def _outputs(common: dict[str, Any], timeout: float) -> Outputs:
-    return Outputs(
-        json=common["json"],
-        junit=common["junit"],
-        markdown=common["markdown"],
-        quiet=common["quiet"],
-        verbose=common["verbose"],
-        strict=common["strict"],
-        timeout_s=timeout,
     )
 
 

@@ -14,11 +14,16 @@ from typing import Annotated, Any
 import typer
 
 from voicectl.audio.script import bundled_calls
-from voicectl.checks.policy import Reaction, expectation_for
+from voicectl.checks.policy import DEFAULT_MAX_ATTEMPTS, Reaction, expectation_for
 from voicectl.cli.bot_options import with_bot_under_test
 from voicectl.cli.chaos import chaos_app
-from voicectl.cli.chaos_provider_options import AfterMessagesOpt, AfterOpt, with_provider_options
-from voicectl.cli.common import Outputs, execute, fail_usage
+from voicectl.cli.chaos_provider_options import (
+    AfterMessagesOpt,
+    AfterOpt,
+    common_outputs,
+    with_provider_options,
+)
+from voicectl.cli.common import execute, fail_usage
 from voicectl.errors import InputError
 from voicectl.faults import (
     Fault,
@@ -33,7 +38,7 @@ from voicectl.faults import (
     WsDrop,
     parse_lifetimes,
 )
-from voicectl.harness.runner import ChaosPlan, run_chaos
+from voicectl.harness.runner import DEFAULT_BUDGET_S, ChaosPlan, run_chaos
 from voicectl.harness.targets import DEFAULT_TARGET, resolve_target
 from voicectl.providers import ServiceKind, get_protocol
 from voicectl.report import Report
@@ -106,15 +111,7 @@ def run_provider_fault(
             "full_budget": common["full_budget"],
         },
     )
-    outputs = Outputs(
-        json=common["json"],
-        junit=common["junit"],
-        markdown=common["markdown"],
-        quiet=common["quiet"],
-        verbose=common["verbose"],
-        strict=common["strict"],
-        timeout_s=timeout * common["trials"],
-    )
+    outputs = common_outputs(common, timeout * common["trials"])
     gating = Gating.prepare(report, common["trials"], None)
 
     async def work(report: Report) -> None:
@@ -175,6 +172,10 @@ def handshake(
     run_provider_fault(lambda: Handshake(status=status), common, bot)
 
 
+#: ``--stage stt``: seconds into the call the reference bot's STT provider stalls.
+STT_STALL_AT_S = 8.0
+
+
 @chaos_app.command("stall")
 @with_bot_under_test
 @with_provider_options
@@ -190,7 +191,7 @@ def stall(
     at: Annotated[
         float,
         typer.Option("--at", help="--stage stt: stall this many seconds into the call.", min=0),
-    ] = 8.0,
+    ] = STT_STALL_AT_S,
     heartbeats: Annotated[
         bool,
         typer.Option("--heartbeats", help="--stage stt: run the bot with enable_heartbeats=True."),
@@ -209,6 +210,25 @@ def stall(
             "--stage stt stalls the reference bot's STT; for your bot, stall the fake that "
             "serves its STT: --target NAME"
         )
+    applies_to = "--stage stt" if stage == "provider" else "--stage provider"
+    given = (
+        {"--at": at != STT_STALL_AT_S, "--heartbeats": heartbeats}
+        if stage == "provider"
+        else {
+            "--after": after is not None,
+            "--after-messages": after_messages is not None,
+            "--on": common["on"] != "every",
+            "--seed": common["seed"] is not None,
+            "--protocol": common["protocol"] is not None,
+            "--budget": common["budget"] != DEFAULT_BUDGET_S,
+            "--full-budget": bool(common["full_budget"]),
+            "--max-attempts": common["max_attempts"] != DEFAULT_MAX_ATTEMPTS,
+            "--expect": common["expect"] is not None,
+        }
+    )
+    for option, was_given in given.items():
+        if was_given:
+            raise fail_usage(f"{option} applies to {applies_to} only")
     if stage == "stt":
         from voicectl.cli.chaos_service import run_stt_stall
 
@@ -218,15 +238,9 @@ def stall(
             target=common["target"] or DEFAULT_TARGET,
             heartbeats=heartbeats,
             surface_within=surface_within if surface_within is not None else 5.0,
-            outputs=Outputs(
-                json=common["json"],
-                junit=common["junit"],
-                markdown=common["markdown"],
-                quiet=common["quiet"],
-                verbose=common["verbose"],
-                strict=common["strict"],
-                timeout_s=common["timeout"] or 120.0,
-            ),
+            audio=common["audio"],
+            trials=common["trials"],
+            outputs=common_outputs(common, common["timeout"] or 120.0),
         )
         return
     run_provider_fault(lambda: StallFault(after=after, after_messages=after_messages), common, bot)

@@ -5,26 +5,26 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from voicectl.checks.policy import DEFAULT_MAX_ATTEMPTS
-from voicectl.cli.common import (
-    JsonOpt,
-    JunitOpt,
-    MarkdownOpt,
-    QuietOpt,
-    StrictOpt,
-    TrialsOpt,
-    VerboseOpt,
-)
+from voicectl.cli.common import Outputs, TrialsOpt, make_outputs
 from voicectl.cli.option_sets import option, with_option_set
+from voicectl.cli.report_options import REPORT_OPTION_KINDS
 from voicectl.harness.runner import DEFAULT_BUDGET_S
 from voicectl.harness.targets import DEFAULT_TARGET, target_names
 from voicectl.providers import protocol_names
 
-__all__ = ["PROVIDER_OPTIONS", "AfterMessagesOpt", "AfterOpt", "Expect", "with_provider_options"]
+__all__ = [
+    "PROVIDER_OPTIONS",
+    "AfterMessagesOpt",
+    "AfterOpt",
+    "Expect",
+    "common_outputs",
+    "with_provider_options",
+]
 
 
 class Expect(StrEnum):
@@ -153,12 +153,13 @@ PROVIDER_OPTIONS = [
     option("expect", ExpectOpt, None),
     option("full_budget", FullBudgetOpt, False),
     option("trials", TrialsOpt, 1),
-    option("json", JsonOpt, None),
-    option("junit", JunitOpt, None),
-    option("markdown", MarkdownOpt, None),
-    option("quiet", QuietOpt, False),
-    option("verbose", VerboseOpt, False),
-    option("strict", StrictOpt, False),
+    *(option(name, kind, default) for name, kind, default in REPORT_OPTION_KINDS),
     option("timeout", ChaosTimeoutOpt, None),
 ]
 with_provider_options = with_option_set(PROVIDER_OPTIONS, into="common")
+
+
+def common_outputs(common: dict[str, Any], timeout_s: float) -> Outputs:
+    """The report options of a provider-fault command, ``--timeout`` resolved to ``timeout_s``."""
+    names = [name for name, _, _ in REPORT_OPTION_KINDS]
+    return make_outputs(**{name: common[name] for name in names}, timeout=timeout_s)

@@ -282,12 +282,19 @@ def _reject_own_target_options(
 
 
 def run_stt_stall(
-    *, at: float, target: str, heartbeats: bool, surface_within: float, outputs: Outputs
+    *,
+    at: float,
+    target: str,
+    heartbeats: bool,
+    surface_within: float,
+    audio: Path | None,
+    trials: int,
+    outputs: Outputs,
 ) -> None:
     """``voicectl chaos stall --stage stt``: the reference bot's STT provider goes silent mid-call."""
     try:
         plan = FailoverPlan(
-            call=_call(None),
+            call=_call(audio),
             primary=target,
             backup=target,
             incidents=(Incident(at, StallFault.as_crash(), "primary"),),
@@ -295,7 +302,7 @@ def run_stt_stall(
         )
     except InputError as exc:
         raise fail_usage(str(exc)) from None
-    _run(plan, "chaos stall --stage stt", 15.0, outputs, surface_within)
+    _run(plan, "chaos stall --stage stt", 15.0, outputs, surface_within, trials=trials)
 
 
 @chaos_app.command("failover")

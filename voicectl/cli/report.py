@@ -9,7 +9,7 @@ import numpy as np
 import typer
 from rich.console import Console
 
-from voicectl.cli.common import JsonOpt, JunitOpt, MarkdownOpt, QuietOpt
+from voicectl.cli.common import HtmlOpt, JsonOpt, JunitOpt, MarkdownOpt, QuietOpt
 from voicectl.errors import InputError
 from voicectl.report import Report, load_json, render_console, write_junit, write_markdown
 from voicectl.report.console import output_console
@@ -97,6 +97,7 @@ def compare(
     json: JsonOpt = None,
     junit: JunitOpt = None,
     markdown: MarkdownOpt = None,
+    html: HtmlOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Exit 1 if NEW's first-audio latency p50 or p95 regressed against BASE (bootstrap CI), else 0."""
@@ -151,5 +152,5 @@ def compare(
             "First-audio latency (s)", ["run", "turns", "p50", "p95", "min", "max"], rows
         )
 
-    outputs = make_outputs(json, junit, markdown, None, quiet, False, False, 60.0)
+    outputs = make_outputs(json, junit, markdown, html, quiet, False, False, 60.0)
     execute(report, outputs, work, status=False)

@@ -21,11 +21,12 @@ from voicectl.cli.common import (
 )
 from voicectl.cli.option_sets import option, with_option_set
 
-__all__ = ["outputs_of", "with_report_outputs"]
+__all__ = ["REPORT_OPTION_KINDS", "outputs_of", "with_report_outputs"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_KINDS: list[tuple[str, Any, Any]] = [
+#: The report options every command takes: name, annotated type, default (``--timeout`` apart).
+REPORT_OPTION_KINDS: list[tuple[str, Any, Any]] = [
     ("json", JsonOpt, None),
     ("junit", JunitOpt, None),
     ("markdown", MarkdownOpt, None),
@@ -39,7 +40,7 @@ _KINDS: list[tuple[str, Any, Any]] = [
 def with_report_outputs(timeout_s: float = 120.0) -> Callable[[F], F]:
     """Give the decorated command the report options; it receives ``outputs`` (an
     :class:`~voicectl.cli.common.Outputs`) instead. ``timeout_s`` is ``--timeout``'s default."""
-    options = [option(name, kind, default) for name, kind, default in _KINDS]
+    options = [option(name, kind, default) for name, kind, default in REPORT_OPTION_KINDS]
     options.append(option("timeout", TimeoutOpt, timeout_s))
     return with_option_set(options, into="outputs", convert=lambda given: make_outputs(**given))
 

@@ -13,19 +13,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from voicectl.cli.common import (
-    JsonOpt,
-    JunitOpt,
-    MarkdownOpt,
-    Outputs,
-    QuietOpt,
-    StrictOpt,
-    TimeoutOpt,
-    VerboseOpt,
-    execute,
-    fail_usage,
-    parse_rates,
-)
+from voicectl.cli.common import Outputs, execute, fail_usage, parse_rates
+from voicectl.cli.report_options import outputs_of, with_report_outputs
 from voicectl.errors import InputError
 from voicectl.report import Report
 
@@ -41,6 +30,7 @@ _DEFAULT_RATES = "8000,16000,22050,24000,44100,48000"
 _COMPONENTS = ("smart-turn", "silero-vad")
 
 
+@with_report_outputs(timeout_s=600.0)
 def resample_check(
     files: Annotated[
         list[Path] | None,
@@ -82,24 +72,10 @@ def resample_check(
         Path | None,
         typer.Option("--plot", help="Write SVG plots into this directory (created if missing)."),
     ] = None,
-    json: JsonOpt = None,
-    junit: JunitOpt = None,
-    markdown: MarkdownOpt = None,
-    quiet: QuietOpt = False,
-    verbose: VerboseOpt = False,
-    strict: StrictOpt = False,
-    timeout: TimeoutOpt = 600.0,
+    outputs: Outputs | None = None,
 ) -> None:
     """Measure resamplers (default: every installed Pipecat resampler and soxr, 6 rates) or diagnose recordings."""
-    outputs = Outputs(
-        json=json,
-        junit=junit,
-        markdown=markdown,
-        quiet=quiet,
-        verbose=verbose,
-        strict=strict,
-        timeout_s=timeout,
-    )
+    outputs = outputs_of(outputs)
     try:
         if plot is not None and plot.exists() and not plot.is_dir():
             raise InputError(f"--plot {plot}: exists and is not a directory")
