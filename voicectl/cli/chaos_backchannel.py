@@ -8,28 +8,18 @@ import typer
 
 from voicectl.audio.backchannel import BACKCHANNELS
 from voicectl.bot.pipeline import BotVariant, ReferenceBotConfig
-from voicectl.carriers import CarrierName
 from voicectl.checks.caller_faults import judge_backchannel_not_yielded
 from voicectl.cli.bot_options import with_bot_under_test
 from voicectl.cli.bot_target import BotTarget, check_bot_choice, inside_rows
-from voicectl.cli.caller_experiment import CallerFaultExperiment, CallerSide, run_caller_experiment
+from voicectl.cli.caller_experiment import CallerFaultExperiment, run_caller_experiment
 from voicectl.cli.chaos import chaos_app
-from voicectl.cli.chaos_conversation_common import (
-    AudioOpt,
-    CarrierOpt,
-    UrlOpt,
-    VariantOpt,
-    caller_call,
-)
+from voicectl.cli.chaos_conversation_common import CallerOptions, with_caller_options
 from voicectl.cli.common import (
-    CallerChannelOpt,
-    LineOpt,
     Outputs,
-    TrialsOpt,
     parse_line_option,
     usage_errors,
 )
-from voicectl.cli.report_options import outputs_of, with_report_outputs
+from voicectl.cli.report_options import with_report_outputs
 from voicectl.conversation.backchannel import run_backchannels
 from voicectl.conversation.timeline import CallTimeline
 from voicectl.errors import InputError
@@ -66,6 +56,7 @@ def _parse_backchannels(text: str) -> tuple[tuple[str, ...], tuple[float, ...]]:
 @chaos_app.command("backchannel")
 @with_bot_under_test
 @with_report_outputs(timeout_s=120.0)
+@with_caller_options(variant=True)
 def backchannel(
     say: Annotated[
         str,
@@ -101,43 +92,43 @@ def backchannel(
             max=2.0,
         ),
     ] = 0.2,
-    url: UrlOpt = None,
-    carrier: CarrierOpt = CarrierName.TWILIO,
-    audio: AudioOpt = None,
-    caller_channel: CallerChannelOpt = None,
-    variant: VariantOpt = BotVariant.CORRECT,
-    line: LineOpt = None,
-    trials: TrialsOpt = 1,
+    *,
+    caller: CallerOptions,
     outputs: Outputs | None = None,
     bot: Any = None,
 ) -> None:
     """The caller says "mm-hmm" while the bot talks, then barges in: does the bot keep talking, then stop?"""
     with usage_errors():
         check_bot_choice(
-            url,
+            caller.url,
             bot,
             {
                 "--bot-vad-start": vad_start != 0.2,
-                "--bot-variant": variant is not BotVariant.CORRECT,
+                "--bot-variant": caller.variant is not BotVariant.CORRECT,
             },
-            carrier=carrier.value,
+            carrier=caller.carrier.value,
         )
         kinds, offsets = _parse_backchannels(say)
         if barge_in <= offsets[-1]:
             raise InputError(
                 f"--barge-in {barge_in} must come after the last backchannel ({offsets[-1]} s)"
             )
-        call = caller_call(audio, 2, caller_channel)
-        line_spec = parse_line_option(line)
+        call = caller.recording(2)
+        line_spec = parse_line_option(caller.line)
     plan = BackchannelPlan(kinds=kinds, into_reply_s=offsets, barge_in_s=barge_in)
     config = ReferenceBotConfig(
-        reply_secs=barge_in + 2.5, vad_start_secs=vad_start, variant=variant
+        reply_secs=barge_in + 2.5, vad_start_secs=vad_start, variant=caller.variant
     )
-    side = CallerSide(url, carrier.value, bot, config, call, line_spec)
+    side = caller.side(bot, config, call, line_spec)
 
     async def run(target: BotTarget) -> BackchannelResult:
         return await run_backchannels(
-            call, plan, url=target.url, carrier=carrier.value, bot_config=config, line=line_spec
+            call,
+            plan,
+            url=target.url,
+            carrier=caller.carrier.value,
+            bot_config=config,
+            line=line_spec,
         )
 
     def judge(result: BackchannelResult) -> list[Check]:
@@ -148,7 +139,7 @@ def backchannel(
     experiment = CallerFaultExperiment(
         "chaos backchannel", {"say": say, "barge_in_s": barge_in}, run, judge, _timeline
     )
-    run_caller_experiment(side, experiment, outputs_of(outputs, trials), trials)
+    run_caller_experiment(side, experiment, caller.outputs(outputs), caller.trials)
 
 
 def _timeline(report: Report, result: BackchannelResult) -> None:

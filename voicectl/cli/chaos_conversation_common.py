@@ -4,8 +4,10 @@ the caller's side ends: a dropped line or a close frame)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -22,22 +24,29 @@ from voicectl.cli.bot_target import BotTarget, check_bot_choice
 from voicectl.cli.caller_experiment import CallerFaultExperiment, CallerSide, run_caller_experiment
 from voicectl.cli.common import (
     CallerChannel,
+    CallerChannelOpt,
+    LineOpt,
     Outputs,
+    TrialsOpt,
     parse_line_option,
     print_notices,
     usage_errors,
 )
+from voicectl.cli.option_sets import option, with_option_set
+from voicectl.cli.report_options import outputs_of
 from voicectl.conversation.scenarios import run_call_ending
 from voicectl.conversation.timeline import tabulate_call_ending
 from voicectl.errors import InputError
 from voicectl.outcome.call import HangUp
 from voicectl.outcome.conversation import CallEnding, CallEndingResult, ServedCall
+from voicectl.replay.line import LineSpec
 from voicectl.replay.runner import record_first_audio
 from voicectl.report import Report
 from voicectl.report.model import Check
 
 __all__ = [
     "AudioOpt",
+    "CallerOptions",
     "CarrierOpt",
     "IdleCheckinOpt",
     "IdleEndCallOpt",
@@ -46,7 +55,10 @@ __all__ = [
     "caller_call",
     "ending_command",
     "parse_seconds_or_never",
+    "with_caller_options",
 ]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 UrlOpt = Annotated[
     str | None,
@@ -83,6 +95,56 @@ VariantOpt = Annotated[
         help="Reference bot with a known production bug reproduced, to see a check fail.",
     ),
 ]
+
+
+@dataclass(frozen=True)
+class CallerOptions:
+    """The caller's side of a caller-fault command, as :func:`with_caller_options` gave it."""
+
+    url: str | None
+    carrier: CarrierName
+    audio: Path | None = None
+    caller_channel: CallerChannel | None = None
+    variant: BotVariant = BotVariant.CORRECT
+    line: str | None = None
+    trials: int = 1
+    line_option: bool = True  # the command takes --line and --trials
+
+    def recording(self, need: int) -> Call:
+        """The caller's recording, with at least ``need`` utterances (:func:`caller_call`)."""
+        return caller_call(self.audio, need, self.caller_channel)
+
+    def side(
+        self, bot: Any, reference: Any, call: Call | None, line: LineSpec | None = None
+    ) -> CallerSide:
+        """The run's :class:`CallerSide`: these options, the bot and ``--line`` parsed."""
+        return CallerSide(
+            self.url, self.carrier.value, bot, reference, call, line, self.line_option
+        )
+
+    def outputs(self, outputs: Outputs | None) -> Outputs:
+        return outputs_of(outputs, self.trials)
+
+
+def with_caller_options(
+    *, audio: bool = True, variant: bool = False, line: bool = True
+) -> Callable[[F], F]:
+    """Give a caller-fault command ``--url``, ``--carrier`` and, as asked, ``--audio`` and
+    ``--caller-channel``, ``--bot-variant``, ``--line`` and ``--trials``, after its own options;
+    it receives them as ``caller`` (a :class:`CallerOptions`)."""
+    options = [option("url", UrlOpt, None), option("carrier", CarrierOpt, CarrierName.TWILIO)]
+    if audio:
+        options += [
+            option("audio", AudioOpt, None),
+            option("caller_channel", CallerChannelOpt, None),
+        ]
+    if variant:
+        options.append(option("variant", VariantOpt, BotVariant.CORRECT))
+    if line:
+        options += [option("line", LineOpt, None), option("trials", TrialsOpt, 1)]
+    return with_option_set(
+        options, into="caller", convert=lambda given: CallerOptions(**given, line_option=line)
+    )
 
 
 def caller_call(audio: Path | None, need: int, caller_channel: CallerChannel | None = None) -> Call:

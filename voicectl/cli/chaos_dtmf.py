@@ -12,17 +12,15 @@ from voicectl.carriers.session import DTMF_DIGITS
 from voicectl.checks.caller_faults import judge_dtmf_received
 from voicectl.cli.bot_options import with_bot_under_test
 from voicectl.cli.bot_target import BotTarget, check_bot_choice
-from voicectl.cli.caller_experiment import CallerFaultExperiment, CallerSide, run_caller_experiment
+from voicectl.cli.caller_experiment import CallerFaultExperiment, run_caller_experiment
 from voicectl.cli.chaos import chaos_app
-from voicectl.cli.chaos_conversation_common import CarrierOpt, UrlOpt, VariantOpt
+from voicectl.cli.chaos_conversation_common import CallerOptions, with_caller_options
 from voicectl.cli.common import (
-    LineOpt,
     Outputs,
-    TrialsOpt,
     parse_line_option,
     usage_errors,
 )
-from voicectl.cli.report_options import outputs_of, with_report_outputs
+from voicectl.cli.report_options import with_report_outputs
 from voicectl.conversation.dtmf import run_dtmf
 from voicectl.conversation.timeline import CallTimeline
 from voicectl.errors import InputError
@@ -46,6 +44,7 @@ def _check_digits(digits: str, inband: bool, carrier: CarrierName) -> None:
 @chaos_app.command("dtmf")
 @with_bot_under_test
 @with_report_outputs(timeout_s=60.0)
+@with_caller_options(audio=False, variant=True)
 def dtmf(
     digits: Annotated[
         str, typer.Option("--digits", help="Keys the caller presses, in order (0-9 * # A-D).")
@@ -70,35 +69,32 @@ def dtmf(
             help="Reference bot: detect in-band DTMF tones (voicectl.bot.inband_dtmf.InBandDTMFDetector after transport.input()).",
         ),
     ] = False,
-    url: UrlOpt = None,
-    carrier: CarrierOpt = CarrierName.TWILIO,
-    variant: VariantOpt = BotVariant.CORRECT,
-    line: LineOpt = None,
-    trials: TrialsOpt = 1,
+    *,
+    caller: CallerOptions,
     outputs: Outputs | None = None,
     bot: Any = None,
 ) -> None:
     """The caller presses keys (the carrier's dtmf events, or in-band tones): does the bot get them?"""
     with usage_errors():
-        _check_digits(digits, inband, carrier)
+        _check_digits(digits, inband, caller.carrier)
         check_bot_choice(
-            url,
+            caller.url,
             bot,
             {
-                "--bot-variant": variant is not BotVariant.CORRECT,
+                "--bot-variant": caller.variant is not BotVariant.CORRECT,
                 "--bot-inband-dtmf": inband_detector,
             },
-            carrier=carrier.value,
+            carrier=caller.carrier.value,
         )
-        line_spec = parse_line_option(line)
+        line_spec = parse_line_option(caller.line)
     digits = digits.upper()
     entry = DtmfEntry(digits=digits, inband=inband, gap_s=gap)
-    config = ReferenceBotConfig(variant=variant, inband_dtmf=inband_detector)
-    side = CallerSide(url, carrier.value, bot, config, None, line_spec)
+    config = ReferenceBotConfig(variant=caller.variant, inband_dtmf=inband_detector)
+    side = caller.side(bot, config, None, line_spec)
 
     async def run(target: BotTarget) -> DtmfResult:
         return await run_dtmf(
-            entry, url=target.url, carrier=carrier.value, bot_config=config, line=line_spec
+            entry, url=target.url, carrier=caller.carrier.value, bot_config=config, line=line_spec
         )
 
     def judge(result: DtmfResult) -> list[Check]:
@@ -106,7 +102,7 @@ def dtmf(
 
     args = {"digits": digits, "inband": inband, "gap_s": gap}
     experiment = CallerFaultExperiment("chaos dtmf", args, run, judge, _timeline)
-    run_caller_experiment(side, experiment, outputs_of(outputs, trials), trials)
+    run_caller_experiment(side, experiment, caller.outputs(outputs), caller.trials)
 
 
 def _timeline(report: Report, result: DtmfResult) -> None:

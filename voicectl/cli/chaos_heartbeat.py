@@ -10,14 +10,13 @@ from typing import Annotated, Any
 
 import typer
 
-from voicectl.carriers import CarrierName
 from voicectl.checks.heartbeat import judge_heartbeat_detects_stall, judge_heartbeat_no_false_alarm
 from voicectl.cli.bot_options import with_bot_under_test
 from voicectl.cli.bot_target import BotTarget, check_bot_choice
-from voicectl.cli.caller_experiment import CallerFaultExperiment, CallerSide, run_caller_experiment
+from voicectl.cli.caller_experiment import CallerFaultExperiment, run_caller_experiment
 from voicectl.cli.chaos import chaos_app
-from voicectl.cli.chaos_conversation_common import AudioOpt, CarrierOpt, UrlOpt, caller_call
-from voicectl.cli.common import CallerChannelOpt, Outputs, usage_errors
+from voicectl.cli.chaos_conversation_common import CallerOptions, with_caller_options
+from voicectl.cli.common import Outputs, usage_errors
 from voicectl.cli.report_options import outputs_of, with_report_outputs
 from voicectl.conversation.heartbeat import heartbeats_seen_inside, run_heartbeat
 from voicectl.conversation.timeline import CallTimeline
@@ -31,6 +30,7 @@ __all__ = ["heartbeat"]
 @chaos_app.command("heartbeat")
 @with_bot_under_test
 @with_report_outputs(timeout_s=180.0)
+@with_caller_options(line=False)
 def heartbeat(
     reply: Annotated[
         float,
@@ -53,28 +53,26 @@ def heartbeat(
             "--bot-heartbeats/--no-bot-heartbeats", help="PipelineParams(enable_heartbeats=...)."
         ),
     ] = True,
-    url: UrlOpt = None,
-    carrier: CarrierOpt = CarrierName.TWILIO,
-    audio: AudioOpt = None,
-    caller_channel: CallerChannelOpt = None,
+    *,
+    caller: CallerOptions,
     outputs: Outputs | None = None,
     bot: Any = None,
 ) -> None:
     """Pipecat heartbeats: false alarms on a long reply, an alarm when stuck? (seen from inside)"""
     with usage_errors():
         check_bot_choice(
-            url,
+            caller.url,
             bot,
             {"--reply": reply != 20.0, "--stall": stall > 0, "--no-bot-heartbeats": not heartbeats},
-            carrier=carrier.value,
+            carrier=caller.carrier.value,
         )
-        call = caller_call(audio, 1, caller_channel)
-    reference = url is None and bot is None
+        call = caller.recording(1)
+    reference = caller.url is None and bot is None
     plan = HeartbeatPlan(reply_s=reply if reference else None, stall_s=stall, heartbeats=heartbeats)
-    side = CallerSide(url, carrier.value, bot, None, call, line_option=False)
+    side = caller.side(bot, None, call)
 
     async def run(target: BotTarget) -> HeartbeatResult:
-        return await run_heartbeat(call, plan, url=target.url, carrier=carrier.value)
+        return await run_heartbeat(call, plan, url=target.url, carrier=caller.carrier.value)
 
     def judge(result: HeartbeatResult) -> list[Check]:
         if stall > 0:

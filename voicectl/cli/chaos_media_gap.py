@@ -7,7 +7,6 @@ from typing import Annotated, Any
 import typer
 
 from voicectl.bot.pipeline import ReferenceBotConfig
-from voicectl.carriers import CarrierName
 from voicectl.checks.caller_faults import (
     judge_media_gap_bot_responsive,
     judge_media_gap_idle_handled,
@@ -15,26 +14,21 @@ from voicectl.checks.caller_faults import (
 )
 from voicectl.cli.bot_options import with_bot_under_test
 from voicectl.cli.bot_target import BotTarget, check_bot_choice
-from voicectl.cli.caller_experiment import CallerFaultExperiment, CallerSide, run_caller_experiment
+from voicectl.cli.caller_experiment import CallerFaultExperiment, run_caller_experiment
 from voicectl.cli.chaos import chaos_app
 from voicectl.cli.chaos_conversation_common import (
-    AudioOpt,
-    CarrierOpt,
+    CallerOptions,
     IdleCheckinOpt,
     IdleEndCallOpt,
-    UrlOpt,
-    caller_call,
     parse_seconds_or_never,
+    with_caller_options,
 )
 from voicectl.cli.common import (
-    CallerChannelOpt,
-    LineOpt,
     Outputs,
-    TrialsOpt,
     parse_line_option,
     usage_errors,
 )
-from voicectl.cli.report_options import outputs_of, with_report_outputs
+from voicectl.cli.report_options import with_report_outputs
 from voicectl.conversation.media_gap import run_media_gap
 from voicectl.conversation.timeline import CallTimeline
 from voicectl.errors import InputError
@@ -48,6 +42,7 @@ __all__ = ["media_gap"]
 @chaos_app.command("media-gap")
 @with_bot_under_test
 @with_report_outputs(timeout_s=120.0)
+@with_caller_options()
 def media_gap(
     resume_after: Annotated[
         str,
@@ -98,38 +93,34 @@ def media_gap(
     ] = 1.0,
     idle_checkin: IdleCheckinOpt = 0.0,
     idle_end_call: IdleEndCallOpt = False,
-    url: UrlOpt = None,
-    carrier: CarrierOpt = CarrierName.TWILIO,
-    audio: AudioOpt = None,
-    caller_channel: CallerChannelOpt = None,
-    line: LineOpt = None,
-    trials: TrialsOpt = 1,
+    *,
+    caller: CallerOptions,
     outputs: Outputs | None = None,
     bot: Any = None,
 ) -> None:
     """The caller's media stops mid-utterance, socket open: does the turn end and the bot carry on?"""
     with usage_errors():
         check_bot_choice(
-            url,
+            caller.url,
             bot,
             {
                 "--bot-audio-idle-timeout": audio_idle_timeout != 1.0,
                 "--bot-idle-checkin": idle_checkin > 0,
                 "--bot-idle-end-call": idle_end_call,
             },
-            carrier=carrier.value,
+            carrier=caller.carrier.value,
         )
         if idle_end_call and not idle_checkin:
             raise InputError("--bot-idle-end-call needs --bot-idle-checkin SECONDS (when to end)")
         gap = parse_seconds_or_never(resume_after, "--resume-after", 0.1, 60)
-        call = caller_call(audio, 2, caller_channel)
+        call = caller.recording(2)
         first = call.script.utterances[0] if call.script else None
         if first is not None and into >= first.end - first.start:
             raise InputError(
                 f"--into {into} is past the end of the caller's first utterance "
                 f"({first.end - first.start:.1f} s)"
             )
-        line_spec = parse_line_option(line)
+        line_spec = parse_line_option(caller.line)
     plan = MediaGapPlan(
         into_utterance_s=into, gap_s=gap, turn_wait_s=turn_within, idle_wait_s=idle_within
     )
@@ -138,11 +129,16 @@ def media_gap(
         idle_checkin_s=idle_checkin,
         idle_end_call=idle_end_call,
     )
-    side = CallerSide(url, carrier.value, bot, config, call, line_spec)
+    side = caller.side(bot, config, call, line_spec)
 
     async def run(target: BotTarget) -> MediaGapResult:
         return await run_media_gap(
-            call, plan, url=target.url, carrier=carrier.value, bot_config=config, line=line_spec
+            call,
+            plan,
+            url=target.url,
+            carrier=caller.carrier.value,
+            bot_config=config,
+            line=line_spec,
         )
 
     def judge(result: MediaGapResult) -> list[Check]:
@@ -154,7 +150,7 @@ def media_gap(
 
     args = {"into_s": into, "resume_after_s": gap}
     experiment = CallerFaultExperiment("chaos media-gap", args, run, judge, _timeline)
-    run_caller_experiment(side, experiment, outputs_of(outputs, trials), trials)
+    run_caller_experiment(side, experiment, caller.outputs(outputs), caller.trials)
 
 
 def _timeline(report: Report, result: MediaGapResult) -> None:

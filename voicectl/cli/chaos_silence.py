@@ -7,29 +7,23 @@ from typing import Annotated, Any
 import typer
 
 from voicectl.bot.pipeline import ReferenceBotConfig
-from voicectl.carriers import CarrierName
 from voicectl.checks.caller_faults import judge_silence_reengaged
 from voicectl.cli.bot_options import with_bot_under_test
 from voicectl.cli.bot_target import BotTarget, check_bot_choice
-from voicectl.cli.caller_experiment import CallerFaultExperiment, CallerSide, run_caller_experiment
+from voicectl.cli.caller_experiment import CallerFaultExperiment, run_caller_experiment
 from voicectl.cli.chaos import chaos_app
 from voicectl.cli.chaos_conversation_common import (
-    AudioOpt,
-    CarrierOpt,
+    CallerOptions,
     IdleCheckinOpt,
     IdleEndCallOpt,
-    UrlOpt,
-    caller_call,
+    with_caller_options,
 )
 from voicectl.cli.common import (
-    CallerChannelOpt,
-    LineOpt,
     Outputs,
-    TrialsOpt,
     parse_line_option,
     usage_errors,
 )
-from voicectl.cli.report_options import outputs_of, with_report_outputs
+from voicectl.cli.report_options import with_report_outputs
 from voicectl.conversation.silence import run_silence
 from voicectl.conversation.timeline import CallTimeline
 from voicectl.errors import InputError
@@ -43,6 +37,7 @@ __all__ = ["silence"]
 @chaos_app.command("silence")
 @with_bot_under_test
 @with_report_outputs(timeout_s=120.0)
+@with_caller_options()
 def silence(
     within: Annotated[
         float,
@@ -64,37 +59,38 @@ def silence(
     ] = None,
     idle_checkin: IdleCheckinOpt = 0.0,
     idle_end_call: IdleEndCallOpt = False,
-    url: UrlOpt = None,
-    carrier: CarrierOpt = CarrierName.TWILIO,
-    audio: AudioOpt = None,
-    caller_channel: CallerChannelOpt = None,
-    line: LineOpt = None,
-    trials: TrialsOpt = 1,
+    *,
+    caller: CallerOptions,
     outputs: Outputs | None = None,
     bot: Any = None,
 ) -> None:
     """The caller says nothing after the bot's answer: does the bot check in or end the call?"""
     with usage_errors():
         check_bot_choice(
-            url,
+            caller.url,
             bot,
             {"--bot-idle-checkin": idle_checkin > 0, "--bot-idle-end-call": idle_end_call},
-            carrier=carrier.value,
+            carrier=caller.carrier.value,
         )
         if idle_end_call and not idle_checkin:
             raise InputError("--bot-idle-end-call needs --bot-idle-checkin SECONDS (when to end)")
-        call = caller_call(audio, 1, caller_channel)
+        call = caller.recording(1)
         listen_s = listen if listen is not None else within + 4.0
         if listen_s < within:
             raise InputError(f"--listen {listen_s} is shorter than --within {within}")
-        line_spec = parse_line_option(line)
+        line_spec = parse_line_option(caller.line)
     plan = SilencePlan(listen_s=listen_s)
     config = ReferenceBotConfig(idle_checkin_s=idle_checkin, idle_end_call=idle_end_call)
-    side = CallerSide(url, carrier.value, bot, config, call, line_spec)
+    side = caller.side(bot, config, call, line_spec)
 
     async def run(target: BotTarget) -> SilenceResult:
         return await run_silence(
-            call, plan, url=target.url, carrier=carrier.value, bot_config=config, line=line_spec
+            call,
+            plan,
+            url=target.url,
+            carrier=caller.carrier.value,
+            bot_config=config,
+            line=line_spec,
         )
 
     def judge(result: SilenceResult) -> list[Check]:
@@ -102,7 +98,7 @@ def silence(
 
     args = {"within_s": within, "listen_s": listen_s}
     experiment = CallerFaultExperiment("chaos silence", args, run, judge, _timeline)
-    run_caller_experiment(side, experiment, outputs_of(outputs, trials), trials)
+    run_caller_experiment(side, experiment, caller.outputs(outputs), caller.trials)
 
 
 def _timeline(report: Report, result: SilenceResult) -> None:

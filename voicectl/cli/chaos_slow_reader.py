@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from voicectl.bot.pipeline import BotVariant, ReferenceBotConfig
-from voicectl.carriers import CarrierName
 from voicectl.checks.protocol import judge_carrier_protocol
 from voicectl.checks.slow_reader import (
     judge_slow_reader_cleaned_up,
@@ -16,25 +15,19 @@ from voicectl.checks.slow_reader import (
 )
 from voicectl.cli.bot_options import with_bot_under_test
 from voicectl.cli.bot_target import BotTarget, check_bot_choice
-from voicectl.cli.caller_experiment import CallerFaultExperiment, CallerSide, run_caller_experiment
+from voicectl.cli.caller_experiment import CallerFaultExperiment, run_caller_experiment
 from voicectl.cli.chaos import chaos_app
 from voicectl.cli.chaos_conversation_common import (
-    AudioOpt,
-    CarrierOpt,
-    UrlOpt,
-    VariantOpt,
-    caller_call,
+    CallerOptions,
     parse_seconds_or_never,
+    with_caller_options,
 )
 from voicectl.cli.common import (
-    CallerChannelOpt,
-    LineOpt,
     Outputs,
-    TrialsOpt,
     parse_line_option,
     usage_errors,
 )
-from voicectl.cli.report_options import outputs_of, with_report_outputs
+from voicectl.cli.report_options import with_report_outputs
 from voicectl.conversation.scenarios import wait_until
 from voicectl.conversation.slow_reader import log_lines_since, run_slow_reader
 from voicectl.conversation.timeline import CallTimeline
@@ -54,6 +47,7 @@ __all__ = ["slow_reader"]
 @chaos_app.command("slow-reader")
 @with_bot_under_test
 @with_report_outputs(timeout_s=180.0)
+@with_caller_options(variant=True)
 def slow_reader(
     stall_s: Annotated[
         str,
@@ -137,13 +131,8 @@ def slow_reader(
             max=300.0,
         ),
     ] = 10.0,
-    url: UrlOpt = None,
-    carrier: CarrierOpt = CarrierName.TWILIO,
-    audio: AudioOpt = None,
-    caller_channel: CallerChannelOpt = None,
-    variant: VariantOpt = BotVariant.CORRECT,
-    line: LineOpt = None,
-    trials: TrialsOpt = 1,
+    *,
+    caller: CallerOptions,
     outputs: Outputs | None = None,
     bot: Any = None,
 ) -> None:
@@ -152,15 +141,15 @@ def slow_reader(
         "--reply-secs": reply_secs != 20.0,
         "--bot-send-buffer": send_buffer is not None,
         "--bot-write-timeout": write_timeout != 10.0,
-        "--bot-variant": variant is not BotVariant.CORRECT,
+        "--bot-variant": caller.variant is not BotVariant.CORRECT,
     }
     with usage_errors():
-        check_bot_choice(url, bot, reference_only, carrier=carrier.value)
+        check_bot_choice(caller.url, bot, reference_only, carrier=caller.carrier.value)
         stall = parse_seconds_or_never(stall_s, "--stall-s", 0.5, 300)
         if stall is None and hangup_after <= into_reply:
             raise InputError("--hangup-after must be longer than --into-reply")
-        call = caller_call(audio, 2, caller_channel)
-        line_spec = parse_line_option(line)
+        call = caller.recording(2)
+        line_spec = parse_line_option(caller.line)
     plan = SlowReaderPlan(
         into_reply_s=into_reply,
         stall_s=stall,
@@ -170,18 +159,23 @@ def slow_reader(
     )
     config = ReferenceBotConfig(
         reply_secs=reply_secs,
-        variant=variant,
+        variant=caller.variant,
         send_buffer_bytes=send_buffer,
         audio_out_write_timeout_s=write_timeout,
     )
-    side = CallerSide(url, carrier.value, bot, config, call, line_spec)
+    side = caller.side(bot, config, call, line_spec)
 
     async def run(target: BotTarget) -> SlowReaderResult:
         if target.run is None:
             return await run_slow_reader(
-                call, plan, url=target.url, carrier=carrier.value, bot_config=config, line=line_spec
+                call,
+                plan,
+                url=target.url,
+                carrier=caller.carrier.value,
+                bot_config=config,
+                line=line_spec,
             )
-        return await _against_bot_cmd(target.run, call, plan, carrier.value, line_spec)
+        return await _against_bot_cmd(target.run, call, plan, caller.carrier.value, line_spec)
 
     def judge(result: SlowReaderResult) -> list[Check]:
         checks = []
@@ -203,7 +197,7 @@ def slow_reader(
     experiment = CallerFaultExperiment(
         "chaos slow-reader", args, run, judge, _timeline, look_inside=None
     )
-    run_caller_experiment(side, experiment, outputs_of(outputs, trials), trials)
+    run_caller_experiment(side, experiment, caller.outputs(outputs), caller.trials)
 
 
 async def _against_bot_cmd(
