@@ -53,6 +53,17 @@ def test_chaos_command_takes_the_caller_from_the_channel_named(
     assert "try --caller-channel left" in lines[0]
 
 
+@pytest.mark.parametrize("command", COMMANDS)
+def test_chaos_command_rejects_a_caller_channel_for_a_mono_recording(command: str) -> None:
+    # The bundled order_status call is mono: there is no channel to choose, so the option
+    # would be ignored.
+    result = CliRunner().invoke(app, ["chaos", command, "--caller-channel", "right"])
+    assert result.exit_code == 2, result.stdout + result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in result.stdout + result.stderr
+    assert "--caller-channel applies to two-party stereo recordings" in lines[0]
+
+
 def test_chaos_command_rejects_a_caller_channel_that_is_neither_left_nor_right() -> None:
     result = CliRunner().invoke(
         app, ["chaos", "hangup", "--audio", str(TWO_PARTY), "--caller-channel", "middle"]

@@ -75,6 +75,7 @@ def sink_url() -> Iterator[str]:
         (["--timeout", "0"], "--timeout must be positive"),
         (["--url", "ws://127.0.0.1:1/ws", "--bot-rate", "8000"], "apply to the reference bot"),
         (["missing.wav"], "missing.wav"),
+        (["--caller-channel", "right"], "--caller-channel applies to two-party stereo"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None:

@@ -53,6 +53,7 @@ def _run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         (["load", "--line", "drift=fast"], "--line: drift must be ppm"),
         (["chaos", "dtmf", "--line", "loss=5%,conceal=fade"], "--line: conceal must be one of"),
         (["chaos", "silence", "--line", "jitter=-5ms"], "--line: jitter must be milliseconds"),
+        (["replay", "--caller-channel", "right"], "--caller-channel applies to two-party stereo"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(

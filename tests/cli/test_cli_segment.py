@@ -97,6 +97,18 @@ def test_segment_of_an_unreadable_mp3_is_one_line_and_exit_2(tmp_path: Path) -> 
     )
 
 
+def test_segment_caller_channel_of_a_mono_recording_is_one_line_and_exit_2(
+    tmp_path: Path,
+) -> None:
+    _one_error_line(
+        _run("segment", str(REAL_CALLS / "call_c.wav"), "--caller-channel", "right", "--out",
+             str(tmp_path)),
+        "--caller-channel applies to two-party stereo recordings, and none of the recordings "
+        "is one (it would be ignored): drop --caller-channel",
+    )  # fmt: skip
+    assert not (tmp_path / "call_c.json").exists()
+
+
 def test_segment_help_lists_the_formats() -> None:
     result = _run("segment", "--help")
     text = " ".join(result.stdout.replace("│", " ").split())

@@ -20,6 +20,7 @@ from voicectl.checks.conversation import (
     judge_tasks_released,
 )
 from voicectl.checks.protocol import judge_carrier_protocol
+from voicectl.cli.applicability import reject_caller_channel
 from voicectl.cli.bot_target import BotTarget, check_bot_choice
 from voicectl.cli.caller_experiment import CallerFaultExperiment, CallerSide, run_caller_experiment
 from voicectl.cli.common import (
@@ -155,6 +156,7 @@ def caller_call(audio: Path | None, need: int, caller_channel: CallerChannel | N
         if audio
         else next(c for c in bundled_calls() if c.name == "order_status")
     )
+    reject_caller_channel(caller_channel, [call.audio.caller_channel])
     print_notices(call.notices)
     utterances = call.script.utterances
     if len(utterances) < need:

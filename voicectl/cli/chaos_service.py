@@ -17,6 +17,7 @@ from voicectl.checks.failover import (
     judge_switched,
     judge_transcripts_continue,
 )
+from voicectl.cli.applicability import reject_caller_channel
 from voicectl.cli.bot_options import with_bot_under_test
 from voicectl.cli.chaos import chaos_app
 from voicectl.cli.common import (
@@ -110,9 +111,12 @@ AudioOpt = Annotated[
 
 
 def _call(audio: Path | None, caller_channel: CallerChannel | None = None) -> Call:
-    if audio is None:
-        return next(c for c in bundled_calls() if c.name == "order_status")
-    call = load_call(audio, caller_channel=caller_channel.value if caller_channel else None)
+    call = (
+        load_call(audio, caller_channel=caller_channel.value if caller_channel else None)
+        if audio
+        else next(c for c in bundled_calls() if c.name == "order_status")
+    )
+    reject_caller_channel(caller_channel, [call.audio.caller_channel])
     print_notices(call.notices)
     return call
 

@@ -13,6 +13,7 @@ from rich.console import Console
 
 from voicectl.audio.script import Call, bundled_calls, load_call
 from voicectl.carriers import CarrierName
+from voicectl.cli.applicability import reject_caller_channel
 from voicectl.cli.bot_options import with_bot_under_test
 from voicectl.cli.common import (
     BaselineOpt,
@@ -260,6 +261,7 @@ def _plan(
     recordings: list[Call] = (
         [load_call(p, caller_channel=caller_channel) for p in audio] if audio else bundled_calls()
     )
+    reject_caller_channel(caller_channel, (call.audio.caller_channel for call in recordings))
     print_notices(notice for call in recordings for notice in call.notices)
     plan = LoadPlan(recordings, url or "", shape, carrier=carrier)
     bounds = LoadBounds(

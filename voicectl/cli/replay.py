@@ -13,7 +13,7 @@ from voicectl.audio.script import Call, bundled_calls, load_call
 from voicectl.bot.pipeline import SUPPORTED_RATES, ReferenceBotConfig
 from voicectl.carriers import CarrierName
 from voicectl.checks.replay import FAST_ANSWER_BOUND_S, REALTIME_ANSWER_BOUND_S
-from voicectl.cli.applicability import reject_reference_bot_options
+from voicectl.cli.applicability import reject_caller_channel, reject_reference_bot_options
 from voicectl.cli.bot_options import with_bot_under_test
 from voicectl.cli.bot_target import check_bot_choice
 from voicectl.cli.common import (
@@ -223,6 +223,7 @@ def replay(
             if audio
             else bundled_calls()
         )
+        reject_caller_channel(caller_channel, (call.audio.caller_channel for call in calls))
     except InputError as exc:
         raise fail_usage(str(exc)) from None
 

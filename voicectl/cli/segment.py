@@ -18,6 +18,7 @@ from voicectl.audio.script import (
     sidecar_path,
     sidecar_text,
 )
+from voicectl.cli.applicability import reject_caller_channel
 from voicectl.cli.common import CallerChannelOpt, configure_logging, fail_usage, print_notices
 from voicectl.errors import InputError
 from voicectl.report._atomic import atomic_write
@@ -72,6 +73,7 @@ def segment(
             call = segment_call(path, rate=rate, caller_channel=channel)
             print_notices([call.audio.notice])
             found.append((call, target))
+        reject_caller_channel(caller_channel, (call.audio.caller_channel for call, _ in found))
         for call, target in found:
             document = sidecar_document(call)
 
