@@ -17,6 +17,9 @@ __all__ = ["BOT_PANEL", "bot_under_test", "with_bot_under_test"]
 
 BOT_PANEL = "Your bot as the system under test"
 F = TypeVar("F", bound=Callable[..., Any])
+_DEFAULT_BOT_PATH = "/ws"
+_DEFAULT_READY_TIMEOUT_S = 60.0
+_DEFAULT_SILENCE_BOUND_S = 8.0
 
 _OPTIONS: list[inspect.Parameter] = [
     inspect.Parameter(
@@ -80,7 +83,7 @@ _OPTIONS: list[inspect.Parameter] = [
     inspect.Parameter(
         "bot_path",
         inspect.Parameter.KEYWORD_ONLY,
-        default="/ws",
+        default=_DEFAULT_BOT_PATH,
         annotation=Annotated[
             str,
             typer.Option(
@@ -94,7 +97,7 @@ _OPTIONS: list[inspect.Parameter] = [
     inspect.Parameter(
         "bot_ready_timeout",
         inspect.Parameter.KEYWORD_ONLY,
-        default=60.0,
+        default=_DEFAULT_READY_TIMEOUT_S,
         annotation=Annotated[
             float,
             typer.Option(
@@ -109,7 +112,7 @@ _OPTIONS: list[inspect.Parameter] = [
     inspect.Parameter(
         "caller_silence_bound",
         inspect.Parameter.KEYWORD_ONLY,
-        default=8.0,
+        default=_DEFAULT_SILENCE_BOUND_S,
         annotation=Annotated[
             float,
             typer.Option(
@@ -129,14 +132,14 @@ def bot_under_test(
     bot_cmd: str | None,
     fake: list[str] | None,
     fault: list[str] | None,
-    bot_path: str = "/ws",
-    bot_ready_timeout: float = 60.0,
+    bot_path: str = _DEFAULT_BOT_PATH,
+    bot_ready_timeout: float = _DEFAULT_READY_TIMEOUT_S,
     report_path: Path | None = None,
-    caller_silence_bound: float = 8.0,
+    caller_silence_bound: float = _DEFAULT_SILENCE_BOUND_S,
     llm_script: Path | None = None,
 ) -> Any:
     """The :class:`~voicectl.sut.session.BotUnderTest` these options describe, or ``None``
-    without ``--bot-cmd`` (:class:`InputError` for ``--fake``/``--fault`` without it)."""
+    without ``--bot-cmd`` (:class:`InputError` for any other bot option without it)."""
     if bot_cmd is None:
         if fake or fault or llm_script:
             given = "--fake" if fake else "--fault" if fault else "--llm-script"
@@ -144,6 +147,17 @@ def bot_under_test(
                 f"{given} needs --bot-cmd (the bot to serve it to); "
                 "'voicectl fakes' serves fakes to a bot you run yourself"
             )
+        shaping = {
+            "--bot-path": bot_path != _DEFAULT_BOT_PATH,
+            "--bot-ready-timeout": bot_ready_timeout != _DEFAULT_READY_TIMEOUT_S,
+            "--caller-silence-bound": caller_silence_bound != _DEFAULT_SILENCE_BOUND_S,
+        }
+        for option, was_given in shaping.items():
+            if was_given:
+                raise InputError(
+                    f"{option} applies to the bot --bot-cmd starts; without --bot-cmd it "
+                    "would be ignored"
+                )
         return None
     from voicectl.sut.command import BotCommand
     from voicectl.sut.session import BotUnderTest
