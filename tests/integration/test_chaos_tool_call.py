@@ -276,6 +276,17 @@ def test_during_tool_call_on_a_bot_cmd_bot_is_timed_and_judged_from_its_own_pipe
         (["--during", "tool-call", "--bot", "full", "--at", "2"], "drop --at"),
         (["--no-cancel-on-interruption"], "--no-cancel-on-interruption needs --bot full"),
         (["--bot", "full", "--flow-config", "flow.yaml"], "--flow-config needs --bot flows"),
+        (["--tool-wait", "3"], "--tool-wait applies to --during tool-call only"),
+        (["--into-tool-call", "1"], "--into-tool-call applies to --during tool-call only"),
+        (
+            ["--during", "tool-call", "--bot", "full", "--during-reply", "2"],
+            "--during-reply applies to --during reply only",
+        ),
+        (["--during-reply", "2", "--at", "1"], "--during-reply and --at both time the barge-in"),
+        (
+            ["--tool-delay", "2", "--during-reply", "2"],
+            "--during-reply does not apply with the responder's --tool-delay",
+        ),
         (
             ["--during", "tool-call", "--bot-cmd", "python bot.py --port {port}"],
             "--during tool-call with --bot-cmd needs --fake openai",

@@ -214,6 +214,23 @@ def interrupt(
             raise InputError("--no-cancel-on-interruption needs --bot full")
         if flow_config is not None and reference_bot is not BotBrain.FLOWS:
             raise InputError("--flow-config needs --bot flows")
+        if during is not During.TOOL_CALL:
+            for option, was_given in {
+                "--into-tool-call": into_tool_call != 0.3,
+                "--tool-wait": tool_wait != 15.0,
+            }.items():
+                if was_given:
+                    raise InputError(f"{option} applies to --during tool-call only")
+        if during_reply != 1.0:
+            if during is During.TOOL_CALL:
+                raise InputError("--during-reply applies to --during reply only")
+            if at is not None:
+                raise InputError("--during-reply and --at both time the barge-in: give one")
+            if tool_delay and url is None and bot is None and not full:
+                raise InputError(
+                    "--during-reply does not apply with the responder's --tool-delay: the "
+                    "caller barges in half-way through its simulated function call"
+                )
         flow = None if flow_config is None else load_flow(str(flow_config), function=function)
         call = caller_call(audio, 2, caller_channel)
         line_spec = parse_line_option(line)
