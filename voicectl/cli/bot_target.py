@@ -112,6 +112,14 @@ class BotTarget:
             return None, "the bot's Pipecat reported no pipeline worker for the call"
         return worker, ""
 
+    async def inside_judged(
+        self, report: Report, outcome: CallOutcome, wait_s: float = 5.0
+    ) -> tuple[WorkerView | None, str]:
+        """:meth:`inside`, and the ``--fault``s judged over it (:meth:`judge_faults`)."""
+        worker, why = await self.inside(outcome, wait_s)
+        self.judge_faults(report, outcome, worker, why)
+        return worker, why
+
     async def see_inside(
         self, directed: DirectedCall, report: Report, wait_s: float = 5.0
     ) -> WorkerView | None:
@@ -120,12 +128,11 @@ class BotTarget:
         ``--fault``, judge the caller impact of the faults the fakes fired during the call."""
         if self.url is None:
             return None
-        worker, why = await self.inside(directed.outcome, wait_s)
+        worker, why = await self.inside_judged(report, directed.outcome, wait_s)
         if worker is None:
             directed.unseen = why
         else:
             directed.perception = worker.perception()
-        self.judge_faults(report, directed.outcome, worker, why)
         return worker
 
     def judge_faults(

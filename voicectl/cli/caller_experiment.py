@@ -55,6 +55,24 @@ class CallerSide:
     line: LineSpec | None = None
     line_option: bool = True  # the command takes --line (args.line records it)
 
+    def directed(
+        self, run_call: Callable[..., Awaitable[R]], plan: object
+    ) -> Callable[[BotTarget], Awaitable[R]]:
+        """The usual run: ``run_call(call, plan, url=, carrier=, bot_config=, line=)`` at the
+        target (``bot_config``, the reference bot's, is used only when it serves the call)."""
+
+        async def run(target: BotTarget) -> R:
+            return await run_call(
+                self.call,
+                plan,
+                url=target.url,
+                carrier=self.carrier,
+                bot_config=self.reference,
+                line=self.line,
+            )
+
+        return run
+
 
 async def see_directed_call(target: BotTarget, report: Report, result: Any) -> None:
     """The usual inside view: the bot's perception of ``result.call`` (a directed call)."""

@@ -10,7 +10,7 @@ from voicectl.audio.backchannel import BACKCHANNELS
 from voicectl.bot.pipeline import BotVariant, ReferenceBotConfig
 from voicectl.checks.caller_faults import judge_backchannel_not_yielded
 from voicectl.cli.bot_options import with_bot_under_test
-from voicectl.cli.bot_target import BotTarget, check_bot_choice, inside_rows
+from voicectl.cli.bot_target import check_bot_choice, inside_rows
 from voicectl.cli.caller_experiment import CallerFaultExperiment, run_caller_experiment
 from voicectl.cli.chaos import chaos_app
 from voicectl.cli.chaos_conversation_common import CallerOptions, with_caller_options
@@ -121,23 +121,17 @@ def backchannel(
     )
     side = caller.side(bot, config, call, line_spec)
 
-    async def run(target: BotTarget) -> BackchannelResult:
-        return await run_backchannels(
-            call,
-            plan,
-            url=target.url,
-            carrier=caller.carrier.value,
-            bot_config=config,
-            line=line_spec,
-        )
-
     def judge(result: BackchannelResult) -> list[Check]:
         return [
             judge_backchannel_not_yielded(result, gap_bound_s=gap_bound, clear_bound_s=clear_within)
         ]
 
     experiment = CallerFaultExperiment(
-        "chaos backchannel", {"say": say, "barge_in_s": barge_in}, run, judge, _timeline
+        "chaos backchannel",
+        {"say": say, "barge_in_s": barge_in},
+        side.directed(run_backchannels, plan),
+        judge,
+        _timeline,
     )
     run_caller_experiment(side, experiment, caller.outputs(outputs), caller.trials)
 

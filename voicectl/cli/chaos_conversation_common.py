@@ -233,13 +233,12 @@ def ending_command(
 
     async def look_inside(target: BotTarget, report: Report, result: CallEndingResult) -> None:
         if bot is not None:  # its pipeline's end, as its own Pipecat reported it
-            worker, result.unseen = await target.inside(result.outcome, waited)
+            worker, result.unseen = await target.inside_judged(report, result.outcome, waited)
             if worker is not None:
                 ends = [e.t for e in worker.of_kind("pipeline_end")]
                 result.bot_calls = [
                     ServedCall(0, ended_at=min(ends, default=None), finished=bool(ends))
                 ]
-            target.judge_faults(report, result.outcome, worker, result.unseen)
 
     def judge(result: CallEndingResult) -> list[Check]:
         checks = [judge_bot_released_call(prefix, result, bound_s=release_within)]

@@ -93,9 +93,8 @@ def heartbeat(
 async def _heartbeats_inside(target: BotTarget, report: Report, result: HeartbeatResult) -> None:
     """A bot at ``--url`` or from ``--bot-cmd``: its ``on_heartbeat_timeout``s seen from inside."""
     if target.url is not None:
-        worker, why = await target.inside(result.outcome)
+        worker, why = await target.inside_judged(report, result.outcome)
         heartbeats_seen_inside(result, worker, why)
-        target.judge_faults(report, result.outcome, worker, why)
 
 
 def _timeline(report: Report, result: HeartbeatResult) -> None:

@@ -283,8 +283,7 @@ def interrupt(
 
     async def look_inside(target: BotTarget, report: Report, result: BargeInResult) -> None:
         if bot is not None and not tool_call:
-            worker, why = await target.inside(result.outcome)
-            target.judge_faults(report, result.outcome, worker, why)
+            await target.inside_judged(report, result.outcome)
 
     def judge(result: BargeInResult) -> list[Check]:
         checks = []

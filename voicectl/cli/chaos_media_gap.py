@@ -13,7 +13,7 @@ from voicectl.checks.caller_faults import (
     judge_media_gap_turn_ended,
 )
 from voicectl.cli.bot_options import with_bot_under_test
-from voicectl.cli.bot_target import BotTarget, check_bot_choice
+from voicectl.cli.bot_target import check_bot_choice
 from voicectl.cli.caller_experiment import CallerFaultExperiment, run_caller_experiment
 from voicectl.cli.chaos import chaos_app
 from voicectl.cli.chaos_conversation_common import (
@@ -131,16 +131,6 @@ def media_gap(
     )
     side = caller.side(bot, config, call, line_spec)
 
-    async def run(target: BotTarget) -> MediaGapResult:
-        return await run_media_gap(
-            call,
-            plan,
-            url=target.url,
-            carrier=caller.carrier.value,
-            bot_config=config,
-            line=line_spec,
-        )
-
     def judge(result: MediaGapResult) -> list[Check]:
         checks = [judge_media_gap_turn_ended(result, bound_s=turn_within)]
         if gap is not None:
@@ -149,7 +139,9 @@ def media_gap(
         return checks
 
     args = {"into_s": into, "resume_after_s": gap}
-    experiment = CallerFaultExperiment("chaos media-gap", args, run, judge, _timeline)
+    experiment = CallerFaultExperiment(
+        "chaos media-gap", args, side.directed(run_media_gap, plan), judge, _timeline
+    )
     run_caller_experiment(side, experiment, caller.outputs(outputs), caller.trials)
 
 

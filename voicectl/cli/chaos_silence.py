@@ -9,7 +9,7 @@ import typer
 from voicectl.bot.pipeline import ReferenceBotConfig
 from voicectl.checks.caller_faults import judge_silence_reengaged
 from voicectl.cli.bot_options import with_bot_under_test
-from voicectl.cli.bot_target import BotTarget, check_bot_choice
+from voicectl.cli.bot_target import check_bot_choice
 from voicectl.cli.caller_experiment import CallerFaultExperiment, run_caller_experiment
 from voicectl.cli.chaos import chaos_app
 from voicectl.cli.chaos_conversation_common import (
@@ -83,21 +83,13 @@ def silence(
     config = ReferenceBotConfig(idle_checkin_s=idle_checkin, idle_end_call=idle_end_call)
     side = caller.side(bot, config, call, line_spec)
 
-    async def run(target: BotTarget) -> SilenceResult:
-        return await run_silence(
-            call,
-            plan,
-            url=target.url,
-            carrier=caller.carrier.value,
-            bot_config=config,
-            line=line_spec,
-        )
-
     def judge(result: SilenceResult) -> list[Check]:
         return [judge_silence_reengaged(result, bound_s=within)]
 
     args = {"within_s": within, "listen_s": listen_s}
-    experiment = CallerFaultExperiment("chaos silence", args, run, judge, _timeline)
+    experiment = CallerFaultExperiment(
+        "chaos silence", args, side.directed(run_silence, plan), judge, _timeline
+    )
     run_caller_experiment(side, experiment, caller.outputs(outputs), caller.trials)
 
 

@@ -165,16 +165,11 @@ def slow_reader(
     )
     side = caller.side(bot, config, call, line_spec)
 
+    reference_run = side.directed(run_slow_reader, plan)
+
     async def run(target: BotTarget) -> SlowReaderResult:
         if target.run is None:
-            return await run_slow_reader(
-                call,
-                plan,
-                url=target.url,
-                carrier=caller.carrier.value,
-                bot_config=config,
-                line=line_spec,
-            )
+            return await reference_run(target)
         return await _against_bot_cmd(target.run, call, plan, caller.carrier.value, line_spec)
 
     def judge(result: SlowReaderResult) -> list[Check]:
