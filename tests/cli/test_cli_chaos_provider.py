@@ -55,6 +55,8 @@ def _run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         (["stall", "--stage", "stt", "--seed", "1"], "--seed applies to --stage provider only"),
         (["stall", "--heartbeats"], "--heartbeats applies to --stage stt only"),
         (["stall", "--at", "4"], "--at applies to --stage stt only"),
+        (["ws-close", "--seed", "1"], "nothing in chaos ws-close is random"),
+        (["latency", "--seed", "1"], "--seed seeds latency's --jitter"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None:

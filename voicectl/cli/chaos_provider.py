@@ -53,6 +53,11 @@ def run_provider_fault(
     """Validate everything, then run the experiment under :func:`execute`."""
     try:
         fault = build_fault()
+        if common["seed"] is not None and not (isinstance(fault, Latency) and fault.jitter_ms):
+            raise InputError(
+                f"--seed seeds latency's --jitter, and nothing in chaos {fault.name} is random "
+                "(it would be ignored): drop --seed"
+            )
         selector = Selector.parse(common["on"])
         if bot is not None:
             from voicectl.cli.chaos_bot import run_provider_fault_on_bot
