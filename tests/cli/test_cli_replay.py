@@ -41,6 +41,10 @@ def _run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
             ["bot", "--no-cancel-on-interruption"],
             "--no-cancel-on-interruption needs --bot full or --bot flows",
         ),
+        (
+            ["bot", "--bot", "full", "--reply-secs", "3"],
+            "--reply-secs applies to --bot responder: the full bot's replies come from its TTS",
+        ),
         (["replay", "--stt", "cartesia-tts"], "--stt must be one of"),
         (
             ["replay", "--stt", "soniox", "--url", "ws://127.0.0.1:1/ws"],

@@ -67,6 +67,11 @@ def bot(
         )
     if kind is BotBrain.RESPONDER and not cancel_on_interruption:
         raise fail_usage("--no-cancel-on-interruption needs --bot full or --bot flows")
+    if kind is not BotBrain.RESPONDER and reply_secs != 1.5:
+        raise fail_usage(
+            f"--reply-secs applies to --bot responder: the {kind.value} bot's replies come from "
+            "its TTS (it would be ignored)"
+        )
     configure_logging(verbose)
     config = ReferenceBotConfig(
         sample_rate=rate,
