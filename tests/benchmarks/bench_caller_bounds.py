@@ -135,6 +135,30 @@ CHECKS = {
         ("pipeline_end_s", "release_s", "leftover_tasks"),
         "pipeline ended <= 5.0 s after the hang-up (the failing test uses 2.0 s)",
     ),
+    "carrier_close.pipeline_ended": Bench(
+        {
+            "correct (reference bot, close 1011 at 3 s)": (
+                "carrier-close",
+                "--code",
+                "1011",
+                "--at",
+                "3",
+            ),
+            "buggy (hang-on-hangup, close 1011 at 3 s)": (
+                "carrier-close",
+                "--code",
+                "1011",
+                "--at",
+                "3",
+                "--bot-variant",
+                "hang-on-hangup",
+                "--end-within",
+                "2",
+            ),
+        },
+        ("pipeline_end_s", "release_s", "leftover_tasks"),
+        "pipeline ended <= 5.0 s after the close (the buggy run uses 2.0 s)",
+    ),
     "interrupt.audio_stopped": Bench(
         {
             "correct (reference bot)": ("interrupt",),
