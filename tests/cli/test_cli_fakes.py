@@ -12,6 +12,7 @@ import openai
 import pytest
 
 VOICECTL = [sys.executable, "-m", "voicectl"]
+ORDER_STATUS = Path(__file__).resolve().parents[2] / "voicectl/data/fixtures/order_status.json"
 
 
 def test_no_arguments_serves_deepgram_openai_and_cartesia_for_the_duration() -> None:
@@ -41,6 +42,12 @@ def test_no_arguments_serves_deepgram_openai_and_cartesia_for_the_duration() -> 
         (["deepgram", "--transcripts", "missing.json"], "error: missing.json: no such file"),
         (["openai", "--llm-script", "missing.json"], "error: cannot read LLM script missing.json"),
         (["deepgram", "--transcripts", "missing.wav"], "error: missing.wav: no such file"),
+        (["deepgram", "--seed", "3"], "error: --seed seeds a latency fault's jitter"),
+        (["deepgram", "--llm-chunk-ms", "5"], "error: --llm-chunk-ms applies to an LLM fake"),
+        (
+            ["openai", "--transcripts", str(ORDER_STATUS)],
+            "error: --transcripts applies to an STT fake",
+        ),
     ],
 )
 def test_bad_fakes_or_faults_are_one_line_and_exit_2(args: list[str], message: str) -> None:

@@ -17,6 +17,7 @@ import typer
 from voicectl.audio.script import CallScript, load_call, load_script
 from voicectl.cli.common import configure_logging, fail_usage, stderr_console
 from voicectl.errors import InputError, VoicectlError
+from voicectl.faults.latency import Latency
 from voicectl.providers.deepgram_stt import endpoint_for
 from voicectl.providers.fakeset import PROVIDERS, FakeSet, FakesPlan, plan_fakes
 from voicectl.providers.openai_http import LLMTiming
@@ -100,6 +101,16 @@ def fakes(
         plan = _plan(providers or list(DEFAULT_FAKES), fault or [], transcripts, llm_script, seed)
         timing = LLMTiming(llm_first_token_ms / 1000.0, llm_chunk_ms / 1000.0)
         plan = dataclasses.replace(plan, llm_timing=timing)
+        _reject_unused_options(
+            plan,
+            {
+                "--llm-script": llm_script is not None,
+                "--llm-first-token-ms": llm_first_token_ms != 150.0,
+                "--llm-chunk-ms": llm_chunk_ms != 10.0,
+            },
+            transcripts is not None,
+            seed is not None,
+        )
     except InputError as exc:
         raise fail_usage(str(exc)) from None
     configure_logging(verbose)
@@ -132,6 +143,23 @@ def _plan(
         llm_script=LLMScript.load(str(llm_script)) if llm_script else None,
         seed=seed,
     )
+
+
+def _reject_unused_options(
+    plan: FakesPlan, llm_options: dict[str, bool], transcripts: bool, seed: bool
+) -> None:
+    """An option no served fake would read is a usage error (:class:`InputError`)."""
+    serves = [PROVIDERS[spec.provider].serves for spec in plan.fakes]
+    if not any("LLM" in s for s in serves):
+        for option, was_given in llm_options.items():
+            if was_given:
+                raise InputError(f"{option} applies to an LLM fake (openai, anthropic): add one")
+    if transcripts and not any("STT" in s for s in serves):
+        raise InputError("--transcripts applies to an STT fake (e.g. deepgram): add one")
+    if seed and not any(isinstance(f.fault, Latency) and f.fault.jitter_ms for f in plan.faults):
+        raise InputError(
+            "--seed seeds a latency fault's jitter, and no --fault has one (it would be ignored)"
+        )
 
 
 async def _serve(plan: FakesPlan, duration: float | None, journal: Path | None, out: TextIO) -> int:
