@@ -123,6 +123,16 @@ def test_bad_failover_input_exits_2(voicectl_in_process: Callable[..., Result]) 
         (["failover", "--crashes", "boom@3"], "unknown kind 'boom'"),
         (["stt-crash", "--primary", "nope"], "unknown target 'nope'"),
         (["stt-crash", "--backoff", "3"], "--backoff must be MIN,MAX"),
+        (["stt-crash", "--surface-within", "2"], "--surface-within bounds how soon a stall"),
+        (["stt-crash", "--protocol", "soniox"], "--protocol applies to custom factories"),
+        (
+            [
+                *("failover", "--backoff", "1,2"),
+                *("--primary", str(HERE / "user_stt.py") + ":primary"),
+                *("--backup", str(HERE / "user_stt.py") + ":backup"),
+            ],
+            "--backoff applies to built-in services",
+        ),
     ]:
         result = voicectl_in_process("chaos", *args)
         assert result.exit_code == 2 and message in result.stderr, (args, result.output)

@@ -42,6 +42,7 @@ from voicectl.errors import InputError
 from voicectl.failover.crashes import CRASH_MODES, crash_cause, parse_incidents
 from voicectl.failover.scenario import FailoverPlan, run_failover, validate_plan
 from voicectl.failover.timeline import tabulate_failover
+from voicectl.faults.base import FaultFamily
 from voicectl.faults.stall import StallFault
 from voicectl.outcome.failover import Incident
 from voicectl.report import Report
@@ -239,6 +240,10 @@ def stt_crash(
                 )
             crash_at = utterances[at_utterance - 1].start
         incident = Incident(crash_at, cause, "primary")
+        if surface_within != 5.0 and incident.family is not FaultFamily.STALL:
+            raise InputError(
+                "--surface-within bounds how soon a stall is noticed: it applies to --mode stall only"
+            )
         if bot is not None:
             from voicectl.cli.chaos_bot import run_incidents_on_bot
 
@@ -248,6 +253,7 @@ def stt_crash(
                 surface_within=surface_within, trials=trials,
                 outputs=make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout),
             )  # fmt: skip
+        _check_factory_options(primary, backup, protocol, backoff)
         plan = FailoverPlan(
             call=call,
             primary=primary or "soniox",
@@ -268,6 +274,26 @@ def stt_crash(
         surface_within,
         trials=trials,
     )
+
+
+def _check_factory_options(
+    primary: str | None, backup: str | None, protocol: str | None, backoff: str | None
+) -> None:
+    """--protocol speaks for custom factories and --backoff for built-in services: either
+    with no service of its kind is a usage error (:class:`InputError`)."""
+    from voicectl.harness.targets import BUILTIN_TARGETS
+
+    builtin = [name in BUILTIN_TARGETS for name in (primary or "soniox", backup or "soniox")]
+    if protocol is not None and all(builtin):
+        raise InputError(
+            "--protocol applies to custom factories (path.py:factory, module:factory); "
+            "--primary and --backup are built-in services (it would be ignored)"
+        )
+    if backoff is not None and not any(builtin):
+        raise InputError(
+            "--backoff applies to built-in services; --primary and --backup are your "
+            "factories (it would be ignored)"
+        )
 
 
 def _reject_own_target_options(
@@ -361,6 +387,7 @@ def failover(
                 failback_within=failback_within, surface_within=5.0, trials=trials,
                 outputs=make_outputs(json, junit, markdown, html, quiet, verbose, strict, timeout),
             )  # fmt: skip
+        _check_factory_options(primary, backup, protocol, backoff)
         plan = FailoverPlan(
             call=_call(audio, caller_channel),
             primary=primary or "soniox",
