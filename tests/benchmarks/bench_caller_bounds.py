@@ -44,6 +44,11 @@ CHECKS = {
         {
             "correct (--bot-vad-start 0.6)": ("backchannel", "--bot-vad-start", "0.6"),
             "buggy (VAD start 0.2 s, yields)": ("backchannel",),
+            "buggy (ignore-barge-in, never clears)": (
+                "backchannel",
+                "--bot-variant",
+                "ignore-barge-in",
+            ),
         },
         ("max_gap_ms", "barge_in_clear_latency_s", "yielded"),
         "gap <= 300 ms after a backchannel; barge-in clear <= 1.5 s",
