@@ -115,3 +115,13 @@ def test_smoke_reports_pipecat_1_14_honestly_with_junit_matching_the_exit_code()
     assert suite.get("failures") == str(len(failed)) and suite.get("errors") == "0"
     assert suite.find("properties/property[@name='exit_code']").get("value") == "1"  # type: ignore[union-attr]
     assert "**voicectl smoke: FAIL**" in out_md.read_text()
+
+
+def test_print_with_a_run_option_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = _smoke("--print", "--json", str(tmp_path / "r.json"))
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip()
+        == "error: --print prints the suite and runs nothing: drop --json or --print"
+    )
+    assert result.stdout == "" and not (tmp_path / "r.json").exists()

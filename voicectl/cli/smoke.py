@@ -17,6 +17,7 @@ from voicectl.cli.common import (
     QuietOpt,
     StrictOpt,
     VerboseOpt,
+    fail_usage,
     make_outputs,
 )
 from voicectl.cli.run import (
@@ -71,6 +72,21 @@ def smoke(
 ) -> None:
     """The bundled smoke suite: replay, barge-in, closes, STT failover, resamplers (< 60 s)."""
     if print_suite:
+        others = {
+            "--jobs": jobs is not None,
+            "--only": bool(only),
+            "--reports-dir": reports_dir is not None,
+            "--dry-run": dry_run,
+            "--json": json is not None,
+            "--junit": junit is not None,
+            "--markdown": markdown is not None,
+            "--html": html is not None,
+            "--strict": strict,
+            "--timeout": timeout is not None,
+        }
+        given = next((option for option, was_given in others.items() if was_given), None)
+        if given is not None:
+            raise fail_usage(f"--print prints the suite and runs nothing: drop {given} or --print")
         typer.echo(portable_smoke_suite(), nl=False)
         raise typer.Exit(0)
     run_suite_file(
