@@ -77,3 +77,17 @@ def test_a_bot_cmd_without_port_is_one_line_and_exit_2() -> None:
 def test_the_raw_carrier_against_the_reference_bot_is_one_line_and_exit_2(args: list[str]) -> None:
     line = _usage_error(*args, "--carrier", "raw")
     assert "--carrier raw: the reference bot speaks twilio, telnyx, plivo and exotel" in line
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["slow-reader", "--hangup-after", "5"], "--hangup-after applies to --stall-s never only"),
+        (
+            ["slow-reader", "--stall-s", "never", "--answer-within", "3"],
+            "--answer-within bounds the answer once the carrier reads again",
+        ),
+    ],
+)
+def test_an_option_that_cannot_apply_is_one_line_and_exit_2(args: list[str], message: str) -> None:
+    assert message in _usage_error(*args)
