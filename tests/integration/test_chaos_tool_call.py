@@ -288,6 +288,21 @@ def test_during_tool_call_on_a_bot_cmd_bot_is_timed_and_judged_from_its_own_pipe
             "--during-reply does not apply with the responder's --tool-delay",
         ),
         (
+            ["--tool-delay", "2", "--clear-within", "1"],
+            "--clear-within does not apply with the responder's --tool-delay",
+        ),
+        (
+            [
+                "--bot-cmd",
+                "python bot.py --port {port}",
+                "--fake",
+                "openai",
+                "--function",
+                "end_call",
+            ],
+            "--function with --bot-cmd scripts the OpenAI fake for --during tool-call only",
+        ),
+        (
             ["--during", "tool-call", "--bot-cmd", "python bot.py --port {port}"],
             "--during tool-call with --bot-cmd needs --fake openai",
         ),

@@ -221,16 +221,29 @@ def interrupt(
             }.items():
                 if was_given:
                     raise InputError(f"{option} applies to --during tool-call only")
+        # The responder's simulated function call: the caller barges in half-way through it.
+        responder_tool_call = (
+            bool(tool_delay) and at is None and url is None and bot is None and not full
+        )
         if during_reply != 1.0:
             if during is During.TOOL_CALL:
                 raise InputError("--during-reply applies to --during reply only")
             if at is not None:
                 raise InputError("--during-reply and --at both time the barge-in: give one")
-            if tool_delay and url is None and bot is None and not full:
+            if responder_tool_call:
                 raise InputError(
                     "--during-reply does not apply with the responder's --tool-delay: the "
                     "caller barges in half-way through its simulated function call"
                 )
+        if clear_within != 1.5 and responder_tool_call:
+            raise InputError(
+                "--clear-within does not apply with the responder's --tool-delay: it is "
+                "silent in its simulated function call, so there is no audio to clear"
+            )
+        if bot is not None and during is not During.TOOL_CALL and function != "check_order_status":
+            raise InputError(
+                "--function with --bot-cmd scripts the OpenAI fake for --during tool-call only"
+            )
         flow = None if flow_config is None else load_flow(str(flow_config), function=function)
         call = caller_call(audio, 2, caller_channel)
         line_spec = parse_line_option(line)
