@@ -58,6 +58,7 @@ def _run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         (["chaos", "dtmf", "--line", "loss=5%,conceal=fade"], "--line: conceal must be one of"),
         (["chaos", "silence", "--line", "jitter=-5ms"], "--line: jitter must be milliseconds"),
         (["replay", "--caller-channel", "right"], "--caller-channel applies to two-party stereo"),
+        (["replay", "--rate", "8000"], "--rate applies to raw input files, and none is given"),
         (["replay", "--bot-path", "/bot"], "--bot-path applies to the bot --bot-cmd starts"),
         (["load", "--bot-ready-timeout", "5"], "--bot-ready-timeout applies to the bot --bot-cmd"),
         (

@@ -213,6 +213,8 @@ def replay(
             stt_names = [n for n in BUILTIN_TARGETS if not n.endswith("-tts")]
             if stt not in stt_names:
                 raise InputError(f"--stt must be one of {', '.join(stt_names)}, got {stt!r}")
+        if rate is not None and not audio:
+            raise InputError("--rate applies to raw input files, and none is given")
         calls: list[Call] = (
             [
                 load_call(
