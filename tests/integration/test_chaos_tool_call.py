@@ -276,6 +276,10 @@ def test_during_tool_call_on_a_bot_cmd_bot_is_timed_and_judged_from_its_own_pipe
         (["--during", "tool-call", "--bot", "full", "--at", "2"], "drop --at"),
         (["--no-cancel-on-interruption"], "--no-cancel-on-interruption needs --bot full"),
         (["--bot", "full", "--flow-config", "flow.yaml"], "--flow-config needs --bot flows"),
+        (
+            ["--bot", "full", "--bot-variant", "freeze-on-interrupted-tool"],
+            "--bot-variant freeze-on-interrupted-tool is the responder's simulated function call",
+        ),
         (["--tool-wait", "3"], "--tool-wait applies to --during tool-call only"),
         (["--into-tool-call", "1"], "--into-tool-call applies to --during tool-call only"),
         (

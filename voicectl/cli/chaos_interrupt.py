@@ -214,6 +214,11 @@ def interrupt(
             raise InputError("--no-cancel-on-interruption needs --bot full")
         if flow_config is not None and reference_bot is not BotBrain.FLOWS:
             raise InputError("--flow-config needs --bot flows")
+        if full and variant is BotVariant.FREEZE_ON_INTERRUPTED_TOOL:
+            raise InputError(
+                "--bot-variant freeze-on-interrupted-tool is the responder's simulated function "
+                "call (--tool-delay); the full bot runs Pipecat's own (it would be ignored)"
+            )
         if during is not During.TOOL_CALL:
             for option, was_given in {
                 "--into-tool-call": into_tool_call != 0.3,
