@@ -83,6 +83,7 @@ def test_the_raw_carrier_against_the_reference_bot_is_one_line_and_exit_2(args: 
     ("args", "message"),
     [
         (["slow-reader", "--hangup-after", "5"], "--hangup-after applies to --stall-s never only"),
+        (["media-gap", "--idle-within", "4"], "--idle-within applies to --resume-after never only"),
     ],
 )
 def test_an_option_that_cannot_apply_is_one_line_and_exit_2(args: list[str], message: str) -> None:

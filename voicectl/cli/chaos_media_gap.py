@@ -113,6 +113,8 @@ def media_gap(
         if idle_end_call and not idle_checkin:
             raise InputError("--bot-idle-end-call needs --bot-idle-checkin SECONDS (when to end)")
         gap = parse_seconds_or_never(resume_after, "--resume-after", 0.1, 60)
+        if gap is not None and idle_within != 8.0:
+            raise InputError("--idle-within applies to --resume-after never only")
         call = caller.recording(2)
         first = call.script.utterances[0] if call.script else None
         if first is not None and into >= first.end - first.start:
