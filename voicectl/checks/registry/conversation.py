@@ -164,7 +164,7 @@ SPECS: tuple[CheckSpec, ...] = (
         "12 s",
         "Pipecat checks every monitor period (10 s); 2 s covers the heartbeat period and timing. "
         "Measured (tests/benchmarks/bench_caller_bounds.py) over 20 runs at load 0.9-3.4: with "
-        "heartbeats the timeout fired 9.40-9.85 s after the stall began (median 9.45 s; 10 s after "
+        "heartbeats the timeout fired 9.40-9.85 s after the stall began (median 9.48 s; 10 s after "
         "the last heartbeat that got through), margin 2.15 s: a correct bot sits at 78-82 % of "
         "the bound, inside the 20 % band, by construction (10 s monitor + 2 s); over 10 runs at "
         "load 0.9-2.0 without heartbeats it never fired in the 12 s stall. Not measured under "
