@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+from local_servers import run_voicectl
 from shared_runs import shared_run
 from websockets.asyncio.server import serve
 
@@ -94,3 +97,22 @@ async def test_a_bot_answering_a_twilio_call_in_a_law_fails_carrier_protocol_nam
     assert protocol.observed.endswith("twilio plays it distorted")
     assert protocol.metrics["dropped_media"] == 0 and protocol.metrics["media"] > 0
     assert protocol.metrics["law_step_ratio"] > 1.0
+
+
+@pytest.mark.slow  # a real-time call: the first utterance, the reply, 1 s of silence (~20 s)
+async def test_a_caller_fault_command_judges_the_carrier_protocol_too(
+    alaw_bot: str, tmp_path: Path
+) -> None:
+    """chaos silence (one of the caller-fault commands): the bot's A-law answer is judged."""
+    report = tmp_path / "r.json"
+    result = await asyncio.to_thread(
+        run_voicectl,
+        "chaos", "silence", "--url", alaw_bot, "--within", "1", "--listen", "1",
+        "--audio", str(ROOT / "voicectl" / "data" / "smoke" / "order_status_short.wav"),
+        "--json", str(report),
+        timeout=90,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-2000:]
+    checks = {c["id"]: c for c in json.loads(report.read_text())["checks"]}
+    assert checks["carrier.protocol"]["verdict"] == "fail", checks
+    assert "the bot's audio is alaw, not mulaw" in checks["carrier.protocol"]["observed"]

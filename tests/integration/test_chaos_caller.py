@@ -129,8 +129,10 @@ def test_a_bot_with_a_user_idle_timeout_checks_in_on_a_silent_caller(tmp_path: P
     code, report = run_chaos(tmp_path, "silence", "--bot-idle-checkin", "3")
     result = check_of(report, "silence.reengaged")
     assert code == 0, result
-    # Pipecat starts the idle timer at BotStoppedSpeakingFrame, a moment after the audio ends.
-    assert 3.0 <= result["metrics"]["reengaged_after_s"] < 4.5
+    # The 3 s idle timer, as the caller hears it: 3.014-3.476 s over 20 runs
+    # (bench_caller_bounds.py), 2.999 s once for the same timer in media-gap; the timer starts at
+    # BotStoppedSpeakingFrame, not at the last byte the caller got, so the edge is 2.8 s as there.
+    assert 2.8 <= result["metrics"]["reengaged_after_s"] < 4.5
 
 
 def test_a_bot_that_ends_the_call_on_a_silent_caller_re_engages_it(tmp_path: Path) -> None:
@@ -139,7 +141,7 @@ def test_a_bot_that_ends_the_call_on_a_silent_caller_re_engages_it(tmp_path: Pat
     assert code == 0, result
     # the 2 s of zeros Pipecat writes after its EndFrame are not a check-in
     assert result["metrics"]["how"] == "ended the call", result
-    assert 3.0 <= result["metrics"]["reengaged_after_s"] < 4.5
+    assert 2.8 <= result["metrics"]["reengaged_after_s"] < 4.5  # 3.014-3.032 s over 20 runs
 
 
 def test_silence_against_a_pipecat_runner_bot(pipecat_runner_bot_url: str, tmp_path: Path) -> None:
@@ -177,7 +179,11 @@ def test_a_bot_without_a_vad_audio_idle_timeout_never_ends_a_turn_cut_by_a_media
     assert (
         "silent for" in idle["observed"] and "after the caller's media stopped" in idle["observed"]
     )
-    assert verdicts(report) == {"media_gap.turn_ended": "fail", "media_gap.idle_handled": "fail"}
+    assert verdicts(report) == {
+        "media_gap.turn_ended": "fail",
+        "media_gap.idle_handled": "fail",
+        "carrier.protocol": "pass",
+    }
 
 
 def test_a_bot_that_ends_the_call_at_its_idle_timeout_handles_a_line_whose_media_stopped(

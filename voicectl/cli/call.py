@@ -150,6 +150,7 @@ def call(
     length = script_length_s(spec, clips, wire_rate)
 
     async def work(report: Report) -> None:
+        from voicectl.checks.protocol import judge_carrier_protocol
         from voicectl.checks.scripted import judge_script
         from voicectl.conversation.scripted import run_call_script
         from voicectl.replay.runner import add_line_table, record_first_audio
@@ -166,6 +167,8 @@ def call(
         )
         outcome = result.outcome
         report.extend_checks(judge_script(spec.steps, result.steps, outcome.error))
+        if outcome.protocol is not None and outcome.protocol.messages:
+            report.add_check(judge_carrier_protocol("call", outcome.protocol))
         rows = []
         reached = {d.step.number: d for d in result.steps}
         for step in spec.steps:

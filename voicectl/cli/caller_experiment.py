@@ -3,8 +3,9 @@
 A command checks its options, then fills a :class:`CallerSide` (which bot, carrier, recording
 and line) and a :class:`CallerFaultExperiment` (its report args, its call, its pure judges, its
 timeline); :func:`run_caller_experiment` does the rest once: the report and its args, gating,
-the bot under test started around the call, its inside view, the judged checks, the timeline,
-the ``--line`` table, and :func:`~voicectl.cli.common.execute`.
+the bot under test started around the call, its inside view, the judged checks and
+``carrier.protocol`` (when the bot sent anything and the command did not judge it itself), the
+timeline, the ``--line`` table, and :func:`~voicectl.cli.common.execute`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
+from voicectl.checks.protocol import judge_carrier_protocol
 from voicectl.cli.bot_target import BotTarget, bot_target, describe_bot
 from voicectl.cli.common import Outputs, execute, prepare_gating
 from voicectl.outcome.call import CallOutcome
@@ -121,7 +123,12 @@ def run_caller_experiment(
             result = await experiment.run(target)
             if experiment.look_inside is not None:
                 await experiment.look_inside(target, report, result)
-        report.extend_checks(experiment.judge(result))
+        checks = list(experiment.judge(result))
+        protocol = result.outcome.protocol
+        judged = any(c.id == "carrier.protocol" for c in checks)
+        if protocol is not None and protocol.messages and not judged:
+            checks.append(judge_carrier_protocol("call", protocol))
+        report.extend_checks(checks)
         experiment.timeline(report, result)
         if side.line is not None:
             from voicectl.replay.runner import add_line_table

@@ -72,7 +72,7 @@ def carrier_close(
         variant,
         release_within,
         end_within,
-        outputs_of(outputs),
+        outputs_of(outputs, trials),
         line,
         trials,
         baseline,

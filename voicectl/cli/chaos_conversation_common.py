@@ -19,7 +19,6 @@ from voicectl.checks.conversation import (
     judge_pipeline_ended,
     judge_tasks_released,
 )
-from voicectl.checks.protocol import judge_carrier_protocol
 from voicectl.cli.applicability import reject_caller_channel
 from voicectl.cli.bot_target import BotTarget, check_bot_choice
 from voicectl.cli.caller_experiment import CallerFaultExperiment, CallerSide, run_caller_experiment
@@ -250,9 +249,6 @@ def ending_command(
             )
         if url is None and bot is None:
             checks.append(judge_tasks_released(prefix, result))
-        protocol = result.outcome.protocol
-        if protocol is not None and protocol.messages:  # a bot silent before the end said nothing
-            checks.append(judge_carrier_protocol("call", protocol))
         return checks
 
     def timeline(report: Report, result: CallEndingResult) -> None:

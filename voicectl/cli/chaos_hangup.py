@@ -68,7 +68,7 @@ def hangup(
         variant,
         release_within,
         end_within,
-        outputs_of(outputs),
+        outputs_of(outputs, trials),
         line,
         trials,
         baseline,

@@ -16,8 +16,8 @@ from voicectl.cli.bot_target import BotTarget, check_bot_choice
 from voicectl.cli.caller_experiment import CallerFaultExperiment, run_caller_experiment
 from voicectl.cli.chaos import chaos_app
 from voicectl.cli.chaos_conversation_common import CallerOptions, with_caller_options
-from voicectl.cli.common import Outputs, usage_errors
-from voicectl.cli.report_options import outputs_of, with_report_outputs
+from voicectl.cli.common import Outputs, parse_line_option, usage_errors
+from voicectl.cli.report_options import with_report_outputs
 from voicectl.conversation.heartbeat import heartbeats_seen_inside, run_heartbeat
 from voicectl.conversation.timeline import CallTimeline
 from voicectl.outcome.conversation import HeartbeatPlan, HeartbeatResult
@@ -30,7 +30,7 @@ __all__ = ["heartbeat"]
 @chaos_app.command("heartbeat")
 @with_bot_under_test
 @with_report_outputs(timeout_s=180.0)
-@with_caller_options(line=False)
+@with_caller_options()
 def heartbeat(
     reply: Annotated[
         float,
@@ -67,12 +67,15 @@ def heartbeat(
             carrier=caller.carrier.value,
         )
         call = caller.recording(1)
+        line_spec = parse_line_option(caller.line)
     reference = caller.url is None and bot is None
     plan = HeartbeatPlan(reply_s=reply if reference else None, stall_s=stall, heartbeats=heartbeats)
-    side = caller.side(bot, None, call)
+    side = caller.side(bot, None, call, line_spec)
 
     async def run(target: BotTarget) -> HeartbeatResult:
-        return await run_heartbeat(call, plan, url=target.url, carrier=caller.carrier.value)
+        return await run_heartbeat(
+            call, plan, url=target.url, carrier=caller.carrier.value, line=line_spec
+        )
 
     def judge(result: HeartbeatResult) -> list[Check]:
         if stall > 0:
@@ -87,7 +90,7 @@ def heartbeat(
     experiment = CallerFaultExperiment(
         "chaos heartbeat", args, run, judge, _timeline, look_inside=_heartbeats_inside
     )
-    run_caller_experiment(side, experiment, outputs_of(outputs))
+    run_caller_experiment(side, experiment, caller.outputs(outputs), caller.trials)
 
 
 async def _heartbeats_inside(target: BotTarget, report: Report, result: HeartbeatResult) -> None:

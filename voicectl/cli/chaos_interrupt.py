@@ -345,4 +345,4 @@ def interrupt(
         recordings=True,
         line_label="barge-in call",
     )
-    run_caller_experiment(side, experiment, outputs_of(outputs), trials, baseline)
+    run_caller_experiment(side, experiment, outputs_of(outputs, trials), trials, baseline)

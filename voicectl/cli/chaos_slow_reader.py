@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from voicectl.bot.pipeline import BotVariant, ReferenceBotConfig
-from voicectl.checks.protocol import judge_carrier_protocol
 from voicectl.checks.slow_reader import (
     judge_slow_reader_cleaned_up,
     judge_slow_reader_log_bounded,
@@ -180,9 +179,6 @@ def slow_reader(
             checks.append(judge_slow_reader_recovered(result, bound_s=answer_within))
         checks.append(judge_slow_reader_log_bounded(result, max_lines=max_log_lines))
         checks.append(judge_slow_reader_cleaned_up(result, bound_s=end_within))
-        protocol = result.outcome.protocol
-        if protocol is not None and protocol.messages:
-            checks.append(judge_carrier_protocol("call", protocol))
         return checks
 
     args = {

@@ -19,6 +19,7 @@ from voicectl.bot.server import ReferenceBotServer
 from voicectl.conversation.scenarios import caller_lines, wait_until
 from voicectl.outcome.conversation import HEARTBEAT_MONITOR_S, HeartbeatPlan, HeartbeatResult
 from voicectl.replay.client import CallOptions, CarrierCall, place_call
+from voicectl.replay.line import LineSpec
 from voicectl.sut.inside import WorkerView
 
 __all__ = ["heartbeats_seen_inside", "run_heartbeat"]
@@ -28,7 +29,12 @@ _OTHER_BOT_REPLY_S = 60.0  # a bot that is not the reference bot: the longest re
 
 
 async def run_heartbeat(
-    caller: Call, plan: HeartbeatPlan, *, url: str | None = None, carrier: str = "twilio"
+    caller: Call,
+    plan: HeartbeatPlan,
+    *,
+    url: str | None = None,
+    carrier: str = "twilio",
+    line: LineSpec | None = None,
 ) -> HeartbeatResult:
     """One real-time call with heartbeats enabled: to the reference bot, or to ``url`` (whose
     ``on_heartbeat_timeout`` the caller fills in from the bot's inside view, if it has one)."""
@@ -56,7 +62,9 @@ async def run_heartbeat(
         await asyncio.sleep(HEARTBEAT_MONITOR_S / 2)
         call.hang_up()
 
-    options = CallOptions(url=url or "", carrier=carrier, fast=False, tail_s=0.0, seed="heartbeat")
+    options = CallOptions(
+        url=url or "", carrier=carrier, fast=False, tail_s=0.0, seed="heartbeat", line=line
+    )
     deadline = 60.0 + reply_s + plan.stall_s
     silence = np.zeros(0, dtype=np.int16)
     stall: StallAfterTurn | None = None

@@ -41,7 +41,22 @@ SPECS: tuple[CheckSpec, ...] = (
     CheckSpec(
         "carrier.protocol",
         "the bot spoke the carrier's protocol",
-        ("replay", "load", "chaos interrupt", "chaos hangup", "chaos carrier-close", "smoke"),
+        (
+            "replay",
+            "load",
+            "call",
+            "smoke",
+            "chaos interrupt",
+            "chaos hangup",
+            "chaos carrier-close",
+            "chaos slow-reader",
+            "chaos dtmf",
+            "chaos backchannel",
+            "chaos silence",
+            "chaos media-gap",
+            "chaos heartbeat",
+            "chaos (provider faults, stt-crash, failover) --bot-cmd",
+        ),
         "every message the bot sends is one the real carrier accepts: this call's stream id, "
         "valid base64 in the carrier's encoding, known events, nothing after the call ended; "
         "the call's audio in the carrier's sample format (16-bit PCM or one byte a sample) and, "
