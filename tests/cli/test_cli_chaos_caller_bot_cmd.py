@@ -84,6 +84,18 @@ def test_the_raw_carrier_against_the_reference_bot_is_one_line_and_exit_2(args: 
     [
         (["slow-reader", "--hangup-after", "5"], "--hangup-after applies to --stall-s never only"),
         (["media-gap", "--idle-within", "4"], "--idle-within applies to --resume-after never only"),
+        (
+            ["slow-reader", "--stall-s", "never", "--answer-within", "3"],
+            "--answer-within bounds the answer once the carrier reads again",
+        ),
+        (
+            ["hangup", "--end-within", "3", "--url", "ws://127.0.0.1:1/ws"],
+            "--end-within bounds the bot's pipeline end",
+        ),
+        (
+            ["carrier-close", "--end-within", "3", "--url", "ws://127.0.0.1:1/ws"],
+            "not at --url (it would be ignored)",
+        ),
     ],
 )
 def test_an_option_that_cannot_apply_is_one_line_and_exit_2(args: list[str], message: str) -> None:

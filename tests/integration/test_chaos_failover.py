@@ -123,6 +123,7 @@ def test_bad_failover_input_exits_2(voicectl_in_process: Callable[..., Result]) 
         (["failover", "--crashes", "boom@3"], "unknown kind 'boom'"),
         (["stt-crash", "--primary", "nope"], "unknown target 'nope'"),
         (["stt-crash", "--backoff", "3"], "--backoff must be MIN,MAX"),
+        (["stt-crash", "--surface-within", "2"], "--surface-within bounds how soon a stall"),
         (["stt-crash", "--protocol", "soniox"], "--protocol applies to custom factories"),
         (
             [

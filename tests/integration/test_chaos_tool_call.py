@@ -292,6 +292,10 @@ def test_during_tool_call_on_a_bot_cmd_bot_is_timed_and_judged_from_its_own_pipe
             "--during-reply does not apply with the responder's --tool-delay",
         ),
         (
+            ["--tool-delay", "2", "--clear-within", "1"],
+            "--clear-within does not apply with the responder's --tool-delay",
+        ),
+        (
             [
                 "--bot-cmd",
                 "python bot.py --port {port}",

@@ -101,6 +101,31 @@ def test_global_policy_reaches_only_the_commands_that_take_it(catalog: CommandCa
     assert resample.argv == ("--rates", "8000,16000")
 
 
+def test_a_suite_wide_bound_skips_a_scenario_whose_command_cannot_apply_it(
+    catalog: CommandCatalog,
+) -> None:
+    # chaos hangup judges the pipeline's end only where it sees it: not at --url.
+    plan = _plan(
+        "[policy]\nend_within = 3\n"
+        "[[scenario]]\nname = 'own'\ncommand = 'chaos hangup'\n"
+        "[[scenario]]\nname = 'remote'\ncommand = 'chaos hangup'\nurl = 'ws://127.0.0.1:1/ws'\n",
+        catalog,
+    )
+    own, remote = plan.scenarios
+    assert own.argv == ("--end-within", "3")
+    assert remote.argv == ("--url", "ws://127.0.0.1:1/ws")
+
+
+def test_the_same_bound_set_on_the_scenario_itself_is_refused(catalog: CommandCatalog) -> None:
+    error = _error(
+        "[[scenario]]\nname = 'remote'\ncommand = 'chaos hangup'\n"
+        "url = 'ws://127.0.0.1:1/ws'\nend-within = 3\n",
+        catalog,
+    )
+    assert "--end-within bounds the bot's pipeline end" in str(error)
+    assert error.scenario == "remote"
+
+
 def test_scenario_options_and_policy_override_the_global_policy(catalog: CommandCatalog) -> None:
     plan = _plan(
         "[policy]\nmax_attempts = 5\nexpect = 'recoverable'\naccept = ['error.attributable']\n"

@@ -208,6 +208,11 @@ def ending_command(
         check_bot_choice(
             url, bot, {"--bot-variant": variant is not BotVariant.CORRECT}, carrier=carrier.value
         )
+        if url is not None and end_within != 5.0:
+            raise InputError(
+                "--end-within bounds the bot's pipeline end, seen only in the reference bot "
+                "or --bot-cmd, not at --url (it would be ignored)"
+            )
         call = caller_call(audio, 1, caller_channel)
         line_spec = parse_line_option(line)
         if at >= call.audio.duration_s:

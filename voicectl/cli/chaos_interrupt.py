@@ -240,6 +240,11 @@ def interrupt(
                     "--during-reply does not apply with the responder's --tool-delay: the "
                     "caller barges in half-way through its simulated function call"
                 )
+        if clear_within != 1.5 and responder_tool_call:
+            raise InputError(
+                "--clear-within does not apply with the responder's --tool-delay: it is "
+                "silent in its simulated function call, so there is no audio to clear"
+            )
         if bot is not None and during is not During.TOOL_CALL and function != "check_order_status":
             raise InputError(
                 "--function with --bot-cmd scripts the OpenAI fake for --during tool-call only"

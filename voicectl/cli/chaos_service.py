@@ -42,6 +42,7 @@ from voicectl.errors import InputError
 from voicectl.failover.crashes import CRASH_MODES, crash_cause, parse_incidents
 from voicectl.failover.scenario import FailoverPlan, run_failover, validate_plan
 from voicectl.failover.timeline import tabulate_failover
+from voicectl.faults.base import FaultFamily
 from voicectl.faults.stall import StallFault
 from voicectl.outcome.failover import Incident
 from voicectl.report import Report
@@ -239,6 +240,10 @@ def stt_crash(
                 )
             crash_at = utterances[at_utterance - 1].start
         incident = Incident(crash_at, cause, "primary")
+        if surface_within != 5.0 and incident.family is not FaultFamily.STALL:
+            raise InputError(
+                "--surface-within bounds how soon a stall is noticed: it applies to --mode stall only"
+            )
         if bot is not None:
             from voicectl.cli.chaos_bot import run_incidents_on_bot
 

@@ -149,6 +149,11 @@ def slow_reader(
             raise InputError("--hangup-after must be longer than --into-reply")
         if stall is not None and hangup_after != 15.0:
             raise InputError("--hangup-after applies to --stall-s never only")
+        if stall is None and answer_within != 6.0:
+            raise InputError(
+                "--answer-within bounds the answer once the carrier reads again; with "
+                "--stall-s never it never does (it would be ignored)"
+            )
         call = caller.recording(2)
         line_spec = parse_line_option(caller.line)
     plan = SlowReaderPlan(

@@ -41,12 +41,14 @@ _INVALID_VALUE = re.compile(r"^Invalid value for '([^']+)':\s*(?:Value error,\s*
 
 
 class OptionProblem(Exception):
-    """A scenario option that its command rejects; ``key`` is None when no option is to blame."""
+    """A scenario option that its command rejects; ``key`` is None when no option is to blame.
+    ``by_command``: rejected by the command's own checks, past its parser."""
 
-    def __init__(self, key: str | None, reason: str) -> None:
+    def __init__(self, key: str | None, reason: str, *, by_command: bool = False) -> None:
         super().__init__(reason)
         self.key = key
         self.reason = reason
+        self.by_command = by_command
 
 
 @dataclass(frozen=True)
@@ -193,7 +195,7 @@ def dry_run(spec: CommandSpec, argv: Sequence[str], cwd: Path) -> None:
     if code:
         message = " ".join(err.getvalue().split()) or f"{spec.text} exited with code {code}"
         message = re.sub(r"^error:\s*", "", message)
-        raise OptionProblem(_blamed_key(spec, argv, message), message)
+        raise OptionProblem(_blamed_key(spec, argv, message), message, by_command=True)
 
 
 def _leaves(command: Any, words: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Any]]:

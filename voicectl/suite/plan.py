@@ -149,13 +149,21 @@ def _plan(
                 path = ("scenario", scenario.index, problem.key)
         return fail(problem.reason, path)
 
-    try:
-        argv = build_argv(command, options)
-        params = check_argv(command, argv)
-        if deep:
-            dry_run(command, argv, spec.base_dir)
-    except OptionProblem as problem:
-        raise blame(problem) from None
+    while True:
+        try:
+            argv = build_argv(command, options)
+            params = check_argv(command, argv)
+            if deep:
+                dry_run(command, argv, spec.base_dir)
+            break
+        except OptionProblem as problem:
+            suite_wide = _suite_wide(problem, command, where)
+            if suite_wide is None:
+                raise blame(problem) from None
+            # A [policy] bound for every command that has the option, refused by this one's own
+            # checks (it cannot apply here, e.g. --end-within at --url): not this scenario's.
+            key, name = suite_wide
+            del options[key], where[name]
 
     accept = tuple(
         dict.fromkeys([*spec.policy.get(ACCEPT_KEY, ()), *scenario.policy.get(ACCEPT_KEY, ())])
@@ -199,3 +207,17 @@ def _number(value: Any) -> float | None:
     if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
         return float(value)
     return None
+
+
+def _suite_wide(
+    problem: OptionProblem, command: CommandSpec, where: dict[str, KeyPath]
+) -> tuple[str, str] | None:
+    """(key, option name) of the suite-wide ``[policy]`` value that ``problem`` (one of the
+    command's own checks, past its parser) blames, or None."""
+    if problem.key is None or not problem.by_command:
+        return None
+    found = command.find(problem.key)
+    path = where.get(found[0].name) if found is not None else None
+    if found is None or path is None or len(path) != 2 or path[0] != "policy":
+        return None
+    return str(path[1]), found[0].name
