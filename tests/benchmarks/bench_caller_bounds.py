@@ -1,6 +1,6 @@
-"""Benchmark: the spread of the caller-fault checks' measured values, correct bot vs buggy bot.
+"""Benchmark: the spread of checks' measured values, correct bot vs buggy bot.
 
-Runs ``voicectl chaos COMMAND ... --json`` (a subprocess, as a user would) ``--runs`` times
+Runs ``voicectl [chaos] COMMAND ... --json`` (a subprocess, as a user would) ``--runs`` times
 against the system the check's passing test uses and as many times against the one its failing
 test uses (``CHECKS`` below; the registry's ``passes_in``/``fails_in`` name the tests), at most
 ``--jobs`` (default 2) at once. Each run's verdict, metrics and observed text are appended to
@@ -38,6 +38,9 @@ class Bench:
 
 
 MEDIA_GAP_NEVER_ENDS = ("media-gap", "--resume-after", "never", "--bot-audio-idle-timeout", "0")
+SHORT_CALL = ("voicectl/data/smoke/order_status_short.wav", "--rates", "8000")
+#: Commands run as ``voicectl ARGS``; every other benchmark runs ``voicectl chaos ARGS``.
+TOP_LEVEL = ("replay",)
 
 CHECKS = {
     "backchannel.not_yielded": Bench(
@@ -188,6 +191,40 @@ CHECKS = {
         ("latency_max_s", "received"),
         "each key <= 1.0 s",
     ),
+    "replay.bot_answered": Bench(
+        {
+            "correct (reference bot, real time)": ("replay", *SHORT_CALL, "--realtime"),
+            "buggy (--bot-reply-delay 4, real time)": (
+                "replay",
+                *SHORT_CALL,
+                "--realtime",
+                "--bot-reply-delay",
+                "4",
+            ),
+            "correct (reference bot, --fast)": ("replay", *SHORT_CALL, "--fast"),
+        },
+        ("latency_max_s", "answered", "late"),
+        "every utterance answered <= 3.0 s real time, <= 5.0 s with --fast",
+    ),
+    "failover.switched": Bench(
+        {
+            "correct (close 1011, Pipecat's own backoff 4,10)": (
+                "stt-crash",
+                "--mode",
+                "close",
+                "--backoff",
+                "4,10",
+            ),
+            "correct (close 1011, chaos failover's backoff 0.5,1)": (
+                "stt-crash",
+                "--mode",
+                "close",
+            ),
+            "buggy (an STT that raises: never unusable)": ("stt-crash", "--mode", "exception"),
+        },
+        ("latency_s",),
+        "switched <= 15.0 s after the crash",
+    ),
     "heartbeat.detects_stall": Bench(
         {
             "correct (heartbeats on)": ("heartbeat", "--stall", "12", "--reply", "2"),
@@ -207,13 +244,14 @@ CHECKS = {
 
 
 def one_run(check_id: str, system: str, args: tuple[str, ...], timeout: float) -> dict[str, Any]:
-    """One ``voicectl chaos ARGS --json``: every check's verdict, metrics and observed text."""
+    """One ``voicectl [chaos] ARGS --json``: every check's verdict, metrics and observed text."""
+    command = args if args[0] in TOP_LEVEL else ("chaos", *args)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "report.json"
         load = os.getloadavg()[0]
         started = time.monotonic()
         done = subprocess.run(
-            [sys.executable, "-m", "voicectl", "chaos", *args, "--json", str(path)],
+            [sys.executable, "-m", "voicectl", *command, "--json", str(path)],
             capture_output=True,
             text=True,
             timeout=timeout,
