@@ -83,6 +83,18 @@ def test_the_raw_carrier_against_the_reference_bot_is_one_line_and_exit_2(args: 
     ("args", "message"),
     [
         (["slow-reader", "--hangup-after", "5"], "--hangup-after applies to --stall-s never only"),
+        (
+            ["backchannel", "--bot-variant", "deaf-to-dtmf"],
+            "--bot-variant deaf-to-dtmf: chaos backchannel never reaches that bug",
+        ),
+        (
+            ["hangup", "--bot-variant", "ignore-barge-in"],
+            "chaos hangup never reaches that bug, so the run would test nothing; it takes "
+            "hang-on-hangup",
+        ),
+        (["dtmf", "--bot-variant", "hang-on-hangup"], "it takes deaf-to-dtmf"),
+        (["interrupt", "--bot-variant", "deaf-to-dtmf"], "chaos interrupt never reaches"),
+        (["slow-reader", "--bot-variant", "ignore-barge-in"], "chaos slow-reader never reaches"),
         (["media-gap", "--idle-within", "4"], "--idle-within applies to --resume-after never only"),
         (
             ["slow-reader", "--stall-s", "never", "--answer-within", "3"],

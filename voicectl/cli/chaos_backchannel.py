@@ -13,7 +13,11 @@ from voicectl.cli.bot_options import with_bot_under_test
 from voicectl.cli.bot_target import check_bot_choice, inside_rows
 from voicectl.cli.caller_experiment import CallerFaultExperiment, run_caller_experiment
 from voicectl.cli.chaos import chaos_app
-from voicectl.cli.chaos_conversation_common import CallerOptions, with_caller_options
+from voicectl.cli.chaos_conversation_common import (
+    CallerOptions,
+    check_variant_exercised,
+    with_caller_options,
+)
 from voicectl.cli.common import (
     Outputs,
     parse_line_option,
@@ -108,6 +112,7 @@ def backchannel(
             },
             carrier=caller.carrier.value,
         )
+        check_variant_exercised("chaos backchannel", caller.variant)
         kinds, offsets = _parse_backchannels(say)
         if barge_in <= offsets[-1]:
             raise InputError(

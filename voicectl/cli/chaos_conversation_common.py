@@ -97,6 +97,29 @@ VariantOpt = Annotated[
 ]
 
 
+#: The reference bot's bugs each chaos command reaches: a variant outside its set is built but
+#: never exercised, so the run would pass as if it had been tested (a usage error instead).
+VARIANTS_EXERCISED: dict[str, tuple[BotVariant, ...]] = {
+    "chaos interrupt": (BotVariant.IGNORE_BARGE_IN, BotVariant.FREEZE_ON_INTERRUPTED_TOOL),
+    "chaos backchannel": (BotVariant.IGNORE_BARGE_IN,),
+    "chaos dtmf": (BotVariant.DEAF_TO_DTMF,),
+    "chaos hangup": (BotVariant.HANG_ON_HANGUP,),
+    "chaos carrier-close": (BotVariant.HANG_ON_HANGUP,),
+    "chaos slow-reader": (BotVariant.LOG_EVERY_BLOCKED_SEND, BotVariant.HANG_ON_HANGUP),
+}
+
+
+def check_variant_exercised(command: str, variant: BotVariant) -> None:
+    """:class:`InputError` for a ``--bot-variant`` whose bug ``command`` never reaches."""
+    exercised = VARIANTS_EXERCISED[command]
+    if variant is BotVariant.CORRECT or variant in exercised:
+        return
+    raise InputError(
+        f"--bot-variant {variant.value}: {command} never reaches that bug, so the run would "
+        f"test nothing; it takes {', '.join(v.value for v in exercised)}"
+    )
+
+
 @dataclass(frozen=True)
 class CallerOptions:
     """The caller's side of a caller-fault command, as :func:`with_caller_options` gave it."""
@@ -207,6 +230,9 @@ def ending_command(
         ending = CallEnding(how=how, at_s=at, code=code, reason=reason)
         check_bot_choice(
             url, bot, {"--bot-variant": variant is not BotVariant.CORRECT}, carrier=carrier.value
+        )
+        check_variant_exercised(
+            f"chaos {'hangup' if how is HangUp.DROP else 'carrier-close'}", variant
         )
         if url is not None and end_within != 5.0:
             raise InputError(

@@ -14,7 +14,11 @@ from voicectl.cli.bot_options import with_bot_under_test
 from voicectl.cli.bot_target import BotTarget, check_bot_choice
 from voicectl.cli.caller_experiment import CallerFaultExperiment, run_caller_experiment
 from voicectl.cli.chaos import chaos_app
-from voicectl.cli.chaos_conversation_common import CallerOptions, with_caller_options
+from voicectl.cli.chaos_conversation_common import (
+    CallerOptions,
+    check_variant_exercised,
+    with_caller_options,
+)
 from voicectl.cli.common import (
     Outputs,
     parse_line_option,
@@ -86,6 +90,7 @@ def dtmf(
             },
             carrier=caller.carrier.value,
         )
+        check_variant_exercised("chaos dtmf", caller.variant)
         line_spec = parse_line_option(caller.line)
     digits = digits.upper()
     entry = DtmfEntry(digits=digits, inband=inband, gap_s=gap)

@@ -32,6 +32,7 @@ from voicectl.cli.chaos_conversation_common import (
     UrlOpt,
     VariantOpt,
     caller_call,
+    check_variant_exercised,
 )
 from voicectl.cli.common import (
     BaselineOpt,
@@ -181,6 +182,7 @@ def interrupt(
             "--no-cancel-on-interruption": not cancel_on_interruption,
         }
         check_bot_choice(url, bot, reference_only, carrier=carrier.value)
+        check_variant_exercised("chaos interrupt", variant)
         reject_reference_bot_options(
             url, {**reference_only, "--function": function != "check_order_status"}
         )

@@ -18,6 +18,7 @@ from voicectl.cli.caller_experiment import CallerFaultExperiment, run_caller_exp
 from voicectl.cli.chaos import chaos_app
 from voicectl.cli.chaos_conversation_common import (
     CallerOptions,
+    check_variant_exercised,
     parse_seconds_or_never,
     with_caller_options,
 )
@@ -144,6 +145,7 @@ def slow_reader(
     }
     with usage_errors():
         check_bot_choice(caller.url, bot, reference_only, carrier=caller.carrier.value)
+        check_variant_exercised("chaos slow-reader", caller.variant)
         stall = parse_seconds_or_never(stall_s, "--stall-s", 0.5, 300)
         if stall is None and hangup_after <= into_reply:
             raise InputError("--hangup-after must be longer than --into-reply")
