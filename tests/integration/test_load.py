@@ -97,7 +97,9 @@ async def test_a_sink_that_never_answers_fails_every_call_as_no_answer(
     verdicts = checks_by_id(report)
     assert verdicts["load.success_rate"] is Verdict.FAIL
     assert verdicts["load.first_audio_p95"] is Verdict.FAIL
-    assert verdicts["load.client_pacing"] is Verdict.PASS
+    # load.client_pacing judges this machine, not the bot: under pytest -n 4 its p95 can pass
+    # 5 ms (the run is then invalid, error); the timing tests (run alone) pin its pass.
+    assert "load.client_pacing" in verdicts
     assert verdicts["carrier.protocol"] is Verdict.ERROR  # nothing sent: nothing to judge
     assert report.metrics["frames_sent"] == 10 * 500  # 7 s of audio + 3 s tail, 20 ms frames
     failed = next(t for t in report.tables if t.title == "Failed calls")
@@ -111,10 +113,11 @@ async def test_an_answering_bot_passes_with_its_latency_measured(first_turn: Cal
         report = Report("load")
         run = await run_load(plan, report, LoadBounds(first_audio_p95_s=1.0))
     assert len(run.records) == 12 and report.metrics["peak_concurrency"] == 6
-    assert checks_by_id(report) == {
+    verdicts = checks_by_id(report)
+    assert verdicts.pop("load.client_pacing")  # this machine's, not the bot's (see above)
+    assert verdicts == {
         "load.success_rate": Verdict.PASS,
         "load.first_audio_p95": Verdict.PASS,
-        "load.client_pacing": Verdict.PASS,
         "carrier.protocol": Verdict.PASS,
     }
     protocol = next(c for c in report.checks if c.id == "carrier.protocol")
