@@ -16,7 +16,11 @@ SPECS: tuple[CheckSpec, ...] = (
         "3.0 s from the end of the utterance to the first bot audio; 5.0 s with --fast",
         "a caller repeats or hangs up after about 3 s of silence; --fast sends each utterance at "
         "once, so the reply also waits on the bot's backlog of caller audio (0.4-0.7 s on a quiet "
-        "2-core machine, up to 3.3 s with six replays at once)",
+        "2-core machine, up to 3.3 s with six replays at once). Measured over 10 real-time runs "
+        "each of the 21 s order_status_short at 8 kHz, load 0.3-4.3 "
+        "(tests/benchmarks/bench_caller_bounds.py): the reference bot's slowest answer 1.81-1.93 s "
+        "(Smart Turn waits out its 1.5 s stop on one utterance), margin 1.07 s; with "
+        "--bot-reply-delay 4 no utterance was answered in time in 10 of 10",
         "tests/unit/test_replay_checks.py::"
         "test_bot_answered_passes_when_every_utterance_is_answered_in_time",
         "tests/unit/test_replay_checks.py::test_bot_answered_fails_naming_the_unanswered_utterance",

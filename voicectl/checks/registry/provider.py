@@ -112,7 +112,12 @@ SPECS: tuple[CheckSpec, ...] = (
         ("chaos failover", "replay --bot-cmd --fault"),
         "on_service_switched within the bound after each crash of the active service",
         "15.0 s (--switch-within)",
-        "Pipecat 1.14's default retries take about 12 s before it switches",
+        "Pipecat 1.14's default retries take about 12 s before it switches: measured over 10 "
+        "runs of chaos stt-crash --mode close --backoff 4,10 (Pipecat's own backoff), load "
+        "2.6-4.3 (tests/benchmarks/bench_caller_bounds.py): 11.94-12.03 s, so a correct bot "
+        "sits at 80 % of the bound (2.97 s margin, set by Pipecat's fixed backoff, not by "
+        "noise); an STT that raises (--mode exception) never switched in 10 of 10 (302 errors, "
+        "the service stayed usable)",
         _FO + "test_switched_passes_within_the_bound_and_names_the_deciding_error",
         _FO + "test_switched_fails_when_too_slow",
     ),
