@@ -8,8 +8,7 @@ import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from voicectl.audio.script import Call
-from voicectl.replay.client import FAST_SILENCE_SPEED, CallOptions, place_call
+from voicectl.replay.client import FAST_SILENCE_SPEED, place_call
 from voicectl.replay.plan import CallRun, Progress, ReplayPlan, ReplayResult
 from voicectl.replay.recording import record_call
 from voicectl.replay.reporting import journal_call
@@ -66,7 +65,7 @@ async def replay_into_bot(
                     if progress:
                         progress(f"{call.name} @ {rate} Hz" if rate else call.name)
                     seed = f"{call.name}@{rate}" if rate else call.name
-                    options = replace(_call_options(plan, call), url=run_bot.url, seed=seed)
+                    options = plan.call_options(call, url=run_bot.url, seed=seed)
                     if bot.faulted:
                         # A caller left unanswered must be heard waiting longer than the bound.
                         options = replace(
@@ -198,18 +197,6 @@ def _judge_faults(bot: BotUnderTest, run_bot: Any, run: CallRun, report: Report)
             )
         ]
     report.extend_checks(checks)
-
-
-def _call_options(plan: ReplayPlan, call: Call) -> CallOptions:
-    return CallOptions(
-        url=plan.url or "",
-        carrier=plan.carrier,
-        fast=plan.fast,
-        tail_s=plan.tail_s,
-        record=plan.record_dir is not None,
-        seed=call.name,
-        line=plan.line,
-    )
 
 
 def _answer_pending(inside: InsideView, call_ids: list[str], since: float) -> Callable[[], bool]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +12,7 @@ from voicectl.bot.pipeline import ReferenceBotConfig
 from voicectl.checks.replay import REALTIME_ANSWER_BOUND_S
 from voicectl.outcome.call import CallOutcome
 from voicectl.outcome.perception import BotPerception
+from voicectl.replay.call_options import CallOptions
 from voicectl.replay.line import LineSpec
 
 if TYPE_CHECKING:
@@ -40,6 +41,19 @@ class ReplayPlan:
     #: --bot-cmd: run beside each call from its start, cancelled at its end (chaos incidents).
     during_call: Callable[[BotRun, float], Coroutine[Any, Any, None]] | None = None
     answers_judged: bool = True  # replay.bot_answered (chaos runs judge caller impact instead)
+
+    def call_options(self, call: Call, **changes: Any) -> CallOptions:
+        """How the caller places ``call`` under this plan (``changes`` override fields)."""
+        options = CallOptions(
+            url=self.url or "",
+            carrier=self.carrier,
+            fast=self.fast,
+            tail_s=self.tail_s,
+            record=self.record_dir is not None,
+            seed=call.name,
+            line=self.line,
+        )
+        return replace(options, **changes)
 
 
 @dataclass

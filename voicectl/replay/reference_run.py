@@ -23,14 +23,8 @@ async def replay_reference_call(
     """One call into the reference bot started for it at ``rate`` (``None``: into the bot at
     ``--url``), with what the bot perceived; written to ``--record`` if asked."""
     utterances = call.script.utterances
-    options = CallOptions(
-        url=plan.url or "",
-        carrier=plan.carrier,
-        fast=plan.fast,
-        tail_s=plan.tail_s,
-        record=plan.record_dir is not None,
-        seed=call.name,
-        line=plan.line,
+    options = plan.call_options(
+        call,
         # The pause before a --fast burst lets a bot's STT connect to its provider first. The
         # reference bot without an STT has nothing to connect: its transport reads the caller's
         # audio once its pipeline runs, so nothing is lost without the pause.
