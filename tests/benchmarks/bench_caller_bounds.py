@@ -38,6 +38,9 @@ class Bench:
 
 
 MEDIA_GAP_NEVER_ENDS = ("media-gap", "--resume-after", "never", "--bot-audio-idle-timeout", "0")
+HANGUP_AT_3 = ("hangup", "--at", "3")
+CLOSE_1011_AT_3 = ("carrier-close", "--code", "1011", "--at", "3")
+HANG_ON_HANGUP = ("--bot-variant", "hang-on-hangup", "--end-within", "2")
 SHORT_CALL = ("voicectl/data/smoke/order_status_short.wav", "--rates", "8000")
 #: Commands run as ``voicectl ARGS``; every other benchmark runs ``voicectl chaos ARGS``.
 TOP_LEVEL = ("replay",)
@@ -129,40 +132,16 @@ CHECKS = {
     ),
     "hangup.pipeline_ended": Bench(
         {
-            "correct (reference bot, hang-up at 3 s)": ("hangup", "--at", "3"),
-            "buggy (hang-on-hangup)": (
-                "hangup",
-                "--at",
-                "3",
-                "--bot-variant",
-                "hang-on-hangup",
-                "--end-within",
-                "2",
-            ),
+            "correct (reference bot, hang-up at 3 s)": HANGUP_AT_3,
+            "buggy (hang-on-hangup)": (*HANGUP_AT_3, *HANG_ON_HANGUP),
         },
         ("pipeline_end_s", "release_s", "leftover_tasks"),
         "pipeline ended <= 5.0 s after the hang-up (the failing test uses 2.0 s)",
     ),
     "carrier_close.pipeline_ended": Bench(
         {
-            "correct (reference bot, close 1011 at 3 s)": (
-                "carrier-close",
-                "--code",
-                "1011",
-                "--at",
-                "3",
-            ),
-            "buggy (hang-on-hangup, close 1011 at 3 s)": (
-                "carrier-close",
-                "--code",
-                "1011",
-                "--at",
-                "3",
-                "--bot-variant",
-                "hang-on-hangup",
-                "--end-within",
-                "2",
-            ),
+            "correct (reference bot, close 1011 at 3 s)": CLOSE_1011_AT_3,
+            "buggy (hang-on-hangup, close 1011 at 3 s)": (*CLOSE_1011_AT_3, *HANG_ON_HANGUP),
         },
         ("pipeline_end_s", "release_s", "leftover_tasks"),
         "pipeline ended <= 5.0 s after the close (the buggy run uses 2.0 s)",
